@@ -1,0 +1,29 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var serverClose = &Rule{
+	Name:    "server-close",
+	Seed:    []int{1},
+	Summary: "(*http.Server).Close on a shutdown path cuts requests in flight",
+	Doc: `Close is the hard stop: it closes every listener and connection at once, so
+requests being served get a reset instead of a response. On the shutdown path
+(after a termination signal or a context's Done in the same function) the
+server must be drained with Shutdown, which stops accepting, lets handlers
+finish and closes idle connections, bounded by a deadline shorter than the
+orchestrator's grace period. The fix declares a deadline context (-timeout,
+default 25s) just before the statement and calls Shutdown with it, keeping
+the statement's error handling. Close after a Shutdown of the same server is
+the fallback for a failed drain and is not reported.`,
+	Bad: `<-stop
+srv.Close()`,
+	Good: `<-stop
+ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+defer cancel()
+srv.Shutdown(ctx)`,
+	Match: matchers.ServerClose,
+	Fix:   rewrites.ServerClose,
+}

@@ -1,0 +1,135 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/types"
+)
+
+// ServerClose: (*http.Server).Close on a shutdown path.
+//
+// Close cuts every open connection at once: requests in flight get a reset
+// instead of a response. After a termination signal (or a context's Done)
+// the server should be drained with Shutdown under a deadline. Close after
+// a Shutdown of the same server (the fallback when the drain fails) is
+// correct and not reported.
+//
+//	<-stop
+//	srv.Close()                         // bad
+//
+//	<-stop
+//	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+//	defer cancel()
+//	srv.Shutdown(ctx)                   // good
+func ServerClose(p *Pass) []Finding {
+	if !imports(p.Pkg, "net/http") {
+		return nil
+	}
+	var found []Finding
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !isMethod(callee(p.Info, call), "net/http", "Server", "Close") {
+				return true
+			}
+			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			path := p.pathTo(call)
+			if !p.onShutdownPath(path) || p.shutDownBefore(path, sel.X, call) {
+				return true
+			}
+			fd := Finding{
+				Pos: call.Pos(), End: call.End(),
+				Message: "(*http.Server).Close on the shutdown path cuts in-flight requests; drain with Shutdown under a deadline",
+			}
+			fix, why := p.serverCloseFix(path, call, sel)
+			if fix != nil {
+				fd.Fix = fix
+			} else {
+				fd.NoFix = why
+			}
+			found = append(found, fd)
+			return true
+		})
+	}
+	return found
+}
+
+// A ServerCloseFix turns srv.Close() into srv.Shutdown(ctx) under a new
+// deadline context.
+type ServerCloseFix struct {
+	Call     *ast.CallExpr
+	Sel      *ast.SelectorExpr
+	Deadline DeadlineFix
+}
+
+// A DeadlineFix declares ctx, cancel := context.WithTimeout(Base, timeout)
+// and defer cancel() before Place.
+type DeadlineFix struct {
+	Place       StmtPlace
+	Ctx, Cancel string
+	Base        ast.Expr // nil: context.Background()
+}
+
+func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.SelectorExpr) (*ServerCloseFix, string) {
+	// The receiver's Shutdown must be http.Server's, not a wrapper's own.
+	obj, _, _ := types.LookupFieldOrMethod(p.Info.TypeOf(sel.X), true, p.Pkg, "Shutdown")
+	fn, _ := obj.(*types.Func)
+	if !isMethod(fn, "net/http", "Server", "Shutdown") {
+		return nil, "the receiver's Shutdown method is not (*http.Server).Shutdown"
+	}
+	d, why := p.deadlineFix(path, nil)
+	if why != "" {
+		return nil, why
+	}
+	return &ServerCloseFix{Call: call, Sel: sel, Deadline: d}, ""
+}
+
+// deadlineFix finds where a deadline context can be declared for the call
+// at path[0], and names for it.
+func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string) {
+	place, ok := stmtPlace(path)
+	if !ok {
+		return DeadlineFix{}, "the call is not inside a statement list"
+	}
+	switch place.Stmt.(type) {
+	case *ast.DeferStmt, *ast.GoStmt, *ast.LabeledStmt:
+		return DeadlineFix{}, "the call is deferred, started as a goroutine or labelled"
+	}
+	for _, names := range [][2]string{{"ctx", "cancel"}, {"shutdownCtx", "shutdownCancel"}, {"drainCtx", "drainCancel"}} {
+		if p.FreshName(place.Stmt, names[0]) == names[0] && p.FreshName(place.Stmt, names[1]) == names[1] {
+			return DeadlineFix{Place: place, Ctx: names[0], Cancel: names[1], Base: base}, ""
+		}
+	}
+	c, cn := p.FreshName(place.Stmt, "shutdownCtx"), p.FreshName(place.Stmt, "shutdownCancel")
+	if c == "" || cn == "" {
+		return DeadlineFix{}, "no free name for the deadline context"
+	}
+	return DeadlineFix{Place: place, Ctx: c, Cancel: cn, Base: base}, ""
+}
+
+// shutDownBefore reports whether the function holding path[0] calls
+// Shutdown on the same server before call: Close is then the fallback for a
+// failed or timed-out drain.
+func (p *Pass) shutDownBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr) bool {
+	body, _ := funcBody(path)
+	if body == nil {
+		return false
+	}
+	key := varKey(p.Info, srv)
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || found || c.Pos() >= call.Pos() {
+			return !found
+		}
+		if isMethod(callee(p.Info, c), "net/http", "Server", "Shutdown") {
+			if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && (key == "" || varKey(p.Info, s.X) == key) {
+				found = true
+			}
+		}
+		return true
+	})
+	return found
+}

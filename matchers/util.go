@@ -1,0 +1,270 @@
+package matchers
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ast/astutil"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// callee returns the function or method a call statically calls, or nil.
+func callee(info *types.Info, call *ast.CallExpr) *types.Func {
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	return fn
+}
+
+// isFunc reports whether fn is the package-level function path.name.
+func isFunc(fn *types.Func, path string, names ...string) bool {
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != path {
+		return false
+	}
+	if fn.Signature().Recv() != nil {
+		return false
+	}
+	for _, n := range names {
+		if fn.Name() == n {
+			return true
+		}
+	}
+	return false
+}
+
+// isMethod reports whether fn is a method of the named type path.typ (or a
+// pointer to it) with one of the given names.
+func isMethod(fn *types.Func, path, typ string, names ...string) bool {
+	if fn == nil {
+		return false
+	}
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return false
+	}
+	if !isNamed(recv.Type(), path, typ) {
+		return false
+	}
+	for _, n := range names {
+		if fn.Name() == n {
+			return true
+		}
+	}
+	return false
+}
+
+// isNamed reports whether t, or what t points to, is the named type path.name.
+func isNamed(t types.Type, path, name string) bool {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok {
+		return false
+	}
+	obj := n.Obj()
+	return obj.Pkg() != nil && obj.Pkg().Path() == path && obj.Name() == name
+}
+
+// isContext reports whether t is context.Context.
+func isContext(t types.Type) bool { return isNamed(t, "context", "Context") }
+
+// imports reports whether pkg imports path, directly.
+func imports(pkg *types.Package, path string) bool {
+	for _, imp := range pkg.Imports() {
+		if imp.Path() == path {
+			return true
+		}
+	}
+	return false
+}
+
+// pathTo returns the chain of nodes from the file down to the node spanning
+// [pos, end), innermost first.
+func (p *Pass) pathTo(n ast.Node) []ast.Node {
+	f := p.FileOf(n.Pos())
+	if f == nil {
+		return nil
+	}
+	path, _ := astutil.PathEnclosingInterval(f, n.Pos(), n.End())
+	return path
+}
+
+// funcBody returns the body of the innermost function in path and the
+// function's type.
+func funcBody(path []ast.Node) (*ast.BlockStmt, *ast.FuncType) {
+	for _, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return n.Body, n.Type
+		case *ast.FuncDecl:
+			return n.Body, n.Type
+		}
+	}
+	return nil, nil
+}
+
+// A StmtPlace is a statement directly inside a statement list, where new
+// statements can be put before or after it.
+type StmtPlace struct {
+	Stmt  ast.Stmt
+	Block ast.Node // *ast.BlockStmt, *ast.CaseClause or *ast.CommClause
+}
+
+// stmtPlace returns the innermost statement of path that sits in a statement
+// list, not crossing a function boundary.
+func stmtPlace(path []ast.Node) (StmtPlace, bool) {
+	for i, n := range path {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return StmtPlace{}, false
+		}
+		s, ok := n.(ast.Stmt)
+		if !ok || i+1 >= len(path) {
+			continue
+		}
+		switch path[i+1].(type) {
+		case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
+			return StmtPlace{Stmt: s, Block: path[i+1]}, true
+		}
+	}
+	return StmtPlace{}, false
+}
+
+// stmtList returns the statements of a block, case or comm clause.
+func stmtList(n ast.Node) []ast.Stmt {
+	switch n := n.(type) {
+	case *ast.BlockStmt:
+		return n.List
+	case *ast.CaseClause:
+		return n.Body
+	case *ast.CommClause:
+		return n.Body
+	}
+	return nil
+}
+
+// scopeAt returns the scope that holds the statement list s is in.
+func (p *Pass) scopeAt(s ast.Stmt) *types.Scope {
+	sc := p.Pkg.Scope().Innermost(s.Pos())
+	// Scopes opened by s itself (if, for, switch) start at s.Pos().
+	for sc != nil && sc.Pos() == s.Pos() && sc.Parent() != nil {
+		sc = sc.Parent()
+	}
+	return sc
+}
+
+// FreshName returns the first candidate that can be declared just before s
+// without shadowing or clashing with anything, or "" when none can.
+func (p *Pass) FreshName(s ast.Stmt, candidates ...string) string {
+	sc := p.scopeAt(s)
+	if sc == nil {
+		return ""
+	}
+	taken := func(name string) bool {
+		if name == "_" {
+			return true
+		}
+		if sc.Lookup(name) != nil {
+			return true
+		}
+		_, obj := sc.LookupParent(name, s.Pos())
+		return obj != nil
+	}
+	for _, c := range candidates {
+		if !taken(c) {
+			return c
+		}
+	}
+	base := candidates[len(candidates)-1]
+	for i := 2; i < 100; i++ {
+		if c := fmt.Sprintf("%s%d", base, i); !taken(c) {
+			return c
+		}
+	}
+	return ""
+}
+
+// refKey names the variable or field chain an expression denotes (x, x.f,
+// x.f.g), by object identity, or "" when it denotes something else.
+func refKey(info *types.Info, e ast.Expr) string {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if v, ok := info.ObjectOf(e).(*types.Var); ok {
+			return fmt.Sprintf("%p", v)
+		}
+	case *ast.SelectorExpr:
+		sel, ok := info.Selections[e]
+		if !ok || sel.Kind() != types.FieldVal {
+			// A package-qualified variable.
+			if v, ok := info.ObjectOf(e.Sel).(*types.Var); ok && !v.IsField() {
+				return fmt.Sprintf("%p", v)
+			}
+			return ""
+		}
+		x := refKey(info, e.X)
+		if x == "" {
+			// A field reached through a call or index: name it by the field alone
+			// only when the base is a receiver-like variable chain.
+			return ""
+		}
+		return x + "." + fmt.Sprintf("%p", sel.Obj())
+	case *ast.StarExpr:
+		return refKey(info, e.X)
+	}
+	return ""
+}
+
+// fieldKey names a struct field by identity, whatever value holds it, so
+// that s.stop in a constructor and srv.stop in a method are one field.
+func fieldKey(info *types.Info, e ast.Expr) string {
+	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
+		if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal {
+			return "field " + ptr(s.Obj())
+		}
+	}
+	return ""
+}
+
+// varKey is the key matching a variable or field wherever it is used: a
+// field by its identity, anything else by refKey.
+func varKey(info *types.Info, e ast.Expr) string {
+	if k := fieldKey(info, e); k != "" {
+		return k
+	}
+	return refKey(info, e)
+}
+
+// isTerminal reports whether a statement list ends by leaving the function
+// (return, panic, os.Exit, log.Fatal).
+func isTerminal(info *types.Info, list []ast.Stmt) bool {
+	if len(list) == 0 {
+		return false
+	}
+	switch s := list[len(list)-1].(type) {
+	case *ast.ReturnStmt:
+		return true
+	case *ast.ExprStmt:
+		if call, ok := s.X.(*ast.CallExpr); ok {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "panic" {
+					return true
+				}
+			}
+			return isExit(callee(info, call))
+		}
+	}
+	return false
+}
+
+// isExit reports whether fn ends the process without running deferred calls.
+func isExit(fn *types.Func) bool {
+	return isFunc(fn, "os", "Exit") ||
+		isFunc(fn, "log", "Fatal", "Fatalf", "Fatalln") ||
+		isMethod(fn, "log", "Logger", "Fatal", "Fatalf", "Fatalln")
+}
+
+// positionWithin reports whether pos lies inside n.
+func within(n ast.Node, pos token.Pos) bool { return n.Pos() <= pos && pos < n.End() }
+
+// ptr names an object by identity.
+func ptr(obj types.Object) string { return fmt.Sprintf("%p", obj) }

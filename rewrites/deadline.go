@@ -1,0 +1,41 @@
+package rewrites
+
+import (
+	"go/token"
+
+	"github.com/dave/dst"
+	"github.com/drainfix/drainfix/matchers"
+)
+
+// declareDeadline inserts, before the fix's statement,
+//
+//	ctx, cancel := context.WithTimeout(base, timeout)
+//	defer cancel()
+func declareDeadline(c *Context, d matchers.DeadlineFix) error {
+	pos := d.Place.Stmt.Pos()
+	withTimeout, err := c.Qual("context", "WithTimeout", pos)
+	if err != nil {
+		return err
+	}
+	var base dst.Expr
+	if d.Base != nil {
+		base = dst.Clone(c.Nodes[d.Base]).(dst.Expr)
+	} else {
+		bg, err := c.Qual("context", "Background", pos)
+		if err != nil {
+			return err
+		}
+		base = &dst.CallExpr{Fun: bg}
+	}
+	dur, err := c.Duration(pos)
+	if err != nil {
+		return err
+	}
+	decl := &dst.AssignStmt{
+		Lhs: []dst.Expr{dst.NewIdent(d.Ctx), dst.NewIdent(d.Cancel)},
+		Tok: token.DEFINE,
+		Rhs: []dst.Expr{&dst.CallExpr{Fun: withTimeout, Args: []dst.Expr{base, dur}}},
+	}
+	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(d.Cancel)}}
+	return c.Insert(d.Place, false, decl, deferCancel)
+}
