@@ -1,6 +1,6 @@
 module github.com/drainfix/drainfix
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/dave/dst v0.28.0

@@ -1,0 +1,233 @@
+package engine_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drainfix/drainfix/internal/engine"
+	"github.com/drainfix/drainfix/internal/registry"
+	"golang.org/x/tools/txtar"
+)
+
+var update = flag.Bool("update", false, "rewrite the want sections and golden files of the txtar cases")
+
+// TestRules runs every txtar case under testdata/rules/RULE and
+// testdata/seed through the whole engine with every rule on:
+//
+//   - the findings must be the "want" section (file:line:col: rule, with
+//     " (not fixed)" for a finding without a fix);
+//   - each FILE.golden section is FILE after the fixes; a file without one
+//     must not change;
+//   - the fixed module must pass go vet (which builds it);
+//   - a second run must change nothing and find only what the first could
+//     not fix.
+func TestRules(t *testing.T) {
+	dirs, _ := filepath.Glob("../../testdata/rules/*")
+	dirs = append(dirs, "../../testdata/seed")
+	known := map[string]bool{"seed": true}
+	for _, r := range registry.All() {
+		known[r.Name] = true
+	}
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		if !known[name] {
+			t.Errorf("testdata/rules/%s names no rule", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cases, _ := filepath.Glob(filepath.Join(dir, "*.txtar"))
+			if len(cases) == 0 {
+				t.Fatalf("no cases in %s", dir)
+			}
+			for _, file := range cases {
+				t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+					t.Parallel()
+					runCase(t, file)
+				})
+			}
+		})
+	}
+}
+
+// Every rule has cases.
+func TestEveryRuleHasCases(t *testing.T) {
+	for _, r := range registry.All() {
+		cases, _ := filepath.Glob(filepath.Join("../../testdata/rules", r.Name, "*.txtar"))
+		if len(cases) < 2 {
+			t.Errorf("rule %s has %d txtar cases; want positives and negatives", r.Name, len(cases))
+		}
+	}
+}
+
+const defaultGoMod = "module example.com/app\n\ngo 1.22\n"
+
+func runCase(t *testing.T, file string) {
+	ar, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sources := map[string][]byte{}
+	goldens := map[string][]byte{}
+	var want []byte
+	hasWant := false
+	for _, f := range ar.Files {
+		switch {
+		case f.Name == "want":
+			want, hasWant = f.Data, true
+		case strings.HasSuffix(f.Name, ".golden"):
+			goldens[strings.TrimSuffix(f.Name, ".golden")] = f.Data
+		default:
+			sources[f.Name] = f.Data
+		}
+	}
+	if !hasWant {
+		t.Fatal("case has no want section")
+	}
+	if _, ok := sources["go.mod"]; !ok {
+		sources["go.mod"] = []byte(defaultGoMod)
+	}
+	for name, data := range sources {
+		writeTestFile(t, filepath.Join(dir, name), data)
+	}
+	for name := range goldens {
+		if _, ok := sources[name]; !ok {
+			t.Fatalf("golden for %s, which the case does not have", name)
+		}
+	}
+
+	res := check(t, dir)
+	got := formatFindings(t, dir, res.Findings)
+	fixed := map[string][]byte{}
+	for _, fx := range res.Fixes {
+		rel, _ := filepath.Rel(dir, fx.Path)
+		fixed[filepath.ToSlash(rel)] = fx.New
+	}
+
+	if *update {
+		updateCase(t, file, ar, got, fixed)
+		return
+	}
+	if g, w := strings.TrimSpace(got), strings.TrimSpace(string(want)); g != w {
+		t.Errorf("findings:\n%s\nwant:\n%s", g, w)
+	}
+	for name, src := range sources {
+		wantSrc := src
+		if g, ok := goldens[name]; ok {
+			wantSrc = g
+		}
+		gotSrc := src
+		if f, ok := fixed[name]; ok {
+			gotSrc = f
+		}
+		if !bytes.Equal(gotSrc, wantSrc) {
+			t.Errorf("%s after fixes:\n%s\nwant:\n%s", name, gotSrc, wantSrc)
+		}
+	}
+	if t.Failed() || len(fixed) == 0 {
+		return
+	}
+
+	// The fixed module builds and vets, and a second run changes nothing.
+	for name, data := range fixed {
+		writeTestFile(t, filepath.Join(dir, name), data)
+	}
+	vet := exec.Command("go", "vet", "./...")
+	vet.Dir = dir
+	if out, err := vet.CombinedOutput(); err != nil {
+		t.Errorf("go vet on the fixed module: %v\n%s", err, out)
+	}
+	again := check(t, dir)
+	if len(again.Fixes) > 0 {
+		for _, fx := range again.Fixes {
+			t.Errorf("second run changes %s again:\n%s", fx.Path, fx.New)
+		}
+	}
+	var unfixed, left []string
+	for _, f := range res.Findings {
+		if !f.Fixable {
+			unfixed = append(unfixed, f.Rule)
+		}
+	}
+	for _, f := range again.Findings {
+		left = append(left, f.Rule)
+	}
+	slices.Sort(unfixed)
+	slices.Sort(left)
+	if !slices.Equal(unfixed, left) {
+		t.Errorf("second run finds %v; want only the unfixed %v:\n%s", left, unfixed, formatFindings(t, dir, again.Findings))
+	}
+}
+
+func check(t *testing.T, dir string) *engine.Result {
+	t.Helper()
+	res, err := engine.Run(engine.Config{
+		Dir: dir, Patterns: []string{"./..."}, Rules: registry.All(),
+		Tests: true, Timeout: 25 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Errors {
+		t.Errorf("error: %v", e)
+	}
+	return res
+}
+
+func formatFindings(t *testing.T, dir string, fs []engine.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		rel, err := filepath.Rel(dir, f.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s:%d:%d: %s", filepath.ToSlash(rel), f.Line, f.Column, f.Rule)
+		if !f.Fixable {
+			b.WriteString(" (not fixed)")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func updateCase(t *testing.T, file string, ar *txtar.Archive, got string, fixed map[string][]byte) {
+	var files []txtar.File
+	for _, f := range ar.Files {
+		if f.Name == "want" || strings.HasSuffix(f.Name, ".golden") {
+			continue
+		}
+		files = append(files, f)
+	}
+	files = append(files, txtar.File{Name: "want", Data: []byte(got)})
+	names := make([]string, 0, len(fixed))
+	for n := range fixed {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		files = append(files, txtar.File{Name: n + ".golden", Data: fixed[n]})
+	}
+	ar.Files = files
+	if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeTestFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
