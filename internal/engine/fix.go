@@ -115,5 +115,3 @@ func applyOne(ctx *rewrites.Context, f ruleFinding) (err error) {
 	}()
 	return f.rule.Fix(ctx, &f.Finding)
 }
-
-
