@@ -179,6 +179,7 @@ func addImport(f *dst.File, spec *dst.ImportSpec) {
 		// No standard-library group: open one at the top.
 		if len(specs) > 0 {
 			specs[0].(*dst.ImportSpec).Decs.Before = dst.EmptyLine
+			spec.Decs.After = dst.EmptyLine
 		}
 		decl.Specs = append([]dst.Spec{spec}, specs...)
 		return
@@ -186,14 +187,19 @@ func addImport(f *dst.File, spec *dst.ImportSpec) {
 	at := start + sort.Search(end-start, func(k int) bool {
 		return importPath(specs[start+k]) > importPath(spec)
 	})
-	if at == start && len(specs) > 0 {
-		// Keep the group's leading space on the group, not on the old first spec.
+	// The space around the group belongs to the group: when the new spec
+	// becomes its first or last, it takes over that space.
+	if at == start {
 		old := specs[start].(*dst.ImportSpec)
-		spec.Decs.Before, old.Decs.Before = old.Decs.Before, dst.NewLine
-		if spec.Decs.Before == dst.None {
-			spec.Decs.Before = dst.NewLine
+		if old.Decs.Before != dst.None {
+			spec.Decs.Before, old.Decs.Before = old.Decs.Before, dst.NewLine
 		}
-		// Comments above the old first spec stay with it.
+	}
+	if at == end {
+		old := specs[end-1].(*dst.ImportSpec)
+		if old.Decs.After != dst.None {
+			spec.Decs.After, old.Decs.After = old.Decs.After, dst.NewLine
+		}
 	}
 	decl.Specs = append(specs[:at:at], append([]dst.Spec{spec}, specs[at:]...)...)
 }
@@ -266,6 +272,11 @@ func (c *Context) Insert(place matchers.StmtPlace, after bool, stmts ...dst.Stmt
 		s.Decorations().After = dst.NewLine
 	}
 	if after {
+		// The space after the old statement moves past the new ones.
+		old := (*list)[i].Decorations()
+		if last := stmts[len(stmts)-1].Decorations(); old.After != dst.None {
+			last.After, old.After = old.After, dst.NewLine
+		}
 		i++
 	} else {
 		// Comments above the old statement move up to the first new one, so

@@ -208,16 +208,26 @@ func (c *command) patterns(args []string) []string {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(c.dir, a)
 		}
-		switch st, err := os.Stat(strings.TrimSuffix(p, string(filepath.Separator)+"...")); {
+		dir := strings.TrimSuffix(a, "/...")
+		st, err := os.Stat(p)
+		switch {
 		case err == nil && !st.IsDir() && strings.HasSuffix(a, ".go"):
 			out = append(out, "file="+p)
-		case err == nil && st.IsDir() && !isMetaPattern(a):
-			out = append(out, p+strings.TrimPrefix(a, strings.TrimSuffix(a, "/...")))
+		case filepath.IsAbs(a) || strings.HasPrefix(a, "."):
+			out = append(out, a)
+		case !isMetaPattern(a) && isDir(filepath.Join(c.dir, dir)):
+			// A directory named without ./ would be taken for an import path.
+			out = append(out, "./"+a)
 		default:
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 func isMetaPattern(a string) bool { return a == "std" || a == "all" || a == "cmd" }
