@@ -80,7 +80,7 @@ func Run(cfg Config) (*Result, error) {
 	seenErr := map[string]bool{}
 	for i, p := range pkgs {
 		if len(p.Errors) > 0 {
-			msg := fmt.Sprintf("%s: %s", p.PkgPath, oneLine(p.Errors[0].Error()))
+			msg := fmt.Sprintf("%s: %s", p.PkgPath, describe(cfg.Dir, bestError(p.Errors)))
 			if len(p.Errors) > 1 {
 				msg += fmt.Sprintf(" (and %d more errors)", len(p.Errors)-1)
 			}
@@ -309,4 +309,26 @@ func relTo(dir, path string) string {
 		return rel
 	}
 	return path
+}
+
+// bestError picks the most telling of a package's errors: a parse or type
+// error over the go command's summary of them.
+func bestError(errs []packages.Error) packages.Error {
+	for _, kind := range []packages.ErrorKind{packages.ParseError, packages.TypeError} {
+		for _, e := range errs {
+			if e.Kind == kind {
+				return e
+			}
+		}
+	}
+	return errs[0]
+}
+
+// describe formats a package error on one line, its position relative to dir.
+func describe(dir string, e packages.Error) string {
+	msg := oneLine(e.Msg)
+	if e.Pos == "" || e.Pos == "-" {
+		return msg
+	}
+	return relTo(dir, e.Pos) + ": " + msg
 }
