@@ -76,7 +76,7 @@ func Unified(path string, old, new []byte) []byte {
 			}
 			// GNU diff joins two changes into one hunk unless more than
 			// twice the context separates them.
-			if eq == len(lines) || eq-end >= 2*contextLines {
+			if eq == len(lines) || eq-end > 2*contextLines {
 				end = min(end+contextLines, eq)
 				break
 			}

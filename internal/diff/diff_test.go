@@ -35,8 +35,7 @@ type testCase struct {
 	name     string
 	path     string
 	old, new string
-	want     string // full expected output; "" means nil
-	noGNU    string // why GNU diff cannot serve as an oracle here
+	want     string // output after the two header lines; "" means nil
 }
 
 var cases = []testCase{
@@ -153,6 +152,33 @@ var cases = []testCase{
 		want: "@@ -1,5 +1,8 @@\n func a() {\n }\n \n+func b() {\n+}\n+\n func c() {\n }\n",
 	},
 	{
+		// The cases below have several shortest diffs; GNU diff (and
+		// shiftBoundaries) slide changes over identical lines to join other
+		// changes, else as far down as they go.
+		name: "removed blank joins the replacement", old: "x()\n\n\n", new: "}\n\n",
+		want: "@@ -1,3 +1,2 @@\n-x()\n-\n+}\n \n",
+	},
+	{
+		name: "inserted brace slides down", old: "}\n", new: "\n}\n}\n",
+		want: "@@ -1 +1,3 @@\n+\n+}\n }\n",
+	},
+	{
+		name: "replacement next to its duplicate", old: "x\na\nb\n", new: "a\na\nb\n",
+		want: "@@ -1,3 +1,3 @@\n-x\n+a\n a\n b\n",
+	},
+	{
+		name: "closing brace stays with its function",
+		old:  "func a() {\n\tx()\n}\n",
+		new:  "func a() {\n\tx()\n}\n\nfunc b() {\n\ty()\n}\n",
+		want: "@@ -1,3 +1,7 @@\n func a() {\n \tx()\n }\n+\n+func b() {\n+\ty()\n+}\n",
+	},
+	{
+		name: "statement added before identical one",
+		old:  "f() {\n\tx()\n}\n\ng() {\n}\n",
+		new:  "f() {\n\ty()\n\tx()\n}\n\ng() {\n\tx()\n}\n",
+		want: "@@ -1,6 +1,8 @@\n f() {\n+\ty()\n \tx()\n }\n \n g() {\n+\tx()\n }\n",
+	},
+	{
 		name: "content looks like diff syntax", old: "-- a/f\n++ b/f\n@@ -1 +1 @@\nx\n", new: "@@ -1 +1 @@\n\\ No newline at end of file\n",
 		want: "@@ -1,4 +1,2 @@\n--- a/f\n-++ b/f\n @@ -1 +1 @@\n-x\n+\\ No newline at end of file\n",
 	},
@@ -188,7 +214,7 @@ func TestUnified(t *testing.T) {
 			if want := c.wantDiff(); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
 				t.Errorf("Unified:\n%s\nwant:\n%s", quote(got), quote(want))
 			}
-			checkShape(t, got)
+			checkShape(t, []byte(c.old), got)
 			applied, err := Apply([]byte(c.old), got)
 			if err != nil {
 				t.Fatalf("Apply: %v", err)
@@ -215,7 +241,8 @@ func quote(d []byte) string {
 // checkShape checks the hunk layout rules of diff -u that Apply does not:
 // exactly 3 lines of context around each hunk unless the file ends first,
 // hunks merged when at most 6 unchanged lines separate their changes.
-func checkShape(t *testing.T, d []byte) {
+// old is the file d applies to.
+func checkShape(t *testing.T, old, d []byte) {
 	t.Helper()
 	if d == nil {
 		return
@@ -246,7 +273,7 @@ func checkShape(t *testing.T, d []byte) {
 		if lead > 3 || lead < 3 && oldStart != 0 {
 			t.Errorf("hunk at old line %d has %d leading context lines in\n%s", oldStart+1, lead, d)
 		}
-		if trail > 3 || trail < 3 && len(lines) > 0 {
+		if trail > 3 || trail < 3 && (len(lines) > 0 || oldStart+oldCount != len(splitLines(string(old)))) {
 			t.Errorf("hunk at old line %d has %d trailing context lines in\n%s", oldStart+1, trail, d)
 		}
 		if prevEnd >= 0 && oldStart+lead-prevEnd <= 6 {
@@ -377,7 +404,7 @@ func TestMinimalLikeGNU(t *testing.T) {
 	for range n {
 		old, new := gen(), gen()
 		got := Unified("f", old, new)
-		checkShape(t, got)
+		checkShape(t, old, got)
 		if applied, err := Apply(old, got); err != nil || !bytes.Equal(applied, new) {
 			t.Fatalf("Apply(%q, diff) = %q, %v; want %q", old, applied, err, new)
 		}
@@ -491,7 +518,7 @@ func TestLargeFile(t *testing.T) {
 	old2, new2 := []byte(old.String()), []byte(strings.Join(newLines, ""))
 
 	d := Unified("big.txt", old2, new2)
-	checkShape(t, d)
+	checkShape(t, old2, d)
 	// Every edit is one replaced line; 126/127, 2046/2047, 0xd7fe/0xd7ff,
 	// 63483/63484 and 65532…65536 pair up into single hunks.
 	if got, want := bytes.Count(d, []byte("\n@@ ")), 9; got != want {
@@ -591,7 +618,7 @@ func FuzzUnified(f *testing.F) {
 		if (d == nil) != bytes.Equal(old, new) {
 			t.Fatalf("Unified = %q for equal=%v", d, bytes.Equal(old, new))
 		}
-		checkShape(t, d)
+		checkShape(t, old, d)
 		got, err := Apply(old, d)
 		if err != nil {
 			t.Fatalf("Apply: %v\n%s", err, quote(d))
