@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/ast/astutil"
 	"golang.org/x/tools/go/types/typeutil"
@@ -112,22 +113,45 @@ type StmtPlace struct {
 }
 
 // stmtPlace returns the innermost statement of path that sits in a statement
-// list, not crossing a function boundary.
+// list, not crossing a function boundary, such that statements put just
+// before it run exactly once, right before path[0] is evaluated. It fails
+// for a node in a switch case expression or a for loop's condition or post
+// statement, which run conditionally or repeatedly.
 func stmtPlace(path []ast.Node) (StmtPlace, bool) {
 	for i, n := range path {
-		if _, ok := n.(*ast.FuncLit); ok {
+		var child ast.Node
+		if i > 0 {
+			child = path[i-1]
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
 			return StmtPlace{}, false
+		case *ast.CaseClause:
+			if !slices.Contains(n.Body, asStmt(child)) {
+				return StmtPlace{}, false
+			}
+			continue
+		case *ast.CommClause:
+			continue // its comm is evaluated when the select is entered
+		case *ast.ForStmt:
+			if child != nil && (child == n.Cond || child == n.Post) {
+				return StmtPlace{}, false
+			}
 		}
 		s, ok := n.(ast.Stmt)
 		if !ok || i+1 >= len(path) {
 			continue
 		}
-		switch path[i+1].(type) {
-		case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
-			return StmtPlace{Stmt: s, Block: path[i+1]}, true
+		if parent := path[i+1]; slices.Contains(stmtList(parent), s) {
+			return StmtPlace{Stmt: s, Block: parent}, true
 		}
 	}
 	return StmtPlace{}, false
+}
+
+func asStmt(n ast.Node) ast.Stmt {
+	s, _ := n.(ast.Stmt)
+	return s
 }
 
 // stmtList returns the statements of a block, case or comm clause.
@@ -263,7 +287,7 @@ func isExit(fn *types.Func) bool {
 		isMethod(fn, "log", "Logger", "Fatal", "Fatalf", "Fatalln")
 }
 
-// positionWithin reports whether pos lies inside n.
+// within reports whether pos lies inside n.
 func within(n ast.Node, pos token.Pos) bool { return n.Pos() <= pos && pos < n.End() }
 
 // ptr names an object by identity.

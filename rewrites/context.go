@@ -25,7 +25,8 @@ type Context struct {
 	Nodes   map[ast.Node]dst.Node // ast node → its dst twin
 	Timeout time.Duration         // the drain deadline written into fixes
 
-	names map[string]string // import path → local name used in this file
+	names    map[string]string // import path → local name used in this file
+	declared map[ast.Node]map[string]bool // names the rewrites declared, per statement list
 	add   []string          // import paths to add, in order of first use
 }
 
@@ -34,7 +35,7 @@ type Rewrite func(*Context, *matchers.Finding) error
 
 // NewContext returns a Context for rewriting file.
 func NewContext(pass *matchers.Pass, af *ast.File, file *dst.File, nodes map[ast.Node]dst.Node, timeout time.Duration) *Context {
-	return &Context{Pass: pass, AST: af, File: file, Nodes: nodes, Timeout: timeout, names: map[string]string{}}
+	return &Context{Pass: pass, AST: af, File: file, Nodes: nodes, Timeout: timeout, names: map[string]string{}, declared: map[ast.Node]map[string]bool{}}
 }
 
 // Dst returns the dst twin of an ast node; it panics when there is none,
@@ -45,6 +46,30 @@ func dstOf[T dst.Node](c *Context, n ast.Node) T {
 		panic(fmt.Sprintf("no dst node for %T at %v", n, c.Pass.Fset.Position(n.Pos())))
 	}
 	return d.(T)
+}
+
+// Declare returns the first of name, name2, name3, ... that can be declared
+// just before the statement of place (the type checker knows of no such
+// name there) and that no other rewrite has declared in the same statement
+// list, and claims it. Matchers propose names; two fixes in one block must
+// not both declare ctx.
+func (c *Context) Declare(place matchers.StmtPlace, name string) (string, error) {
+	taken := c.declared[place.Block]
+	if taken == nil {
+		taken = map[string]bool{}
+		c.declared[place.Block] = taken
+	}
+	for i := 1; i < 100; i++ {
+		cand := name
+		if i > 1 {
+			cand = fmt.Sprintf("%s%d", name, i)
+		}
+		if !taken[cand] && c.Pass.FreshName(place.Stmt, cand) == cand {
+			taken[cand] = true
+			return cand, nil
+		}
+	}
+	return "", fmt.Errorf("no free name like %s", name)
 }
 
 // Qual returns the expression path.name as seen at pos, importing path when

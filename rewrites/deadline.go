@@ -11,11 +11,14 @@ import (
 //
 //	ctx, cancel := context.WithTimeout(base, timeout)
 //	defer cancel()
-func declareDeadline(c *Context, d matchers.DeadlineFix) error {
+//
+// and returns the name the context got (the matcher's proposal, unless
+// another fix in this file took it).
+func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 	pos := d.Place.Stmt.Pos()
 	withTimeout, err := c.Qual("context", "WithTimeout", pos)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var base dst.Expr
 	if d.Base != nil {
@@ -23,19 +26,27 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) error {
 	} else {
 		bg, err := c.Qual("context", "Background", pos)
 		if err != nil {
-			return err
+			return "", err
 		}
 		base = &dst.CallExpr{Fun: bg}
 	}
 	dur, err := c.Duration(pos)
 	if err != nil {
-		return err
+		return "", err
+	}
+	ctxName, err := c.Declare(d.Place, d.Ctx)
+	if err != nil {
+		return "", err
+	}
+	cancelName, err := c.Declare(d.Place, d.Cancel)
+	if err != nil {
+		return "", err
 	}
 	decl := &dst.AssignStmt{
-		Lhs: []dst.Expr{dst.NewIdent(d.Ctx), dst.NewIdent(d.Cancel)},
+		Lhs: []dst.Expr{dst.NewIdent(ctxName), dst.NewIdent(cancelName)},
 		Tok: token.DEFINE,
 		Rhs: []dst.Expr{&dst.CallExpr{Fun: withTimeout, Args: []dst.Expr{base, dur}}},
 	}
-	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(d.Cancel)}}
-	return c.Insert(d.Place, false, decl, deferCancel)
+	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
+	return ctxName, c.Insert(d.Place, false, decl, deferCancel)
 }

@@ -10,12 +10,13 @@ import (
 // its error handling) is kept.
 func ServerClose(c *Context, f *matchers.Finding) error {
 	fix := f.Fix.(*matchers.ServerCloseFix)
-	if err := declareDeadline(c, fix.Deadline); err != nil {
+	ctx, err := declareDeadline(c, fix.Deadline)
+	if err != nil {
 		return err
 	}
 	call := dstOf[*dst.CallExpr](c, fix.Call)
 	sel := dstOf[*dst.SelectorExpr](c, fix.Sel)
 	sel.Sel.Name = "Shutdown"
-	call.Args = []dst.Expr{dst.NewIdent(fix.Deadline.Ctx)}
+	call.Args = []dst.Expr{dst.NewIdent(ctx)}
 	return nil
 }

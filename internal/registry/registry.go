@@ -85,5 +85,11 @@ func All() []*Rule {
 	return []*Rule{
 		signalUnbuffered,
 		serverClose,
+		drainCtxCancelled,
+		lostCancel,
+		shutdownNoDeadline,
+		fatalOnShutdown,
+		fatalOnServeClosed,
+		signalNoSigterm,
 	}
 }

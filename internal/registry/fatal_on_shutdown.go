@@ -1,0 +1,34 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var fatalOnShutdown = &Rule{
+	Name:    "fatal-on-shutdown",
+	Seed:    []int{12},
+	Summary: "log.Fatal or os.Exit on the error of (*http.Server).Shutdown skips the remaining clean-up",
+	Doc: `log.Fatal calls os.Exit(1), which ends the process at once: deferred calls do
+not run and nothing after the call in the function happens. When Shutdown
+fails (most often because its deadline passed with requests still in flight),
+exiting there also skips every clean-up still to come: closing the database,
+flushing logs and traces, stopping workers. The rule reports log.Fatal,
+(*log.Logger).Fatal and os.Exit taking Shutdown's error, directly or in the
+if that checks it, but only where something is skipped: a defer registered
+before the exit (other than the cancel of Shutdown's own deadline context) or
+statements that follow in the function. The fix logs instead, on the same
+logger (Fatal becomes Print, Fatalf Printf, Fatalln Println); the direct form
+log.Fatal(srv.Shutdown(ctx)) becomes an if that logs a non-nil error. os.Exit
+is reported but not fixed: removing it would change the exit status.`,
+	Bad: `defer db.Close()
+if err := srv.Shutdown(ctx); err != nil {
+	log.Fatal(err)
+}`,
+	Good: `defer db.Close()
+if err := srv.Shutdown(ctx); err != nil {
+	log.Print(err)
+}`,
+	Match: matchers.FatalOnShutdown,
+	Fix:   rewrites.FatalOnShutdown,
+}

@@ -1,0 +1,36 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var shutdownNoDeadline = &Rule{
+	Name:    "shutdown-no-deadline",
+	Seed:    []int{12, 16},
+	Summary: "(*http.Server).Shutdown with a context that has no deadline",
+	Doc: `Shutdown stops accepting and then waits until every connection is idle or
+its context is done. context.Background() and context.TODO() are never done,
+so a single hung handler, or a client that keeps its connection busy, makes
+the drain wait forever: the orchestrator then kills the process at the end of
+its grace period, and everything the code meant to do after the drain (flush,
+close the database, exit cleanly) never runs. Reported are contexts that are
+certainly Background or TODO: the argument itself, or a local variable every
+assignment of which is one of them; a context from a parameter, a field or
+any other call is the caller's business. The fix declares a deadline context
+(-timeout, default 25s) derived from the old argument just before the
+statement and passes it to Shutdown. A deferred or go Shutdown is reported
+but not fixed: the deadline would start running long before the drain.`,
+	Bad: `<-ctx.Done()
+if err := srv.Shutdown(context.Background()); err != nil {
+	log.Printf("shutdown: %v", err)
+}`,
+	Good: `<-ctx.Done()
+shutdownCtx, shutdownCancel := context.WithTimeout(context.Background(), 25*time.Second)
+defer shutdownCancel()
+if err := srv.Shutdown(shutdownCtx); err != nil {
+	log.Printf("shutdown: %v", err)
+}`,
+	Match: matchers.ShutdownNoDeadline,
+	Fix:   rewrites.ShutdownNoDeadline,
+}

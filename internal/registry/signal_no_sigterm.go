@@ -1,0 +1,32 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var signalNoSigterm = &Rule{
+	Name:    "signal-no-sigterm",
+	Summary: "the drain runs on SIGINT (Ctrl-C) but not on SIGTERM",
+	Doc: `Kubernetes, systemd, ECS and docker stop a process with SIGTERM, not SIGINT.
+Code that catches only os.Interrupt (or syscall.SIGINT) and then drains a
+server or pool drains on Ctrl-C at a developer's desk and never in
+production: SIGTERM takes its default action and kills the process at once,
+dropping every request in flight. Reported are signal.Notify and
+signal.NotifyContext calls with an explicit list holding SIGINT and not
+SIGTERM, in a function that also drains (calls a method named Shutdown,
+GracefulStop, Drain or Stop, or (*http.Server).Close). A command that only
+aborts on Ctrl-C is left alone, and so is a package that handles SIGTERM
+anywhere, or may: an empty list (every signal), a spread list, a variable in
+a list, signal.Ignore or signal.Reset of SIGTERM. The fix adds syscall.SIGTERM to the list (unix.SIGTERM where the list
+uses golang.org/x/sys/unix). Files that also build for plan9, where signals
+are notes, are reported but not fixed.`,
+	Bad: `signal.Notify(stop, os.Interrupt)
+<-stop
+srv.Shutdown(ctx)`,
+	Good: `signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+<-stop
+srv.Shutdown(ctx)`,
+	Match: matchers.SignalNoSigterm,
+	Fix:   rewrites.SignalNoSigterm,
+}

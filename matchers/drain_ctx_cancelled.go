@@ -1,0 +1,328 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+// DrainCtxCancelled: a deadline or cancel context derived from a context
+// that is already done.
+//
+// A context made by context.WithTimeout, WithDeadline or WithCancel (or
+// their Cause variants) is cancelled as soon as its parent is. After
+// <-ctx.Done() (a statement before it in an enclosing block, the select
+// case that waited for ctx, or a select whose every way on waited for ctx)
+// ctx is done, so a drain deadline derived from it, or from a context
+// derived from it, has no time at all: Shutdown returns context.Canceled at
+// once and drops every request in flight. The parent is kept, but without
+// its cancellation: context.WithoutCancel (Go 1.21) keeps its values; older
+// files get context.Background().
+//
+//	<-ctx.Done()
+//	drainCtx, cancel := context.WithTimeout(ctx, 25*time.Second)                        // bad
+//
+//	<-ctx.Done()
+//	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 25*time.Second) // good
+func DrainCtxCancelled(p *Pass) []Finding {
+	if !imports(p.Pkg, "context") {
+		return nil
+	}
+	d := p.ctxDerivations()
+	var found []Finding
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !isCancelCtxCall(p.Info, call) {
+				return true
+			}
+			path := p.pathTo(call)
+			done, chain, ok := p.doneParent(path, call, d)
+			if !ok {
+				return true
+			}
+			parent := types.ExprString(call.Args[0])
+			fix, why := p.drainCtxFix(call, chain)
+			base := "context.WithoutCancel(" + parent + ")"
+			switch {
+			case fix == nil:
+				base = "a context that is not done"
+			case fix.Background:
+				base = "context.Background()"
+			}
+			fd := Finding{
+				Pos: call.Args[0].Pos(), End: call.Args[0].End(),
+				Message: "context." + callee(p.Info, call).Name() + " derives from " + parent +
+					", which is already done here (after <-" + done + ".Done()): the new context is cancelled at once and the drain gets no time; derive from " + base,
+			}
+			if fix != nil {
+				fd.Fix = fix
+			} else {
+				fd.NoFix = why
+			}
+			found = append(found, fd)
+			return true
+		})
+	}
+	return found
+}
+
+// A DrainCtxFix replaces the parent argument of Call with
+// context.WithoutCancel(parent), or with context.Background() when
+// Background is set (files older than go1.21).
+type DrainCtxFix struct {
+	Call       *ast.CallExpr
+	Background bool
+}
+
+// drainCtxFix chooses the replacement of call's parent. chain says how the
+// parent was reached from the done context.
+func (p *Pass) drainCtxFix(call *ast.CallExpr, chain derivChain) (*DrainCtxFix, string) {
+	if p.AtLeast(call.Pos(), "go1.21") {
+		return &DrainCtxFix{Call: call}, ""
+	}
+	if chain.values {
+		return nil, "context.WithoutCancel needs go1.21, and context.Background() would drop the values set by context.WithValue"
+	}
+	if name := p.lastUseIn(call.Args[0]); name != "" {
+		return nil, "context.WithoutCancel needs go1.21, and context.Background() would leave " + name + " unused"
+	}
+	return &DrainCtxFix{Call: call, Background: true}, ""
+}
+
+// cancelCtxFuncs are the context functions whose result is cancelled with
+// its parent, and which return a cancel func.
+var cancelCtxFuncs = []string{
+	"WithCancel", "WithCancelCause",
+	"WithTimeout", "WithTimeoutCause",
+	"WithDeadline", "WithDeadlineCause",
+}
+
+// isCancelCtxCall reports whether call is context.WithTimeout, WithDeadline,
+// WithCancel or one of their Cause variants.
+func isCancelCtxCall(info *types.Info, call *ast.CallExpr) bool {
+	return len(call.Args) > 0 && isFunc(callee(info, call), "context", cancelCtxFuncs...)
+}
+
+// A derivation is a local context variable defined once from a parent
+// context: v := context.WithValue(parent, k, x) or
+// v, cancel := context.WithCancel(parent) (and the like).
+type derivation struct {
+	call   *ast.CallExpr
+	parent ast.Expr
+	value  bool // WithValue: v.Done() is parent.Done()
+}
+
+// ctxDerivations is what the rule knows of the package's context variables.
+type ctxDerivations struct {
+	of         map[string]derivation // by refKey of the variable
+	reassigned map[string]bool       // refKeys assigned after their definition, or whose address is taken
+}
+
+// ctxDerivations returns the derivations of the package's context
+// variables, and which variables and field chains are ever reassigned.
+func (p *Pass) ctxDerivations() ctxDerivations {
+	d := ctxDerivations{of: map[string]derivation{}, reassigned: map[string]bool{}}
+	define := func(id *ast.Ident, rhs ast.Expr) {
+		v, ok := p.Info.Defs[id].(*types.Var)
+		if !ok || !isContext(v.Type()) {
+			return
+		}
+		call, ok := ast.Unparen(rhs).(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return
+		}
+		switch fn := callee(p.Info, call); {
+		case isFunc(fn, "context", "WithValue"):
+			d.of[ptr(v)] = derivation{call: call, parent: call.Args[0], value: true}
+		case isFunc(fn, "context", cancelCtxFuncs...), isFunc(fn, "os/signal", "NotifyContext"):
+			d.of[ptr(v)] = derivation{call: call, parent: call.Args[0]}
+		}
+	}
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					if id, ok := lhs.(*ast.Ident); ok && p.Info.Defs[id] != nil {
+						if n.Tok == token.DEFINE && i == 0 && len(n.Rhs) == 1 {
+							define(id, n.Rhs[0])
+						} else if len(n.Lhs) == len(n.Rhs) {
+							define(id, n.Rhs[i])
+						}
+						continue
+					}
+					if k := refKey(p.Info, lhs); k != "" {
+						d.reassigned[k] = true
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if len(n.Names) == len(n.Values) {
+						define(id, n.Values[i])
+					} else if i == 0 && len(n.Values) == 1 {
+						define(id, n.Values[0])
+					}
+				}
+			case *ast.UnaryExpr:
+				if n.Op == token.AND {
+					if k := refKey(p.Info, n.X); k != "" {
+						d.reassigned[k] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	for k := range d.reassigned {
+		delete(d.of, k)
+	}
+	return d
+}
+
+// A derivChain is how a parent context was reached from a done context.
+type derivChain struct {
+	values bool // through context.WithValue
+}
+
+// doneParent reports whether the parent argument of call, at path, is a
+// context that is surely done there: the context a sure wait received from,
+// or one derived from it. It returns the waited context's text.
+func (p *Pass) doneParent(path []ast.Node, call *ast.CallExpr, d ctxDerivations) (string, derivChain, bool) {
+	done := map[string]string{} // done context → the context whose Done was received
+	for _, w := range p.waitsBefore(path) {
+		if !w.sure || w.signal || w.ctx == "" || w.ctx == "?" || d.reassigned[w.ctx] {
+			continue
+		}
+		// A WithValue context's Done is its parent's.
+		for k := w.ctx; k != "" && done[k] == ""; {
+			done[k] = w.ctx
+			dv, ok := d.of[k]
+			if !ok || !dv.value {
+				break
+			}
+			k = refKey(p.Info, dv.parent)
+		}
+	}
+	if len(done) == 0 {
+		return "", derivChain{}, false
+	}
+	var chain derivChain
+	e := call.Args[0]
+	for range 20 {
+		e = ast.Unparen(e)
+		if c, ok := e.(*ast.CallExpr); ok && len(c.Args) > 0 && isFunc(callee(p.Info, c), "context", "WithValue") {
+			chain.values = true
+			e = c.Args[0]
+			continue
+		}
+		k := refKey(p.Info, e)
+		if k == "" || d.reassigned[k] {
+			return "", derivChain{}, false
+		}
+		if w := done[k]; w != "" {
+			return doneText(p, path, w), chain, true
+		}
+		dv, ok := d.of[k]
+		if !ok {
+			return "", derivChain{}, false
+		}
+		if !dv.value && isCancelCtxCall(p.Info, dv.call) {
+			// A context derived after its parent was done is reported where it
+			// is derived; do not report it again through its children.
+			if _, _, again := p.doneParent(p.pathTo(dv.call), dv.call, d); again {
+				return "", derivChain{}, false
+			}
+		}
+		chain.values = chain.values || dv.value
+		e = dv.parent
+	}
+	return "", derivChain{}, false
+}
+
+// doneText returns how the done context with refKey k is written in the
+// function holding path, for the message.
+func doneText(p *Pass, path []ast.Node, k string) string {
+	body, _ := funcBody(path)
+	text := "ctx"
+	if body == nil {
+		return text
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if e, ok := n.(ast.Expr); ok && p.doneOf(e) == k {
+			text = types.ExprString(ast.Unparen(e).(*ast.CallExpr).Fun.(*ast.SelectorExpr).X)
+			return false
+		}
+		return true
+	})
+	return text
+}
+
+// lastUseIn returns the name of a package or local variable that is used
+// only inside e, so that dropping e would leave it unused; "" when there is
+// none.
+func (p *Pass) lastUseIn(e ast.Expr) string {
+	f := p.FileOf(e.Pos())
+	if f == nil {
+		return ""
+	}
+	var inside []types.Object
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			switch obj := p.Info.Uses[id].(type) {
+			case *types.PkgName:
+				inside = append(inside, obj)
+			case *types.Var:
+				if !obj.IsField() && obj.Parent() != nil && obj.Parent() != p.Pkg.Scope() && !p.isParam(obj) {
+					inside = append(inside, obj)
+				}
+			}
+		}
+		return true
+	})
+	if len(inside) == 0 {
+		return ""
+	}
+	// Assigning to a variable does not use it.
+	assigned := map[*ast.Ident]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if as, ok := n.(*ast.AssignStmt); ok {
+			for _, l := range as.Lhs {
+				if id, ok := ast.Unparen(l).(*ast.Ident); ok {
+					assigned[id] = true
+				}
+			}
+		}
+		return true
+	})
+	used := map[types.Object]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n == e {
+			return false
+		}
+		if id, ok := n.(*ast.Ident); ok && !assigned[id] {
+			used[p.Info.Uses[id]] = true
+		}
+		return true
+	})
+	for _, obj := range inside {
+		if !used[obj] {
+			return obj.Name()
+		}
+	}
+	return ""
+}
+
+// isParam reports whether v is a parameter, result or receiver of a
+// function (which may go unused).
+func (p *Pass) isParam(v *types.Var) bool {
+	for _, n := range p.pathTo(&ast.Ident{NamePos: v.Pos(), Name: v.Name()}) {
+		switch n.(type) {
+		case *ast.FieldList:
+			return true
+		case *ast.BlockStmt:
+			return false
+		}
+	}
+	return false
+}

@@ -1,0 +1,246 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/build/constraint"
+	"go/types"
+	"path/filepath"
+	"strings"
+)
+
+// SignalNoSigterm: code that drains on a signal catches SIGINT but not
+// SIGTERM.
+//
+// Kubernetes, systemd, ECS and docker stop send SIGTERM, not SIGINT. A
+// program that drains a server or pool after signal.Notify(c, os.Interrupt)
+// drains on Ctrl-C at a developer's desk and never in production: SIGTERM
+// kills it with the default action, dropping every request in flight.
+// Reported are explicit lists of known signals, and only where the
+// function holding the call (with the literals in it) also drains: calls a
+// method named Shutdown, GracefulStop, Drain or Stop, or
+// (*http.Server).Close; a CLI that just aborts on Ctrl-C is left alone. A
+// package that handles SIGTERM anywhere, or may (an empty or spread list,
+// a variable in a list, signal.Ignore or Reset of it), does so on purpose
+// and is not reported at all.
+//
+//	signal.Notify(stop, os.Interrupt)                  // bad
+//	signal.Notify(stop, os.Interrupt, syscall.SIGTERM) // good
+//	<-stop
+//	srv.Shutdown(ctx)
+func SignalNoSigterm(p *Pass) []Finding {
+	if !imports(p.Pkg, "os/signal") {
+		return nil
+	}
+	// Calls of Notify, NotifyContext, Ignore and Reset, and the index of
+	// the first signal in each.
+	calls := map[*ast.CallExpr]int{}
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				switch fn := callee(p.Info, call); {
+				case isFunc(fn, "os/signal", "Notify", "NotifyContext"):
+					calls[call] = 1
+				case isFunc(fn, "os/signal", "Ignore", "Reset"):
+					calls[call] = 0
+				}
+			}
+			return true
+		})
+	}
+	// A program that handles SIGTERM somewhere, or may, does so on purpose.
+	for call, i := range calls {
+		if sigs, ok := p.signalList(call, i); !ok || sigs["SIGTERM"] {
+			return nil
+		}
+	}
+	var found []Finding
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || calls[call] != 1 {
+				return true
+			}
+			sigs, _ := p.signalList(call, 1)
+			fn := outerFunc(p.pathTo(call))
+			if !sigs["SIGINT"] || fn == nil || !p.drains(fn) {
+				return true
+			}
+			fd := Finding{
+				Pos: call.Pos(), End: call.End(),
+				Message: "the drain runs on SIGINT but not on SIGTERM, the signal orchestrators (Kubernetes, systemd, ECS) stop a process with; catch SIGTERM too",
+				Fix:     &SignalNoSigtermFix{Call: call, Pkg: p.signalPkg(call)},
+			}
+			if why := p.plan9File(f); why != "" {
+				fd.Fix, fd.NoFix = nil, why
+			}
+			found = append(found, fd)
+			return true
+		})
+	}
+	return found
+}
+
+// A SignalNoSigtermFix appends Pkg.SIGTERM to the signals of Call.
+type SignalNoSigtermFix struct {
+	Call *ast.CallExpr
+	Pkg  string // "syscall", or "golang.org/x/sys/unix" where the list uses it
+}
+
+// signalPkg returns the package to take SIGTERM from: unix when the list
+// already names its signals, syscall otherwise.
+func (p *Pass) signalPkg(call *ast.CallExpr) string {
+	for _, arg := range call.Args[1:] {
+		if sel, ok := ast.Unparen(arg).(*ast.SelectorExpr); ok {
+			if obj := p.Info.ObjectOf(sel.Sel); obj != nil && obj.Pkg() != nil && obj.Pkg().Path() == "golang.org/x/sys/unix" {
+				return obj.Pkg().Path()
+			}
+		}
+	}
+	return "syscall"
+}
+
+// outerFunc returns the outermost function declaration or literal in path:
+// a signal caught in a goroutine of main is main's.
+func outerFunc(path []ast.Node) ast.Node {
+	var fn ast.Node
+	for _, n := range path {
+		switch n.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			fn = n
+		}
+	}
+	return fn
+}
+
+// signalList returns the signals call lists from its argument i on, by
+// name (os.Interrupt as SIGINT), and whether the list is known: written
+// out, not empty (which means every signal), each one a signal of os,
+// syscall or golang.org/x/sys/unix.
+func (p *Pass) signalList(call *ast.CallExpr, i int) (map[string]bool, bool) {
+	if call.Ellipsis.IsValid() || len(call.Args) <= i {
+		return nil, false
+	}
+	sigs := map[string]bool{}
+	for _, arg := range call.Args[i:] {
+		name := p.signalName(arg)
+		if name == "" {
+			return nil, false // a variable or conversion: it may be SIGTERM
+		}
+		sigs[name] = true
+	}
+	return sigs, true
+}
+
+// signalName returns the name of the signal e denotes when it is a
+// package-level signal of os, syscall or golang.org/x/sys/unix
+// (os.Interrupt is SIGINT, os.Kill SIGKILL), else "".
+func (p *Pass) signalName(e ast.Expr) string {
+	var id *ast.Ident
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		id = e
+	case *ast.SelectorExpr:
+		id = e.Sel
+	default:
+		return ""
+	}
+	obj := p.Info.ObjectOf(id)
+	if obj == nil || obj.Pkg() == nil || obj.Parent() != obj.Pkg().Scope() {
+		return ""
+	}
+	switch obj.Pkg().Path() {
+	case "os":
+		switch obj.Name() {
+		case "Interrupt":
+			return "SIGINT"
+		case "Kill":
+			return "SIGKILL"
+		}
+	case "syscall", "golang.org/x/sys/unix":
+		if _, ok := obj.(*types.Const); ok && strings.HasPrefix(obj.Name(), "SIG") {
+			return obj.Name()
+		}
+	}
+	return ""
+}
+
+// drains reports whether fn (with the function literals inside it) calls a
+// drain method of any type but the os/signal and time packages' own, or
+// (*http.Server).Close.
+func (p *Pass) drains(fn ast.Node) bool {
+	found := false
+	ast.Inspect(fn, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		m := callee(p.Info, call)
+		if m == nil || m.Signature().Recv() == nil {
+			return true
+		}
+		if isMethod(m, "net/http", "Server", "Close") {
+			found = true
+		} else if isDrainName(m.Name()) && m.Pkg() != nil {
+			switch m.Pkg().Path() {
+			case "os/signal", "time":
+			default:
+				found = true
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// isDrainName reports whether a method so named stops a server or pool
+// gracefully (or, for Stop, at all).
+func isDrainName(name string) bool {
+	switch name {
+	case "Shutdown", "GracefulStop", "Drain", "Stop":
+		return true
+	}
+	return false
+}
+
+// plan9File returns why f cannot be fixed when its build constraints let
+// it build for plan9 (or its name says it is plan9's only), else "".
+func (p *Pass) plan9File(f *ast.File) string {
+	const why = "the file also builds for plan9, where signals are notes and syscall.SIGTERM is the same note as SIGINT; add SIGTERM by hand"
+	if tf := p.Fset.File(f.Pos()); tf != nil {
+		base := strings.TrimSuffix(filepath.Base(tf.Name()), ".go")
+		base = strings.TrimSuffix(base, "_test")
+		if strings.HasSuffix(base, "_plan9") || strings.Contains(base, "_plan9_") {
+			return why
+		}
+	}
+	for _, cg := range f.Comments {
+		if cg.Pos() >= f.Package {
+			break
+		}
+		for _, c := range cg.List {
+			if !constraint.IsGoBuild(c.Text) && !constraint.IsPlusBuild(c.Text) {
+				continue
+			}
+			x, err := constraint.Parse(c.Text)
+			if err == nil && namesPlan9(x, false) {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+// namesPlan9 reports whether x names the plan9 tag other than negated.
+func namesPlan9(x constraint.Expr, negated bool) bool {
+	switch x := x.(type) {
+	case *constraint.TagExpr:
+		return x.Tag == "plan9" && !negated
+	case *constraint.NotExpr:
+		return namesPlan9(x.X, !negated)
+	case *constraint.AndExpr:
+		return namesPlan9(x.X, negated) || namesPlan9(x.Y, negated)
+	case *constraint.OrExpr:
+		return namesPlan9(x.X, negated) || namesPlan9(x.Y, negated)
+	}
+	return false
+}
