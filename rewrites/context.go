@@ -25,9 +25,9 @@ type Context struct {
 	Nodes   map[ast.Node]dst.Node // ast node → its dst twin
 	Timeout time.Duration         // the drain deadline written into fixes
 
-	names    map[string]string // import path → local name used in this file
+	names    map[string]string            // import path → local name used in this file
 	declared map[ast.Node]map[string]bool // names the rewrites declared, per statement list
-	add   []string          // import paths to add, in order of first use
+	add      []string                     // import paths to add, in order of first use
 }
 
 // A Rewrite applies the fix of one finding.
