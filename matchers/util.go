@@ -292,3 +292,33 @@ func within(n ast.Node, pos token.Pos) bool { return n.Pos() <= pos && pos < n.E
 
 // ptr names an object by identity.
 func ptr(obj types.Object) string { return fmt.Sprintf("%p", obj) }
+
+// ContextAt returns a context.Context variable usable at pos inside the
+// function holding it (a parameter or a local declared before pos),
+// preferring the innermost and, within one scope, the one named ctx; nil
+// when there is none. Package-level contexts are not a lifetime a function
+// owns and are not returned.
+func (p *Pass) ContextAt(pos token.Pos) *types.Var {
+	for sc := p.Pkg.Scope().Innermost(pos); sc != nil && sc != p.Pkg.Scope() && sc != types.Universe; sc = sc.Parent() {
+		var best *types.Var
+		for _, name := range sc.Names() {
+			v, ok := sc.Lookup(name).(*types.Var)
+			if !ok || v.Pos() >= pos || !isContext(v.Type()) || name == "_" {
+				continue
+			}
+			if _, obj := sc.LookupParent(name, pos); obj != v {
+				continue // shadowed at pos
+			}
+			if best == nil || name == "ctx" {
+				best = v
+			}
+		}
+		if best != nil {
+			return best
+		}
+		if sc.Parent() == p.Pkg.Scope() {
+			break
+		}
+	}
+	return nil
+}
