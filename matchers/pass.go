@@ -17,6 +17,18 @@ type Pass struct {
 	Files []*ast.File // every syntax file of the package
 	Pkg   *types.Package
 	Info  *types.Info
+	// Owned are the files findings may be reported in and fixes applied
+	// to: one package owns each file, though test variants of a package
+	// hold it too; generated and cgo-processed files are owned by none.
+	Owned []*ast.File
+	// Program is every package of the run, for fixes that must change
+	// call sites in other packages.
+	Program *Program
+}
+
+// A Program is every package loaded without errors in one run.
+type Program struct {
+	Packages []*Pass
 }
 
 // A Finding is one bug at one place.
@@ -29,6 +41,11 @@ type Finding struct {
 	// NoFix says why there is no fix, when Fix is nil; it is appended to the
 	// message.
 	NoFix string
+	// Touches are positions in other files the fix also changes (call
+	// sites of a changed signature), each in a file some Pass owns. The
+	// rewrite is run once for each file touched, and the fix is applied
+	// everywhere or nowhere.
+	Touches []token.Pos
 }
 
 // A Matcher reports the findings of one rule in a package.

@@ -317,3 +317,10 @@ func (c *Context) Insert(place matchers.StmtPlace, after bool, stmts ...dst.Stmt
 	*list = append((*list)[:i:i], append(stmts, (*list)[i:]...)...)
 	return nil
 }
+
+// InFile reports whether n lies in the file being rewritten: a fix that
+// touches several files (a signature and its call sites) is run once for
+// each and applies the parts that lie in it.
+func (c *Context) InFile(n ast.Node) bool {
+	return c.AST.FileStart <= n.Pos() && n.Pos() <= c.AST.FileEnd
+}

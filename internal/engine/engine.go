@@ -1,6 +1,6 @@
 // Package engine loads packages, runs the rules over them and computes the
-// fixes: load (go/packages, typed) → match (go/ast) → decorate only the files
-// with a fix (dst) → rewrite → restore → verify.
+// fixes: load (go/packages, typed) → match (go/ast, every package at once)
+// → decorate only the files with a fix (dst) → rewrite → restore → verify.
 package engine
 
 import (
@@ -59,6 +59,22 @@ type Result struct {
 	Errors   []error // one per failing package or file
 }
 
+// A ruleFinding is a matcher's finding with its rule and package.
+type ruleFinding struct {
+	rule *registry.Rule
+	pass *matchers.Pass
+	matchers.Finding
+}
+
+// A file is one source file the run may report on or fix.
+type file struct {
+	ast      *ast.File
+	name     string
+	pass     *matchers.Pass // of the package that owns the file
+	fixable  bool           // in a main module, not vendored
+	suppress suppressions
+}
+
 // Run loads the packages and checks them.
 func Run(cfg Config) (*Result, error) {
 	mode := packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
@@ -72,13 +88,12 @@ func Run(cfg Config) (*Result, error) {
 	}
 	slices.SortFunc(pkgs, func(a, b *packages.Package) int { return strings.Compare(a.ID, b.ID) })
 
-	res := &Result{}
-	// A file belongs to the first package (by ID) that holds it, so that test
-	// variants of a package do not report or fix it twice.
-	owner := map[string]int{}
 	var errs []error
 	seenErr := map[string]bool{}
-	for i, p := range pkgs {
+	prog := &matchers.Program{}
+	files := map[*token.File]*file{}
+	var passes []*matchers.Pass
+	for _, p := range pkgs {
 		if len(p.Errors) > 0 {
 			msg := fmt.Sprintf("%s: %s", p.PkgPath, describe(cfg.Dir, bestError(p.Errors)))
 			if len(p.Errors) > 1 {
@@ -90,48 +105,34 @@ func Run(cfg Config) (*Result, error) {
 			}
 			continue
 		}
-		for _, f := range p.GoFiles {
-			if _, ok := owner[f]; !ok {
-				owner[f] = i
-			}
-		}
+		pass := &matchers.Pass{Fset: fset, Files: p.Syntax, Pkg: p.Types, Info: p.TypesInfo, Program: prog}
+		passes = append(passes, pass)
+		claimFiles(fset, p, pass, files)
+	}
+	prog.Packages = passes
+
+	// Match every package; a file belongs to the first package (by ID) that
+	// holds it, so that test variants do not report or fix it twice.
+	found := make([][]*ruleFinding, len(passes))
+	var errMu sync.Mutex
+	parallel(cfg.Parallel, len(passes), cfg.Progress, func(i int) {
+		fs, es := matchPackage(cfg, passes[i], files)
+		found[i] = fs
+		errMu.Lock()
+		errs = append(errs, es...)
+		errMu.Unlock()
+	})
+	var all []*ruleFinding
+	for _, fs := range found {
+		all = append(all, fs...)
 	}
 
-	par := cfg.Parallel
-	if par <= 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
-	outs := make([]pkgResult, len(pkgs))
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		done int
-	)
-	sem := make(chan struct{}, par)
-	for i, p := range pkgs {
-		if len(p.Errors) > 0 {
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			outs[i] = checkPackage(cfg, fset, p, func(file string) bool { return owner[file] == i })
-			if cfg.Progress != nil {
-				mu.Lock()
-				done++
-				cfg.Progress(done, len(pkgs))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-
-	for _, o := range outs {
-		res.Findings = append(res.Findings, o.findings...)
-		res.Fixes = append(res.Fixes, o.fixes...)
-		errs = append(errs, o.errs...)
+	res := &Result{}
+	fixes, fixErrs := fixAll(cfg, files, all)
+	res.Fixes = fixes
+	errs = append(errs, fixErrs...)
+	for _, f := range all {
+		res.Findings = append(res.Findings, report(fset, f))
 	}
 	slices.SortFunc(res.Findings, func(a, b Finding) int {
 		if c := strings.Compare(a.File, b.File); c != 0 {
@@ -155,112 +156,110 @@ func Run(cfg Config) (*Result, error) {
 	return res, nil
 }
 
-type pkgResult struct {
-	findings []Finding
-	fixes    []FileFix
-	errs     []error
-}
-
-// A ruleFinding is a matcher's finding with its rule, before positions are
-// resolved.
-type ruleFinding struct {
-	rule *registry.Rule
-	matchers.Finding
-}
-
-// checkPackage runs every rule over one package and fixes the files it owns.
-func checkPackage(cfg Config, fset *token.FileSet, p *packages.Package, owns func(string) bool) (out pkgResult) {
+// claimFiles records the files of p that no earlier package holds: real
+// (not cgo-processed) and not generated.
+func claimFiles(fset *token.FileSet, p *packages.Package, pass *matchers.Pass, files map[*token.File]*file) {
 	goFiles := map[string]bool{}
 	for _, f := range p.GoFiles {
 		goFiles[f] = true
 	}
-	// Files to report on: real (not cgo-processed), owned, not generated.
-	type fileInfo struct {
-		ast      *ast.File
-		name     string
-		fixable  bool
-		suppress suppressions
+	taken := map[string]bool{}
+	for _, f := range files {
+		taken[f.name] = true
 	}
-	files := map[*token.File]*fileInfo{}
 	for _, f := range p.Syntax {
 		tf := fset.File(f.Pos())
-		if tf == nil || !goFiles[tf.Name()] || !owns(tf.Name()) || ast.IsGenerated(f) {
+		if tf == nil || !goFiles[tf.Name()] || taken[tf.Name()] || ast.IsGenerated(f) {
 			continue
 		}
-		files[tf] = &fileInfo{
+		files[tf] = &file{
 			ast:      f,
 			name:     tf.Name(),
+			pass:     pass,
 			fixable:  inMainModule(p, tf.Name()),
 			suppress: parseSuppressions(fset, f),
 		}
+		pass.Owned = append(pass.Owned, f)
 	}
-	if len(files) == 0 {
-		return out
-	}
-	pass := &matchers.Pass{Fset: fset, Files: p.Syntax, Pkg: p.Types, Info: p.TypesInfo}
+}
 
-	byFile := map[*fileInfo][]ruleFinding{}
+// parallel runs do(0..n-1) on at most par goroutines.
+func parallel(par, n int, progress func(done, total int), do func(int)) {
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+	)
+	sem := make(chan struct{}, par)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			do(i)
+			if progress != nil {
+				mu.Lock()
+				done++
+				progress(done, n)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// matchPackage runs every rule over one package and keeps the findings in
+// files the package owns that are not silenced.
+func matchPackage(cfg Config, pass *matchers.Pass, files map[*token.File]*file) ([]*ruleFinding, []error) {
+	if len(pass.Owned) == 0 {
+		return nil, nil
+	}
+	var out []*ruleFinding
+	var errs []error
 	for _, r := range cfg.Rules {
 		found, err := safeMatch(r, pass)
 		if err != nil {
-			out.errs = append(out.errs, fmt.Errorf("%s: rule %s: %v", p.PkgPath, r.Name, err))
+			errs = append(errs, fmt.Errorf("%s: rule %s: %v", pass.Pkg.Path(), r.Name, err))
 			continue
 		}
 		for _, f := range found {
-			tf := fset.File(f.Pos)
-			fi := files[tf]
-			if fi == nil || fi.suppress.has(fset.Position(f.Pos).Line, r.Name) {
+			fi := files[pass.Fset.File(f.Pos)]
+			if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.Position(f.Pos).Line, r.Name) {
 				continue
 			}
-			if r.Fix == nil || !fi.fixable {
-				if f.Fix != nil && r.Fix != nil {
-					f.NoFix = "file is outside the main module"
-				}
+			if f.Fix != nil && r.Fix == nil {
 				f.Fix = nil
 			}
-			byFile[fi] = append(byFile[fi], ruleFinding{r, f})
-		}
-	}
-
-	for fi, found := range byFile {
-		slices.SortStableFunc(found, func(a, b ruleFinding) int { return int(a.Pos) - int(b.Pos) })
-		if hasFix(found) {
-			fix, err := fixFile(cfg, pass, fi.ast, fi.name, found)
-			if err != nil {
-				out.errs = append(out.errs, fmt.Errorf("%s: %v", relTo(cfg.Dir, fi.name), err))
-				for i := range found {
-					if found[i].Fix != nil {
-						found[i].Fix = nil
-						found[i].NoFix = "file not rewritten: " + err.Error()
+			if f.Fix != nil {
+				for _, pos := range append([]token.Pos{f.Pos}, f.Touches...) {
+					if t := files[pass.Fset.File(pos)]; t == nil || !t.fixable {
+						f.Fix, f.NoFix = nil, "a file it must change is outside the main module or generated"
+						break
 					}
 				}
-			} else if fix != nil {
-				out.fixes = append(out.fixes, *fix)
 			}
-		}
-		for _, f := range found {
-			start, end := fset.Position(f.Pos), fset.Position(f.End)
-			msg := f.Message
-			if f.Fix == nil && f.NoFix != "" {
-				msg += " (not fixed: " + f.NoFix + ")"
-			}
-			out.findings = append(out.findings, Finding{
-				File: fi.name, Line: start.Line, Column: start.Column,
-				EndLine: end.Line, EndColumn: end.Column,
-				Rule: f.rule.Name, Message: msg, Fixable: f.Fix != nil,
-			})
+			out = append(out, &ruleFinding{rule: r, pass: pass, Finding: f})
 		}
 	}
-	return out
+	return out, errs
 }
 
-func hasFix(found []ruleFinding) bool {
-	for _, f := range found {
-		if f.Fix != nil {
-			return true
-		}
+// report resolves a finding's position and message.
+func report(fset *token.FileSet, f *ruleFinding) Finding {
+	start, end := fset.Position(f.Pos), fset.Position(f.End)
+	msg := f.Message
+	if f.Fix == nil && f.NoFix != "" {
+		msg += " (not fixed: " + f.NoFix + ")"
 	}
-	return false
+	return Finding{
+		File: start.Filename, Line: start.Line, Column: start.Column,
+		EndLine: end.Line, EndColumn: end.Column,
+		Rule: f.rule.Name, Message: msg, Fixable: f.Fix != nil,
+	}
 }
 
 // safeMatch runs a matcher, turning a panic into an error.
@@ -292,13 +291,6 @@ func inMainModule(p *packages.Package, file string) bool {
 	return true
 }
 
-func oneLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
 // relTo returns path relative to dir when it lies inside dir.
 func relTo(dir, path string) string {
 	if dir == "" {
@@ -309,6 +301,13 @@ func relTo(dir, path string) string {
 		return rel
 	}
 	return path
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // bestError picks the most telling of a package's errors: a parse or type

@@ -3,27 +3,128 @@ package engine
 import (
 	"bytes"
 	"fmt"
-	"go/ast"
 	"go/format"
+	"go/token"
 	"os"
+	"slices"
 
 	"github.com/dave/dst/decorator"
-	"github.com/drainfix/drainfix/matchers"
 	"github.com/drainfix/drainfix/rewrites"
 )
 
-// fixFile applies the fixes of found to one file. A fix whose rewrite fails
-// is dropped (its finding becomes unfixable, with the reason) and the file is
-// rewritten again from scratch without it, so that no half-applied edit
-// survives. It returns nil when nothing changes.
-func fixFile(cfg Config, pass *matchers.Pass, af *ast.File, name string, found []ruleFinding) (*FileFix, error) {
-	src, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
+// fixAll computes the new content of every file a fix touches. A fix that
+// cannot be applied in one of its files (its rewrite fails, or the file
+// cannot be rewritten at all) is dropped everywhere: its finding becomes
+// unfixable with the reason, and the other files it touches are rewritten
+// again without it, so no half-applied fix survives.
+func fixAll(cfg Config, files map[*token.File]*file, all []*ruleFinding) ([]FileFix, []error) {
+	byFile := map[*file][]*ruleFinding{}
+	touched := map[*ruleFinding][]*file{}
+	for _, f := range all {
+		if f.Fix == nil {
+			continue
+		}
+		for _, pos := range append([]token.Pos{f.Pos}, f.Touches...) {
+			fi := files[f.pass.Fset.File(pos)]
+			if fi != nil && !slices.Contains(touched[f], fi) {
+				touched[f] = append(touched[f], fi)
+				byFile[fi] = append(byFile[fi], f)
+			}
+		}
 	}
-	tf := pass.Fset.File(af.Pos())
+	failed := map[*ruleFinding]string{}
+	results := map[*file]*FileFix{}
+	var errs []error
+	todo := make([]*file, 0, len(byFile))
+	for fi := range byFile {
+		todo = append(todo, fi)
+	}
+	for len(todo) > 0 {
+		slices.SortFunc(todo, func(a, b *file) int { return cmpString(a.name, b.name) })
+		type outcome struct {
+			fix    *FileFix
+			failed map[*ruleFinding]string
+			err    error
+		}
+		outs := make([]outcome, len(todo))
+		parallel(cfg.Parallel, len(todo), nil, func(i int) {
+			var live []*ruleFinding
+			for _, f := range byFile[todo[i]] {
+				if _, bad := failed[f]; !bad {
+					live = append(live, f)
+				}
+			}
+			fix, bad, err := fixFile(cfg, todo[i], live)
+			outs[i] = outcome{fix, bad, err}
+		})
+		redo := map[*file]bool{}
+		for i, o := range outs {
+			fi := todo[i]
+			results[fi] = o.fix
+			newly := o.failed
+			if o.err != nil {
+				errs = append(errs, fmt.Errorf("%s: %v", relTo(cfg.Dir, fi.name), o.err))
+				newly = map[*ruleFinding]string{}
+				for _, f := range byFile[fi] {
+					if _, bad := failed[f]; !bad {
+						newly[f] = "file not rewritten: " + o.err.Error()
+					}
+				}
+			}
+			for f, why := range newly {
+				failed[f] = why
+				for _, other := range touched[f] {
+					if other != fi {
+						redo[other] = true
+					}
+				}
+			}
+		}
+		todo = todo[:0]
+		for fi := range redo {
+			todo = append(todo, fi)
+		}
+	}
+	for f, why := range failed {
+		f.Fix, f.NoFix = nil, why
+	}
+	var fixes []FileFix
+	for _, fx := range results {
+		if fx != nil {
+			fixes = append(fixes, *fx)
+		}
+	}
+	errs = slices.CompactFunc(errs, func(a, b error) bool { return a.Error() == b.Error() })
+	return fixes, errs
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// fixFile applies the fixes of found to one file. A fix whose rewrite fails
+// is dropped (returned in failed, with the reason) and the file is
+// rewritten again from scratch without it. It returns a nil fix when
+// nothing changes, and an error when the file cannot be rewritten at all.
+func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed map[*ruleFinding]string, err error) {
+	failed = map[*ruleFinding]string{}
+	if len(found) == 0 {
+		return nil, failed, nil
+	}
+	slices.SortStableFunc(found, func(a, b *ruleFinding) int { return int(a.Pos) - int(b.Pos) })
+	src, err := os.ReadFile(fi.name)
+	if err != nil {
+		return nil, nil, err
+	}
+	tf := fi.pass.Fset.File(fi.ast.Pos())
 	if tf == nil || tf.Size() != len(src) {
-		return nil, fmt.Errorf("file changed on disk since it was loaded")
+		return nil, nil, fmt.Errorf("file changed on disk since it was loaded")
 	}
 	crlf := bytes.Contains(src, []byte("\r\n"))
 	lf := src
@@ -33,81 +134,84 @@ func fixFile(cfg Config, pass *matchers.Pass, af *ast.File, name string, found [
 
 	// The file must come back byte for byte when nothing is changed, or a
 	// rewrite would also reformat what it did not touch.
-	same, err := restore(pass, af, nil, cfg)
+	same, _, err := restore(cfg, fi, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !bytes.Equal(same, lf) {
-		return nil, fmt.Errorf("file does not survive a round trip through the printer (not gofmt-formatted?); left untouched")
+		return nil, nil, fmt.Errorf("file does not survive a round trip through the printer (not gofmt-formatted?); left untouched")
 	}
 
 	for {
-		out, err := restore(pass, af, found, cfg)
-		if err != nil {
-			if fe, ok := err.(*fixError); ok {
-				found[fe.index].Fix = nil
-				found[fe.index].NoFix = fe.err.Error()
-				continue
+		var live []*ruleFinding
+		for _, f := range found {
+			if _, bad := failed[f]; !bad {
+				live = append(live, f)
 			}
-			return nil, err
 		}
-		if !hasFix(found) || bytes.Equal(out, lf) {
-			return nil, nil
+		if len(live) == 0 {
+			return nil, failed, nil
+		}
+		out, bad, err := restore(cfg, fi, live)
+		if err != nil {
+			return nil, nil, err
+		}
+		if bad != nil {
+			failed[bad.f] = bad.err.Error()
+			continue
+		}
+		if bytes.Equal(out, lf) {
+			return nil, failed, nil
 		}
 		formatted, err := format.Source(out)
 		if err != nil {
-			return nil, fmt.Errorf("fixed file does not parse: %v", err)
+			return nil, nil, fmt.Errorf("fixed file does not parse: %v", err)
 		}
 		if !bytes.Equal(formatted, out) {
-			return nil, fmt.Errorf("fixed file is not gofmt-clean")
+			return nil, nil, fmt.Errorf("fixed file is not gofmt-clean")
 		}
 		if crlf {
 			out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 		}
-		return &FileFix{Path: name, Old: src, New: out}, nil
+		return &FileFix{Path: fi.name, Old: src, New: out}, failed, nil
 	}
 }
 
-// A fixError is a rewrite that failed: the finding at index has no fix.
+// A fixError is a rewrite that failed.
 type fixError struct {
-	index int
-	err   error
+	f   *ruleFinding
+	err error
 }
 
-func (e *fixError) Error() string { return e.err.Error() }
-
-// restore decorates af, applies the fixes of found (none when found is
-// nil) and prints the result.
-func restore(pass *matchers.Pass, af *ast.File, found []ruleFinding, cfg Config) (out []byte, err error) {
+// restore decorates the file, applies the fixes of found and prints the
+// result. A rewrite that fails is returned as bad, with no output.
+func restore(cfg Config, fi *file, found []*ruleFinding) (out []byte, bad *fixError, err error) {
 	defer func() {
 		if e := recover(); e != nil {
 			err = fmt.Errorf("internal error while rewriting: %v", e)
 		}
 	}()
-	dec := decorator.NewDecorator(pass.Fset)
-	df, err := dec.DecorateFile(af)
+	dec := decorator.NewDecorator(fi.pass.Fset)
+	df, err := dec.DecorateFile(fi.ast)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ctx := rewrites.NewContext(pass, af, df, dec.Dst.Nodes, cfg.Timeout)
-	for i, f := range found {
-		if f.Fix == nil || f.rule.Fix == nil {
-			continue
-		}
+	ctx := rewrites.NewContext(fi.pass, fi.ast, df, dec.Dst.Nodes, cfg.Timeout)
+	for _, f := range found {
 		if err := applyOne(ctx, f); err != nil {
-			return nil, &fixError{i, err}
+			return nil, &fixError{f, err}, nil
 		}
 	}
 	ctx.FinishImports()
 	var buf bytes.Buffer
 	if err := decorator.NewRestorer().Fprint(&buf, df); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), nil, nil
 }
 
 // applyOne runs one rewrite, turning a panic into an error for that finding.
-func applyOne(ctx *rewrites.Context, f ruleFinding) (err error) {
+func applyOne(ctx *rewrites.Context, f *ruleFinding) (err error) {
 	defer func() {
 		if e := recover(); e != nil {
 			err = fmt.Errorf("internal error in rewrite %s: %v", f.rule.Name, e)
