@@ -322,3 +322,22 @@ func (p *Pass) ContextAt(pos token.Pos) *types.Var {
 	}
 	return nil
 }
+
+// inTestFunc reports whether n lies in a function taking a *testing.T, B or
+// F: a test gets no SIGTERM, and go test's timeout is its deadline.
+func (p *Pass) inTestFunc(n ast.Node) bool {
+	for _, a := range p.pathTo(n) {
+		fd, ok := a.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		for _, field := range fd.Type.Params.List {
+			t := p.Info.TypeOf(field.Type)
+			if isNamed(t, "testing", "T") || isNamed(t, "testing", "B") || isNamed(t, "testing", "F") {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
