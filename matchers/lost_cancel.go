@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -30,6 +31,9 @@ func LostCancel(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
+	// Names this rule gives, per function body, so that two fixes in one
+	// function do not both declare cancel.
+	taken := map[*ast.BlockStmt]map[string]bool{}
 	for _, f := range p.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			as, ok := n.(*ast.AssignStmt)
@@ -45,7 +49,7 @@ func LostCancel(p *Pass) []Finding {
 				Pos: as.Lhs[1].Pos(), End: as.Lhs[1].End(),
 				Message: "the cancel func of context." + fn.Name() + " is discarded: the context stays registered with its parent (and keeps its timer) until the parent ends or its deadline passes; name it and defer it",
 			}
-			fix, why := p.lostCancelFix(as, fn)
+			fix, why := p.lostCancelFix(as, fn, taken)
 			if fix != nil {
 				fd.Fix = fix
 			} else {
@@ -67,7 +71,7 @@ type LostCancelFix struct {
 	Cause bool // a CancelCauseFunc, called with a nil cause
 }
 
-func (p *Pass) lostCancelFix(as *ast.AssignStmt, fn *types.Func) (*LostCancelFix, string) {
+func (p *Pass) lostCancelFix(as *ast.AssignStmt, fn *types.Func, taken map[*ast.BlockStmt]map[string]bool) (*LostCancelFix, string) {
 	if as.Tok != token.DEFINE {
 		return nil, "the cancel func is discarded in an assignment with =; naming it needs a new variable"
 	}
@@ -91,11 +95,32 @@ func (p *Pass) lostCancelFix(as *ast.AssignStmt, fn *types.Func) (*LostCancelFix
 			return nil, "nil is redefined here"
 		}
 	}
-	name := p.FreshName(as, "cancel", cancelNameFor(identOf(as.Lhs[0])))
+	body, _ := funcBody(path)
+	if taken[body] == nil {
+		taken[body] = map[string]bool{}
+	}
+	name := p.cancelName(as, taken[body])
 	if name == "" {
 		return nil, "no free name for the cancel func"
 	}
+	taken[body][name] = true
 	return &LostCancelFix{Blank: as.Lhs[1].(*ast.Ident), Place: place, Name: name, Cause: cause}, ""
+}
+
+// cancelName returns a free name for the cancel func of as: cancel, else
+// one made from the context's name, not one of taken.
+func (p *Pass) cancelName(as *ast.AssignStmt, taken map[string]bool) string {
+	derived := cancelNameFor(identOf(as.Lhs[0]))
+	cands := []string{"cancel", derived}
+	for i := 2; i < 100; i++ {
+		cands = append(cands, fmt.Sprintf("%s%d", derived, i))
+	}
+	for _, c := range cands {
+		if !taken[c] && p.FreshName(as, c) == c {
+			return c
+		}
+	}
+	return ""
 }
 
 // isBlank reports whether e is the blank identifier.
