@@ -104,6 +104,18 @@ func runCase(t *testing.T, file string) {
 			t.Fatalf("golden for %s, which the case does not have", name)
 		}
 	}
+	// A case using real third-party modules (kafka-go, grpc) names them in
+	// its go.mod; go mod tidy fetches them through the module proxy (once:
+	// the module cache keeps them) and writes go.sum.
+	if bytes.Contains(sources["go.mod"], []byte("require")) {
+		if _, ok := sources["go.sum"]; !ok {
+			tidy := exec.Command("go", "mod", "tidy")
+			tidy.Dir = dir
+			if out, err := tidy.CombinedOutput(); err != nil {
+				t.Fatalf("go mod tidy: %v\n%s", err, out)
+			}
+		}
+	}
 
 	res := check(t, dir)
 	got := formatFindings(t, dir, res.Findings)

@@ -91,5 +91,6 @@ func All() []*Rule {
 		fatalOnShutdown,
 		fatalOnServeClosed,
 		signalNoSigterm,
+		condNoDeadline,
 	}
 }
