@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"strings"
@@ -38,5 +39,28 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		RequireExplicitExec: true,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// reshape crlf|bom|nofinalnl FILE rewrites FILE's bytes in a way
+			// txtar cannot hold.
+			"reshape": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: reshape crlf|bom|nofinalnl|latin1 FILE")
+				}
+				data := []byte(ts.ReadFile(args[1]))
+				switch args[0] {
+				case "crlf":
+					data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
+				case "bom":
+					data = append([]byte("\ufeff"), data...)
+				case "nofinalnl":
+					data = bytes.TrimSuffix(data, []byte("\n"))
+				case "latin1":
+					data = bytes.ReplaceAll(data, []byte("LATIN1"), []byte{0xe9, 0xe8})
+				default:
+					ts.Fatalf("unknown shape %q", args[0])
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+			},
+		},
 	})
 }

@@ -228,7 +228,7 @@ func matchPackage(cfg Config, pass *matchers.Pass, files map[*token.File]*file) 
 		}
 		for _, f := range found {
 			fi := files[pass.Fset.File(f.Pos)]
-			if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.Position(f.Pos).Line, r.Name) {
+			if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.PositionFor(f.Pos, false).Line, r.Name) {
 				continue
 			}
 			if f.Fix != nil && r.Fix == nil {
@@ -250,7 +250,7 @@ func matchPackage(cfg Config, pass *matchers.Pass, files map[*token.File]*file) 
 
 // report resolves a finding's position and message.
 func report(fset *token.FileSet, f *ruleFinding) Finding {
-	start, end := fset.Position(f.Pos), fset.Position(f.End)
+	start, end := fset.PositionFor(f.Pos, false), fset.PositionFor(f.End, false)
 	msg := f.Message
 	if f.Fix == nil && f.NoFix != "" {
 		msg += " (not fixed: " + f.NoFix + ")"
@@ -310,12 +310,18 @@ func oneLine(s string) string {
 	return s
 }
 
-// bestError picks the most telling of a package's errors: a parse or type
-// error over the go command's summary of them.
+// bestError picks the most telling of a package's errors: a parse error,
+// then the go command's own (a missing module, an import cycle), then a
+// type error; the go command's summary of a failed compile ("# pkg") last.
 func bestError(errs []packages.Error) packages.Error {
-	for _, kind := range []packages.ErrorKind{packages.ParseError, packages.TypeError} {
+	better := []func(packages.Error) bool{
+		func(e packages.Error) bool { return e.Kind == packages.ParseError },
+		func(e packages.Error) bool { return e.Kind == packages.ListError && !strings.HasPrefix(e.Msg, "#") },
+		func(e packages.Error) bool { return e.Kind == packages.TypeError },
+	}
+	for _, ok := range better {
 		for _, e := range errs {
-			if e.Kind == kind {
+			if ok(e) {
 				return e
 			}
 		}

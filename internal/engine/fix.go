@@ -126,11 +126,9 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 	if tf == nil || tf.Size() != len(src) {
 		return nil, nil, fmt.Errorf("file changed on disk since it was loaded")
 	}
-	crlf := bytes.Contains(src, []byte("\r\n"))
-	lf := src
-	if crlf {
-		lf = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
-	}
+	// What the printer cannot reproduce (a byte-order mark, CRLF line ends,
+	// a missing final newline) is taken off here and put back at the end.
+	lf, shape := normalize(src)
 
 	// The file must come back byte for byte when nothing is changed, or a
 	// rewrite would also reformat what it did not touch.
@@ -139,7 +137,7 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 		return nil, nil, err
 	}
 	if !bytes.Equal(same, lf) {
-		return nil, nil, fmt.Errorf("file does not survive a round trip through the printer (not gofmt-formatted?); left untouched")
+		return nil, nil, fmt.Errorf("file does not survive a round trip through the printer (not gofmt-formatted, or //line directives); left untouched")
 	}
 
 	for {
@@ -170,10 +168,7 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 		if !bytes.Equal(formatted, out) {
 			return nil, nil, fmt.Errorf("fixed file is not gofmt-clean")
 		}
-		if crlf {
-			out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
-		}
-		return &FileFix{Path: fi.name, Old: src, New: out}, failed, nil
+		return &FileFix{Path: fi.name, Old: src, New: shape.apply(out)}, failed, nil
 	}
 }
 
@@ -218,4 +213,44 @@ func applyOne(ctx *rewrites.Context, f *ruleFinding) (err error) {
 		}
 	}()
 	return f.rule.Fix(ctx, &f.Finding)
+}
+
+// A shape is what normalize took off a file.
+type shape struct {
+	bom, crlf, noFinalNewline bool
+}
+
+var bom = []byte("\ufeff")
+
+// normalize returns src as the printer would print it: no byte-order
+// mark, LF line ends, a final newline.
+func normalize(src []byte) ([]byte, shape) {
+	var sh shape
+	if bytes.HasPrefix(src, bom) {
+		sh.bom = true
+		src = src[len(bom):]
+	}
+	if bytes.Contains(src, []byte("\r\n")) {
+		sh.crlf = true
+		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	}
+	if len(src) > 0 && src[len(src)-1] != '\n' {
+		sh.noFinalNewline = true
+		src = append(src[:len(src):len(src)], '\n')
+	}
+	return src, sh
+}
+
+// apply puts back on printed output what normalize took off.
+func (sh shape) apply(out []byte) []byte {
+	if sh.noFinalNewline {
+		out = bytes.TrimSuffix(out, []byte("\n"))
+	}
+	if sh.crlf {
+		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
+	}
+	if sh.bom {
+		out = append(bom[:len(bom):len(bom)], out...)
+	}
+	return out
 }

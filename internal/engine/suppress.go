@@ -22,7 +22,7 @@ func parseSuppressions(fset *token.FileSet, f *ast.File) suppressions {
 			if s == nil {
 				s = suppressions{}
 			}
-			line := fset.Position(c.Slash).Line
+			line := fset.PositionFor(c.Slash, false).Line
 			s[line] = append(s[line], rules...)
 			s[line+1] = append(s[line+1], rules...)
 		}
