@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,6 +28,11 @@ func TestScripts(t *testing.T) {
 	for i, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"} {
 		goEnv[k] = vals[i]
 	}
+	// The vet tool scripts need the analyzer built as a binary.
+	vettool := filepath.Join(t.TempDir(), "drainfix-vet")
+	if out, err := exec.Command("go", "build", "-o", vettool, "github.com/drainfix/drainfix/cmd/drainfix-vet").CombinedOutput(); err != nil {
+		t.Fatalf("building drainfix-vet: %v\n%s", err, out)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "../../testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -36,6 +42,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOFLAGS", "-buildvcs=false")
 			env.Setenv("GOPROXY", os.Getenv("GOPROXY"))
 			env.Setenv("GOTOOLCHAIN", "local")
+			env.Setenv("DRAINFIX_VET", vettool)
 			return nil
 		},
 		RequireExplicitExec: true,

@@ -450,3 +450,46 @@ func parseRange(r string) (start, count int, err error) {
 	}
 	return int(l), int(n), nil
 }
+
+// An Edit replaces old[Start:End] with New.
+type Edit struct {
+	Start, End int
+	New        []byte
+}
+
+// Edits returns the line-level edits that turn old into new, in order and
+// not overlapping: each run of removed and added lines is one edit. They
+// are what a go/analysis SuggestedFix needs.
+func Edits(old, new []byte) []Edit {
+	if bytes.Equal(old, new) {
+		return nil
+	}
+	var edits []Edit
+	off := 0
+	var cur *Edit
+	for _, l := range diffLines(string(old), string(new)) {
+		switch l.kind {
+		case ' ':
+			if cur != nil {
+				edits = append(edits, *cur)
+				cur = nil
+			}
+			off += len(l.text)
+		case '-':
+			if cur == nil {
+				cur = &Edit{Start: off, End: off}
+			}
+			off += len(l.text)
+			cur.End = off
+		case '+':
+			if cur == nil {
+				cur = &Edit{Start: off, End: off}
+			}
+			cur.New = append(cur.New, l.text...)
+		}
+	}
+	if cur != nil {
+		edits = append(edits, *cur)
+	}
+	return edits
+}

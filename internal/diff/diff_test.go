@@ -628,3 +628,34 @@ func FuzzUnified(f *testing.F) {
 		}
 	})
 }
+
+func TestEdits(t *testing.T) {
+	cases := []struct{ old, new string }{
+		{"a\nb\nc\n", "a\nB\nc\n"},
+		{"a\nb\nc\n", "x\na\nb\nc\ny\n"},
+		{"a\nb\nc\n", ""},
+		{"", "a\n"},
+		{"a\nb", "a\nc"},
+		{"import (\n\t\"os\"\n)\n\nfunc f() {\n\tx()\n}\n", "import (\n\t\"os\"\n\t\"time\"\n)\n\nfunc f() {\n\ty(time.Second)\n}\n"},
+	}
+	for _, c := range cases {
+		edits := Edits([]byte(c.old), []byte(c.new))
+		var b []byte
+		last := 0
+		for _, e := range edits {
+			if e.Start < last || e.End < e.Start {
+				t.Fatalf("%q → %q: edits out of order: %+v", c.old, c.new, edits)
+			}
+			b = append(b, c.old[last:e.Start]...)
+			b = append(b, e.New...)
+			last = e.End
+		}
+		b = append(b, c.old[last:]...)
+		if string(b) != c.new {
+			t.Errorf("%q → %q: applying the edits gives %q", c.old, c.new, b)
+		}
+	}
+	if e := Edits([]byte("same\n"), []byte("same\n")); e != nil {
+		t.Errorf("equal inputs give edits %+v", e)
+	}
+}

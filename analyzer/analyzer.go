@@ -1,0 +1,69 @@
+// Package analyzer exposes drainfix's rules as go/analysis analyzers, so
+// that they run wherever analyzers run: go vet -vettool, go fix -fixtool,
+// gopls, golangci-lint (module plugin), Bazel's nogo, and any build system
+// that distributes vet tools with the build. Each diagnostic carries its
+// rule's fix as a SuggestedFix.
+//
+// Analyzer runs every rule; Analyzers holds one analyzer per rule, for
+// drivers that enable or disable checks by analyzer name.
+package analyzer
+
+import (
+	"time"
+
+	"github.com/drainfix/drainfix/internal/engine"
+	"github.com/drainfix/drainfix/internal/registry"
+	"golang.org/x/tools/go/analysis"
+)
+
+// DocURL is where each rule's documentation lives; a rule's anchor is its name.
+const DocURL = "https://github.com/drainfix/drainfix#"
+
+// Analyzer reports (and suggests fixes for) every drainfix rule.
+var Analyzer = New("drainfix", registry.All())
+
+// Analyzers holds one analyzer per rule, named after it.
+var Analyzers = perRule()
+
+func perRule() []*analysis.Analyzer {
+	var as []*analysis.Analyzer
+	for _, r := range registry.All() {
+		as = append(as, New(r.Name, []*registry.Rule{r}))
+	}
+	return as
+}
+
+// New returns an analyzer named name that runs the given rules. Its flag
+// -timeout sets the drain deadline written into fixes (default 25s).
+func New(name string, rules []*registry.Rule) *analysis.Analyzer {
+	a := &analysis.Analyzer{
+		Name: name,
+		Doc:  doc(rules),
+		URL:  DocURL + "rule-catalogue",
+	}
+	if len(rules) == 1 {
+		a.URL = DocURL + rules[0].Name
+	}
+	timeout := a.Flags.Duration("timeout", 25*time.Second, "the drain deadline written into fixes")
+	a.Run = func(pass *analysis.Pass) (any, error) {
+		diags := engine.Diagnostics(pass.Fset, pass.Files, pass.Pkg, pass.TypesInfo, rules, *timeout,
+			func(r *registry.Rule) string { return DocURL + r.Name })
+		for _, d := range diags {
+			pass.Report(d)
+		}
+		return nil, nil
+	}
+	return a
+}
+
+func doc(rules []*registry.Rule) string {
+	if len(rules) == 1 {
+		return rules[0].Name + ": " + rules[0].Summary + "\n\n" + rules[0].Doc
+	}
+	s := "drainfix: find and fix graceful-shutdown (drain) bugs\n\nRules:\n"
+	for _, r := range rules {
+		s += "  " + r.Name + ": " + r.Summary + "\n"
+	}
+	return s
+}
+
