@@ -66,4 +66,3 @@ func doc(rules []*registry.Rule) string {
 	}
 	return s
 }
-
