@@ -9,6 +9,7 @@
 package analyzer
 
 import (
+	"strings"
 	"time"
 
 	"github.com/drainfix/drainfix/internal/engine"
@@ -22,13 +23,14 @@ const DocURL = "https://github.com/drainfix/drainfix#"
 // Analyzer reports (and suggests fixes for) every drainfix rule.
 var Analyzer = New("drainfix", registry.All())
 
-// Analyzers holds one analyzer per rule, named after it.
+// Analyzers holds one analyzer per rule, named after it with underscores
+// for dashes (analyzer names are Go identifiers): signal_unbuffered.
 var Analyzers = perRule()
 
 func perRule() []*analysis.Analyzer {
 	var as []*analysis.Analyzer
 	for _, r := range registry.All() {
-		as = append(as, New(r.Name, []*registry.Rule{r}))
+		as = append(as, New(strings.ReplaceAll(r.Name, "-", "_"), []*registry.Rule{r}))
 	}
 	return as
 }
