@@ -9,6 +9,7 @@
 package analyzer
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -67,4 +68,38 @@ func doc(rules []*registry.Rule) string {
 		s += "  " + r.Name + ": " + r.Summary + "\n"
 	}
 	return s
+}
+
+// Select returns an analyzer named drainfix that runs only the rules named
+// in only (all when empty) less those in disable, with the given drain
+// deadline (zero: the default). It is how a plugin host's settings choose rules.
+func Select(only, disable []string, timeout time.Duration) (*analysis.Analyzer, error) {
+	on, off := map[string]bool{}, map[string]bool{}
+	for _, set := range []struct {
+		names []string
+		m     map[string]bool
+	}{{only, on}, {disable, off}} {
+		for _, n := range set.names {
+			if registry.Lookup(n) == nil {
+				return nil, fmt.Errorf("unknown drainfix rule %q", n)
+			}
+			set.m[n] = true
+		}
+	}
+	var rules []*registry.Rule
+	for _, r := range registry.All() {
+		if (len(on) == 0 || on[r.Name]) && !off[r.Name] {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) == 0 {
+		return nil, fmt.Errorf("no drainfix rule left to run")
+	}
+	a := New("drainfix", rules)
+	if timeout > 0 {
+		if err := a.Flags.Set("timeout", timeout.String()); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
