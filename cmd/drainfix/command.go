@@ -32,6 +32,7 @@ type command struct {
 
 	dir                        string // the working directory (-C)
 	diff, write, list, jsonOut bool
+	sarif                      bool
 	rules, disable             string
 	timeout                    time.Duration
 	tests                      bool
@@ -46,7 +47,7 @@ func (c *command) main(args []string) int {
 	fs.BoolVar(&c.write, "w", false, "apply the fixes in place")
 	fs.BoolVar(&c.list, "l", false, "list the files a fix would change")
 	fs.BoolVar(&c.jsonOut, "json", false, "report findings as JSON Lines")
-	format := fs.String("format", "text", "report format: text or json")
+	format := fs.String("format", "text", "report format: text, json or sarif")
 	fs.StringVar(&c.rules, "rules", "", "run only these rules (comma-separated)")
 	fs.StringVar(&c.disable, "disable", "", "do not run these rules (comma-separated)")
 	listRules := fs.Bool("list", false, "list the rules and exit")
@@ -66,8 +67,10 @@ func (c *command) main(args []string) int {
 	case "text":
 	case "json":
 		c.jsonOut = true
+	case "sarif":
+		c.sarif = true
 	default:
-		return c.usageErr("unknown -format %q (want text or json)", *format)
+		return c.usageErr("unknown -format %q (want text, json or sarif)", *format)
 	}
 	switch {
 	case *version:
@@ -85,13 +88,13 @@ func (c *command) main(args []string) int {
 		return exitClean
 	}
 	modes := 0
-	for _, m := range []bool{c.diff, c.write, c.list, c.jsonOut} {
+	for _, m := range []bool{c.diff, c.write, c.list, c.jsonOut, c.sarif} {
 		if m {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return c.usageErr("-diff, -w, -l and -json exclude each other")
+		return c.usageErr("-diff, -w, -l, -json and -format sarif exclude each other")
 	}
 	if c.timeout <= 0 {
 		return c.usageErr("-timeout must be positive")
@@ -116,7 +119,7 @@ func (c *command) main(args []string) int {
 	patterns := c.patterns(fs.Args())
 	res, err := engine.Run(engine.Config{
 		Dir: c.dir, Patterns: patterns, Rules: rules, Tests: c.tests,
-		Timeout: c.timeout, Parallel: c.parallel,
+		Timeout: c.timeout, Parallel: c.parallel, FixPerFinding: c.sarif,
 	})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "drainfix:", oneLine(err.Error()))
@@ -139,6 +142,11 @@ func (c *command) output(res *engine.Result) int {
 		found = exitFindings
 	}
 	switch {
+	case c.sarif:
+		if err := c.writeSARIF(c.stdout, res); err != nil {
+			fmt.Fprintln(c.stderr, "drainfix:", err)
+			return exitError
+		}
 	case c.jsonOut:
 		enc := json.NewEncoder(c.stdout)
 		for _, f := range res.Findings {

@@ -32,6 +32,9 @@ type Config struct {
 	Env      []string      // environment for the go command; nil means os.Environ
 	// Progress, when set, is called as packages are checked.
 	Progress func(done, total int)
+	// FixPerFinding also computes each finding's fix alone (Finding.Fix),
+	// for outputs that attach a fix to each result (SARIF).
+	FixPerFinding bool
 }
 
 // A Finding is one reported bug with its resolved position.
@@ -44,6 +47,8 @@ type Finding struct {
 	Rule      string `json:"rule"`
 	Message   string `json:"message"`
 	Fixable   bool   `json:"fixable"`
+	// Fix is the finding's fix alone, when Config.FixPerFinding is set.
+	Fix []FileFix `json:"-"`
 }
 
 // A FileFix is the new content of one file.
@@ -132,7 +137,11 @@ func Run(cfg Config) (*Result, error) {
 	res.Fixes = fixes
 	errs = append(errs, fixErrs...)
 	for _, f := range all {
-		res.Findings = append(res.Findings, report(fset, f))
+		rf := report(fset, f)
+		if cfg.FixPerFinding && f.Fix != nil {
+			rf.Fix = fixAlone(cfg, files, f)
+		}
+		res.Findings = append(res.Findings, rf)
 	}
 	slices.SortFunc(res.Findings, func(a, b Finding) int {
 		if c := strings.Compare(a.File, b.File); c != 0 {
@@ -149,7 +158,9 @@ func Run(cfg Config) (*Result, error) {
 		}
 		return strings.Compare(a.Message, b.Message)
 	})
-	res.Findings = slices.Compact(res.Findings)
+	res.Findings = slices.CompactFunc(res.Findings, func(a, b Finding) bool {
+		return a.File == b.File && a.Line == b.Line && a.Column == b.Column && a.Rule == b.Rule && a.Message == b.Message
+	})
 	slices.SortFunc(res.Fixes, func(a, b FileFix) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	res.Errors = errs

@@ -254,3 +254,25 @@ func (sh shape) apply(out []byte) []byte {
 	}
 	return out
 }
+
+// fixAlone computes one finding's fix without the others, in every file it
+// touches; nil when it cannot be applied alone.
+func fixAlone(cfg Config, files map[*token.File]*file, f *ruleFinding) []FileFix {
+	var out []FileFix
+	seen := map[*file]bool{}
+	for _, pos := range append([]token.Pos{f.Pos}, f.Touches...) {
+		fi := files[f.pass.Fset.File(pos)]
+		if fi == nil || seen[fi] {
+			continue
+		}
+		seen[fi] = true
+		fix, failed, err := fixFile(cfg, fi, []*ruleFinding{f})
+		if err != nil || len(failed) > 0 {
+			return nil
+		}
+		if fix != nil {
+			out = append(out, *fix)
+		}
+	}
+	return out
+}
