@@ -29,6 +29,10 @@ const (
 type command struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// terminal reports whether stderr is a terminal (progress is shown
+	// only there).
+	terminal    func() bool
+	progressMin int // packages before progress shows; 0: minProgressPackages
 
 	dir                        string // the working directory (-C)
 	diff, write, list, jsonOut bool
@@ -117,10 +121,13 @@ func (c *command) main(args []string) int {
 		return c.usageErr("-C %s: not a directory", c.dir)
 	}
 	patterns := c.patterns(fs.Args())
+	progress := c.progress()
 	res, err := engine.Run(engine.Config{
 		Dir: c.dir, Patterns: patterns, Rules: rules, Tests: c.tests,
 		Timeout: c.timeout, Parallel: c.parallel, FixPerFinding: c.sarif,
+		Progress: progress.update,
 	})
+	progress.done()
 	if err != nil {
 		fmt.Fprintln(c.stderr, "drainfix:", oneLine(err.Error()))
 		return exitError

@@ -30,7 +30,8 @@ type Config struct {
 	Timeout  time.Duration // drain deadline written into fixes
 	Parallel int           // packages processed at once; 0 means GOMAXPROCS
 	Env      []string      // environment for the go command; nil means os.Environ
-	// Progress, when set, is called as packages are checked.
+	// Progress, when set, is called once the packages are loaded
+	// (done 0) and as each is checked.
 	Progress func(done, total int)
 	// FixPerFinding also computes each finding's fix alone (Finding.Fix),
 	// for outputs that attach a fix to each result (SARIF).
@@ -115,6 +116,9 @@ func Run(cfg Config) (*Result, error) {
 		claimFiles(fset, p, pass, files)
 	}
 	prog.Packages = passes
+	if cfg.Progress != nil {
+		cfg.Progress(0, len(passes))
+	}
 
 	// Match every package; a file belongs to the first package (by ID) that
 	// holds it, so that test variants do not report or fix it twice.
