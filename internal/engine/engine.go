@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -120,6 +121,28 @@ func Run(cfg Config) (*Result, error) {
 		cfg.Progress(0, len(passes))
 	}
 
+	return check(cfg, fset, passes, files, errs), nil
+}
+
+// RunTyped checks one package that the caller parsed and type-checked (a
+// fuzz target, a test); every file not generated is its own and fixable.
+func RunTyped(cfg Config, fset *token.FileSet, astFiles []*ast.File, pkg *types.Package, info *types.Info) *Result {
+	pass := &matchers.Pass{Fset: fset, Files: astFiles, Pkg: pkg, Info: info}
+	pass.Program = &matchers.Program{Packages: []*matchers.Pass{pass}}
+	files := map[*token.File]*file{}
+	for _, f := range astFiles {
+		tf := fset.File(f.Pos())
+		if tf == nil || ast.IsGenerated(f) {
+			continue
+		}
+		files[tf] = &file{ast: f, name: tf.Name(), pass: pass, fixable: true, suppress: parseSuppressions(fset, f)}
+		pass.Owned = append(pass.Owned, f)
+	}
+	return check(cfg, fset, []*matchers.Pass{pass}, files, nil)
+}
+
+// check matches every package, fixes every file and sorts the result.
+func check(cfg Config, fset *token.FileSet, passes []*matchers.Pass, files map[*token.File]*file, errs []error) *Result {
 	// Match every package; a file belongs to the first package (by ID) that
 	// holds it, so that test variants do not report or fix it twice.
 	found := make([][]*ruleFinding, len(passes))
@@ -168,7 +191,7 @@ func Run(cfg Config) (*Result, error) {
 	slices.SortFunc(res.Fixes, func(a, b FileFix) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	res.Errors = errs
-	return res, nil
+	return res
 }
 
 // claimFiles records the files of p that no earlier package holds: real
