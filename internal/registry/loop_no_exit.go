@@ -1,0 +1,38 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var loopNoExit = &Rule{
+	Name:    "loop-no-exit",
+	Seed:    []int{10},
+	Summary: "a goroutine runs a for loop that has no way out",
+	Doc: `A for loop without a condition whose body never returns, breaks out, jumps
+away or ends the goroutine (panic, runtime.Goexit, os.Exit, log.Fatal) runs
+until the process dies: nothing can tell it to stop, so the service cannot
+drain it, and the work it is doing when the process is killed is cut. A
+break inside a select or switch leaves only that statement and does not
+count. A loop that receives from a channel and returns once it is closed
+has a way out and is not reported. With a context in scope, the fix checks
+it without blocking at the top of every iteration (in a goroutine whose
+function has no results); without one, the finding is reported unfixed.`,
+	Bad: `go func() {
+	for {
+		work()
+	}
+}()`,
+	Good: `go func() {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		default:
+		}
+		work()
+	}
+}()`,
+	Match: matchers.LoopNoExit,
+	Fix:   rewrites.LoopNoExit,
+}

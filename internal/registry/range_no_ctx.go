@@ -1,0 +1,45 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var rangeNoCtx = &Rule{
+	Name:    "range-no-ctx",
+	Seed:    []int{5},
+	Summary: "a goroutine ranges over a channel and ignores the context in scope",
+	Doc: `A range over a channel ends only when the channel is closed. A goroutine that
+has a context (a parameter of its function, or one its literal captures) but
+never looks at it in the loop does not stop when the context is cancelled:
+the drain waits for a close that may never come, or for the whole backlog.
+Loops that mention a context, and channels made by a call given a context or
+closed by code that waits for a context's Done, are not reported. The fix
+receives in a select that also watches ctx.Done, keeping the body, its
+comments and the variable's name; when the channel is closed or the context
+done it returns (or, when code follows the loop or the body breaks it,
+breaks the loop by a label, so that a break keeps leaving the loop and not
+the select). It is refused for a channel given by an expression range
+evaluates once (a call), a range assigning to outer variables, and a
+function with results.`,
+	Bad: `go func() {
+	for msg := range incomingCh {
+		_ = process(msg)
+	}
+}()`,
+	Good: `go func() {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case msg, ok := <-incomingCh:
+			if !ok {
+				return
+			}
+			_ = process(msg)
+		}
+	}
+}()`,
+	Match: matchers.RangeNoCtx,
+	Fix:   rewrites.RangeNoCtx,
+}

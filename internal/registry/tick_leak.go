@@ -1,0 +1,42 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var tickLeak = &Rule{
+	Name:    "tick-leak",
+	Seed:    []int{19},
+	Summary: "time.Tick in a goroutine or component: a ticker that cannot be stopped",
+	Doc: `The ticker behind time.Tick can never be stopped. Before Go 1.23 it is never
+collected either, so each call outside the program's main function leaks
+one, and a loop over it never ends, so its goroutine cannot be drained. From
+Go 1.23 (by the file's language version) an unreferenced ticker is collected,
+and only a for range time.Tick loop with no way out is reported. Calls in
+main.main and init run once for the program and are not reported. The fix,
+for a range over time.Tick with a context in scope, makes a time.NewTicker
+just before the loop, defers its Stop, and selects on the ticker and on
+ctx.Done. It is refused when the interval may be zero or negative
+(time.NewTicker panics where time.Tick returns nil): it must be a positive
+constant or checked before, as in if d <= 0 { return }.`,
+	Bad: `go func() {
+	for tick := range time.Tick(time.Second) {
+		work(tick)
+	}
+}()`,
+	Good: `go func() {
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case tick := <-ticker.C:
+			work(tick)
+		}
+	}
+}()`,
+	Match: matchers.TickLeak,
+	Fix:   rewrites.TickLeak,
+}

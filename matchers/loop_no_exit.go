@@ -1,0 +1,265 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+// LoopNoExit: a goroutine runs a for loop that has no way out.
+//
+// A for loop without a condition whose body never returns, breaks out,
+// jumps away or ends the goroutine (panic, runtime.Goexit, os.Exit,
+// log.Fatal) runs until the process dies: nothing can tell it to stop, so
+// the service cannot drain it and the work it is doing when the process is
+// killed is cut. A loop that receives from a channel and returns when it is
+// closed has a way out and is not reported. With a context in scope, the
+// fix checks it at the top of each iteration, or adds it as a case to the
+// select the body waits in (in a goroutine whose function has no results);
+// without one, there is no fix.
+//
+//	go func() {
+//		for {            // bad
+//			work()
+//		}
+//	}()
+//
+//	go func() {
+//		for {            // good
+//			select {
+//			case <-ctx.Done():
+//				return
+//			default:
+//			}
+//			work()
+//		}
+//	}()
+func LoopNoExit(p *Pass) []Finding {
+	var found []Finding
+	for _, g := range p.goroutineFuncs() {
+		ast.Inspect(g.Body, func(n ast.Node) bool {
+			if _, ok := n.(*ast.FuncLit); ok {
+				return false
+			}
+			loop, ok := n.(*ast.ForStmt)
+			if !ok || loop.Cond != nil {
+				return true
+			}
+			if w := p.loopWaysOut(loop.Body, labelOf(p.pathTo(loop))); w.out || len(w.breaks) > 0 {
+				return true
+			}
+			fd := Finding{
+				Pos: loop.Pos(), End: loop.Body.Lbrace + 1,
+				Message: "this goroutine's for loop has no way out (no return, break or context check): it cannot be drained and runs until the process dies",
+			}
+			switch ctx := p.ContextAt(loop.Body.Lbrace + 1); {
+			case ctx == nil:
+				fd.NoFix = "no context is in scope to stop the loop"
+			case hasResults(g.Type):
+				fd.NoFix = "the goroutine's function has results: the bare return the fix adds would not compile"
+			default:
+				fd.Fix = &LoopNoExitFix{Loop: loop, Ctx: ctx.Name(), Select: p.blockingSelect(loop.Body)}
+			}
+			found = append(found, fd)
+			return true
+		})
+	}
+	return found
+}
+
+// A LoopNoExitFix puts
+//
+//	select {
+//	case <-Ctx.Done():
+//		return
+//	default:
+//	}
+//
+// at the top of Loop's body; or, when the body waits in a select (Select),
+// adds case <-Ctx.Done(): return to it, so that the loop stops while it
+// waits too.
+type LoopNoExitFix struct {
+	Loop   *ast.ForStmt
+	Ctx    string
+	Select *ast.SelectStmt
+}
+
+// blockingSelect returns the first select among the statements of body
+// that blocks (has no default) and does not already wait for a context.
+func (p *Pass) blockingSelect(body *ast.BlockStmt) *ast.SelectStmt {
+	for _, s := range body.List {
+		sel, ok := s.(*ast.SelectStmt)
+		if !ok {
+			continue
+		}
+		for _, cc := range sel.Body.List {
+			cc := cc.(*ast.CommClause)
+			if cc.Comm == nil {
+				return nil
+			}
+			if w, ok := p.recvWait(cc.Comm); ok && w.ctx != "" {
+				return nil
+			}
+		}
+		return sel
+	}
+	return nil
+}
+
+// A goFunc is the function a go statement runs.
+type goFunc struct {
+	Body *ast.BlockStmt
+	Type *ast.FuncType
+}
+
+// goroutineFuncs returns the functions the package starts as goroutines: a
+// function literal (go func() {...}()), a function or method declared in
+// the package (go w.run(ctx)), and one such function a literal ends by
+// calling after its defers (go func() { defer wg.Done(); w.run(ctx) }()).
+func (p *Pass) goroutineFuncs() []goFunc {
+	decls := map[*types.Func]*ast.FuncDecl{}
+	for _, f := range p.Files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+				if fn, ok := p.Info.Defs[fd.Name].(*types.Func); ok {
+					decls[fn] = fd
+				}
+			}
+		}
+	}
+	seen := map[*ast.BlockStmt]bool{}
+	var out []goFunc
+	add := func(body *ast.BlockStmt, typ *ast.FuncType) {
+		if body != nil && !seen[body] {
+			seen[body] = true
+			out = append(out, goFunc{Body: body, Type: typ})
+		}
+	}
+	started := func(call *ast.CallExpr) {
+		if fn := callee(p.Info, call); fn != nil {
+			if fd := decls[fn.Origin()]; fd != nil {
+				add(fd.Body, fd.Type)
+			}
+		}
+	}
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			g, ok := n.(*ast.GoStmt)
+			if !ok {
+				return true
+			}
+			if lit, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit); ok {
+				add(lit.Body, lit.Type)
+				if call := tailCall(lit.Body); call != nil {
+					started(call)
+				}
+				return true
+			}
+			started(g.Call)
+			return true
+		})
+	}
+	return out
+}
+
+// tailCall returns the call a function body consists of, after its defers.
+func tailCall(body *ast.BlockStmt) *ast.CallExpr {
+	n := len(body.List)
+	if n == 0 {
+		return nil
+	}
+	for _, s := range body.List[:n-1] {
+		if _, ok := s.(*ast.DeferStmt); !ok {
+			return nil
+		}
+	}
+	if es, ok := body.List[n-1].(*ast.ExprStmt); ok {
+		call, _ := ast.Unparen(es.X).(*ast.CallExpr)
+		return call
+	}
+	return nil
+}
+
+// hasResults reports whether a function type declares results.
+func hasResults(t *ast.FuncType) bool { return t.Results != nil && t.Results.NumFields() > 0 }
+
+// labelOf returns the label of the statement at path[0], or nil.
+func labelOf(path []ast.Node) *ast.Ident {
+	if len(path) > 1 {
+		if ls, ok := path[1].(*ast.LabeledStmt); ok && ls.Stmt == path[0] {
+			return ls.Label
+		}
+	}
+	return nil
+}
+
+// loopWays are the ways out of a loop's body.
+type loopWays struct {
+	// out: a return, a goto, a labelled break or continue leaving the loop,
+	// or a call that ends the goroutine or the process.
+	out bool
+	// breaks are the unlabelled breaks of the loop itself.
+	breaks []*ast.BranchStmt
+}
+
+// loopWaysOut finds the ways out of the body of a loop labelled label
+// (nil for none), not counting those of function literals inside it.
+func (p *Pass) loopWaysOut(body *ast.BlockStmt, label *ast.Ident) loopWays {
+	var w loopWays
+	var walk func(root ast.Node, direct bool)
+	walk = func(root ast.Node, direct bool) {
+		ast.Inspect(root, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				if n != root {
+					// An unlabelled break in there is that statement's.
+					walk(n, false)
+					return false
+				}
+			case *ast.ReturnStmt:
+				w.out = true
+			case *ast.BranchStmt:
+				switch {
+				case n.Tok == token.GOTO:
+					w.out = true
+				case n.Label != nil:
+					l, _ := p.Info.Uses[n.Label].(*types.Label)
+					own := l != nil && label != nil && l.Pos() == label.Pos()
+					if l == nil || (!within(body, l.Pos()) && !(own && n.Tok == token.CONTINUE)) {
+						w.out = true
+					}
+				case n.Tok == token.BREAK && direct:
+					w.breaks = append(w.breaks, n)
+				}
+			case *ast.CallExpr:
+				if p.neverReturns(n) {
+					w.out = true
+				}
+			}
+			return true
+		})
+	}
+	walk(body, true)
+	return w
+}
+
+// neverReturns reports whether call ends the goroutine or the process:
+// panic, runtime.Goexit, os.Exit, log.Fatal and log.Panic and their
+// Logger methods, and the testing methods that stop a test.
+func (p *Pass) neverReturns(call *ast.CallExpr) bool {
+	if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+		if b, ok := p.Info.Uses[id].(*types.Builtin); ok {
+			return b.Name() == "panic"
+		}
+	}
+	fn := callee(p.Info, call)
+	stops := []string{"FailNow", "Fatal", "Fatalf", "SkipNow", "Skip", "Skipf"}
+	return isExit(fn) ||
+		isFunc(fn, "runtime", "Goexit") ||
+		isFunc(fn, "log", "Panic", "Panicf", "Panicln") ||
+		isMethod(fn, "log", "Logger", "Panic", "Panicf", "Panicln") ||
+		isMethod(fn, "testing", "common", stops...) ||
+		isMethod(fn, "testing", "TB", stops...)
+}

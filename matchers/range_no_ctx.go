@@ -1,0 +1,338 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+// RangeNoCtx: a goroutine ranges over a channel and ignores the context
+// in scope.
+//
+// A range over a channel ends only when the channel is closed. When the
+// goroutine has a context (a parameter, or one its literal captures) that
+// the loop never looks at, cancelling it does not stop the loop: the drain
+// waits for a close that may never come, or for the whole backlog. Loops
+// that mention a context, and channels that come from a call given a
+// context or are closed by code that waits for a context's Done, are not
+// reported. The fix receives in a select that also watches ctx.Done; the
+// body, its comments and the variable's name are kept, and a break of the
+// loop is given a label so that it does not break the select instead.
+//
+//	go func() {
+//		for msg := range incomingCh {     // bad
+//			_ = process(msg)
+//		}
+//	}()
+//
+//	go func() {
+//		for {                             // good
+//			select {
+//			case <-ctx.Done():
+//				return
+//			case msg, ok := <-incomingCh:
+//				if !ok {
+//					return
+//				}
+//				_ = process(msg)
+//			}
+//		}
+//	}()
+func RangeNoCtx(p *Pass) []Finding {
+	var found []Finding
+	for _, g := range p.goroutineFuncs() {
+		ast.Inspect(g.Body, func(n ast.Node) bool {
+			if _, ok := n.(*ast.FuncLit); ok {
+				return false
+			}
+			rng, ok := n.(*ast.RangeStmt)
+			if !ok || !isChanType(p.Info.TypeOf(rng.X)) || p.isTickCall(rng.X) {
+				return true
+			}
+			ctx := p.ContextAt(rng.Pos())
+			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X) {
+				return true
+			}
+			fd := Finding{
+				Pos: rng.Pos(), End: rng.Body.Lbrace + 1,
+				Message: "this goroutine ranges over a channel without watching " + ctx.Name() + ": cancelling the context does not stop it; receive in a select with " + ctx.Name() + ".Done()",
+			}
+			if !simpleRef(p.Info, rng.X) {
+				fd.NoFix = "the channel is an expression range evaluates once; a select would evaluate it on every iteration"
+			} else if fix, why := p.selectLoop(p.pathTo(rng), g, ctx, "ok"); fix != nil {
+				fd.Fix = fix
+			} else {
+				fd.NoFix = why
+			}
+			found = append(found, fd)
+			return true
+		})
+	}
+	return found
+}
+
+// A SelectLoop turns a range loop over a channel into a loop that also
+// stops when a context is done:
+//
+//	for {
+//		select {
+//		case <-Ctx.Done():
+//			EXIT
+//		case KEY, Ok := <-CHAN:
+//			if !Ok {
+//				EXIT
+//			}
+//			BODY
+//		}
+//	}
+//
+// EXIT is return when the loop is the last statement of its function and
+// nothing breaks it, else break Label. CHAN is the range's channel, or
+// what the rule's rewrite gives.
+type SelectLoop struct {
+	Range *ast.RangeStmt
+	// Place is the loop (or the labelled statement holding it) in its
+	// statement list; the new loop takes its place.
+	Place StmtPlace
+	Ctx   string
+	// Ok names the flag telling the channel is open; "" for a channel
+	// that is never closed (a ticker's): the receive then has no flag.
+	Ok string
+	// Label is the label the exits break; "" when they return. NewLabel
+	// says it must be put on the loop (claimed, avoiding Labels, the
+	// labels of the function Func).
+	Label    string
+	NewLabel bool
+	Labels   map[string]bool
+	Func     *ast.BlockStmt
+	// Breaks are the loop's unlabelled breaks: they become break Label,
+	// since in a select case a bare break would leave the select.
+	Breaks []*ast.BranchStmt
+}
+
+// selectLoop checks that the range loop at path[0], in the goroutine (or
+// function) g, can become a select loop on ctx, and plans it; ok is the
+// proposed name of the open flag ("" for none).
+func (p *Pass) selectLoop(path []ast.Node, g goFunc, ctx *types.Var, ok string) (*SelectLoop, string) {
+	rng := path[0].(*ast.RangeStmt)
+	if hasResults(g.Type) {
+		return nil, "the function has results: the bare return the fix adds would not compile"
+	}
+	key := ""
+	if rng.Key != nil && !isBlank(rng.Key) {
+		if rng.Tok != token.DEFINE {
+			return nil, "the range assigns to variables declared outside the loop"
+		}
+		key = rng.Key.(*ast.Ident).Name
+	}
+	if p.hasCommentIn(rng.Pos(), rng.Body.Lbrace) {
+		return nil, "the loop's header holds a comment the fix would lose"
+	}
+	body := p.Info.Scopes[rng.Body]
+	if key != "" && body != nil && body.Lookup(key) != nil {
+		return nil, "the loop's body declares " + key + " again: in the select case both would be in one scope"
+	}
+	label := labelOf(path)
+	place, found := stmtPlace(path)
+	if !found || place.Stmt != rng && (label == nil || place.Stmt != path[1]) {
+		return nil, "the loop is not in a statement list"
+	}
+	s := &SelectLoop{Range: rng, Place: place, Ctx: ctx.Name(), Func: g.Body}
+	if ok != "" {
+		for _, cand := range []string{ok, "open", "more"} {
+			if cand != key && p.FreshName(place.Stmt, cand) == cand && (body == nil || body.Lookup(cand) == nil) {
+				s.Ok = cand
+				break
+			}
+		}
+		if s.Ok == "" {
+			return nil, "no free name for the channel's open flag"
+		}
+	}
+	w := p.loopWaysOut(rng.Body, label)
+	s.Breaks = w.breaks
+	last := len(g.Body.List) > 0 && g.Body.List[len(g.Body.List)-1] == place.Stmt
+	switch {
+	case label != nil:
+		if !last || len(w.breaks) > 0 {
+			s.Label = label.Name
+		}
+	case !last || len(w.breaks) > 0:
+		s.Label, s.NewLabel, s.Labels = "loop", true, p.labelsIn(g.Body)
+	}
+	return s, ""
+}
+
+// isChanType reports whether t is a channel type.
+func isChanType(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := t.Underlying().(*types.Chan)
+	return ok
+}
+
+// mentionsContext reports whether any expression inside n is a
+// context.Context.
+func (p *Pass) mentionsContext(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if e, ok := m.(ast.Expr); ok && !found && isContext(p.Info.TypeOf(e)) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// chanBoundByCtx reports whether the channel ch is bounded by a context
+// elsewhere: it, or a variable it is reached through (sub in sub.C), is
+// assigned the result of a call given a context (a ctx-aware producer or
+// subscription), or it is closed in a function that waits for a context's
+// Done.
+func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
+	key := varKey(p.Info, ch)
+	made := p.refsIn(ch) // what a ctx-aware call may have made
+	if key != "" {
+		made[key] = true
+	}
+	if len(made) == 0 {
+		return false
+	}
+	fromCtxCall := func(lhs, rhs ast.Expr) bool {
+		call, ok := ast.Unparen(rhs).(*ast.CallExpr)
+		return ok && made[varKey(p.Info, lhs)] && p.mentionsContext(call)
+	}
+	bound := false
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if bound {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i := range n.Lhs {
+					if len(n.Lhs) == len(n.Rhs) && fromCtxCall(n.Lhs[i], n.Rhs[i]) ||
+						len(n.Rhs) == 1 && fromCtxCall(n.Lhs[i], n.Rhs[0]) {
+						bound = true
+					}
+				}
+			case *ast.ValueSpec:
+				for i := range n.Names {
+					if len(n.Names) == len(n.Values) && fromCtxCall(n.Names[i], n.Values[i]) ||
+						len(n.Values) == 1 && fromCtxCall(n.Names[i], n.Values[0]) {
+						bound = true
+					}
+				}
+			case *ast.KeyValueExpr:
+				if id, ok := n.Key.(*ast.Ident); ok {
+					if v, ok := p.Info.ObjectOf(id).(*types.Var); ok && v.IsField() && made["field "+ptr(v)] {
+						if call, ok := ast.Unparen(n.Value).(*ast.CallExpr); ok && p.mentionsContext(call) {
+							bound = true
+						}
+					}
+				}
+			case *ast.CallExpr:
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 && key != "" {
+					if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" && varKey(p.Info, n.Args[0]) == key {
+						bound = bound || p.closedOnDone(p.pathTo(n))
+					}
+				}
+			}
+			return true
+		})
+	}
+	return bound
+}
+
+// refsIn returns the keys (refKey) of the variables mentioned in e.
+func (p *Pass) refsIn(e ast.Expr) map[string]bool {
+	refs := map[string]bool{}
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if k := refKey(p.Info, id); k != "" {
+				refs[k] = true
+			}
+		}
+		return true
+	})
+	return refs
+}
+
+// closedOnDone reports whether the close at path[0] is in a function that
+// receives from a context's Done, or in a callback of context.AfterFunc.
+func (p *Pass) closedOnDone(path []ast.Node) bool {
+	for i, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			if i+1 < len(path) {
+				if call, ok := path[i+1].(*ast.CallExpr); ok && isFunc(callee(p.Info, call), "context", "AfterFunc") {
+					return true
+				}
+			}
+			return p.waitsForDone(n.Body)
+		case *ast.FuncDecl:
+			return p.waitsForDone(n.Body)
+		}
+	}
+	return false
+}
+
+// waitsForDone reports whether body receives from a context's Done.
+func (p *Pass) waitsForDone(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.ARROW && p.doneOf(u.X) != "" {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// simpleRef reports whether e is a variable or a chain of field selections
+// from one, which may be evaluated again without effect.
+func simpleRef(info *types.Info, e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		_, ok := info.Uses[e].(*types.Var)
+		return ok
+	case *ast.SelectorExpr:
+		if sel, ok := info.Selections[e]; ok {
+			return sel.Kind() == types.FieldVal && simpleRef(info, e.X)
+		}
+		_, ok := info.Uses[e.Sel].(*types.Var) // a package's variable
+		return ok
+	}
+	return false
+}
+
+// hasCommentIn reports whether a comment lies in [from, to).
+func (p *Pass) hasCommentIn(from, to token.Pos) bool {
+	f := p.FileOf(from)
+	if f == nil {
+		return true
+	}
+	for _, g := range f.Comments {
+		if g.Pos() < to && g.End() > from {
+			return true
+		}
+	}
+	return false
+}
+
+// labelsIn returns the labels declared in a function body (its own, not
+// those of function literals inside it).
+func (p *Pass) labelsIn(body *ast.BlockStmt) map[string]bool {
+	labels := map[string]bool{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.LabeledStmt:
+			labels[n.Label.Name] = true
+		}
+		return true
+	})
+	return labels
+}
