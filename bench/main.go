@@ -1,0 +1,182 @@
+// Command bench measures drainfix against a bare typed load of the same
+// packages and prints medians, ratios, peak memory and whether the targets
+// hold:
+//
+//	go run ./bench                 # std, net/... and the corpus modules
+//	go run ./bench -reps 3 -corpus=false
+//
+// Targets: drainfix -json wall time ≤ 1.25× the bare load and peak memory
+// ≤ 1.5×; -diff on a module where one file gets fixes ≤ report mode + 10%;
+// time per file about the same on std and net/... (linear growth); and a
+// pre-commit run on one file of a large module far below ./....
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/drainfix/drainfix/internal/corpus"
+)
+
+type sample struct {
+	wall time.Duration
+	rss  int64 // peak resident set, KiB
+}
+
+type stats struct {
+	wall time.Duration // median
+	rss  int64         // median of the peaks
+}
+
+func main() {
+	reps := flag.Int("reps", 5, "repetitions per measurement (the median is reported)")
+	withCorpus := flag.Bool("corpus", true, "also measure the corpus modules")
+	flag.Parse()
+	if err := run(*reps, *withCorpus); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(reps int, withCorpus bool) error {
+	tmp, err := os.MkdirTemp("", "drainfix-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	drainfix, bare := filepath.Join(tmp, "drainfix"), filepath.Join(tmp, "bareload")
+	for bin, pkg := range map[string]string{drainfix: "./cmd/drainfix", bare: "./bench/bareload"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	wd, _ := os.Getwd()
+	type target struct{ name, dir, pattern string }
+	targets := []target{{"std", wd, "std"}, {"net/...", wd, "net/..."}}
+	var mods []corpus.Module
+	if withCorpus {
+		if mods, err = corpus.Modules(); err != nil {
+			return err
+		}
+		for _, m := range mods {
+			dir := filepath.Join(tmp, strings.ReplaceAll(m.Path, "/", "_"))
+			if err := m.Copy(dir); err != nil {
+				return err
+			}
+			targets = append(targets, target{m.Path, dir, "./..."})
+		}
+	}
+
+	fmt.Printf("drainfix benchmark: %d repetitions, medians; %s\n\n", reps, time.Now().Format(time.DateOnly))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\tfiles\tbare load\tdrainfix -json\ttime ×\tbare RSS MiB\tdrainfix RSS MiB\tmemory ×\tms/file\ttargets (≤1.25×, ≤1.5×)\t")
+	perFile := map[string]float64{}
+	for _, tg := range targets {
+		files := countFiles(bare, tg.dir, tg.pattern)
+		b := measure(reps, tg.dir, bare, tg.pattern)
+		d := measure(reps, tg.dir, drainfix, "-json", tg.pattern)
+		tr, mr := ratio(d.wall, b.wall), float64(d.rss)/float64(b.rss)
+		ms := float64(d.wall.Milliseconds()) / float64(max(files, 1))
+		perFile[tg.name] = ms
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.2f\t%d\t%d\t%.2f\t%.2f\t%s\t\n", tg.name, files,
+			round(b.wall), round(d.wall), tr, b.rss/1024, d.rss/1024, mr, ms, holds(tr <= 1.25 && mr <= 1.5))
+	}
+	tw.Flush()
+	fmt.Printf("\nlinear growth: %.2f ms/file on std, %.2f ms/file on net/... (ratio %.2f)\n",
+		perFile["std"], perFile["net/..."], perFile["net/..."]/perFile["std"])
+
+	if len(mods) == 0 {
+		return nil
+	}
+	// -diff where one file gets fixes costs no more than report mode + 10%.
+	one := targets[len(targets)-1]
+	for _, tg := range targets {
+		if tg.name == "github.com/segmentio/kafka-go" {
+			one = tg
+		}
+	}
+	bug := "package kafka\n\nimport (\n\t\"os\"\n\t\"os/signal\"\n)\n\nfunc benchWait() {\n\tc := make(chan os.Signal)\n\tsignal.Notify(c, os.Interrupt)\n\t<-c\n}\n"
+	if err := os.WriteFile(filepath.Join(one.dir, "zz_bench_bug.go"), []byte(bug), 0o644); err != nil {
+		return err
+	}
+	rep := measure(reps, one.dir, drainfix, "-json", "./...")
+	dif := measure(reps, one.dir, drainfix, "-diff", "./...")
+	r := ratio(dif.wall, rep.wall)
+	fmt.Printf("-diff with one fixed file (%s): report %s, diff %s, ratio %.2f: %s (≤1.10)\n",
+		one.name, round(rep.wall), round(dif.wall), r, holds(r <= 1.10))
+
+	// Pre-commit: one file of the largest module against the whole module.
+	big := targets[2]
+	for _, tg := range targets[2:] {
+		if tg.name == "golang.org/x/tools" {
+			big = tg
+		}
+	}
+	file := filepath.Join(big.dir, "go", "analysis", "passes", "lostcancel", "lostcancel.go")
+	if _, err := os.Stat(file); err != nil {
+		return nil
+	}
+	single := measure(reps, big.dir, drainfix, file)
+	whole := measure(reps, big.dir, drainfix, "./...")
+	fmt.Printf("pre-commit on %s: one file %s, ./... %s (%.1f× faster)\n", big.name, round(single.wall), round(whole.wall),
+		float64(whole.wall)/float64(single.wall))
+	return nil
+}
+
+// measure runs bin with args in dir reps times, after one unmeasured run
+// that warms the build cache, and returns the medians.
+func measure(reps int, dir, bin string, args ...string) stats {
+	runOnce(dir, bin, args...)
+	var walls []time.Duration
+	var rsss []int64
+	for i := 0; i < reps; i++ {
+		s := runOnce(dir, bin, args...)
+		walls = append(walls, s.wall)
+		rsss = append(rsss, s.rss)
+	}
+	slices.Sort(walls)
+	slices.Sort(rsss)
+	return stats{walls[len(walls)/2], rsss[len(rsss)/2]}
+}
+
+func runOnce(dir, bin string, args ...string) sample {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	start := time.Now()
+	_ = cmd.Run() // drainfix exits 1 when it finds something
+	s := sample{wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.rss = ru.Maxrss
+	}
+	return s
+}
+
+func countFiles(bare, dir, pattern string) int {
+	cmd := exec.Command(bare, pattern)
+	cmd.Dir = dir
+	out, _ := cmd.Output()
+	var pkgs, files int
+	fmt.Sscanf(string(out), "packages %d files %d", &pkgs, &files)
+	return files
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+func round(d time.Duration) string { return d.Round(10 * time.Millisecond).String() }
+
+func holds(ok bool) string {
+	if ok {
+		return "holds"
+	}
+	return "MISSED"
+}
