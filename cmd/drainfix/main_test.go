@@ -47,6 +47,7 @@ func TestScripts(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"drainload": drainLoad,
 			// reshape crlf|bom|nofinalnl FILE rewrites FILE's bytes in a way
 			// txtar cannot hold.
 			"reshape": func(ts *testscript.TestScript, neg bool, args []string) {
