@@ -34,6 +34,14 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 	// Names of the deadline contexts this pass declares, per statement list,
 	// so that two fixes in one block do not both declare ctx.
 	taken := map[ast.Node]map[string]bool{}
+	// A Shutdown that shutdown-in-handler moves to a goroutine gets its
+	// deadline there.
+	moved := map[*ast.CallExpr]bool{}
+	for _, f := range ShutdownInHandler(p) {
+		if fix, ok := f.Fix.(*ShutdownInHandlerFix); ok {
+			moved[fix.Call] = true
+		}
+	}
 	for _, f := range p.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
@@ -41,7 +49,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				return true
 			}
 			arg := call.Args[0]
-			if !p.neverDone(arg) || p.inTestFunc(call) {
+			if !p.neverDone(arg) || p.inTestFunc(call) || moved[call] {
 				return true
 			}
 			fd := Finding{
