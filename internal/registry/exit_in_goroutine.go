@@ -1,0 +1,56 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var exitInGoroutine = &Rule{
+	Name:    "exit-in-goroutine",
+	Seed:    []int{11},
+	Summary: "os.Exit or log.Fatal inside a goroutine ends the process without a drain",
+	Doc: `os.Exit, and log.Fatal which calls it, end the process from wherever they are
+called: main's drain never starts, and no deferred call of any goroutine runs.
+A goroutine that fails should hand the failure to main, which drains and then
+decides the exit status. The rule reports os.Exit, log.Fatal and
+(*log.Logger).Fatal (and their f and ln forms) in go func() {...}() literals,
+in closures they call, in funcs given to an errgroup's or a WaitGroup's Go,
+and in functions of the package that are only ever started with go, when a
+function starting the goroutine then waits for a termination signal or a
+context's Done: it has a drain the exit skips. An exit the goroutine reaches
+after a signal or a context's Done itself (the forced exit on a second signal,
+or when the drain overruns its deadline) is the drain's hard stop and is not
+reported. An exit on the error of net/http's ListenAndServe or Serve is left
+to fatal-on-serve-closed: apart from http.ErrServerClosed they fail when the
+listener cannot be opened, before anything is in flight. The fix needs a
+cancel func of the program's lifetime context in scope (made by
+signal.NotifyContext or context.WithCancel in a function that waits for the
+context's Done): log.Fatal becomes log.Print (Fatalf Printf, Fatalln Println),
+os.Exit goes, and cancel() then return follow, so that main wakes up and
+drains. The exit status is then main's to decide: a process that used to exit
+1 on the failure exits as main does after its drain, so main should exit
+non-zero when the drain was started by a failure (for example by recording the
+error and checking it after the drain). Without such a cancel func the finding
+is reported unfixed: surface the error to main, for example through an error
+channel.`,
+	Bad: `ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+defer cancel()
+go func() {
+	if err := server.Run(ctx); err != nil {
+		log.Fatal(err)
+	}
+}()
+<-ctx.Done()`,
+	Good: `ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+defer cancel()
+go func() {
+	if err := server.Run(ctx); err != nil {
+		log.Print(err)
+		cancel()
+		return
+	}
+}()
+<-ctx.Done()`,
+	Match: matchers.ExitInGoroutine,
+	Fix:   rewrites.ExitInGoroutine,
+}

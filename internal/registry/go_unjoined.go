@@ -1,0 +1,44 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var goUnjoined = &Rule{
+	Name:    "go-unjoined",
+	Seed:    []int{8},
+	Summary: "a goroutine stopped by a deferred cancel is never waited for",
+	Doc: `A function that starts a goroutine with a context and defers that context's
+cancel tells the goroutine to stop when it returns, but nothing waits for the
+goroutine to finish stopping: it outlives the function, still using what the
+function releases, and in main the process exits in the middle of its drain.
+The rule reports go f(ctx), go x.Run(ctx) and go func() { ...(ctx) }() where
+the function defers the cancel of ctx and does not join the goroutine: no
+WaitGroup or errgroup, no channel the goroutine is given or sends on and the
+function receives from, no later call on the goroutine's receiver (Stop,
+Shutdown). In main.main, whose exit ends every goroutine anyway, only a
+goroutine running a Run, Serve, Start or Listen call is reported. The fix
+declares a sync.WaitGroup and defers its Wait just before the defer cancel(),
+so that Wait runs after cancel (defers run last in, first out), adds the
+goroutine to it and makes it call Done when it ends. Each deferred cancel gets
+its own WaitGroup (wg, wg2, ...). The fix is refused for a go statement in a
+loop, when the deferred cancel is not in a block enclosing the go statement,
+before it, and when go f(args) has a function or arguments that are not plain
+variables left unchanged afterwards (moved into a func literal, they would be
+evaluated later).`,
+	Bad: `ctx, cancel := context.WithCancel(ctx)
+defer cancel()
+go server.Run(ctx)`,
+	Good: `ctx, cancel := context.WithCancel(ctx)
+var wg sync.WaitGroup
+defer wg.Wait()
+defer cancel()
+wg.Add(1)
+go func() {
+	defer wg.Done()
+	server.Run(ctx)
+}()`,
+	Match: matchers.GoUnjoined,
+	Fix:   rewrites.GoUnjoined,
+}

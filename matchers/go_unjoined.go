@@ -1,0 +1,553 @@
+package matchers
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// GoUnjoined: a goroutine is given a context whose cancel the function
+// defers, and the function returns without waiting for it.
+//
+// The deferred cancel tells the goroutine to stop when the function
+// returns, but nothing waits for it to finish stopping: it outlives the
+// function, still using what the function was about to release, and in
+// main the process exits in the middle of its drain. A goroutine joined by a
+// sync.WaitGroup, an errgroup, a channel the function receives from or a
+// later call on the same receiver (Stop, Wait, Shutdown) is not reported.
+// In main.main, where the process exit ends every goroutine anyway, only a
+// goroutine running a Run, Serve, Start or Listen method or function is.
+//
+//	ctx, cancel := context.WithCancel(ctx)
+//	defer cancel()
+//	go server.Run(ctx)                  // bad: nobody waits for Run
+//
+//	ctx, cancel := context.WithCancel(ctx)
+//	var wg sync.WaitGroup
+//	defer wg.Wait()                     // good: runs after cancel
+//	defer cancel()
+//	wg.Add(1)
+//	go func() {
+//		defer wg.Done()
+//		server.Run(ctx)
+//	}()
+func GoUnjoined(p *Pass) []Finding {
+	if !imports(p.Pkg, "context") && !imports(p.Pkg, "os/signal") {
+		return nil
+	}
+	var found []Finding
+	st := &unjoinedState{groups: map[*ast.DeferStmt]*WaitGroupDecl{}, taken: map[*ast.BlockStmt]map[string]bool{}}
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			gs, ok := n.(*ast.GoStmt)
+			if !ok {
+				return true
+			}
+			if fd, ok := p.goUnjoined(gs, st); ok {
+				found = append(found, fd)
+			}
+			return true
+		})
+	}
+	return found
+}
+
+// A GoUnjoinedFix joins the goroutine Go with a WaitGroup waited for after
+// the deferred cancel runs: the WaitGroup is declared, and its Wait
+// deferred, just before Defer (defer cancel()); wg.Add(1) goes before Go,
+// whose call is wrapped in (or whose func literal gets) a deferred Done.
+type GoUnjoinedFix struct {
+	Go    StmtPlace
+	Lit   *ast.FuncLit // the goroutine's func literal, or nil for go f(...)
+	Defer StmtPlace
+	Group *WaitGroupDecl
+}
+
+// A WaitGroupDecl is the one WaitGroup that joins every goroutine a
+// deferred cancel stops: the first of their fixes to run in a file declares
+// it, the others use it.
+type WaitGroupDecl struct {
+	Name string // proposed by the matcher, free at every goroutine
+	// Declared maps the file being rewritten (the rewrite's decorated file)
+	// to the name the WaitGroup got there.
+	Declared map[any]string
+}
+
+// unjoinedState is what GoUnjoined keeps across the go statements of a
+// package.
+type unjoinedState struct {
+	groups map[*ast.DeferStmt]*WaitGroupDecl
+	taken  map[*ast.BlockStmt]map[string]bool // WaitGroup names, per function body
+}
+
+const goUnjoinedMsg = "goroutine stopped by a deferred cancel is never waited for: it outlives the function, and in main the process exits mid-drain; join it with a sync.WaitGroup waited for after cancel"
+
+func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
+	path := p.pathTo(gs)
+	body, _ := funcBody(path[1:])
+	if body == nil {
+		return Finding{}, false
+	}
+	lit, _ := ast.Unparen(gs.Call.Fun).(*ast.FuncLit)
+	def := p.deferredCancelOf(body, p.goContexts(gs, lit))
+	if def == nil {
+		return Finding{}, false
+	}
+	if p.isMainFunc(path) && !p.runsServer(gs, lit) {
+		return Finding{}, false
+	}
+	if p.signalsDone(gs, lit) || p.joinedAfter(body, gs, path) {
+		return Finding{}, false
+	}
+	fd := Finding{Pos: gs.Pos(), End: gs.End(), Message: goUnjoinedMsg}
+	fix, why := p.goUnjoinedFix(path, body, gs, lit, def, st)
+	setFix(&fd, fix, why)
+	return fd, true
+}
+
+// goContexts returns the local context variables the goroutine is given:
+// arguments of its call and, for a func literal, of the calls it makes.
+func (p *Pass) goContexts(gs *ast.GoStmt, lit *ast.FuncLit) []*types.Var {
+	var vars []*types.Var
+	add := func(args []ast.Expr) {
+		for _, a := range args {
+			id, ok := ast.Unparen(a).(*ast.Ident)
+			if !ok {
+				continue
+			}
+			v, ok := p.Info.Uses[id].(*types.Var)
+			if ok && isContext(v.Type()) && v.Parent() != p.Pkg.Scope() && (lit == nil || !within(lit, v.Pos())) {
+				vars = append(vars, v)
+			}
+		}
+	}
+	add(gs.Call.Args)
+	if lit == nil {
+		return vars
+	}
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			add(call.Args)
+		}
+		return true
+	})
+	return vars
+}
+
+// deferredCancelOf returns the statement defer cancel() of body, where
+// cancel was made with one of ctxs (ctx, cancel := context.WithCancel(...)
+// or another constructor of a cancellable context), or nil.
+func (p *Pass) deferredCancelOf(body *ast.BlockStmt, ctxs []*types.Var) *ast.DeferStmt {
+	if len(ctxs) == 0 {
+		return nil
+	}
+	cancels := map[types.Object]bool{}
+	inspectFunc(body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+			return true
+		}
+		call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+		if !ok || !isCancellableCtx(callee(p.Info, call)) {
+			return true
+		}
+		c0, ok0 := as.Lhs[0].(*ast.Ident)
+		c1, ok1 := as.Lhs[1].(*ast.Ident)
+		if !ok0 || !ok1 {
+			return true
+		}
+		for _, v := range ctxs {
+			if p.Info.ObjectOf(c0) == v {
+				if obj := p.Info.ObjectOf(c1); obj != nil {
+					cancels[obj] = true
+				}
+			}
+		}
+		return true
+	})
+	var def *ast.DeferStmt
+	inspectFunc(body, func(n ast.Node) bool {
+		d, ok := n.(*ast.DeferStmt)
+		if !ok || def != nil || len(d.Call.Args) != 0 {
+			return def == nil
+		}
+		if id, ok := ast.Unparen(d.Call.Fun).(*ast.Ident); ok && cancels[p.Info.Uses[id]] {
+			def = d
+		}
+		return true
+	})
+	return def
+}
+
+// isCancellableCtx reports whether fn returns a context and the func that
+// cancels it.
+func isCancellableCtx(fn *types.Func) bool {
+	return isFunc(fn, "context", "WithCancel", "WithTimeout", "WithDeadline") ||
+		isFunc(fn, "os/signal", "NotifyContext")
+}
+
+// inspectFunc is ast.Inspect over the statements of one function body,
+// not entering func literals.
+func inspectFunc(body ast.Node, f func(ast.Node) bool) {
+	ast.Inspect(body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		return f(n)
+	})
+}
+
+// isMainFunc reports whether the innermost function of path is main.main.
+func (p *Pass) isMainFunc(path []ast.Node) bool {
+	for _, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.FuncDecl:
+			return p.Pkg.Name() == "main" && n.Recv == nil && n.Name.Name == "main"
+		}
+	}
+	return false
+}
+
+// runsServer reports whether the goroutine runs a Run, Serve, Start or
+// Listen call: work with a drain of its own that the process exit cuts.
+func (p *Pass) runsServer(gs *ast.GoStmt, lit *ast.FuncLit) bool {
+	isRun := func(call *ast.CallExpr) bool {
+		fn := callee(p.Info, call)
+		if fn == nil {
+			return false
+		}
+		for _, pre := range []string{"Run", "Serve", "Start", "Listen"} {
+			if strings.HasPrefix(fn.Name(), pre) {
+				return true
+			}
+		}
+		return false
+	}
+	if lit == nil {
+		return isRun(gs.Call)
+	}
+	found := false
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && isRun(call) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// signalsDone reports whether the goroutine is handed a way to say it is
+// done: a channel or WaitGroup argument of go f(...), or, in a func
+// literal, a send, a close or a Done call.
+func (p *Pass) signalsDone(gs *ast.GoStmt, lit *ast.FuncLit) bool {
+	if lit == nil {
+		for _, a := range gs.Call.Args {
+			if t := p.Info.TypeOf(a); t != nil && (isChan(t) || isNamed(t, "sync", "WaitGroup") || isNamed(t, "golang.org/x/sync/errgroup", "Group")) {
+				return true
+			}
+		}
+		return false
+	}
+	found := false
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SendStmt:
+			found = true
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok {
+				if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+					found = true
+				}
+			}
+			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Done" && fn.Signature().Recv() != nil && !isContext(fn.Signature().Recv().Type()) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+func isChan(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Chan)
+	return ok
+}
+
+// joinedAfter reports whether the function may wait for the goroutine
+// after starting it (or in a deferred call): it calls a Wait, receives from
+// a channel that is not a context's Done, a signal or a timer channel, or
+// calls a method on the receiver of the goroutine's call (Stop, Shutdown
+// and the like may wait for it).
+func (p *Pass) joinedAfter(body *ast.BlockStmt, gs *ast.GoStmt, path []ast.Node) bool {
+	from := gs.End()
+	for _, n := range path {
+		if n == body {
+			break
+		}
+		switch n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			from = n.Pos() // the next iteration comes after
+		}
+	}
+	recvs := map[string]bool{}
+	for _, call := range p.goCalls(gs) {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+			if _, isMethod := p.Info.Selections[sel]; isMethod {
+				if k := varKey(p.Info, sel.X); k != "" {
+					recvs[k] = true
+				}
+			}
+		}
+	}
+	joined := false
+	var visit func(n ast.Node, deferred bool) bool
+	visit = func(n ast.Node, deferred bool) bool {
+		if joined || n == nil || n == gs {
+			return false
+		}
+		if d, ok := n.(*ast.DeferStmt); ok && !deferred {
+			ast.Inspect(d, func(m ast.Node) bool { return visit(m, true) })
+			return false
+		}
+		if !deferred && n.End() <= from {
+			return true // before the go statement; its children may still be after
+		}
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Wait" {
+				joined = true
+			}
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && recvs[varKey(p.Info, sel.X)] {
+				if _, isMethod := p.Info.Selections[sel]; isMethod {
+					joined = true
+				}
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW && p.isJoinChan(n.X) {
+				joined = true
+			}
+		case *ast.RangeStmt:
+			if t := p.Info.TypeOf(n.X); t != nil && isChan(t) && p.isJoinChan(n.X) {
+				joined = true
+			}
+		}
+		return !joined
+	}
+	ast.Inspect(body, func(n ast.Node) bool { return visit(n, false) })
+	return joined
+}
+
+// goCalls returns the calls the goroutine makes: its own call, or the
+// calls of its func literal.
+func (p *Pass) goCalls(gs *ast.GoStmt) []*ast.CallExpr {
+	lit, ok := ast.Unparen(gs.Call.Fun).(*ast.FuncLit)
+	if !ok {
+		return []*ast.CallExpr{gs.Call}
+	}
+	var calls []*ast.CallExpr
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			calls = append(calls, call)
+		}
+		return true
+	})
+	return calls
+}
+
+// isJoinChan reports whether a receive from ch may wait for a goroutine: ch
+// is not a context's Done, a signal channel or a channel of time.Time.
+func (p *Pass) isJoinChan(ch ast.Expr) bool {
+	if p.doneOf(ch) != "" {
+		return false
+	}
+	t := p.Info.TypeOf(ch)
+	if t == nil || isSignalChan(t) {
+		return false
+	}
+	if c, ok := t.Underlying().(*types.Chan); ok && isNamed(c.Elem(), "time", "Time") {
+		return false
+	}
+	return true
+}
+
+func (p *Pass) goUnjoinedFix(path []ast.Node, body *ast.BlockStmt, gs *ast.GoStmt, lit *ast.FuncLit, def *ast.DeferStmt, st *unjoinedState) (*GoUnjoinedFix, string) {
+	for _, n := range path {
+		if n == body {
+			break
+		}
+		switch n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return nil, "the go statement is in a loop"
+		}
+	}
+	goPlace, ok := stmtPlace(path)
+	if !ok || goPlace.Stmt != gs {
+		return nil, "the go statement is not directly in a statement list"
+	}
+	defPlace, ok := stmtPlace(p.pathTo(def))
+	if !ok || defPlace.Stmt != def || def.Pos() > gs.Pos() || !encloses(path, defPlace.Block) {
+		return nil, "the deferred cancel is not in a block enclosing the go statement, before it"
+	}
+	if lit == nil {
+		if why := p.unstableCall(body, gs); why != "" {
+			return nil, why
+		}
+	}
+	g := st.groups[def]
+	if g == nil {
+		// One WaitGroup per deferred cancel, named apart from the others
+		// of the function.
+		taken := st.taken[body]
+		if taken == nil {
+			taken = map[string]bool{}
+			st.taken[body] = taken
+		}
+		name := ""
+		for i := 1; i < 100 && name == ""; i++ {
+			cand := "wg"
+			if i > 1 {
+				cand = fmt.Sprintf("wg%d", i)
+			}
+			if !taken[cand] && p.FreshName(def, cand) == cand && p.freeAt(cand, gs.Pos(), lit) {
+				name = cand
+			}
+		}
+		if name == "" {
+			return nil, "no free name for the WaitGroup"
+		}
+		taken[name] = true
+		g = &WaitGroupDecl{Name: name, Declared: map[any]string{}}
+		st.groups[def] = g
+	} else if !p.freeAt(g.Name, gs.Pos(), lit) {
+		return nil, "the name of the WaitGroup joining the other goroutines is taken here"
+	}
+	return &GoUnjoinedFix{Go: goPlace, Lit: lit, Defer: defPlace, Group: g}, ""
+}
+
+// freeAt reports whether name refers to nothing at pos (nor at the top of
+// lit's body, where its parameters are in scope).
+func (p *Pass) freeAt(name string, pos token.Pos, lit *ast.FuncLit) bool {
+	at := []token.Pos{pos}
+	if lit != nil {
+		at = append(at, lit.Body.Lbrace+1)
+	}
+	for _, pos := range at {
+		sc := p.Pkg.Scope().Innermost(pos)
+		if sc == nil {
+			return false
+		}
+		if _, obj := sc.LookupParent(name, pos); obj != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// encloses reports whether block is one of the nodes of path.
+func encloses(path []ast.Node, block ast.Node) bool {
+	for _, n := range path {
+		if n == block {
+			return true
+		}
+	}
+	return false
+}
+
+// unstableCall says why go f(args) cannot become go func() { f(args) }():
+// the function and its arguments are evaluated when the goroutine starts,
+// so they must be plain variables (or fields) the function does not assign
+// afterwards, or constants.
+func (p *Pass) unstableCall(body *ast.BlockStmt, gs *ast.GoStmt) string {
+	var roots []*types.Var
+	var plain func(e ast.Expr) bool
+	plain = func(e ast.Expr) bool {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.BasicLit:
+			return true
+		case *ast.Ident:
+			switch obj := p.Info.Uses[e].(type) {
+			case *types.Var:
+				if obj.Parent() != nil && obj.Parent() != p.Pkg.Scope() {
+					roots = append(roots, obj)
+				}
+				return true
+			case *types.Const, *types.Func, *types.Nil:
+				return true
+			}
+			return false
+		case *ast.SelectorExpr:
+			if sel, ok := p.Info.Selections[e]; ok && sel.Kind() == types.MethodExpr {
+				return false
+			}
+			if _, ok := p.Info.Selections[e]; !ok {
+				return plain(e.Sel) // package-qualified
+			}
+			return plain(e.X)
+		case *ast.UnaryExpr:
+			return e.Op == token.AND && plain(e.X)
+		}
+		return false
+	}
+	for _, e := range append([]ast.Expr{gs.Call.Fun}, gs.Call.Args...) {
+		if !plain(e) {
+			return "the goroutine's function or arguments are not plain variables, and would be evaluated later inside a func literal"
+		}
+	}
+	if gs.Call.Ellipsis.IsValid() {
+		return "the goroutine's call spreads a slice"
+	}
+	assigned := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil || n.End() <= gs.End() || assigned {
+			return !assigned
+		}
+		var lhs []ast.Expr
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			lhs = n.Lhs
+		case *ast.IncDecStmt:
+			lhs = []ast.Expr{n.X}
+		case *ast.RangeStmt:
+			if n.Tok == token.ASSIGN {
+				lhs = []ast.Expr{n.Key, n.Value}
+			}
+		}
+		for _, l := range lhs {
+			if v := rootVar(p.Info, l); v != nil {
+				for _, r := range roots {
+					if r == v {
+						assigned = true
+					}
+				}
+			}
+		}
+		return !assigned
+	})
+	if assigned {
+		return "a variable the goroutine's call uses is assigned after the go statement"
+	}
+	return ""
+}
+
+// rootVar returns the variable at the root of x, x.f, x[i] or *x.
+func rootVar(info *types.Info, e ast.Expr) *types.Var {
+	for {
+		switch x := ast.Unparen(e).(type) {
+		case *ast.Ident:
+			v, _ := info.ObjectOf(x).(*types.Var)
+			return v
+		case *ast.SelectorExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.StarExpr:
+			e = x.X
+		default:
+			return nil
+		}
+	}
+}
