@@ -20,7 +20,9 @@ import (
 // wake-up cannot slip in before Wait) once the context is done, and a
 // ctx.Err() check in the loop. The fix needs a context in scope, go1.21 for
 // AfterFunc, and a last result of type error to return ctx.Err() through;
-// without them the finding is reported only. Blocking queues (Pop, Get,
+// without them (or for a loop inside another loop, where the deferred
+// stop would pile up, or a Cond reached through a call) the finding is
+// reported only. Blocking queues (Pop, Get,
 // Take) wait on a Cond by design and are not drains; a loop that already
 // checks its context, or a function that already wakes its Cond with
 // context.AfterFunc or time.AfterFunc, is not reported.

@@ -243,7 +243,9 @@ func refKey(info *types.Info, e ast.Expr) string {
 func fieldKey(info *types.Info, e ast.Expr) string {
 	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
 		if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal {
-			return "field " + ptr(s.Obj())
+			// Origin: in a generic type each method sees its own instance
+			// of a field; they are one field.
+			return "field " + ptr(s.Obj().(*types.Var).Origin())
 		}
 	}
 	return ""

@@ -1,0 +1,63 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var sendCloseRace = &Rule{
+	Name:    "send-close-race",
+	Seed:    []int{4},
+	Summary: "a method sends on a channel field that another method closes, unguarded",
+	Doc: `A send on a closed channel panics. When Submit sends on p.queue and Drain closes
+it, a Submit that comes during or after the drain crashes the process in the
+middle of it. Only a type's own methods, reaching the field through their
+receiver, are looked at. Not reported: the send and the close under one mutex
+with a flag checked before the send; a channel closed only by the method that
+sends on it, or by one-shot methods that each send once and close; unexported
+methods only ever called one after the other from one function (a run loop);
+a closer that waits for the senders (WaitGroup.Wait, a receive) when they can
+be waited for (a select send beside a receive, a send in a goroutine, a
+sender counted in that WaitGroup); a close followed by a new channel in the
+field, and a close in a closure kept for later. The fix, when every racing
+sender returns just an error and the type is a struct of this package, adds a
+mutex and a closed flag next to the channel (closeMu and closed, or free
+names), makes each sender check the flag under the mutex and return
+errors.New("closed") once closed, and closes under the mutex, once. Methods
+and the struct may lie in several files of the package. Like the seed's fix,
+a sender holds the mutex while its send blocks on a full channel, so a drain
+waits for that send to complete: close while the receivers still run, which
+is the usual order. Refused: senders that return anything but just an error
+(they cannot tell the caller the channel is closed), a channel a method makes
+anew (the flag would stay set), a type with value receivers or passed by
+value (the mutex would be copied), an unkeyed literal of the type, and a send
+in a loop, in a goroutine or twice in one method.`,
+	Bad: `func (p *Pool) Submit(j Job) error {
+	p.queue <- j
+	return nil
+}
+
+func (p *Pool) Drain() {
+	close(p.queue)
+}`,
+	Good: `func (p *Pool) Submit(j Job) error {
+	p.closeMu.Lock()
+	defer p.closeMu.Unlock()
+	if p.closed {
+		return errors.New("closed")
+	}
+	p.queue <- j
+	return nil
+}
+
+func (p *Pool) Drain() {
+	p.closeMu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.queue)
+	}
+	p.closeMu.Unlock()
+}`,
+	Match: matchers.SendCloseRace,
+	Fix:   rewrites.SendCloseRace,
+}

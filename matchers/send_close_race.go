@@ -1,0 +1,643 @@
+package matchers
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+)
+
+// SendCloseRace: a method sends on a channel field that another method of
+// the same type closes, with nothing keeping the two apart.
+//
+// A send on a closed channel panics. When Submit sends on p.queue and
+// Drain closes it, a Submit that comes during or after the Drain crashes
+// the process in the middle of the drain. Only the type's own methods,
+// reaching the field through their receiver, are looked at. Not reported:
+//   - the send and the close under one mutex, with a flag checked before
+//     the send (in an if or a select) that the closer also looks at;
+//   - a channel closed only by the method that sends on it, or by one-shot
+//     methods that each send once and close (Resume or Fail);
+//   - unexported methods only ever called one after the other from one
+//     function (a run loop that sends, then closes at its end);
+//   - a closer that waits for the senders first (WaitGroup.Wait, a
+//     receive, a select on receives) when the senders can be waited for: a
+//     select send beside a receive case, a send in a goroutine, or a
+//     sender counted in that WaitGroup;
+//   - a close followed by a new channel in the field (a broadcast), and a
+//     close in a closure kept for later (sync.OnceFunc, a callback).
+//
+// The fix, when every racing sender returns just an error and the type is
+// a struct of this package, adds a mutex and a closed flag next to the
+// channel (named closeMu and closed unless taken), checks the flag under
+// the mutex before the send and returns an error once closed, and closes
+// under the mutex only once. The sender holds the mutex while its send
+// blocks (as in the seed's fix): a Drain then waits for that send, so it
+// must close while the receivers still run, which is the usual order. It
+// is refused when a method makes the channel anew (the flag would stay
+// set), when the type has value receivers or is passed by value (the mutex
+// would be copied), when an unkeyed literal of the type exists, and for a
+// send in a loop, a goroutine or twice in one method.
+//
+//	func (p *Pool) Submit(j Job) error {
+//		p.queue <- j                  // bad: panics after Drain
+//		return nil
+//	}
+//
+//	func (p *Pool) Submit(j Job) error {
+//		p.closeMu.Lock()
+//		defer p.closeMu.Unlock()
+//		if p.closed {
+//			return errors.New("closed")
+//		}
+//		p.queue <- j                  // good
+//		return nil
+//	}
+//
+//	func (p *Pool) Drain() {
+//		p.closeMu.Lock()
+//		if !p.closed {
+//			p.closed = true
+//			close(p.queue)
+//		}
+//		p.closeMu.Unlock()
+//	}
+func SendCloseRace(p *Pass) []Finding {
+	uses, order := p.chanFieldUses()
+	var found []Finding
+	for _, field := range order {
+		u := uses[field]
+		sends, closes := map[*ast.FuncDecl]bool{}, map[*ast.FuncDecl]bool{}
+		for _, s := range u.sends {
+			sends[s.fd] = true
+		}
+		for _, c := range u.closes {
+			closes[c.fd] = true
+		}
+		var racing []chanUse
+		var closers []string
+		for _, s := range u.sends {
+			races := false
+			for _, c := range u.closes {
+				// Methods that each send once and close are one-shot
+				// alternatives (Resume or Fail): calling both is misuse.
+				oneShot := closes[s.fd] && sends[c.fd]
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) {
+					continue
+				}
+				races = true
+				if !slices.Contains(closers, c.fd.Name.Name) {
+					closers = append(closers, c.fd.Name.Name)
+				}
+			}
+			if races {
+				racing = append(racing, s)
+			}
+		}
+		if len(racing) == 0 {
+			continue
+		}
+		s := racing[0]
+		ch := types.ExprString(s.sel)
+		fd := Finding{
+			Pos: s.stmt.Pos(), End: s.stmt.End(),
+			Message: fmt.Sprintf("send on %s races with close(%s) in %s: a send during or after the close panics (send on closed channel); guard both with a mutex and a closed flag",
+				ch, ch, joinMethodNames(closers)),
+		}
+		if len(racing) > 1 {
+			fd.Message += fmt.Sprintf(" (%d methods send on it)", len(racing))
+		}
+		if fix, why := p.sendCloseFix(field, u, racing); fix != nil {
+			fd.Fix = fix
+			fd.Touches = p.sendCloseTouches(s.stmt.Pos(), fix)
+		} else {
+			fd.NoFix = why
+		}
+		found = append(found, fd)
+	}
+	return found
+}
+
+// A chanUse is a send on, or a close of, a channel field reached directly
+// through a method's receiver.
+type chanUse struct {
+	fd   *ast.FuncDecl
+	recv *types.Var
+	sel  *ast.SelectorExpr // recv.field
+	stmt ast.Stmt          // the send, or the assignment to the field; nil for a close
+	call *ast.CallExpr     // the close call; nil for a send
+	path []ast.Node
+}
+
+type chanFieldUse struct {
+	named         *types.Named
+	sends, closes []chanUse
+	remade        []chanUse // assignments to the field in the type's methods
+}
+
+// chanFieldUses returns the sends and closes of each channel field of the
+// package's types that happen in the type's own methods, and the fields in
+// the order first seen. Closes that do not end the channel's life are
+// left out: one in a function literal kept for later (sync.OnceFunc, a
+// callback), and one followed by a new channel in the field.
+func (p *Pass) chanFieldUses() (map[*types.Var]*chanFieldUse, []*types.Var) {
+	uses := map[*types.Var]*chanFieldUse{}
+	var order []*types.Var
+	use := func(field *types.Var, named *types.Named) *chanFieldUse {
+		u := uses[field]
+		if u == nil {
+			u = &chanFieldUse{named: named}
+			uses[field] = u
+			order = append(order, field)
+		}
+		return u
+	}
+	for _, f := range p.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil || fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
+				continue
+			}
+			recv, _ := p.Info.Defs[fd.Recv.List[0].Names[0]].(*types.Var)
+			if recv == nil {
+				continue
+			}
+			named := chanOwner(recv.Type())
+			if named == nil || named.Obj().Pkg() != p.Pkg {
+				continue
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.SendStmt:
+					if sel, field := p.recvField(n.Chan, recv); field != nil {
+						u := use(field, named)
+						u.sends = append(u.sends, chanUse{fd: fd, recv: recv, sel: sel, stmt: n, path: p.pathTo(n)})
+					}
+				case *ast.AssignStmt:
+					for _, l := range n.Lhs {
+						if _, field := p.recvField(l, recv); field != nil {
+							u := use(field, named)
+							u.remade = append(u.remade, chanUse{fd: fd, recv: recv, stmt: n})
+						}
+					}
+				case *ast.CallExpr:
+					if id := condIdent(n.Fun); id != nil && len(n.Args) == 1 {
+						if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+							if sel, field := p.recvField(n.Args[0], recv); field != nil {
+								u := use(field, named)
+								u.closes = append(u.closes, chanUse{fd: fd, recv: recv, sel: sel, call: n, path: p.pathTo(n)})
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	for field, u := range uses {
+		u.closes = slices.DeleteFunc(u.closes, func(c chanUse) bool {
+			return p.closeDeferredToLater(c.path) || u.remadeAfter(c)
+		})
+		if len(u.sends) == 0 || len(u.closes) == 0 {
+			delete(uses, field)
+		}
+	}
+	order = slices.DeleteFunc(order, func(v *types.Var) bool { return uses[v] == nil })
+	return uses, order
+}
+
+// remadeAfter reports whether the closer stores a new channel in the field
+// after the close c: the closed channel is then only a wake-up signal.
+func (u *chanFieldUse) remadeAfter(c chanUse) bool {
+	for _, r := range u.remade {
+		if r.fd == c.fd && r.stmt.Pos() > c.call.Pos() {
+			return true
+		}
+	}
+	return false
+}
+
+// closeDeferredToLater reports whether the close at path[0] lies in a
+// function literal that is neither called on the spot, nor run by go or
+// defer, nor given to (*sync.Once).Do: it runs at some other time, from
+// some other method.
+func (p *Pass) closeDeferredToLater(path []ast.Node) bool {
+	for i, n := range path {
+		lit, ok := n.(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		if i+1 >= len(path) {
+			return true
+		}
+		if call, ok := path[i+1].(*ast.CallExpr); ok && (call.Fun == lit || p.isOnceDoFunc(path[i:], lit)) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// chanOwner returns the named type a receiver of type t belongs to.
+func chanOwner(t types.Type) *types.Named {
+	if ptr, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	n, _ := types.Unalias(t).(*types.Named)
+	if n == nil {
+		return nil
+	}
+	return n.Origin()
+}
+
+// recvField returns e as recv.field, for a channel field declared in the
+// receiver's own struct (not promoted), and the field.
+func (p *Pass) recvField(e ast.Expr, recv *types.Var) (*ast.SelectorExpr, *types.Var) {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return nil, nil
+	}
+	if id := condIdent(sel.X); id == nil || p.Info.Uses[id] != recv {
+		return nil, nil
+	}
+	s, ok := p.Info.Selections[sel]
+	if !ok || s.Kind() != types.FieldVal || len(s.Index()) != 1 {
+		return nil, nil
+	}
+	if _, ok := s.Type().Underlying().(*types.Chan); !ok {
+		return nil, nil
+	}
+	return sel, s.Obj().(*types.Var).Origin()
+}
+
+// closeGuarded reports whether the send s cannot meet the close c: both
+// hold one mutex and the sender first checks a flag the closer also looks
+// at (or the channel field itself); or the closer waits for the senders to
+// be gone before it closes, and the sender can be waited for: it can stop
+// on its own (a select case beside a receive, or a goroutine), or it takes
+// part in the WaitGroup the closer waits on.
+func (p *Pass) closeGuarded(s, c chanUse) bool {
+	chanKey := originFieldKey(p.Info, s.sel)
+	if held := p.mutexesHeld(c.path); len(held) > 0 {
+		for k := range p.mutexesHeld(s.path) {
+			if !held[k] {
+				continue
+			}
+			closerFields := p.fieldsSelectedIn(c.fd.Body)
+			for f := range p.flagsChecked(s.path) {
+				if f == chanKey || closerFields[f] {
+					return true
+				}
+			}
+		}
+	}
+	waits, groups := p.waitsBeforeClose(c.path)
+	if !waits {
+		return false
+	}
+	if _, ft := funcBody(s.path); ft != s.fd.Type || p.selectWithDone(s.path) {
+		return true
+	}
+	return p.usesWaitGroup(s.fd.Body, groups)
+}
+
+// usesWaitGroup reports whether body calls Add or Done on one of groups.
+func (p *Pass) usesWaitGroup(body *ast.BlockStmt, groups map[string]bool) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && !found && isMethod(callee(p.Info, call), "sync", "WaitGroup", "Add", "Done", "Go") {
+			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && groups[originFieldKey(p.Info, sel.X)] {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// sequential reports whether the methods a and b only ever run one after
+// the other on one goroutine: both are unexported (exported methods are an
+// API anyone may call at any time), each is called in the package, and
+// every call of either is a plain call (not go, not in a function literal,
+// not a method value) in one and the same function, such as a run loop
+// that sends and, at its end, closes.
+func (p *Pass) sequential(a, b *ast.FuncDecl) bool {
+	fa, _ := p.Info.Defs[a.Name].(*types.Func)
+	fb, _ := p.Info.Defs[b.Name].(*types.Func)
+	if fa == nil || fb == nil || fa.Exported() || fb.Exported() {
+		return false
+	}
+	var caller *ast.FuncDecl
+	calls := map[*types.Func]int{}
+	ok := true
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, isSel := n.(*ast.SelectorExpr)
+			if !ok || !isSel {
+				return ok
+			}
+			fn, _ := p.Info.Uses[sel.Sel].(*types.Func)
+			if fn == nil || (fn.Origin() != fa && fn.Origin() != fb) {
+				return true
+			}
+			path := p.pathTo(sel)
+			call, isCall := path[1].(*ast.CallExpr)
+			if !isCall || call.Fun != sel {
+				ok = false // a method value: called who knows where
+				return false
+			}
+			if _, isGo := path[2].(*ast.GoStmt); isGo {
+				ok = false
+				return false
+			}
+			for _, m := range path {
+				if _, lit := m.(*ast.FuncLit); lit {
+					ok = false
+					return false
+				}
+				if fd, isDecl := m.(*ast.FuncDecl); isDecl {
+					if caller != nil && caller != fd {
+						ok = false
+					}
+					caller = fd
+					break
+				}
+			}
+			calls[fn.Origin()]++
+			return ok
+		})
+	}
+	return ok && caller != nil && caller != a && caller != b && calls[fa] > 0 && calls[fb] > 0
+}
+
+// mutexesHeld returns the mutexes locked (and not yet unlocked) before
+// path[0] in its function, by key; a function literal given to
+// (*sync.Once).Do runs at once and is seen through.
+func (p *Pass) mutexesHeld(path []ast.Node) map[string]bool {
+	held := map[string]bool{}
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		if _, ok := parent.(*ast.FuncDecl); ok {
+			break
+		}
+		if lit, ok := parent.(*ast.FuncLit); ok && !p.isOnceDoFunc(path[i+1:], lit) {
+			break
+		}
+		var before []ast.Stmt
+		for _, st := range stmtList(parent) {
+			if st == child {
+				break
+			}
+			before = append(before, st)
+		}
+		// Earlier statements of an outer block come first in time.
+		outer := map[string]bool{}
+		for _, st := range before {
+			if k, lock, ok := p.mutexCall(st); ok {
+				outer[k] = lock
+			}
+		}
+		for k, lock := range outer {
+			if _, inner := held[k]; !inner {
+				held[k] = lock
+			}
+		}
+	}
+	for k, lock := range held {
+		if !lock {
+			delete(held, k)
+		}
+	}
+	return held
+}
+
+// isOnceDoFunc reports whether lit is the argument of a (*sync.Once).Do
+// call (path[0] is lit, path[1] its parent).
+func (p *Pass) isOnceDoFunc(path []ast.Node, lit *ast.FuncLit) bool {
+	if len(path) < 2 {
+		return false
+	}
+	call, ok := path[1].(*ast.CallExpr)
+	return ok && slices.Contains(call.Args, ast.Expr(lit)) && isMethod(callee(p.Info, call), "sync", "Once", "Do")
+}
+
+// mutexCall classifies a statement mu.Lock() (lock true) or mu.Unlock()
+// (lock false) of a sync.Mutex or RWMutex, and keys the mutex.
+func (p *Pass) mutexCall(st ast.Stmt) (key string, lock, ok bool) {
+	es, isExpr := st.(*ast.ExprStmt)
+	if !isExpr {
+		return "", false, false
+	}
+	call, isCall := ast.Unparen(es.X).(*ast.CallExpr)
+	if !isCall {
+		return "", false, false
+	}
+	fn := callee(p.Info, call)
+	switch {
+	case isMethod(fn, "sync", "Mutex", "Lock") || isMethod(fn, "sync", "RWMutex", "Lock", "RLock"):
+		lock = true
+	case isMethod(fn, "sync", "Mutex", "Unlock") || isMethod(fn, "sync", "RWMutex", "Unlock", "RUnlock"):
+	default:
+		return "", false, false
+	}
+	sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !isSel {
+		return "", false, false
+	}
+	if s, found := p.Info.Selections[sel]; found && len(s.Index()) > 1 {
+		// A mutex embedded in the receiver's type: p.Lock().
+		if n := chanOwner(s.Recv()); n != nil {
+			return fmt.Sprint("embedded ", ptr(n.Obj()), s.Index()[:len(s.Index())-1]), lock, true
+		}
+	}
+	key = originFieldKey(p.Info, sel.X)
+	return key, lock, key != ""
+}
+
+// flagsChecked returns the fields the sender looks at before the send at
+// path[0]: in the conditions of the if statements that enclose it or come
+// before it, and in the receives of the selects that do (<-p.closed).
+func (p *Pass) flagsChecked(path []ast.Node) map[string]bool {
+	flags := map[string]bool{}
+	add := func(n ast.Node) {
+		for k := range p.fieldsSelectedIn(n) {
+			flags[k] = true
+		}
+	}
+	addSelect := func(sel *ast.SelectStmt) {
+		for _, cc := range sel.Body.List {
+			if comm := cc.(*ast.CommClause).Comm; comm != nil && isChanRecvStmt(comm) {
+				add(comm)
+			}
+		}
+	}
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		switch parent := parent.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return flags
+		case *ast.IfStmt:
+			if child == parent.Body || child == parent.Else {
+				add(parent.Cond)
+			}
+		case *ast.SelectStmt:
+			addSelect(parent)
+		}
+		for _, st := range stmtList(parent) {
+			if st == child {
+				break
+			}
+			switch st := st.(type) {
+			case *ast.IfStmt:
+				add(st.Cond)
+			case *ast.SelectStmt:
+				addSelect(st)
+			}
+		}
+	}
+	return flags
+}
+
+// fieldsSelectedIn returns the keys of the fields n selects.
+func (p *Pass) fieldsSelectedIn(n ast.Node) map[string]bool {
+	fields := map[string]bool{}
+	ast.Inspect(n, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if k := originFieldKey(p.Info, sel); k != "" {
+				fields[k] = true
+			}
+		}
+		return true
+	})
+	return fields
+}
+
+// selectWithDone reports whether the send at path[0] is a select case
+// beside a case that receives.
+func (p *Pass) selectWithDone(path []ast.Node) bool {
+	if len(path) < 4 {
+		return false
+	}
+	cc, ok := path[1].(*ast.CommClause)
+	if !ok || cc.Comm != path[0] {
+		return false
+	}
+	sel, ok := path[3].(*ast.SelectStmt)
+	if !ok {
+		return false
+	}
+	for _, other := range sel.Body.List {
+		if o := other.(*ast.CommClause); o != cc && isChanRecvStmt(o.Comm) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitsBeforeClose reports whether the closer waits before the close at
+// path[0]: a (*sync.WaitGroup).Wait, a receive statement or a select that
+// only goes on after a receive, earlier in its function. It also returns
+// the WaitGroups waited on before the close (also from a goroutine the
+// closer waits for, as in a wait bounded by a deadline), by key.
+func (p *Pass) waitsBeforeClose(path []ast.Node) (bool, map[string]bool) {
+	waits, groups := false, map[string]bool{}
+	isWait := func(n ast.Node) (*ast.SelectorExpr, bool) {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || !isMethod(callee(p.Info, call), "sync", "WaitGroup", "Wait") {
+			return nil, false
+		}
+		sel, _ := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		return sel, true
+	}
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		switch parent.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return waits, groups
+		}
+		for _, st := range stmtList(parent) {
+			if st == child {
+				break
+			}
+			if isChanRecvStmt(st) || p.selectRecvs(st) {
+				waits = true
+			}
+			if es, ok := st.(*ast.ExprStmt); ok {
+				if _, ok := isWait(ast.Unparen(es.X)); ok {
+					waits = true
+				}
+			}
+			ast.Inspect(st, func(n ast.Node) bool {
+				if sel, ok := isWait(n); ok && sel != nil {
+					groups[originFieldKey(p.Info, sel.X)] = true
+				}
+				return true
+			})
+		}
+	}
+	return waits, groups
+}
+
+// selectRecvs reports whether st is a select that goes on past itself
+// only after a receive: every case receives or leaves the function.
+func (p *Pass) selectRecvs(st ast.Stmt) bool {
+	sel, ok := st.(*ast.SelectStmt)
+	if !ok {
+		return false
+	}
+	recv := false
+	for _, cc := range sel.Body.List {
+		cc := cc.(*ast.CommClause)
+		switch {
+		case isTerminal(p.Info, cc.Body):
+		case cc.Comm != nil && isChanRecvStmt(cc.Comm):
+			recv = true
+		default:
+			return false
+		}
+	}
+	return recv
+}
+
+// isChanRecvStmt reports whether st is <-x, or v := <-x (and the like).
+func isChanRecvStmt(st ast.Stmt) bool {
+	var x ast.Expr
+	switch st := st.(type) {
+	case *ast.ExprStmt:
+		x = st.X
+	case *ast.AssignStmt:
+		if len(st.Rhs) == 1 {
+			x = st.Rhs[0]
+		}
+	}
+	u, ok := ast.Unparen(x).(*ast.UnaryExpr)
+	return ok && u.Op == token.ARROW
+}
+
+// joinMethodNames lists method names for a message: A, A and B, A, B and C.
+func joinMethodNames(names []string) string {
+	s := ""
+	for i, n := range names {
+		switch {
+		case i == 0:
+		case i == len(names)-1:
+			s += " and "
+		default:
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// originFieldKey is varKey with the fields of generic types taken at their
+// origin: each method of Buffer[T] sees its own instance of b.mu.
+func originFieldKey(info *types.Info, e ast.Expr) string {
+	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
+		if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal {
+			return "field " + ptr(s.Obj().(*types.Var).Origin())
+		}
+	}
+	return refKey(info, e)
+}
