@@ -1,0 +1,49 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var waitNoDeadline = &Rule{
+	Name:    "wait-no-deadline",
+	Seed:    []int{3, 9, 15},
+	Summary: "a drain waits on a sync.WaitGroup with no deadline",
+	Doc: `A drain (a function that closes its work channel or cancels its workers, or
+one named Drain, Shutdown, Stop, Close or GracefulStop) that calls wg.Wait()
+waits as long as its slowest worker: one hung worker keeps the process past
+its grace period, and the orchestrator kills it with the work half done. A
+Drain(ctx) error that waits without looking at ctx and returns nil promises a
+deadline it does not keep. Fan-out code that starts its own goroutines
+(wg.Add) and waits for them is not a drain, and a Wait already in a goroutine
+raced against a context is not reported. The fix waits in a goroutine that
+closes a done channel and selects on it and on ctx.Done(), returning
+ctx.Err() when the context ends first (inside once.Do, through an error
+variable the function returns). A function without a context gets a ctx
+context.Context parameter, and one without an error result gets one; every
+call site in the loaded packages then passes a context: the one in scope,
+unless the call comes after a signal or a context's Done (that context is
+then likely the one being cancelled), else a new deadline context of
+-timeout. The signature is only changed when no caller can be outside the
+loaded packages (the function is unexported, or in a main package or under
+internal/), no interface requires it (a Close() error that is an io.Closer
+keeps its signature) and it is never used as a value. A drain whose own
+context may already be done before the Wait is reported but not fixed.`,
+	Bad: `func (p *Pool) Drain() {
+	close(p.queue)
+	p.wg.Wait()
+}`,
+	Good: `func (p *Pool) Drain(ctx context.Context) error {
+	close(p.queue)
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}`,
+	Match: matchers.WaitNoDeadline,
+	Fix:   rewrites.WaitNoDeadline,
+}

@@ -1,0 +1,557 @@
+package matchers
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// WaitNoDeadline: a drain waits on a sync.WaitGroup with no bound.
+//
+// A drain (a function that closes its work channel or cancels its workers,
+// or one named Drain, Shutdown, Stop, Close or GracefulStop) that calls
+// wg.Wait() waits as long as its slowest worker: one hung worker keeps the
+// process past its grace period, and the orchestrator kills it with work
+// half done. A drain that takes a context and still returns nil after an
+// unbounded Wait promises a deadline it does not keep. Fan-out code that
+// starts its own goroutines (wg.Add) and waits for them is not a drain, and
+// a Wait in a goroutine (the bounded shape below) is not reported.
+//
+// The fix races the Wait against the drain's context. Without one, the
+// function gets a ctx context.Context parameter and an error result, and
+// every call site in the loaded packages passes a context: the one in
+// scope, unless the call comes after a signal or a context's Done (that
+// context is then likely the one being cancelled), else a new deadline.
+// That is refused where callers outside the loaded packages, an interface
+// or a method value depend on the old signature, and where a library's
+// exported function would get a hidden deadline.
+//
+//	func (p *Pool) Drain() {                     // bad
+//		close(p.queue)
+//		p.wg.Wait()
+//	}
+//
+//	func (p *Pool) Drain(ctx context.Context) error { // good
+//		close(p.queue)
+//		done := make(chan struct{})
+//		go func() { p.wg.Wait(); close(done) }()
+//		select {
+//		case <-done:
+//			return nil
+//		case <-ctx.Done():
+//			return ctx.Err()
+//		}
+//	}
+func WaitNoDeadline(p *Pass) []Finding {
+	if !imports(p.Pkg, "sync") {
+		return nil
+	}
+	var found []Finding
+	for _, f := range p.ownedFiles() {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			var sites []*WaitSite
+			for _, s := range p.groupWaits(fd) {
+				if p.drainsBefore(fd, s.Call) {
+					sites = append(sites, s)
+				}
+			}
+			if len(sites) == 0 {
+				continue
+			}
+			fnd := Finding{
+				Pos: sites[0].Call.Pos(), End: sites[0].Call.End(),
+				Message: "the drain waits on a sync.WaitGroup with no deadline: one hung worker keeps the process past its grace period; race the Wait against a context",
+			}
+			fix, why := p.waitNoDeadlineFix(fd, sites)
+			if fix != nil {
+				fnd.Fix = fix
+				fnd.Touches = fix.touches(p)
+			} else {
+				fnd.NoFix = why
+			}
+			found = append(found, fnd)
+		}
+	}
+	return found
+}
+
+// ownedFiles returns the files findings may be reported in: a test
+// variant's copies of the package's files are another package's, and the
+// work of fixing them (finding call sites everywhere) would be thrown away.
+func (p *Pass) ownedFiles() []*ast.File {
+	if len(p.Owned) > 0 {
+		return p.Owned
+	}
+	return p.Files
+}
+
+// A WaitSite is one unbounded wg.Wait() in a drain.
+type WaitSite struct {
+	Call     *ast.CallExpr
+	Stmt     *ast.ExprStmt // the statement wg.Wait(); nil when deferred
+	Place    StmtPlace
+	Deferred bool
+	// Once is the once.Do(func() {...}) statement (directly in the
+	// function's body) whose func literal holds the Wait, or nil.
+	Once *ast.ExprStmt
+	// Done is the proposed name of the done channel.
+	Done string
+	// ReturnNil is the return nil right after the Wait, merged into the
+	// select (case <-done: return nil); nil when there is none.
+	ReturnNil *ast.ReturnStmt
+	// DoneReturns says the done case returns nil (the Wait ends a function
+	// that gets an error result).
+	DoneReturns bool
+	// StopAfter says the ctx case of a Wait inside once.Do returns from the
+	// func literal (statements follow the Wait there).
+	StopAfter bool
+}
+
+// A WaitNoDeadlineFix bounds every Wait of Func by a context.
+type WaitNoDeadlineFix struct {
+	Func  *ast.FuncDecl
+	Waits []*WaitSite
+	Ctx   string // the context variable, or the new parameter's name
+	// AddParam adds Ctx context.Context as the first parameter, AddResult
+	// an error result.
+	AddParam, AddResult bool
+	// BareReturns become return nil, and AppendReturn appends return nil
+	// to the body, when the function gets an error result.
+	BareReturns  []*ast.ReturnStmt
+	AppendReturn bool
+	// Once shape: var Err error before the once.Do statement, err =
+	// ctx.Err() in the select, and the function returns Err: OnceReturn
+	// (a return nil after once.Do) is changed, or return Err is appended.
+	Err        string
+	OnceReturn *ast.ReturnStmt
+	// Calls are the call sites that must pass a context (AddParam).
+	Calls []*CtxCallSite
+}
+
+// A CtxCallSite is a call that gets a context as its new first argument:
+// the variable Ctx, or a new deadline context.
+type CtxCallSite struct {
+	Call     *ast.CallExpr
+	Pass     *Pass
+	Ctx      string
+	Deadline *DeadlineFix
+}
+
+func (fx *WaitNoDeadlineFix) touches(p *Pass) []token.Pos {
+	var ts []token.Pos
+	file := p.FileOf(fx.Func.Pos())
+	for _, cs := range fx.Calls {
+		if cs.Pass.FileOf(cs.Call.Pos()) != file {
+			ts = append(ts, cs.Call.Pos())
+		}
+	}
+	return ts
+}
+
+// groupWaits returns the unbounded (*sync.WaitGroup).Wait calls of fd: as
+// statements of its body (or of a once.Do func literal directly in it), or
+// deferred. Waits in goroutines and in other func literals are not the
+// function's own.
+func (p *Pass) groupWaits(fd *ast.FuncDecl) []*WaitSite {
+	var sites []*WaitSite
+	var visit func(n ast.Node, once *ast.ExprStmt) bool
+	visit = func(n ast.Node, once *ast.ExprStmt) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt, *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			if p.isGroupWait(n.Call) {
+				sites = append(sites, &WaitSite{Call: n.Call, Deferred: true, Once: once})
+			}
+			return false
+		case *ast.ExprStmt:
+			call, ok := ast.Unparen(n.X).(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if p.isGroupWait(call) {
+				sites = append(sites, &WaitSite{Call: call, Stmt: n, Once: once})
+				return false
+			}
+			if lit := p.onceFunc(call); lit != nil && once == nil && inFuncBody(fd, n) {
+				ast.Inspect(lit.Body, func(m ast.Node) bool { return visit(m, n) })
+				return false
+			}
+		}
+		return true
+	}
+	ast.Inspect(fd.Body, func(n ast.Node) bool { return visit(n, nil) })
+	return sites
+}
+
+// isGroupWait reports whether call is (*sync.WaitGroup).Wait.
+func (p *Pass) isGroupWait(call *ast.CallExpr) bool {
+	return isMethod(callee(p.Info, call), "sync", "WaitGroup", "Wait")
+}
+
+// onceFunc returns the func literal of once.Do(func() {...}), or nil.
+func (p *Pass) onceFunc(call *ast.CallExpr) *ast.FuncLit {
+	if !isMethod(callee(p.Info, call), "sync", "Once", "Do") || len(call.Args) != 1 {
+		return nil
+	}
+	lit, _ := ast.Unparen(call.Args[0]).(*ast.FuncLit)
+	return lit
+}
+
+// inFuncBody reports whether s is a statement of fd's body itself.
+func inFuncBody(fd *ast.FuncDecl, s ast.Stmt) bool {
+	for _, t := range fd.Body.List {
+		if t == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isWaitDrainName reports whether a function or method named name is a drain
+// whatever it does: Drain, Shutdown, Stop, Close or GracefulStop, in any
+// case.
+func isWaitDrainName(name string) bool {
+	switch strings.ToLower(name) {
+	case "drain", "shutdown", "stop", "close", "gracefulstop":
+		return true
+	}
+	return false
+}
+
+// drainsBefore reports whether fd is a drain for the Wait call: its name
+// says so, or before the Wait it closes a channel field or calls a cancel
+// func field (telling its workers to stop), and it does not start the
+// goroutines it waits for itself (fan-out code that waits for its own
+// workers is not a drain).
+func (p *Pass) drainsBefore(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
+	if isWaitDrainName(fd.Name.Name) {
+		return true
+	}
+	sel, ok := ast.Unparen(wait.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	group := varKey(p.Info, sel.X)
+	stops, fansOut := false, false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt, *ast.DeferStmt:
+			// What a goroutine or a deferred call does happens later.
+			if d, ok := n.(*ast.DeferStmt); ok {
+				ast.Inspect(d.Call, func(m ast.Node) bool { fansOut = fansOut || p.addsTo(m, group); return true })
+			}
+			return false
+		case *ast.CallExpr:
+			fansOut = fansOut || p.addsTo(n, group)
+			if n.Pos() < wait.Pos() && p.stopsWorkers(n) {
+				stops = true
+			}
+		}
+		return true
+	})
+	return stops && !fansOut
+}
+
+// addsTo reports whether n is a call of Add or Go on the wait group key.
+func (p *Pass) addsTo(n ast.Node, group string) bool {
+	call, ok := n.(*ast.CallExpr)
+	if !ok || group == "" || !isMethod(callee(p.Info, call), "sync", "WaitGroup", "Add", "Go") {
+		return false
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	return ok && varKey(p.Info, sel.X) == group
+}
+
+// stopsWorkers reports whether call closes a channel held in a struct field
+// or calls a cancel func held in one.
+func (p *Pass) stopsWorkers(call *ast.CallExpr) bool {
+	if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+		if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" && len(call.Args) == 1 {
+			return fieldKey(p.Info, call.Args[0]) != ""
+		}
+		return false
+	}
+	if fieldKey(p.Info, call.Fun) == "" {
+		return false
+	}
+	t := p.Info.TypeOf(call.Fun)
+	if isNamed(t, "context", "CancelFunc") || isNamed(t, "context", "CancelCauseFunc") {
+		return true
+	}
+	sel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	sig, ok := t.Underlying().(*types.Signature)
+	return ok && sig.Params().Len() == 0 && sig.Results().Len() == 0 &&
+		strings.Contains(strings.ToLower(sel.Sel.Name), "cancel")
+}
+
+// waitNoDeadlineFix works out how to bound the Waits of fd, or says why it
+// cannot.
+func (p *Pass) waitNoDeadlineFix(fd *ast.FuncDecl, sites []*WaitSite) (*WaitNoDeadlineFix, string) {
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return nil, "the function has no type information"
+	}
+	once := sites[0].Once
+	for _, s := range sites {
+		if s.Deferred {
+			return nil, "the Wait is deferred: it runs as the function returns, where it cannot be raced against a deadline"
+		}
+		if s.Once != once {
+			return nil, "the Waits sit in different func literals"
+		}
+	}
+	res := fn.Signature().Results()
+	hasErr := res.Len() == 1 && isPredeclaredError(res.At(0).Type())
+	if res.Len() > 0 && !hasErr {
+		return nil, "the function returns something other than just an error: there is no result to report the expired context through"
+	}
+	if why := p.universeNames(fd.Body.Lbrace, "close", "make", "nil", "error"); why != "" {
+		return nil, why
+	}
+	fix := &WaitNoDeadlineFix{Func: fd, Waits: sites, AddResult: !hasErr}
+	if why := p.waitCtx(fd, fix); why != "" {
+		return nil, why
+	}
+	if fix.AddResult {
+		fix.BareReturns = resultlessReturns(fd.Body)
+	}
+	why := ""
+	if once != nil {
+		why = p.onceShape(fd, fix, once, hasErr)
+	} else {
+		why = p.directShape(fd, fix, hasErr)
+	}
+	if why != "" {
+		return nil, why
+	}
+	if fix.AddParam || fix.AddResult {
+		calls, why := p.signatureChange(fd, fn, fix.AddParam)
+		if why != "" {
+			return nil, why
+		}
+		fix.Calls = calls
+	}
+	return fix, ""
+}
+
+// waitCtx picks the context the Waits race against: the one every Wait
+// sees, when it is not surely done yet, or a new parameter.
+func (p *Pass) waitCtx(fd *ast.FuncDecl, fix *WaitNoDeadlineFix) string {
+	v := p.ContextAt(fix.Waits[0].Call.Pos())
+	if v == nil {
+		for _, param := range fd.Type.Params.List {
+			if isContext(p.Info.TypeOf(param.Type)) {
+				return "the function has a context parameter without a usable name"
+			}
+		}
+		fix.AddParam = true
+		fix.Ctx = ctxParamName(fd)
+		return ""
+	}
+	for _, s := range fix.Waits {
+		if _, obj := p.Pkg.Scope().Innermost(s.Call.Pos()).LookupParent(v.Name(), s.Call.Pos()); obj != v {
+			return "the Waits do not all see the same context"
+		}
+		if p.mayBeDone(p.pathTo(s.Call), v) || (s.Once != nil && p.mayBeDone(p.pathTo(s.Once), v)) {
+			return v.Name() + "'s Done may already have been received before the Wait: racing the Wait against it would not wait at all"
+		}
+	}
+	fix.Ctx = v.Name()
+	return ""
+}
+
+// directShape completes fix for Waits that are statements of the function
+// itself: a return nil right after a Wait joins its done case, and a
+// function that gets an error result returns nil when its last statement
+// (the Wait, or any other) is done.
+func (p *Pass) directShape(fd *ast.FuncDecl, fix *WaitNoDeadlineFix, hasErr bool) string {
+	last := fd.Body.List[len(fd.Body.List)-1]
+	for _, s := range fix.Waits {
+		place, ok := stmtPlace(p.pathTo(s.Stmt))
+		if !ok || place.Stmt != s.Stmt {
+			return "the Wait is not a statement of a block"
+		}
+		s.Place = place
+		s.Done = p.FreshName(s.Stmt, "done", "waitDone")
+		if s.Done == "" || s.Done == fix.Ctx {
+			return "no free name for the done channel"
+		}
+		list := stmtList(place.Block)
+		for i, t := range list {
+			if t == s.Stmt && i+1 < len(list) && hasErr && p.isReturnNilStmt(list[i+1]) {
+				s.ReturnNil = list[i+1].(*ast.ReturnStmt)
+			}
+		}
+		s.DoneReturns = fix.AddResult && s.Stmt == last
+	}
+	if fix.AddResult && !fix.Waits[len(fix.Waits)-1].DoneReturns {
+		var why string
+		fix.AppendReturn, why = p.endReachable(last)
+		return why
+	}
+	return ""
+}
+
+// endReachable reports whether the end of a function whose last statement
+// is s can be reached, so that a function given a result needs a return
+// there. It gives up (why not) on statements whose answer depends on
+// breaks and clauses (the spec's terminating statements), where a wrong
+// guess makes a missing return or unreachable code.
+func (p *Pass) endReachable(s ast.Stmt) (bool, string) {
+	switch s := s.(type) {
+	case *ast.ReturnStmt:
+		return false, ""
+	case *ast.ExprStmt:
+		if call, ok := ast.Unparen(s.X).(*ast.CallExpr); ok {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "panic" {
+					return false, ""
+				}
+			}
+		}
+		return true, ""
+	case *ast.AssignStmt, *ast.IncDecStmt, *ast.SendStmt, *ast.DeclStmt, *ast.GoStmt, *ast.DeferStmt, *ast.EmptyStmt, *ast.RangeStmt:
+		return true, ""
+	case *ast.IfStmt:
+		if s.Else == nil {
+			return true, ""
+		}
+	case *ast.ForStmt:
+		if s.Cond != nil {
+			return true, ""
+		}
+	}
+	return false, "the function ends in a statement that may or may not terminate it: where to return the new error result is unclear"
+}
+
+// onceShape completes fix for Waits inside once.Do(func() {...}): the
+// select sets an error variable declared before once.Do, which the
+// function returns after it.
+func (p *Pass) onceShape(fd *ast.FuncDecl, fix *WaitNoDeadlineFix, once *ast.ExprStmt, hasErr bool) string {
+	i := 0
+	for fd.Body.List[i] != once {
+		i++
+	}
+	switch {
+	case hasErr && i+1 < len(fd.Body.List) && p.isReturnNilStmt(fd.Body.List[i+1]):
+		fix.OnceReturn = fd.Body.List[i+1].(*ast.ReturnStmt)
+	case !hasErr && i == len(fd.Body.List)-1:
+	default:
+		return "statements follow the once.Do call: the error of the bounded Wait has no plain place to be returned"
+	}
+	lit := p.onceFunc(once.X.(*ast.CallExpr))
+	for _, name := range []string{"err", "drainErr", "waitErr"} {
+		free := p.FreshName(once, name) == name && name != fix.Ctx
+		for _, s := range fix.Waits {
+			free = free && p.FreshName(s.Stmt, name) == name
+		}
+		if free {
+			fix.Err = name
+			break
+		}
+	}
+	if fix.Err == "" {
+		return "no free name for the error variable"
+	}
+	for _, s := range fix.Waits {
+		place, ok := stmtPlace(p.pathTo(s.Stmt))
+		if !ok || place.Stmt != s.Stmt {
+			return "the Wait is not a statement of a block"
+		}
+		s.Place = place
+		s.Done = p.FreshName(s.Stmt, "done", "waitDone")
+		if s.Done == "" || s.Done == fix.Ctx || s.Done == fix.Err {
+			return "no free name for the done channel"
+		}
+		s.StopAfter = lit.Body.List[len(lit.Body.List)-1] != s.Stmt
+	}
+	fix.AppendReturn = false
+	return ""
+}
+
+// mayBeDone reports whether the Done of context v may have been received
+// before the node at path[0] (on some way there, such as one case of a
+// select).
+func (p *Pass) mayBeDone(path []ast.Node, v *types.Var) bool {
+	for _, w := range p.waitsBefore(path) {
+		if w.ctx == ptr(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// isReturnNilStmt reports whether s is return nil.
+func (p *Pass) isReturnNilStmt(s ast.Stmt) bool {
+	r, ok := s.(*ast.ReturnStmt)
+	if !ok || len(r.Results) != 1 {
+		return false
+	}
+	id, ok := r.Results[0].(*ast.Ident)
+	return ok && p.Info.Uses[id] == types.Universe.Lookup("nil")
+}
+
+// universeNames returns why not when one of names does not mean the
+// predeclared object at pos.
+func (p *Pass) universeNames(pos token.Pos, names ...string) string {
+	sc := p.Pkg.Scope().Innermost(pos)
+	for _, n := range names {
+		if _, obj := sc.LookupParent(n, pos); obj != types.Universe.Lookup(n) {
+			return n + " is redeclared here"
+		}
+	}
+	return ""
+}
+
+// resultlessReturns returns the return statements without results of body,
+// outside func literals.
+func resultlessReturns(body *ast.BlockStmt) []*ast.ReturnStmt {
+	var rs []*ast.ReturnStmt
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			if len(n.Results) == 0 {
+				rs = append(rs, n)
+			}
+		}
+		return true
+	})
+	return rs
+}
+
+// ctxParamName returns the name a new context parameter of fd gets: one no
+// identifier in fd has.
+func ctxParamName(fd *ast.FuncDecl) string {
+	return freeFuncName(fd, "ctx", "drainCtx", "waitCtx")
+}
+
+// freeFuncName returns the first candidate no identifier in fd is named,
+// so that a new parameter neither clashes with nor shadows anything.
+func freeFuncName(fd *ast.FuncDecl, candidates ...string) string {
+	used := map[string]bool{}
+	ast.Inspect(fd, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			used[id.Name] = true
+		}
+		return true
+	})
+	for _, c := range candidates {
+		if !used[c] {
+			return c
+		}
+	}
+	for i := 2; ; i++ {
+		if c := fmt.Sprintf("%s%d", candidates[0], i); !used[c] {
+			return c
+		}
+	}
+}

@@ -1,0 +1,437 @@
+package matchers
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// signatureChange reports whether the parameters or results of fd may
+// change: every caller must be in the loaded packages (the function is
+// unexported, or in a main package or under internal/, and no file that
+// could call it was left out of the load), no interface may require the
+// old signature, and it must only ever be called, never used as a value.
+// When addCtx is set it returns the call sites, each with the context it
+// is to pass.
+func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx bool) ([]*CtxCallSite, string) {
+	what := "the function"
+	if fd.Recv != nil {
+		what = "the method"
+	}
+	main := p.Pkg.Name() == "main"
+	root, internal := internalRoot(p.Pkg.Path(), filepath.Dir(p.Fset.File(fd.Pos()).Name()))
+	switch {
+	case !fn.Exported() || main:
+		root = filepath.Dir(p.Fset.File(fd.Pos()).Name())
+	case !internal:
+		return nil, what + " is exported from an importable package: callers outside the loaded packages would break"
+	}
+	key := crossPkgKey(fn)
+	if key == "" {
+		return nil, what + " cannot be identified across packages"
+	}
+	if fd.Recv != nil {
+		if iface := p.interfaceRequiring(fn, key); iface != "" {
+			return nil, fmt.Sprintf("%s satisfies %s, which requires the current signature", fn.Name(), iface)
+		}
+	}
+	if why := p.unloadedCallers(root, internal && fn.Exported() && !main, fn.Name()); why != "" {
+		return nil, why
+	}
+	var sites []*CtxCallSite
+	for _, ref := range p.programRefs(key) {
+		where := shortPos(ref.pass.Fset, ref.id.Pos())
+		switch {
+		case !ref.owned:
+			return nil, fmt.Sprintf("%s is referred to in %s, which drainfix does not rewrite", fn.Name(), where)
+		case ref.call == nil:
+			return nil, fmt.Sprintf("%s is used as a value at %s", fn.Name(), where)
+		}
+		if !addCtx {
+			continue
+		}
+		site, why := ref.pass.ctxCallSite(ref.call)
+		if why != "" {
+			return nil, fmt.Sprintf("the call at %s %s", where, why)
+		}
+		sites = append(sites, site)
+	}
+	return sites, ""
+}
+
+// internalRoot returns the directory whose tree may import the package at
+// dir with import path path, when that path has an internal element.
+func internalRoot(path, dir string) (string, bool) {
+	parts := strings.Split(path, "/")
+	for i := len(parts) - 1; i >= 0; i-- {
+		if parts[i] == "internal" {
+			for range len(parts) - i {
+				dir = filepath.Dir(dir)
+			}
+			return dir, true
+		}
+	}
+	return "", false
+}
+
+// crossPkgKey names a function or method by package path, receiver type
+// name and name: one method is a different *types.Func in each package
+// that loads it.
+func crossPkgKey(fn *types.Func) string {
+	fn = fn.Origin()
+	if fn.Pkg() == nil {
+		return ""
+	}
+	recv := ""
+	if r := fn.Signature().Recv(); r != nil {
+		t := types.Unalias(r.Type())
+		if pt, ok := t.(*types.Pointer); ok {
+			t = types.Unalias(pt.Elem())
+		}
+		n, ok := t.(*types.Named)
+		if !ok {
+			return ""
+		}
+		recv = n.Origin().Obj().Name()
+	}
+	return fn.Pkg().Path() + "." + recv + "." + fn.Name()
+}
+
+// programPasses returns every loaded package, or just p without a program.
+func (p *Pass) programPasses() []*Pass {
+	if p.Program == nil || len(p.Program.Packages) == 0 {
+		return []*Pass{p}
+	}
+	return p.Program.Packages
+}
+
+// A progFuncRef is one use of a function in the loaded packages.
+type progFuncRef struct {
+	pass  *Pass
+	id    *ast.Ident
+	call  *ast.CallExpr // the call it is the function of; nil for a value
+	owned bool          // in a file some package owns (not generated)
+}
+
+// programRefs returns the uses of the function with key in every loaded
+// file, each file once.
+func (p *Pass) programRefs(key string) []progFuncRef {
+	owners := map[string]bool{}
+	for _, q := range p.programPasses() {
+		for _, f := range q.Owned {
+			owners[q.Fset.File(f.Pos()).Name()] = true
+		}
+	}
+	var refs []progFuncRef
+	for _, q := range p.programPasses() {
+		owned := map[*ast.File]bool{}
+		for _, f := range q.Owned {
+			owned[f] = true
+		}
+		for _, f := range q.Files {
+			if owners[q.Fset.File(f.Pos()).Name()] && !owned[f] {
+				continue // a test variant's copy of a file another package owns
+			}
+			calls := map[*ast.Ident]*ast.CallExpr{}
+			ast.Inspect(f, func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok {
+					if id := funIdent(q.Info, call.Fun); id != nil {
+						calls[id] = call
+					}
+				}
+				return true
+			})
+			ast.Inspect(f, func(n ast.Node) bool {
+				id, ok := n.(*ast.Ident)
+				if !ok {
+					return true
+				}
+				if fn, ok := q.Info.Uses[id].(*types.Func); ok && crossPkgKey(fn) == key {
+					refs = append(refs, progFuncRef{pass: q, id: id, call: calls[id], owned: owned[f]})
+				}
+				return true
+			})
+		}
+	}
+	return refs
+}
+
+// funIdent returns the identifier naming the function a call's Fun denotes
+// (f, x.f, pkg.f, f[T]), or nil; a method expression (T.f) is not a plain
+// call of f.
+func funIdent(info *types.Info, fun ast.Expr) *ast.Ident {
+	switch e := ast.Unparen(fun).(type) {
+	case *ast.Ident:
+		return e
+	case *ast.SelectorExpr:
+		if sel, ok := info.Selections[e]; ok && sel.Kind() == types.MethodExpr {
+			return nil
+		}
+		return e.Sel
+	case *ast.IndexExpr:
+		return funIdent(info, e.X)
+	case *ast.IndexListExpr:
+		return funIdent(info, e.X)
+	}
+	return nil
+}
+
+// ctxCallSite picks the context a call passes as its new first argument: a
+// context variable in scope, unless the call is on a shutdown path (after a
+// signal or some context's Done, when the contexts in scope are likely the
+// ones being cancelled), else a new deadline context declared before the
+// call's statement. It returns why not for a deferred call, which runs
+// when any context in scope may be over and where a deadline would start
+// too early, and for a call that would need a deadline inside an exported
+// function of an importable package (a library's API, such as a
+// GracefulStop documented to wait for as long as it takes).
+func (p *Pass) ctxCallSite(call *ast.CallExpr) (*CtxCallSite, string) {
+	path := p.pathTo(call)
+	if len(path) > 1 {
+		if d, ok := path[1].(*ast.DeferStmt); ok && d.Call == call {
+			return nil, "is deferred: no context in scope is sure to be live when it runs, and a deadline would start too early"
+		}
+	}
+	if v := p.ContextAt(call.Pos()); v != nil && !p.onShutdownPath(path) && ctxLiveIn(path, v) {
+		return &CtxCallSite{Call: call, Pass: p, Ctx: v.Name()}, ""
+	}
+	fd := funcDeclOf(path)
+	test := strings.HasSuffix(p.Fset.Position(call.Pos()).Filename, "_test.go")
+	if fd != nil && fd.Name.IsExported() && p.Pkg.Name() != "main" && !test {
+		if _, internal := internalRoot(p.Pkg.Path(), ""); !internal {
+			return nil, "would need a new deadline inside " + fd.Name.Name + ", part of the package's API: a hidden deadline would change what " + fd.Name.Name + " does"
+		}
+	}
+	d, why := p.deadlineFix(path, nil)
+	if why != "" {
+		return nil, "cannot get a deadline: " + why
+	}
+	// A drain holding the call may get a context parameter of its own from
+	// this rule: the deadline must not take (or reassign) its name.
+	if fd != nil && p.mayGetCtxParam(fd) {
+		planned := ctxParamName(fd)
+		if d.Ctx == planned || d.Cancel == planned {
+			d.Ctx, d.Cancel = p.freshPair(d.Place.Stmt, map[string]bool{planned: true})
+			if d.Ctx == "" {
+				return nil, "no free name for a deadline context"
+			}
+		}
+	}
+	return &CtxCallSite{Call: call, Pass: p, Deadline: &d}, ""
+}
+
+// funcDeclOf returns the function declaration path[0] lies in.
+func funcDeclOf(path []ast.Node) *ast.FuncDecl {
+	for _, n := range path {
+		if fd, ok := n.(*ast.FuncDecl); ok {
+			return fd
+		}
+	}
+	return nil
+}
+
+// mayGetCtxParam reports whether fd is a drain with an unbounded Wait and
+// no context: this rule may give it a context parameter.
+func (p *Pass) mayGetCtxParam(fd *ast.FuncDecl) bool {
+	if fd.Body == nil {
+		return false
+	}
+	for _, s := range p.groupWaits(fd) {
+		if p.drainsBefore(fd, s.Call) && p.ContextAt(s.Call.Pos()) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ctxLiveIn reports whether context v, in scope at path[0], is the
+// innermost function's own or is captured by a goroutine's func literal: a
+// context captured by another func literal (a deferred one, a callback)
+// may be over by the time the literal runs.
+func ctxLiveIn(path []ast.Node, v *types.Var) bool {
+	for i, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			return true
+		case *ast.FuncLit:
+			if within(n, v.Pos()) {
+				return true
+			}
+			if i+2 < len(path) {
+				if call, ok := path[i+1].(*ast.CallExpr); ok && call.Fun == n {
+					if _, ok := path[i+2].(*ast.GoStmt); ok {
+						return true
+					}
+				}
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// interfaceRequiring returns the name of an interface, declared in a loaded
+// package or one it imports (or written as a literal in a loaded package),
+// that a type of the loaded packages satisfies through the method fn: its
+// signature must not change. Signatures are compared as text, since each
+// package has its own copy of the types it imports.
+func (p *Pass) interfaceRequiring(fn *types.Func, key string) string {
+	qual := func(pkg *types.Package) string { return pkg.Path() }
+	var holders []types.Type
+	for _, q := range p.programPasses() {
+		scope := q.Pkg.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
+				continue
+			}
+			t := types.NewPointer(tn.Type())
+			if m, ok := methodSetLookup(t, tn.Pkg(), fn.Name()); ok && crossPkgKey(m) == key {
+				holders = append(holders, t)
+			}
+		}
+	}
+	satisfied := func(it *types.Interface) bool {
+		if _, ok := methodSetLookup(it, fn.Pkg(), fn.Name()); !ok {
+			return false
+		}
+		for _, h := range holders {
+			all := true
+			for i := 0; i < it.NumMethods() && all; i++ {
+				want := it.Method(i)
+				m, ok := methodSetLookup(h, want.Pkg(), want.Name())
+				all = ok && types.TypeString(m.Type(), qual) == types.TypeString(want.Type(), qual)
+			}
+			if all {
+				return true
+			}
+		}
+		return false
+	}
+	seen := map[string]bool{}
+	var visit func(pkg *types.Package) string
+	visit = func(pkg *types.Package) string {
+		if seen[pkg.Path()] {
+			return ""
+		}
+		seen[pkg.Path()] = true
+		scope := pkg.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok {
+				continue
+			}
+			if it, ok := tn.Type().Underlying().(*types.Interface); ok && satisfied(it) {
+				return pkg.Name() + "." + name
+			}
+		}
+		for _, imp := range pkg.Imports() {
+			if s := visit(imp); s != "" {
+				return s
+			}
+		}
+		return ""
+	}
+	for _, q := range p.programPasses() {
+		if s := visit(q.Pkg); s != "" {
+			return s
+		}
+	}
+	for _, q := range p.programPasses() {
+		for e, tv := range q.Info.Types {
+			if it, ok := tv.Type.(*types.Interface); ok && tv.IsType() && satisfied(it) {
+				return "the interface at " + shortPos(q.Fset, e.Pos())
+			}
+		}
+	}
+	return ""
+}
+
+// methodSetLookup returns the method name of t (in the method set of t).
+func methodSetLookup(t types.Type, pkg *types.Package, name string) (*types.Func, bool) {
+	obj, _, _ := types.LookupFieldOrMethod(t, false, pkg, name)
+	m, ok := obj.(*types.Func)
+	return m, ok
+}
+
+// unloadedCallers returns why not when a Go file under dir (its whole tree
+// when deep) was not loaded (left out by build constraints, -tests=false
+// or the patterns) and mentions name: a call there would be left broken.
+func (p *Pass) unloadedCallers(dir string, deep bool, name string) string {
+	loaded := map[string]bool{}
+	for _, q := range p.programPasses() {
+		for _, f := range q.Files {
+			loaded[q.Fset.File(f.Pos()).Name()] = true
+		}
+	}
+	var why string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || why != "" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			if path == dir {
+				return nil
+			}
+			base := d.Name()
+			if !deep || base == "testdata" || base == "vendor" || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				return filepath.SkipDir // another module
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || loaded[path] {
+			return nil
+		}
+		if fileMentions(path, name) {
+			rel, _ := filepath.Rel(dir, path)
+			why = fmt.Sprintf("%s was not loaded (build constraints, -tests=false, the patterns, or a vet run of one package) and may call %s", filepath.ToSlash(rel), name)
+		}
+		return nil
+	})
+	return why
+}
+
+// fileMentions reports whether the Go file at path has an identifier name
+// (comments and strings aside), or cannot be read or parsed.
+func fileMentions(path, name string) bool {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return true
+	}
+	if !bytes.Contains(src, []byte(name)) {
+		return false
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.SkipObjectResolution)
+	if err != nil {
+		return true
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Name == name {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// isPredeclaredError reports whether t is the predeclared error type.
+func isPredeclaredError(t types.Type) bool {
+	return t == types.Universe.Lookup("error").Type()
+}
+
+// shortPos formats pos as file:line.
+func shortPos(fset *token.FileSet, pos token.Pos) string {
+	at := fset.Position(pos)
+	return fmt.Sprintf("%s:%d", filepath.Base(at.Filename), at.Line)
+}
