@@ -31,7 +31,7 @@ import (
 func LoopvarCapture(p *Pass) []Finding {
 	var found []Finding
 	for _, f := range p.Files {
-		if p.AtLeast(f.Package, "go1.22") {
+		if !p.Before(f.Package, "go1.22") {
 			continue
 		}
 		ast.Inspect(f, func(n ast.Node) bool {

@@ -65,13 +65,29 @@ func (p *Pass) FileOf(pos token.Pos) *ast.File {
 // at least v (such as "go1.21"). An unknown version counts as too old, so
 // that a fix never uses a feature the file may not have.
 func (p *Pass) AtLeast(pos token.Pos, v string) bool {
-	f := p.FileOf(pos)
-	if f == nil || p.Info.FileVersions == nil {
-		return false
+	fv := p.fileVersion(pos)
+	return fv != "" && version.Compare(fv, v) >= 0
+}
+
+// Before reports whether the language version of the file holding pos is
+// known and older than v. A rule that reports a bug only old versions have
+// (per-loop variables before go1.22) uses it: an unknown version is not
+// reported.
+func (p *Pass) Before(pos token.Pos, v string) bool {
+	fv := p.fileVersion(pos)
+	return fv != "" && version.Compare(fv, v) < 0
+}
+
+// fileVersion is the language version of the file holding pos, or of its
+// package when the file has none recorded; "" when unknown.
+func (p *Pass) fileVersion(pos token.Pos) string {
+	if f := p.FileOf(pos); f != nil && p.Info.FileVersions != nil {
+		if fv := p.Info.FileVersions[f]; version.IsValid(fv) {
+			return fv
+		}
 	}
-	fv := p.Info.FileVersions[f]
-	if fv == "" {
-		return false
+	if p.Pkg != nil && version.IsValid(p.Pkg.GoVersion()) {
+		return p.Pkg.GoVersion()
 	}
-	return version.Compare(fv, v) >= 0
+	return ""
 }

@@ -64,7 +64,7 @@ func TickLeak(p *Pass) []Finding {
 					break
 				}
 			}
-			collected := p.AtLeast(call.Pos(), "go1.23")
+			collected := !p.Before(call.Pos(), "go1.23")
 			if collected {
 				if rng == nil {
 					return true
