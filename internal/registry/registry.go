@@ -83,14 +83,32 @@ func Lookup(name string) *Rule {
 // All returns every rule, in catalogue order.
 func All() []*Rule {
 	return []*Rule{
+		// The shutdown path.
 		signalUnbuffered,
+		signalNoSigterm,
 		serverClose,
+		shutdownNoDeadline,
 		drainCtxCancelled,
 		lostCancel,
-		shutdownNoDeadline,
 		fatalOnShutdown,
 		fatalOnServeClosed,
-		signalNoSigterm,
+		// Workers and goroutines that cannot be drained.
+		waitNoDeadline,
 		condNoDeadline,
+		sendCloseRace,
+		globalOnce,
+		rangeNoCtx,
+		loopNoExit,
+		tickLeak,
+		goUnjoined,
+		exitInGoroutine,
+		loopvarCapture,
+		// Ordering, handlers, consumers and the main loop.
+		closeBeforeDrain,
+		handlerIgnoresCtx,
+		shutdownInHandler,
+		blockForever,
+		commitBeforeProcess,
+		grpcStop,
 	}
 }
