@@ -82,6 +82,7 @@ type cbdMatcher struct {
 	assigns []cbdAssign
 	workers map[string][]ast.Node // WaitGroup key → its workers
 	indexed bool
+	budget  *int // nodes the reaches may still visit
 }
 
 // A cbdDrain is a statement that waits for workers.
@@ -112,7 +113,7 @@ func (m *cbdMatcher) block(block ast.Node, list []ast.Stmt) []Finding {
 		if m.closeSignals(call) {
 			continue
 		}
-		xk := map[string]bool{cbdKey(m.p.Info, x): true}
+		xk := map[string]bool{m.p.cbdKeyOf(x): true}
 		for _, a := range m.aliases(xk) {
 			xk[a] = true
 		}

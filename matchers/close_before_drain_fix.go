@@ -29,10 +29,11 @@ func (m *cbdMatcher) blocker(list []ast.Stmt, i, j int, d cbdDrain, x ast.Expr, 
 	if !uses {
 		r := m.reach(xk)
 		r.walk(cbdNodes(list[i+1:d.start]), func(n ast.Node) {
-			if e, ok := n.(ast.Expr); ok && r.keys[cbdKey(m.p.Info, e)] {
+			if e, ok := n.(ast.Expr); ok && r.keys[m.p.cbdKeyOf(e)] {
 				uses = true
 			}
 		})
+		uses = uses || r.exhausted
 	}
 	if uses {
 		return fmt.Sprintf("the code between the close and the drain uses %s: moving the close would change what it does", name)

@@ -23,7 +23,7 @@ type cbdUse struct {
 func (m *cbdMatcher) relate(d cbdDrain, xk map[string]bool) cbdUse {
 	var roots []ast.Node
 	if d.wg {
-		roots = m.wgWorkers(cbdKey(m.p.Info, d.recv))
+		roots = m.wgWorkers(m.p.cbdKeyOf(d.recv))
 	} else {
 		roots = m.valueRoots(d.recv)
 	}
@@ -48,13 +48,13 @@ func (m *cbdMatcher) relate(d cbdDrain, xk map[string]bool) cbdUse {
 	}
 	r.walk(roots, func(n ast.Node) {
 		if call, ok := n.(*ast.CallExpr); ok && drainBody != nil && within(drainBody, call.Pos()) {
-			if c, x := m.p.cbdCloseCall(call); c != nil && r.keys[cbdKey(m.p.Info, x)] {
+			if c, x := m.p.cbdCloseCall(call); c != nil && r.keys[m.p.cbdKeyOf(x)] {
 				u.closes = true
 			}
 		}
 		switch n := n.(type) {
 		case ast.Expr:
-			if r.keys[cbdKey(m.p.Info, n)] {
+			if r.keys[m.p.cbdKeyOf(n)] {
 				u.refers = true
 			}
 		case *ast.RangeStmt:
@@ -73,6 +73,9 @@ func (m *cbdMatcher) relate(d cbdDrain, xk map[string]bool) cbdUse {
 			}
 		}
 	})
+	if r.exhausted {
+		return cbdUse{}
+	}
 	return u
 }
 
@@ -112,7 +115,7 @@ func (m *cbdMatcher) wgWorkers(wk string) []ast.Node {
 		joined := false
 		r.walk([]ast.Node{gs.Call}, func(c ast.Node) {
 			if call, ok := c.(*ast.CallExpr); ok && isMethod(callee(info, call), "sync", "WaitGroup", "Done") {
-				if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && r.keys[cbdKey(info, sel.X)] {
+				if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && r.keys[m.p.cbdKeyOf(sel.X)] {
 					joined = true
 				}
 			}
@@ -122,7 +125,7 @@ func (m *cbdMatcher) wgWorkers(wk string) []ast.Node {
 		}
 	}
 	for _, call := range m.calls {
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && isMethod(callee(info, call), "sync", "WaitGroup", "Go") && cbdKey(info, sel.X) == wk {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && isMethod(callee(info, call), "sync", "WaitGroup", "Go") && m.p.cbdKeyOf(sel.X) == wk {
 			roots = append(roots, cbdNodes(call.Args)...)
 		}
 	}
@@ -135,7 +138,7 @@ func (m *cbdMatcher) wgWorkers(wk string) []ast.Node {
 // and the package's functions are given along with it, and its type's
 // methods when declared in the package.
 func (m *cbdMatcher) valueRoots(y ast.Expr) []ast.Node {
-	roots := m.keyRoots(cbdKey(m.p.Info, y), map[string]bool{}, 0)
+	roots := m.keyRoots(m.p.cbdKeyOf(y), map[string]bool{}, 0)
 	t := m.p.Info.TypeOf(y)
 	if ptr, ok := types.Unalias(t).(*types.Pointer); ok {
 		t = ptr.Elem()
@@ -161,12 +164,12 @@ func (m *cbdMatcher) keyRoots(yk string, seen map[string]bool, depth int) []ast.
 			continue
 		}
 		roots = append(roots, as.rhs)
-		if k := cbdKey(info, as.rhs); k != "" && !seen[k] && depth < 3 {
+		if k := m.p.cbdKeyOf(as.rhs); k != "" && !seen[k] && depth < 3 {
 			roots = append(roots, m.keyRoots(k, seen, depth+1)...)
 		}
 	}
 	for _, call := range m.calls {
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && cbdKey(info, sel.X) == yk {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && m.p.cbdKeyOf(sel.X) == yk {
 			roots = append(roots, cbdNodes(call.Args)...)
 			continue
 		}
@@ -174,7 +177,7 @@ func (m *cbdMatcher) keyRoots(yk string, seen map[string]bool, depth int) []ast.
 			continue
 		}
 		for i, a := range call.Args {
-			if cbdKey(info, a) == yk {
+			if m.p.cbdKeyOf(a) == yk {
 				roots = append(roots, cbdNodes(call.Args[:i])...)
 				roots = append(roots, cbdNodes(call.Args[i+1:])...)
 				break
@@ -189,7 +192,7 @@ func (m *cbdMatcher) keyRoots(yk string, seen map[string]bool, depth int) []ast.
 func (m *cbdMatcher) aliases(xk map[string]bool) []string {
 	var out []string
 	for _, as := range m.assigns {
-		if k := cbdKey(m.p.Info, as.rhs); xk[as.lhs] && k != "" {
+		if k := m.p.cbdKeyOf(as.rhs); xk[as.lhs] && k != "" {
 			out = append(out, k)
 		}
 	}
@@ -238,7 +241,7 @@ func (m *cbdMatcher) index() {
 			case *ast.AssignStmt:
 				if len(n.Lhs) == len(n.Rhs) {
 					for i := range n.Lhs {
-						add(cbdKey(info, n.Lhs[i]), n.Rhs[i])
+						add(m.p.cbdKeyOf(n.Lhs[i]), n.Rhs[i])
 					}
 				}
 			case *ast.ValueSpec:
@@ -277,21 +280,34 @@ func cbdFieldKey(info *types.Info, key ast.Expr) string {
 // another (a stream opened on a connection); holders are the variables of
 // structs built around it (&Pool{db: db}), whose other fields are not it.
 type cbdReach struct {
-	p       *Pass
-	decls   map[*types.Func]*ast.FuncDecl
-	keys    map[string]bool
-	holders map[string]bool
-	seen    map[*ast.FuncDecl]bool
+	p *Pass
+	// budget bounds the nodes the reaches of one package may visit
+	// together: in very large packages (hundreds of closes, each walking
+	// through callees) the work grows with their product. An exhausted
+	// reach proves nothing, and the matcher then stays silent.
+	budget    *int
+	exhausted bool
+	decls     map[*types.Func]*ast.FuncDecl
+	keys      map[string]bool
+	holders   map[string]bool
+	seen      map[*ast.FuncDecl]bool
 }
 
 const cbdDepth = 4
+
+// cbdBudget is how many nodes the reaches of one package may visit.
+const cbdBudget = 3_000_000
 
 func (m *cbdMatcher) reach(keys map[string]bool) *cbdReach {
 	own := map[string]bool{}
 	for k := range keys {
 		own[k] = true
 	}
-	return &cbdReach{p: m.p, decls: m.decls, keys: own, holders: map[string]bool{}}
+	if m.budget == nil {
+		b := cbdBudget
+		m.budget = &b
+	}
+	return &cbdReach{p: m.p, decls: m.decls, keys: own, holders: map[string]bool{}, budget: m.budget}
 }
 
 // walk calls visit on every node reached from roots, again until keys stop
@@ -312,7 +328,11 @@ func (r *cbdReach) walk(roots []ast.Node, visit func(ast.Node)) {
 func (r *cbdReach) walkAt(root ast.Node, depth int, visit func(ast.Node)) {
 	info := r.p.Info
 	ast.Inspect(root, func(n ast.Node) bool {
-		if n == nil {
+		if n == nil || r.exhausted {
+			return false
+		}
+		if *r.budget--; *r.budget < 0 {
+			r.exhausted = true
 			return false
 		}
 		visit(n)
@@ -344,7 +364,7 @@ func (r *cbdReach) walkAt(root ast.Node, depth int, visit func(ast.Node)) {
 				}
 			}
 		case *ast.KeyValueExpr:
-			if r.keys[cbdKey(info, n.Value)] {
+			if r.keys[r.p.cbdKeyOf(n.Value)] {
 				r.add(r.keys, cbdFieldKey(info, n.Key))
 			}
 		case *ast.Ident:
@@ -371,11 +391,11 @@ func (r *cbdReach) derive(lhs, rhs ast.Expr) {
 	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
 		e = ast.Unparen(u.X)
 	}
-	if _, ok := e.(*ast.CompositeLit); ok && !r.keys[cbdKey(r.p.Info, rhs)] {
-		r.add(r.holders, cbdKey(r.p.Info, lhs))
+	if _, ok := e.(*ast.CompositeLit); ok && !r.keys[r.p.cbdKeyOf(rhs)] {
+		r.add(r.holders, r.p.cbdKeyOf(lhs))
 		return
 	}
-	r.add(r.keys, cbdKey(r.p.Info, lhs))
+	r.add(r.keys, r.p.cbdKeyOf(lhs))
 }
 
 // bindCall marks the parameters (and receiver) of the package function a
@@ -411,7 +431,7 @@ func (r *cbdReach) bindCall(call *ast.CallExpr) {
 }
 
 func (r *cbdReach) bind(arg ast.Expr, param *types.Var) {
-	switch k := cbdKey(r.p.Info, arg); {
+	switch k := r.p.cbdKeyOf(arg); {
 	case r.keys[k]:
 		r.add(r.keys, ptr(param))
 	case r.holders[k]:
@@ -438,17 +458,17 @@ func (r *cbdReach) refersIn(n ast.Node) bool {
 		case *ast.FuncLit:
 			return false
 		case *ast.SelectorExpr:
-			k := cbdKey(info, c)
+			k := r.p.cbdKeyOf(c)
 			found = r.keys[k]
 			if sel, ok := info.Selections[c]; ok && !found {
-				base := cbdKey(info, c.X)
+				base := r.p.cbdKeyOf(c.X)
 				if sel.Kind() == types.FieldVal && r.holders[base] {
 					return false
 				}
 				found = sel.Kind() != types.FieldVal && r.holders[base]
 			}
 		case ast.Expr:
-			found = r.keys[cbdKey(info, c)]
+			found = r.keys[r.p.cbdKeyOf(c)]
 		}
 		return !found
 	})
@@ -509,6 +529,20 @@ func (p *Pass) cbdDecls() map[*types.Func]*ast.FuncDecl {
 }
 
 // cbdKey names the variable or field e denotes (through & and parens).
+// cbdKeyOf is cbdKey, remembered per expression: the matcher asks for
+// the same keys many times over in large packages.
+func (p *Pass) cbdKeyOf(e ast.Expr) string {
+	if k, ok := p.keys[e]; ok {
+		return k
+	}
+	if p.keys == nil {
+		p.keys = map[ast.Expr]string{}
+	}
+	k := cbdKey(p.Info, e)
+	p.keys[e] = k
+	return k
+}
+
 func cbdKey(info *types.Info, e ast.Expr) string {
 	e = ast.Unparen(e)
 	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {

@@ -24,6 +24,8 @@ type Pass struct {
 	// Program is every package of the run, for fixes that must change
 	// call sites in other packages.
 	Program *Program
+
+	keys map[ast.Expr]string // cbdKeyOf's memory
 }
 
 // A Program is every package loaded without errors in one run.

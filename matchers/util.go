@@ -5,7 +5,9 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"reflect"
 	"slices"
+	"strconv"
 
 	"golang.org/x/tools/go/ast/astutil"
 	"golang.org/x/tools/go/types/typeutil"
@@ -214,14 +216,14 @@ func refKey(info *types.Info, e ast.Expr) string {
 	switch e := ast.Unparen(e).(type) {
 	case *ast.Ident:
 		if v, ok := info.ObjectOf(e).(*types.Var); ok {
-			return fmt.Sprintf("%p", v)
+			return ptr(v)
 		}
 	case *ast.SelectorExpr:
 		sel, ok := info.Selections[e]
 		if !ok || sel.Kind() != types.FieldVal {
 			// A package-qualified variable.
 			if v, ok := info.ObjectOf(e.Sel).(*types.Var); ok && !v.IsField() {
-				return fmt.Sprintf("%p", v)
+				return ptr(v)
 			}
 			return ""
 		}
@@ -231,7 +233,7 @@ func refKey(info *types.Info, e ast.Expr) string {
 			// only when the base is a receiver-like variable chain.
 			return ""
 		}
-		return x + "." + fmt.Sprintf("%p", sel.Obj())
+		return x + "." + ptr(sel.Obj())
 	case *ast.StarExpr:
 		return refKey(info, e.X)
 	}
@@ -293,7 +295,10 @@ func isExit(fn *types.Func) bool {
 func within(n ast.Node, pos token.Pos) bool { return n.Pos() <= pos && pos < n.End() }
 
 // ptr names an object by identity.
-func ptr(obj types.Object) string { return fmt.Sprintf("%p", obj) }
+// It is on the hot path of several matchers: no fmt.
+func ptr(obj types.Object) string {
+	return strconv.FormatUint(uint64(reflect.ValueOf(obj).Pointer()), 36)
+}
 
 // ContextAt returns a context.Context variable usable at pos inside the
 // function holding it (a parameter or a local declared before pos),

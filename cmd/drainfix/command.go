@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -61,6 +62,7 @@ func (c *command) main(args []string) int {
 	fs.StringVar(&c.dir, "C", "", "run as if started in `DIR`")
 	fs.IntVar(&c.parallel, "p", 0, "packages checked at once (default: number of CPUs)")
 	version := fs.Bool("version", false, "print the version and exit")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `FILE`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitClean
@@ -119,6 +121,19 @@ func (c *command) main(args []string) int {
 	}
 	if st, err := os.Stat(c.dir); err != nil || !st.IsDir() {
 		return c.usageErr("-C %s: not a directory", c.dir)
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "drainfix:", err)
+			return exitError
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(c.stderr, "drainfix:", err)
+			return exitError
+		}
+		defer pprof.StopCPUProfile()
 	}
 	patterns := c.patterns(fs.Args())
 	progress := c.progress()
