@@ -142,7 +142,9 @@ func (m *cbdMatcher) block(block ast.Node, list []ast.Stmt) []Finding {
 				types.ExprString(x), types.ExprString(target.call.Fun), types.ExprString(x)),
 		}
 		why := ""
-		cancels, signals := m.stopsBefore(s)
+		// What runs before the drain once the close has moved: everything
+		// before it, the code between the close and the drain included.
+		cancels, signals := m.stopsBefore(list[target.start])
 		switch {
 		case ctxLoop && !cancels:
 			why = fmt.Sprintf("the workers stop taking work from %s when their context is cancelled or %s is closed, and nothing before the close cancels a context: moving the close could leave the drain waiting", types.ExprString(x), types.ExprString(x))
