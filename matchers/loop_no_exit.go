@@ -35,6 +35,12 @@ import (
 //		}
 //	}()
 func LoopNoExit(p *Pass) []Finding {
+	// A package that never touches a context has no cancellation to drain
+	// with: its endless goroutines are process-lifetime daemons by design
+	// (the runtime's sweeper, scavenger and finalizer goroutines in std).
+	if !imports(p.Pkg, "context") {
+		return nil
+	}
 	var found []Finding
 	for _, g := range p.goroutineFuncs() {
 		ast.Inspect(g.Body, func(n ast.Node) bool {
