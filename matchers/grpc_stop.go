@@ -120,25 +120,7 @@ func (p *Pass) grpcStopFix(path []ast.Node, call *ast.CallExpr, sel *ast.Selecto
 // GracefulStop on the same server before call: Stop is then the fallback
 // for a drain that took too long.
 func (p *Pass) gracefulStopBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr) bool {
-	body, _ := funcBody(path)
-	if body == nil {
-		return false
-	}
-	key := varKey(p.Info, srv)
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		c, ok := n.(*ast.CallExpr)
-		if !ok || found || c.Pos() >= call.Pos() {
-			return !found
-		}
-		if isMethod(callee(p.Info, c), grpcPath, "Server", "GracefulStop") {
-			if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && (key == "" || varKey(p.Info, s.X) == key) {
-				found = true
-			}
-		}
-		return true
-	})
-	return found
+	return p.calledBefore(path, srv, call, grpcPath, "Server", "GracefulStop")
 }
 
 // sharedLoopVar reports whether the variable at the root of e (x in x.f.g)

@@ -113,6 +113,12 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 // Shutdown on the same server before call: Close is then the fallback for a
 // failed or timed-out drain.
 func (p *Pass) shutDownBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr) bool {
+	return p.calledBefore(path, srv, call, "net/http", "Server", "Shutdown")
+}
+
+// calledBefore reports whether the function holding path[0] calls the
+// method pkg.typ.name on the same receiver as srv before call.
+func (p *Pass) calledBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr, pkg, typ, name string) bool {
 	body, _ := funcBody(path)
 	if body == nil {
 		return false
@@ -124,7 +130,7 @@ func (p *Pass) shutDownBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr)
 		if !ok || found || c.Pos() >= call.Pos() {
 			return !found
 		}
-		if isMethod(callee(p.Info, c), "net/http", "Server", "Shutdown") {
+		if isMethod(callee(p.Info, c), pkg, typ, name) {
 			if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && (key == "" || varKey(p.Info, s.X) == key) {
 				found = true
 			}
