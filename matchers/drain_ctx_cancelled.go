@@ -55,11 +55,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 				Message: "context." + callee(p.Info, call).Name() + " derives from " + parent +
 					", which is already done here (after <-" + done + ".Done()): the new context is cancelled at once and the drain gets no time; derive from " + base,
 			}
-			if fix != nil {
-				fd.Fix = fix
-			} else {
-				fd.NoFix = why
-			}
+			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
 		})

@@ -111,11 +111,7 @@ func (p *Pass) fatalOnShutdown(call *ast.CallExpr) []Finding {
 
 // setFix sets fd's fix, or the reason there is none.
 func setFix[T any](fd *Finding, fix *T, why string) {
-	if fix != nil {
-		fd.Fix = fix
-	} else {
-		fd.NoFix = why
-	}
+	*fd = withFix(*fd, fix, why)
 }
 
 // printFix names the Print method that replaces the Fatal one of exit.

@@ -50,11 +50,7 @@ func LostCancel(p *Pass) []Finding {
 				Message: "the cancel func of context." + fn.Name() + " is discarded: the context stays registered with its parent (and keeps its timer) until the parent ends or its deadline passes; name it and defer it",
 			}
 			fix, why := p.lostCancelFix(as, fn, taken)
-			if fix != nil {
-				fd.Fix = fix
-			} else {
-				fd.NoFix = why
-			}
+			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
 		})

@@ -93,3 +93,15 @@ func (p *Pass) fileVersion(pos token.Pos) string {
 	}
 	return ""
 }
+
+// withFix returns f with fix, or, when fix is nil, with the reason why
+// there is none. It is generic so that a typed nil pointer can never pass
+// for a fix in the Fix interface.
+func withFix[T any](f Finding, fix *T, why string) Finding {
+	if fix != nil {
+		f.Fix = fix
+	} else {
+		f.NoFix = why
+	}
+	return f
+}

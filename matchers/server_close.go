@@ -44,11 +44,7 @@ func ServerClose(p *Pass) []Finding {
 				Message: "(*http.Server).Close on the shutdown path cuts in-flight requests; drain with Shutdown under a deadline",
 			}
 			fix, why := p.serverCloseFix(path, call, sel)
-			if fix != nil {
-				fd.Fix = fix
-			} else {
-				fd.NoFix = why
-			}
+			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
 		})

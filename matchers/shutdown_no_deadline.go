@@ -57,11 +57,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				Message: "(*http.Server).Shutdown with a context that has no deadline waits forever for a hung connection; give it a deadline shorter than the grace period",
 			}
 			fix, why := p.shutdownNoDeadlineFix(call, arg, taken)
-			if fix != nil {
-				fd.Fix = fix
-			} else {
-				fd.NoFix = why
-			}
+			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
 		})
