@@ -323,10 +323,10 @@ func (p *Pass) cbdDrainOf(s ast.Stmt) (cbdDrain, bool) {
 	case "sync", "time", "os", "os/exec", "context":
 		return d, false // a Cond, a Timer, a child process: not workers
 	}
-	switch fn.Name() {
-	case "Drain", "Shutdown", "Stop", "GracefulStop":
+	switch name := fn.Name(); {
+	case isDrainName(name):
 		return d, true
-	case "Wait":
+	case name == "Wait":
 		d.wait = true
 		return d, true
 	}

@@ -162,7 +162,8 @@ func (p *Pass) isDrainFunc(fd *ast.FuncDecl) bool {
 	switch upper {
 	case "Pop", "Get", "Take", "Dequeue", "Next", "Recv", "Receive", "Acquire":
 		return false
-	case "Drain", "Shutdown", "Stop", "Close", "GracefulStop":
+	}
+	if isWaitDrainName(name) {
 		return true
 	}
 	if rest, ok := strings.CutPrefix(name, "Wait"); ok && (rest == "" || unicode.IsUpper(rune(rest[0]))) {
