@@ -77,9 +77,9 @@ type CloseBeforeDrainFix struct {
 type cbdMatcher struct {
 	p       *Pass
 	decls   map[*types.Func]*ast.FuncDecl
-	calls   []*ast.CallExpr
 	gos     []*ast.GoStmt
-	assigns []cbdAssign
+	stored  map[string][]ast.Expr // key → the values stored in it
+	uses    map[string][]cbdCall  // key → the calls given it
 	workers map[string][]ast.Node // WaitGroup key → its workers
 	indexed bool
 	budget  *int // nodes the reaches may still visit

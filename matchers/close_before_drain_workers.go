@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 )
 
@@ -124,9 +125,9 @@ func (m *cbdMatcher) wgWorkers(wk string) []ast.Node {
 			roots = append(roots, gs.Call)
 		}
 	}
-	for _, call := range m.calls {
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && isMethod(callee(info, call), "sync", "WaitGroup", "Go") && m.p.cbdKeyOf(sel.X) == wk {
-			roots = append(roots, cbdNodes(call.Args)...)
+	for _, u := range m.uses[wk] {
+		if u.arg < 0 && isMethod(callee(info, u.call), "sync", "WaitGroup", "Go") {
+			roots = append(roots, cbdNodes(u.call.Args)...)
 		}
 	}
 	m.workers[wk] = roots
@@ -156,33 +157,24 @@ func (m *cbdMatcher) valueRoots(y ast.Expr) []ast.Node {
 // keyRoots returns what is assigned to the value keyed yk, and what is
 // given along with it to its methods and to the package's functions.
 func (m *cbdMatcher) keyRoots(yk string, seen map[string]bool, depth int) []ast.Node {
-	info := m.p.Info
+	if yk == "" {
+		return nil
+	}
 	seen[yk] = true
 	var roots []ast.Node
-	for _, as := range m.assigns {
-		if as.lhs != yk {
-			continue
-		}
-		roots = append(roots, as.rhs)
-		if k := m.p.cbdKeyOf(as.rhs); k != "" && !seen[k] && depth < 3 {
+	for _, rhs := range m.stored[yk] {
+		roots = append(roots, rhs)
+		if k := m.p.cbdKeyOf(rhs); k != "" && !seen[k] && depth < 3 {
 			roots = append(roots, m.keyRoots(k, seen, depth+1)...)
 		}
 	}
-	for _, call := range m.calls {
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && m.p.cbdKeyOf(sel.X) == yk {
-			roots = append(roots, cbdNodes(call.Args)...)
+	for _, u := range m.uses[yk] {
+		if u.arg < 0 {
+			roots = append(roots, cbdNodes(u.call.Args)...)
 			continue
 		}
-		if fn := callee(info, call); fn == nil || fn.Pkg() == nil || cbdStd(fn.Pkg().Path()) {
-			continue
-		}
-		for i, a := range call.Args {
-			if m.p.cbdKeyOf(a) == yk {
-				roots = append(roots, cbdNodes(call.Args[:i])...)
-				roots = append(roots, cbdNodes(call.Args[i+1:])...)
-				break
-			}
-		}
+		roots = append(roots, cbdNodes(u.call.Args[:u.arg])...)
+		roots = append(roots, cbdNodes(u.call.Args[u.arg+1:])...)
 	}
 	return roots
 }
@@ -191,18 +183,21 @@ func (m *cbdMatcher) keyRoots(yk string, seen map[string]bool, depth int) []ast.
 // stored in the value keyed xk (db in a.db = db, or App{db: db}).
 func (m *cbdMatcher) aliases(xk map[string]bool) []string {
 	var out []string
-	for _, as := range m.assigns {
-		if k := m.p.cbdKeyOf(as.rhs); xk[as.lhs] && k != "" {
-			out = append(out, k)
+	for lhs := range xk {
+		for _, rhs := range m.stored[lhs] {
+			if k := m.p.cbdKeyOf(rhs); k != "" {
+				out = append(out, k)
+			}
 		}
 	}
 	return out
 }
 
-// A cbdAssign is a value stored in a variable or field, keyed lhs.
-type cbdAssign struct {
-	lhs string
-	rhs ast.Expr
+// A cbdCall is a call that takes a value as its receiver (arg < 0) or as
+// its argument arg, a function of the package (not the standard library's).
+type cbdCall struct {
+	call *ast.CallExpr
+	arg  int
 }
 
 // index records the package's calls, go statements and assignments: every
@@ -211,9 +206,10 @@ type cbdAssign struct {
 // receiver).
 func (m *cbdMatcher) index() {
 	info := m.p.Info
+	m.stored, m.uses = map[string][]ast.Expr{}, map[string][]cbdCall{}
 	add := func(lhs string, rhs ast.Expr) {
 		if lhs != "" {
-			m.assigns = append(m.assigns, cbdAssign{lhs, rhs})
+			m.stored[lhs] = append(m.stored[lhs], rhs)
 		}
 	}
 	for _, file := range m.p.Files {
@@ -222,8 +218,8 @@ func (m *cbdMatcher) index() {
 			case *ast.GoStmt:
 				m.gos = append(m.gos, n)
 			case *ast.CallExpr:
-				m.calls = append(m.calls, n)
 				fn := callee(info, n)
+				m.indexCall(n, fn)
 				if fn == nil || m.decls[fn.Origin()] == nil {
 					return true
 				}
@@ -257,6 +253,28 @@ func (m *cbdMatcher) index() {
 			}
 			return true
 		})
+	}
+}
+
+// indexCall records the call under the key of its receiver, or else under
+// the key of its first argument of each key when it calls a function
+// outside the standard library.
+func (m *cbdMatcher) indexCall(call *ast.CallExpr, fn *types.Func) {
+	recv := ""
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		if recv = m.p.cbdKeyOf(sel.X); recv != "" {
+			m.uses[recv] = append(m.uses[recv], cbdCall{call, -1})
+		}
+	}
+	if fn == nil || fn.Pkg() == nil || cbdStd(fn.Pkg().Path()) {
+		return
+	}
+	for i, a := range call.Args {
+		k := m.p.cbdKeyOf(a)
+		if k == "" || k == recv || slices.ContainsFunc(call.Args[:i], func(b ast.Expr) bool { return m.p.cbdKeyOf(b) == k }) {
+			continue
+		}
+		m.uses[k] = append(m.uses[k], cbdCall{call, i})
 	}
 }
 

@@ -25,7 +25,9 @@ type Pass struct {
 	// call sites in other packages.
 	Program *Program
 
-	keys map[ast.Expr]string // cbdKeyOf's memory
+	// keys is cbdKeyOf's memory. The rules of one package run at the same
+	// time: only close-before-drain may use it.
+	keys map[ast.Expr]string
 }
 
 // A Program is every package loaded without errors in one run.

@@ -145,19 +145,8 @@ func RunTyped(cfg Config, fset *token.FileSet, astFiles []*ast.File, pkg *types.
 func check(cfg Config, fset *token.FileSet, passes []*matchers.Pass, files map[*token.File]*file, errs []error) *Result {
 	// Match every package; a file belongs to the first package (by ID) that
 	// holds it, so that test variants do not report or fix it twice.
-	found := make([][]*ruleFinding, len(passes))
-	var errMu sync.Mutex
-	parallel(cfg.Parallel, len(passes), cfg.Progress, func(i int) {
-		fs, es := matchPackage(cfg, passes[i], files)
-		found[i] = fs
-		errMu.Lock()
-		errs = append(errs, es...)
-		errMu.Unlock()
-	})
-	var all []*ruleFinding
-	for _, fs := range found {
-		all = append(all, fs...)
-	}
+	all, matchErrs := matchAll(cfg, passes, files)
+	errs = append(errs, matchErrs...)
 
 	res := &Result{}
 	fixes, fixErrs := fixAll(cfg, files, all)
@@ -222,15 +211,11 @@ func claimFiles(fset *token.FileSet, p *packages.Package, pass *matchers.Pass, f
 }
 
 // parallel runs do(0..n-1) on at most par goroutines.
-func parallel(par, n int, progress func(done, total int), do func(int)) {
+func parallel(par, n int, do func(int)) {
 	if par <= 0 {
 		par = runtime.GOMAXPROCS(0)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		done int
-	)
+	var wg sync.WaitGroup
 	sem := make(chan struct{}, par)
 	for i := 0; i < n; i++ {
 		wg.Add(1)
@@ -239,51 +224,104 @@ func parallel(par, n int, progress func(done, total int), do func(int)) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			do(i)
-			if progress != nil {
-				mu.Lock()
-				done++
-				progress(done, n)
-				mu.Unlock()
-			}
 		}()
 	}
 	wg.Wait()
 }
 
-// matchPackage runs every rule over one package and keeps the findings in
-// files the package owns that are not silenced.
-func matchPackage(cfg Config, pass *matchers.Pass, files map[*token.File]*file) ([]*ruleFinding, []error) {
-	if len(pass.Owned) == 0 {
-		return nil, nil
+// matchAll runs every rule on every package that owns files. The work is
+// split into (package, rule) units, those of the largest packages started
+// first, so that one huge package does not leave the other cores idle at
+// the end; the findings come out in package order, then rule order, as if
+// matched one by one. Rules of one package run at the same time: a matcher
+// may keep state on its own value, not on the shared Pass.
+func matchAll(cfg Config, passes []*matchers.Pass, files map[*token.File]*file) ([]*ruleFinding, []error) {
+	type unit struct{ pass, rule int }
+	size := make([]int, len(passes))
+	for i, pass := range passes {
+		for _, f := range pass.Owned {
+			size[i] += pass.Fset.File(f.Pos()).Size()
+		}
 	}
-	var out []*ruleFinding
-	var errs []error
-	for _, r := range cfg.Rules {
-		found, err := safeMatch(r, pass)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: rule %s: %v", pass.Pkg.Path(), r.Name, err))
+	order := make([]int, len(passes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return size[b] - size[a] })
+	var units []unit
+	left := make([]int, len(passes)) // rules still to run, per package
+	done := 0                        // packages matched
+	for _, i := range order {
+		if len(passes[i].Owned) == 0 || len(cfg.Rules) == 0 {
+			done++
 			continue
 		}
-		for _, f := range found {
-			fi := files[pass.Fset.File(f.Pos)]
-			if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.PositionFor(f.Pos, false).Line, r.Name) {
-				continue
-			}
-			if f.Fix != nil && r.Fix == nil {
-				f.Fix = nil
-			}
-			if f.Fix != nil {
-				for _, pos := range append([]token.Pos{f.Pos}, f.Touches...) {
-					if t := files[pass.Fset.File(pos)]; t == nil || !t.fixable {
-						f.Fix, f.NoFix = nil, "a file it must change is outside the main module or generated"
-						break
-					}
-				}
-			}
-			out = append(out, &ruleFinding{rule: r, pass: pass, Finding: f})
+		left[i] = len(cfg.Rules)
+		for r := range cfg.Rules {
+			units = append(units, unit{i, r})
 		}
 	}
-	return out, errs
+	found := make([][][]*ruleFinding, len(passes))
+	errs := make([][]error, len(passes))
+	for i := range passes {
+		found[i] = make([][]*ruleFinding, len(cfg.Rules))
+		errs[i] = make([]error, len(cfg.Rules))
+	}
+	var mu sync.Mutex
+	if cfg.Progress != nil && done > 0 {
+		cfg.Progress(done, len(passes))
+	}
+	parallel(cfg.Parallel, len(units), func(k int) {
+		u := units[k]
+		found[u.pass][u.rule], errs[u.pass][u.rule] = matchRule(passes[u.pass], cfg.Rules[u.rule], files)
+		mu.Lock()
+		defer mu.Unlock()
+		if left[u.pass]--; left[u.pass] == 0 && cfg.Progress != nil {
+			done++
+			cfg.Progress(done, len(passes))
+		}
+	})
+	var all []*ruleFinding
+	var allErrs []error
+	for i := range passes {
+		for r := range cfg.Rules {
+			all = append(all, found[i][r]...)
+			if errs[i][r] != nil {
+				allErrs = append(allErrs, errs[i][r])
+			}
+		}
+	}
+	return all, allErrs
+}
+
+// matchRule runs one rule on one package and keeps the findings it may
+// report: in a file the package owns, not suppressed, a fix only where the
+// rule has a rewrite and every file it touches may be changed.
+func matchRule(pass *matchers.Pass, r *registry.Rule, files map[*token.File]*file) ([]*ruleFinding, error) {
+	found, err := safeMatch(r, pass)
+	if err != nil {
+		return nil, fmt.Errorf("%s: rule %s: %v", pass.Pkg.Path(), r.Name, err)
+	}
+	var out []*ruleFinding
+	for _, f := range found {
+		fi := files[pass.Fset.File(f.Pos)]
+		if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.PositionFor(f.Pos, false).Line, r.Name) {
+			continue
+		}
+		if f.Fix != nil && r.Fix == nil {
+			f.Fix = nil
+		}
+		if f.Fix != nil {
+			for _, pos := range append([]token.Pos{f.Pos}, f.Touches...) {
+				if t := files[pass.Fset.File(pos)]; t == nil || !t.fixable {
+					f.Fix, f.NoFix = nil, "a file it must change is outside the main module or generated"
+					break
+				}
+			}
+		}
+		out = append(out, &ruleFinding{rule: r, pass: pass, Finding: f})
+	}
+	return out, nil
 }
 
 // report resolves a finding's position and message.

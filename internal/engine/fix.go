@@ -47,7 +47,7 @@ func fixAll(cfg Config, files map[*token.File]*file, all []*ruleFinding) ([]File
 			err    error
 		}
 		outs := make([]outcome, len(todo))
-		parallel(cfg.Parallel, len(todo), nil, func(i int) {
+		parallel(cfg.Parallel, len(todo), func(i int) {
 			var live []*ruleFinding
 			for _, f := range byFile[todo[i]] {
 				if _, bad := failed[f]; !bad {
