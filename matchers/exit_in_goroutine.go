@@ -5,8 +5,6 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
-
-	"golang.org/x/tools/go/ast/astutil"
 )
 
 // ExitInGoroutine: os.Exit or log.Fatal inside a goroutine, while the
@@ -420,7 +418,7 @@ func (p *Pass) cancelsWaitedCtx(cancel *types.Var) bool {
 		if !within(f, cancel.Pos()) {
 			continue
 		}
-		path, _ := astutil.PathEnclosingInterval(f, cancel.Pos(), cancel.Pos())
+		path := enclosing(f, cancel.Pos(), cancel.Pos())
 		for i, n := range path {
 			as, ok := n.(*ast.AssignStmt)
 			if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {

@@ -5,8 +5,6 @@ import (
 	"go/ast"
 	"go/types"
 	"slices"
-
-	"golang.org/x/tools/go/ast/astutil"
 )
 
 // ShutdownNoDeadline: (*http.Server).Shutdown with a context that can
@@ -220,7 +218,7 @@ func (p *Pass) localVar(e ast.Expr) *types.Var {
 	if f == nil {
 		return nil
 	}
-	path, _ := astutil.PathEnclosingInterval(f, v.Pos(), v.Pos())
+	path := enclosing(f, v.Pos(), v.Pos())
 	for _, n := range path {
 		switch n.(type) {
 		case *ast.AssignStmt, *ast.ValueSpec:

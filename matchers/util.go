@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"reflect"
 	"slices"
+	"sort"
 	"strconv"
 
 	"golang.org/x/tools/go/ast/astutil"
@@ -89,7 +90,25 @@ func (p *Pass) pathTo(n ast.Node) []ast.Node {
 	if f == nil {
 		return nil
 	}
-	path, _ := astutil.PathEnclosingInterval(f, n.Pos(), n.End())
+	return enclosing(f, n.Pos(), n.End())
+}
+
+// enclosing is astutil.PathEnclosingInterval(f, start, end) with the path
+// found in the one top-level declaration holding the interval:
+// PathEnclosingInterval lists and sorts every declaration of the file at
+// each step down, which is quadratic in the huge files generators write.
+func enclosing(f *ast.File, start, end token.Pos) []ast.Node {
+	i := sort.Search(len(f.Decls), func(i int) bool { return f.Decls[i].End() > start })
+	if i == len(f.Decls) || f.Decls[i].Pos() > start || end > f.Decls[i].End() {
+		path, _ := astutil.PathEnclosingInterval(f, start, end)
+		return path
+	}
+	one := *f
+	one.Decls = f.Decls[i : i+1]
+	path, _ := astutil.PathEnclosingInterval(&one, start, end)
+	if len(path) > 0 && path[len(path)-1] == &one {
+		path[len(path)-1] = f
+	}
 	return path
 }
 
