@@ -29,7 +29,10 @@ import (
 //     or its type's methods refer to X.
 //
 // Silent in _test.go files, where closing what the workers use is how a
-// test ends them or sees them fail. Silent on a close of something the
+// test ends them or sees them fail, and on a Wait of another package's
+// value that nothing before the close stops (no cancel, no channel
+// closed): its workers are out of sight, and the close may be what ends
+// them. Silent on a close of something the
 // workers never refer to (an output file
 // written before the drain), a close after the drain or deferred, a close of
 // the drained value or of what holds it, a listener, a Close that closes a
@@ -154,6 +157,12 @@ func (m *cbdMatcher) block(block ast.Node, list []ast.Stmt) []Finding {
 		// What runs before the drain once the close has moved: everything
 		// before it, the code between the close and the drain included.
 		cancels, signals := m.stopsBefore(list[target.start])
+		if target.wait && !signals && !m.inPackage(target.call) {
+			// A Wait for workers out of sight (another package's) that
+			// nothing before the close stops: the close may be what ends
+			// them (a server's accept loop on a listener it was given).
+			continue
+		}
 		switch {
 		case ctxLoop && !cancels:
 			why = fmt.Sprintf("the workers stop taking work from %s when their context is cancelled or %s is closed, and nothing before the close cancels a context: moving the close could leave the drain waiting", types.ExprString(x), types.ExprString(x))
@@ -397,6 +406,12 @@ func (m *cbdMatcher) closeSignals(call *ast.CallExpr) bool {
 		}
 	})
 	return closes
+}
+
+// inPackage reports whether call calls a function declared in the package.
+func (m *cbdMatcher) inPackage(call *ast.CallExpr) bool {
+	fn := callee(m.p.Info, call)
+	return fn != nil && m.decls[fn.Origin()] != nil
 }
 
 // stopsBefore reports whether the function holding s, before s (not
