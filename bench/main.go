@@ -69,7 +69,7 @@ func run(reps int, withCorpus bool) error {
 		}
 		for _, m := range mods {
 			dir := filepath.Join(tmp, strings.ReplaceAll(m.Path, "/", "_"))
-			if err := m.Copy(dir); err != nil {
+			if err := m.Prepare(dir); err != nil {
 				return err
 			}
 			targets = append(targets, target{m.Path, dir, "./..."})
@@ -97,16 +97,26 @@ func run(reps int, withCorpus bool) error {
 	if len(mods) == 0 {
 		return nil
 	}
-	// -diff where one file gets fixes costs no more than report mode + 10%.
+	// -diff where one file gets fixes costs no more than report mode + 10%:
+	// a module with no findings of its own, given one file with a bug.
 	one := targets[len(targets)-1]
 	for _, tg := range targets {
-		if tg.name == "github.com/segmentio/kafka-go" {
+		if tg.name == "github.com/prometheus/client_golang" {
 			one = tg
 		}
 	}
-	bug := "package kafka\n\nimport (\n\t\"os\"\n\t\"os/signal\"\n)\n\nfunc benchWait() {\n\tc := make(chan os.Signal)\n\tsignal.Notify(c, os.Interrupt)\n\t<-c\n}\n"
-	if err := os.WriteFile(filepath.Join(one.dir, "zz_bench_bug.go"), []byte(bug), 0o644); err != nil {
+	bug := "package benchbug\n\nimport (\n\t\"os\"\n\t\"os/signal\"\n)\n\nfunc benchWait() {\n\tc := make(chan os.Signal)\n\tsignal.Notify(c, os.Interrupt)\n\t<-c\n}\n"
+	if err := os.MkdirAll(filepath.Join(one.dir, "zz_benchbug"), 0o755); err != nil {
 		return err
+	}
+	if err := os.WriteFile(filepath.Join(one.dir, "zz_benchbug", "bug.go"), []byte(bug), 0o644); err != nil {
+		return err
+	}
+	check := exec.Command(drainfix, "-diff", "./...")
+	check.Dir = one.dir
+	out, _ := check.Output()
+	if n := strings.Count(string(out), "\n+++ "); n != 1 {
+		return fmt.Errorf("-diff on %s with the bench bug changes %d files, want 1", one.name, n)
 	}
 	rep := measure(reps, one.dir, drainfix, "-json", "./...")
 	dif := measure(reps, one.dir, drainfix, "-diff", "./...")

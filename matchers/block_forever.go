@@ -42,7 +42,7 @@ func BlockForever(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		if p.isTestFile(f) {
 			continue
 		}

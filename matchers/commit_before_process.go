@@ -46,7 +46,7 @@ func CommitBeforeProcess(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			list := stmtList(n)
 			for i, s := range list {

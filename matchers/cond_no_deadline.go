@@ -52,7 +52,7 @@ func CondNoDeadline(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
 			if !ok || fd.Body == nil || !p.isDrainFunc(fd) || p.wakesCond(fd.Body) {

@@ -30,7 +30,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 	}
 	d := p.ctxDerivations()
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isCancelCtxCall(p.Info, call) {

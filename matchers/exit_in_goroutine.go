@@ -49,7 +49,7 @@ func ExitInGoroutine(p *Pass) []Finding {
 	}
 	started := p.onlyStarted()
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isExit(callee(p.Info, call)) {

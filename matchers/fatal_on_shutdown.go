@@ -32,7 +32,7 @@ func FatalOnShutdown(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if ok && isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {

@@ -39,7 +39,7 @@ func GoUnjoined(p *Pass) []Finding {
 	}
 	var found []Finding
 	st := &unjoinedState{groups: map[*ast.DeferStmt]*WaitGroupDecl{}, taken: map[*ast.BlockStmt]map[string]bool{}}
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			gs, ok := n.(*ast.GoStmt)
 			if !ok {

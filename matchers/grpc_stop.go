@@ -37,7 +37,7 @@ func GrpcStop(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isMethod(callee(p.Info, call), grpcPath, "Server", "Stop") {

@@ -43,7 +43,7 @@ func HandlerIgnoresCtx(p *Pass) []Finding {
 	}
 	var idx *handlerIndex
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		if strings.HasSuffix(p.Fset.File(f.Pos()).Name(), "_test.go") {
 			continue
 		}

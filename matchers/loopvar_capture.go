@@ -30,7 +30,7 @@ import (
 //	}
 func LoopvarCapture(p *Pass) []Finding {
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		if !p.Before(f.Package, "go1.22") {
 			continue
 		}

@@ -34,7 +34,7 @@ func LostCancel(p *Pass) []Finding {
 	// Names this rule gives, per function body, so that two fixes in one
 	// function do not both declare cancel.
 	taken := map[*ast.BlockStmt]map[string]bool{}
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			as, ok := n.(*ast.AssignStmt)
 			if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 || !isBlank(as.Lhs[1]) {

@@ -20,6 +20,9 @@ type Pass struct {
 	// Owned are the files findings may be reported in and fixes applied
 	// to: one package owns each file, though test variants of a package
 	// hold it too; generated and cgo-processed files are owned by none.
+	// A rule looks for its findings in Owned and learns about the package
+	// from Files: a test variant's copies of the package's files, and
+	// generated files, would only cost time.
 	Owned []*ast.File
 	// Program is every package of the run, for fixes that must change
 	// call sites in other packages.

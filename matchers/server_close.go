@@ -25,7 +25,7 @@ func ServerClose(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isMethod(callee(p.Info, call), "net/http", "Server", "Close") {

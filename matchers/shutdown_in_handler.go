@@ -38,7 +38,7 @@ func ShutdownInHandler(p *Pass) []Finding {
 	}
 	var idx *handlerIndex
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) != 1 || !isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {

@@ -40,7 +40,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 			moved[fix.Call] = true
 		}
 	}
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) != 1 || !isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {

@@ -54,7 +54,7 @@ func SignalNoSigterm(p *Pass) []Finding {
 		}
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || calls[call] != 1 {

@@ -77,7 +77,7 @@ func SignalUnbuffered(p *Pass) []Finding {
 			report(call)
 		}
 	}
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:

@@ -43,7 +43,7 @@ func TickLeak(p *Pass) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, f := range p.Files {
+	for _, f := range p.Owned {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !p.isTickCall(call) {

@@ -73,6 +73,21 @@ func (m Module) Copy(dst string) error {
 	})
 }
 
+// Prepare copies the module into dst and brings its go.mod up to date
+// there: as a main module rather than a dependency, a module may need
+// go mod tidy first, and that is not drainfix's change.
+func (m Module) Prepare(dst string) error {
+	if err := m.Copy(dst); err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "mod", "tidy")
+	cmd.Dir = dst
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go mod tidy in %s: %v\n%s", m.Path, err, out)
+	}
+	return nil
+}
+
 func copyFile(from, to string, mode fs.FileMode) error {
 	in, err := os.Open(from)
 	if err != nil {
