@@ -67,12 +67,12 @@ func CloseBeforeDrain(p *Pass) []Finding {
 		if p.isTestFile(f) {
 			continue
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			if list := stmtList(n); len(list) >= 2 {
 				found = append(found, m.block(n, list)...)
 			}
 			return true
-		})
+		}, stmtListTypes...)
 	}
 	return found
 }

@@ -47,7 +47,7 @@ func CommitBeforeProcess(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			list := stmtList(n)
 			for i, s := range list {
 				gs, ok := s.(*ast.GoStmt)
@@ -75,7 +75,7 @@ func CommitBeforeProcess(p *Pass) []Finding {
 				found = append(found, fd)
 			}
 			return true
-		})
+		}, stmtListTypes...)
 	}
 	return found
 }

@@ -31,7 +31,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 	d := p.ctxDerivations()
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isCancelCtxCall(p.Info, call) {
 				return true
@@ -58,7 +58,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

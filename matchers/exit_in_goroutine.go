@@ -50,7 +50,7 @@ func ExitInGoroutine(p *Pass) []Finding {
 	started := p.onlyStarted()
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isExit(callee(p.Info, call)) {
 				return true
@@ -71,7 +71,7 @@ func ExitInGoroutine(p *Pass) []Finding {
 			setFix(&fd, fix, why)
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

@@ -33,13 +33,13 @@ func FatalOnShutdown(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if ok && isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {
 				found = append(found, p.fatalOnShutdown(call)...)
 			}
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

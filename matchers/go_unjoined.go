@@ -40,7 +40,7 @@ func GoUnjoined(p *Pass) []Finding {
 	var found []Finding
 	st := &unjoinedState{groups: map[*ast.DeferStmt]*WaitGroupDecl{}, taken: map[*ast.BlockStmt]map[string]bool{}}
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			gs, ok := n.(*ast.GoStmt)
 			if !ok {
 				return true
@@ -49,7 +49,7 @@ func GoUnjoined(p *Pass) []Finding {
 				found = append(found, fd)
 			}
 			return true
-		})
+		}, (*ast.GoStmt)(nil))
 	}
 	return found
 }

@@ -38,7 +38,7 @@ func GrpcStop(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isMethod(callee(p.Info, call), grpcPath, "Server", "Stop") {
 				return true
@@ -59,7 +59,7 @@ func GrpcStop(p *Pass) []Finding {
 			setFix(&fd, fix, why)
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

@@ -47,7 +47,7 @@ func HandlerIgnoresCtx(p *Pass) []Finding {
 		if strings.HasSuffix(p.Fset.File(f.Pos()).Name(), "_test.go") {
 			continue
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) != 1 || !isFunc(callee(p.Info, call), "time", "Sleep") {
 				return true
@@ -59,7 +59,7 @@ func HandlerIgnoresCtx(p *Pass) []Finding {
 				found = append(found, fd)
 			}
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

@@ -34,7 +34,7 @@ func LoopvarCapture(p *Pass) []Finding {
 		if !p.Before(f.Package, "go1.22") {
 			continue
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			var vars []*types.Var
 			var body *ast.BlockStmt
 			threeClause := false
@@ -56,7 +56,7 @@ func LoopvarCapture(p *Pass) []Finding {
 				found = append(found, fd)
 			}
 			return true
-		})
+		}, (*ast.RangeStmt)(nil), (*ast.ForStmt)(nil))
 	}
 	return found
 }

@@ -35,7 +35,7 @@ func LostCancel(p *Pass) []Finding {
 	// function do not both declare cancel.
 	taken := map[*ast.BlockStmt]map[string]bool{}
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			as, ok := n.(*ast.AssignStmt)
 			if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 || !isBlank(as.Lhs[1]) {
 				return true
@@ -53,7 +53,7 @@ func LostCancel(p *Pass) []Finding {
 			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.AssignStmt)(nil))
 	}
 	return found
 }

@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"go/types"
 	"go/version"
+	"sync"
 )
 
 // A Pass is one type-checked package as a matcher sees it.
@@ -31,6 +32,16 @@ type Pass struct {
 	// keys is cbdKeyOf's memory. The rules of one package run at the same
 	// time: only close-before-drain may use it.
 	keys map[ast.Expr]string
+
+	indexOnce sync.Once
+	index     *nodeIndex // inspectFile's, built on first use
+}
+
+// Done frees what the rules built while matching the package; the engine
+// calls it once they have all run.
+func (p *Pass) Done() {
+	p.keys = nil
+	p.index = nil
 }
 
 // A Program is every package loaded without errors in one run.

@@ -26,7 +26,7 @@ func ServerClose(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isMethod(callee(p.Info, call), "net/http", "Server", "Close") {
 				return true
@@ -47,7 +47,7 @@ func ServerClose(p *Pass) []Finding {
 			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

@@ -39,7 +39,7 @@ func ShutdownInHandler(p *Pass) []Finding {
 	var idx *handlerIndex
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) != 1 || !isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {
 				return true
@@ -70,7 +70,7 @@ func ShutdownInHandler(p *Pass) []Finding {
 			}
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

@@ -41,7 +41,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 		}
 	}
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) != 1 || !isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {
 				return true
@@ -58,7 +58,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 			fd = withFix(fd, fix, why)
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

@@ -55,7 +55,7 @@ func SignalNoSigterm(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || calls[call] != 1 {
 				return true
@@ -75,7 +75,7 @@ func SignalNoSigterm(p *Pass) []Finding {
 			}
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

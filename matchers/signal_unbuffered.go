@@ -78,7 +78,7 @@ func SignalUnbuffered(p *Pass) []Finding {
 		}
 	}
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				if len(n.Lhs) == len(n.Rhs) {
@@ -103,7 +103,7 @@ func SignalUnbuffered(p *Pass) []Finding {
 				}
 			}
 			return true
-		})
+		}, (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.KeyValueExpr)(nil))
 	}
 	return found
 }

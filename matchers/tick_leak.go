@@ -44,7 +44,7 @@ func TickLeak(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !p.isTickCall(call) {
 				return true
@@ -86,7 +86,7 @@ func TickLeak(p *Pass) []Finding {
 			}
 			found = append(found, fd)
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return found
 }

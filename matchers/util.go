@@ -176,6 +176,9 @@ func asStmt(n ast.Node) ast.Stmt {
 }
 
 // stmtList returns the statements of a block, case or comm clause.
+// stmtListTypes are the node types stmtList returns the statements of.
+var stmtListTypes = []ast.Node{(*ast.BlockStmt)(nil), (*ast.CaseClause)(nil), (*ast.CommClause)(nil)}
+
 func stmtList(n ast.Node) []ast.Stmt {
 	switch n := n.(type) {
 	case *ast.BlockStmt:

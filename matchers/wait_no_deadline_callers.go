@@ -46,7 +46,7 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx bool) ([
 		return nil, why
 	}
 	var sites []*CtxCallSite
-	for _, ref := range p.programRefs(key) {
+	for _, ref := range p.programRefs(key, fn.Name()) {
 		where := shortPos(ref.pass.Fset, ref.id.Pos())
 		switch {
 		case !ref.owned:
@@ -120,9 +120,9 @@ type progFuncRef struct {
 	owned bool          // in a file some package owns (not generated)
 }
 
-// programRefs returns the uses of the function with key in every loaded
-// file, each file once.
-func (p *Pass) programRefs(key string) []progFuncRef {
+// programRefs returns the uses of the function with key, named name, in
+// every loaded file, each file once.
+func (p *Pass) programRefs(key, name string) []progFuncRef {
 	owners := map[string]bool{}
 	for _, q := range p.programPasses() {
 		for _, f := range q.Owned {
@@ -139,6 +139,20 @@ func (p *Pass) programRefs(key string) []progFuncRef {
 			if owners[q.Fset.File(f.Pos()).Name()] && !owned[f] {
 				continue // a test variant's copy of a file another package owns
 			}
+			var ids []*ast.Ident
+			ast.Inspect(f, func(n ast.Node) bool {
+				// The name first: a string compare is cheaper than the
+				// lookup, and most files never mention the function.
+				if id, ok := n.(*ast.Ident); ok && id.Name == name {
+					if fn, ok := q.Info.Uses[id].(*types.Func); ok && crossPkgKey(fn) == key {
+						ids = append(ids, id)
+					}
+				}
+				return true
+			})
+			if len(ids) == 0 {
+				continue
+			}
 			calls := map[*ast.Ident]*ast.CallExpr{}
 			ast.Inspect(f, func(n ast.Node) bool {
 				if call, ok := n.(*ast.CallExpr); ok {
@@ -148,16 +162,9 @@ func (p *Pass) programRefs(key string) []progFuncRef {
 				}
 				return true
 			})
-			ast.Inspect(f, func(n ast.Node) bool {
-				id, ok := n.(*ast.Ident)
-				if !ok {
-					return true
-				}
-				if fn, ok := q.Info.Uses[id].(*types.Func); ok && crossPkgKey(fn) == key {
-					refs = append(refs, progFuncRef{pass: q, id: id, call: calls[id], owned: owned[f]})
-				}
-				return true
-			})
+			for _, id := range ids {
+				refs = append(refs, progFuncRef{pass: q, id: id, call: calls[id], owned: owned[f]})
+			}
 		}
 	}
 	return refs

@@ -276,9 +276,12 @@ func matchAll(cfg Config, passes []*matchers.Pass, files map[*token.File]*file) 
 		found[u.pass][u.rule], errs[u.pass][u.rule] = matchRule(passes[u.pass], cfg.Rules[u.rule], files)
 		mu.Lock()
 		defer mu.Unlock()
-		if left[u.pass]--; left[u.pass] == 0 && cfg.Progress != nil {
-			done++
-			cfg.Progress(done, len(passes))
+		if left[u.pass]--; left[u.pass] == 0 {
+			passes[u.pass].Done()
+			if cfg.Progress != nil {
+				done++
+				cfg.Progress(done, len(passes))
+			}
 		}
 	})
 	var all []*ruleFinding

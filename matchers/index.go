@@ -1,0 +1,115 @@
+package matchers
+
+import (
+	"fmt"
+	"go/ast"
+)
+
+// A nodeIndex lists, in the order ast.Inspect visits them, the nodes of
+// the owned files that rules start their searches from. Each rule used to
+// walk every file for its own few node types; a scan of this index costs
+// a small part of a walk, and the index holds only the nodes (about a
+// third of them), not the tree's every edge as an ast/inspector would.
+type nodeIndex struct {
+	nodes []ast.Node
+	kinds []nodeKind
+	next  []int32 // the index of the first node after nodes[i]'s subtree
+	files map[*ast.File][2]int32
+}
+
+type nodeKind uint16
+
+const (
+	kindCall nodeKind = 1 << iota
+	kindGo
+	kindAssign
+	kindValueSpec
+	kindKeyValue
+	kindBlock
+	kindCaseClause
+	kindCommClause
+	kindRange
+	kindFor
+)
+
+func kindOf(n ast.Node) nodeKind {
+	switch n.(type) {
+	case *ast.CallExpr:
+		return kindCall
+	case *ast.GoStmt:
+		return kindGo
+	case *ast.AssignStmt:
+		return kindAssign
+	case *ast.ValueSpec:
+		return kindValueSpec
+	case *ast.KeyValueExpr:
+		return kindKeyValue
+	case *ast.BlockStmt:
+		return kindBlock
+	case *ast.CaseClause:
+		return kindCaseClause
+	case *ast.CommClause:
+		return kindCommClause
+	case *ast.RangeStmt:
+		return kindRange
+	case *ast.ForStmt:
+		return kindFor
+	}
+	return 0
+}
+
+func buildIndex(files []*ast.File) *nodeIndex {
+	x := &nodeIndex{files: make(map[*ast.File][2]int32, len(files))}
+	var open []int32 // per node on the walk's stack: its index, or -1
+	for _, f := range files {
+		start := int32(len(x.nodes))
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil {
+				if i := open[len(open)-1]; i >= 0 {
+					x.next[i] = int32(len(x.nodes))
+				}
+				open = open[:len(open)-1]
+				return true
+			}
+			k := kindOf(n)
+			if k == 0 {
+				open = append(open, -1)
+				return true
+			}
+			open = append(open, int32(len(x.nodes)))
+			x.nodes = append(x.nodes, n)
+			x.kinds = append(x.kinds, k)
+			x.next = append(x.next, 0)
+			return true
+		})
+		x.files[f] = [2]int32{start, int32(len(x.nodes))}
+	}
+	return x
+}
+
+// inspectFile is ast.Inspect(f, fn) for the nodes of the given types
+// only (samples such as (*ast.CallExpr)(nil), of the indexed kinds): fn
+// returning false skips the node's subtree. f must be an owned file.
+func (p *Pass) inspectFile(f *ast.File, fn func(ast.Node) bool, types ...ast.Node) {
+	var mask nodeKind
+	for _, t := range types {
+		k := kindOf(t)
+		if k == 0 {
+			panic(fmt.Sprintf("inspectFile: %T is not indexed", t))
+		}
+		mask |= k
+	}
+	p.indexOnce.Do(func() { p.index = buildIndex(p.Owned) })
+	x := p.index
+	r, ok := x.files[f]
+	if !ok {
+		panic("inspectFile: not an owned file")
+	}
+	for i := r[0]; i < r[1]; {
+		if x.kinds[i]&mask != 0 && !fn(x.nodes[i]) {
+			i = x.next[i]
+			continue
+		}
+		i++
+	}
+}
