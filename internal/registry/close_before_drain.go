@@ -20,7 +20,11 @@ method of another value) when the code shows that the drained workers use X:
 the goroutines the WaitGroup joins refer to X (directly, through the
 package's functions they call, or by being handed it), or the drained value
 was built from X, was handed X by a call, or its type's methods refer to X.
-It is silent on a close of something the workers never refer to, a close
+It is silent in _test.go files (a test closes what its workers use to end
+them or to see them fail), on a Wait of another package's value that nothing
+before the close stops (its workers are out of sight and the close may be
+what ends them, as for a server's accept loop on a listener it was given),
+on a close of something the workers never refer to, a close
 after the drain or deferred, a close of the drained value or of what holds
 it, a listener, a Close that closes a channel (a stop signal), a close the
 drain repeats itself, and a close that is how the workers stop (their loop
