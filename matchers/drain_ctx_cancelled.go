@@ -136,7 +136,7 @@ func (p *Pass) ctxDerivations() ctxDerivations {
 		}
 	}
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				for i, lhs := range n.Lhs {
@@ -168,7 +168,7 @@ func (p *Pass) ctxDerivations() ctxDerivations {
 				}
 			}
 			return true
-		})
+		}, (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.UnaryExpr)(nil))
 	}
 	for k := range d.reassigned {
 		delete(d.of, k)

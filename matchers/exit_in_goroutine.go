@@ -235,7 +235,7 @@ func unnamedResults(t *ast.FuncType) bool {
 func (p *Pass) onlyStarted() map[*types.Func][]ast.Node {
 	goFun := map[*ast.Ident]*ast.GoStmt{} // the name in go f() or go x.m()
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			if gs, ok := n.(*ast.GoStmt); ok {
 				switch fun := ast.Unparen(gs.Call.Fun).(type) {
 				case *ast.Ident:
@@ -245,7 +245,7 @@ func (p *Pass) onlyStarted() map[*types.Func][]ast.Node {
 				}
 			}
 			return true
-		})
+		}, (*ast.GoStmt)(nil))
 	}
 	started := map[*types.Func][]ast.Node{}
 	used := map[*types.Func]bool{}

@@ -31,7 +31,7 @@ func FatalOnServeClosed(p *Pass) []Finding {
 	}
 	var serves, stops []*ast.CallExpr
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true
@@ -47,7 +47,7 @@ func FatalOnServeClosed(p *Pass) []Finding {
 				stops = append(stops, call)
 			}
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	var found []Finding
 	for _, call := range serves {
@@ -151,14 +151,14 @@ func (p *Pass) serverKeys(e ast.Expr) []string {
 		return keys
 	}
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok && callee(p.Info, call) == fn && i < len(call.Args) {
 				if k := varKey(p.Info, call.Args[i]); k != "" {
 					keys = append(keys, k)
 				}
 			}
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	return keys
 }

@@ -37,7 +37,7 @@ func (p *Pass) httpHandlers() *handlerIndex {
 	idx := &handlerIndex{byNode: map[ast.Node]*httpHandler{}, byFunc: map[*types.Func]*httpHandler{}}
 	calledLits := map[*ast.FuncLit]bool{}
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr:
 				if lit, ok := ast.Unparen(n.Fun).(*ast.FuncLit); ok {
@@ -56,7 +56,7 @@ func (p *Pass) httpHandlers() *handlerIndex {
 				}
 			}
 			return true
-		})
+		}, (*ast.CallExpr)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil))
 	}
 	for lit := range calledLits {
 		delete(idx.byNode, lit)

@@ -45,7 +45,7 @@ func (p *Pass) serverMuxes(key string, idx *handlerIndex) (map[string]bool, bool
 	type assignment struct{ lhs, rhs ast.Expr }
 	var all []assignment
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				if len(n.Lhs) == len(n.Rhs) {
@@ -67,7 +67,7 @@ func (p *Pass) serverMuxes(key string, idx *handlerIndex) (map[string]bool, bool
 				}
 			}
 			return true
-		})
+		}, (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.KeyValueExpr)(nil))
 	}
 	servers := map[string]bool{key: true}
 	keys, ok := map[string]bool{}, true
@@ -156,7 +156,7 @@ func (p *Pass) registrations(h *httpHandler, idx *handlerIndex) (map[string]bool
 	regs, ok := map[string]bool{}, true
 	self := fmt.Sprintf("handler %p", h.Node)
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CompositeLit:
 				if isNamed(p.Info.TypeOf(n), "net/http", "Server") && p.litHandlerKey(n, idx) == self {
@@ -197,7 +197,7 @@ func (p *Pass) registrations(h *httpHandler, idx *handlerIndex) (map[string]bool
 				}
 			}
 			return true
-		})
+		}, (*ast.CompositeLit)(nil), (*ast.AssignStmt)(nil), (*ast.CallExpr)(nil))
 	}
 	return regs, ok
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // A nodeIndex lists, in the order ast.Inspect visits them, the nodes of
-// the owned files that rules start their searches from. Each rule used to
+// the package's files that rules start their searches from. Each rule used to
 // walk every file for its own few node types; a scan of this index costs
 // a small part of a walk, and the index holds only the nodes (about a
 // third of them), not the tree's every edge as an ast/inspector would.
@@ -30,6 +30,10 @@ const (
 	kindCommClause
 	kindRange
 	kindFor
+	kindUnary
+	kindFuncDecl
+	kindFuncLit
+	kindCompositeLit
 )
 
 func kindOf(n ast.Node) nodeKind {
@@ -54,6 +58,14 @@ func kindOf(n ast.Node) nodeKind {
 		return kindRange
 	case *ast.ForStmt:
 		return kindFor
+	case *ast.UnaryExpr:
+		return kindUnary
+	case *ast.FuncDecl:
+		return kindFuncDecl
+	case *ast.FuncLit:
+		return kindFuncLit
+	case *ast.CompositeLit:
+		return kindCompositeLit
 	}
 	return 0
 }
@@ -89,7 +101,7 @@ func buildIndex(files []*ast.File) *nodeIndex {
 
 // inspectFile is ast.Inspect(f, fn) for the nodes of the given types
 // only (samples such as (*ast.CallExpr)(nil), of the indexed kinds): fn
-// returning false skips the node's subtree. f must be an owned file.
+// returning false skips the node's subtree. f must be one of p.Files.
 func (p *Pass) inspectFile(f *ast.File, fn func(ast.Node) bool, types ...ast.Node) {
 	var mask nodeKind
 	for _, t := range types {
@@ -99,11 +111,15 @@ func (p *Pass) inspectFile(f *ast.File, fn func(ast.Node) bool, types ...ast.Nod
 		}
 		mask |= k
 	}
-	p.indexOnce.Do(func() { p.index = buildIndex(p.Owned) })
+	p.indexMu.Lock()
+	if p.index == nil {
+		p.index = buildIndex(p.Files)
+	}
 	x := p.index
+	p.indexMu.Unlock()
 	r, ok := x.files[f]
 	if !ok {
-		panic("inspectFile: not an owned file")
+		panic("inspectFile: not a file of the package")
 	}
 	for i := r[0]; i < r[1]; {
 		if x.kinds[i]&mask != 0 && !fn(x.nodes[i]) {

@@ -149,7 +149,7 @@ func (p *Pass) goroutineFuncs() []goFunc {
 		}
 	}
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			g, ok := n.(*ast.GoStmt)
 			if !ok {
 				return true
@@ -163,7 +163,7 @@ func (p *Pass) goroutineFuncs() []goFunc {
 			}
 			started(g.Call)
 			return true
-		})
+		}, (*ast.GoStmt)(nil))
 	}
 	return out
 }

@@ -33,15 +33,18 @@ type Pass struct {
 	// time: only close-before-drain may use it.
 	keys map[ast.Expr]string
 
-	indexOnce sync.Once
-	index     *nodeIndex // inspectFile's, built on first use
+	indexMu sync.Mutex
+	index   *nodeIndex // inspectFile's, built on first use
 }
 
 // Done frees what the rules built while matching the package; the engine
-// calls it once they have all run.
+// calls it once they have all run. A rule of another package that looks
+// into this one later builds the index again.
 func (p *Pass) Done() {
 	p.keys = nil
+	p.indexMu.Lock()
 	p.index = nil
+	p.indexMu.Unlock()
 }
 
 // A Program is every package loaded without errors in one run.

@@ -205,7 +205,7 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 	}
 	bound := false
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			if bound {
 				return false
 			}
@@ -240,7 +240,7 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 				}
 			}
 			return true
-		})
+		}, (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.KeyValueExpr)(nil), (*ast.CallExpr)(nil))
 	}
 	return bound
 }

@@ -35,7 +35,7 @@ func SignalNoSigterm(p *Pass) []Finding {
 	// the first signal in each.
 	calls := map[*ast.CallExpr]int{}
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
 				switch fn := callee(p.Info, call); {
 				case isFunc(fn, "os/signal", "Notify", "NotifyContext"):
@@ -45,7 +45,7 @@ func SignalNoSigterm(p *Pass) []Finding {
 				}
 			}
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	// A program that handles SIGTERM somewhere, or may, does so on purpose.
 	for call, i := range calls {

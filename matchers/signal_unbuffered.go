@@ -35,7 +35,7 @@ func SignalUnbuffered(p *Pass) []Finding {
 		}
 	}
 	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		p.inspectFile(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) == 0 || !isFunc(callee(p.Info, call), "os/signal", "Notify") {
 				return true
@@ -45,18 +45,18 @@ func SignalUnbuffered(p *Pass) []Finding {
 				params[fn] = i
 			}
 			return true
-		})
+		}, (*ast.CallExpr)(nil))
 	}
 	if len(params) > 0 {
 		for _, f := range p.Files {
-			ast.Inspect(f, func(n ast.Node) bool {
+			p.inspectFile(f, func(n ast.Node) bool {
 				if call, ok := n.(*ast.CallExpr); ok {
 					if i, ok := params[callee(p.Info, call)]; ok && i < len(call.Args) {
 						addArg(call.Args[i])
 					}
 				}
 				return true
-			})
+			}, (*ast.CallExpr)(nil))
 		}
 	}
 
