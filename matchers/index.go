@@ -6,10 +6,11 @@ import (
 )
 
 // A nodeIndex lists, in the order ast.Inspect visits them, the nodes of
-// the package's files that rules start their searches from. Each rule used to
-// walk every file for its own few node types; a scan of this index costs
-// a small part of a walk, and the index holds only the nodes (about a
-// third of them), not the tree's every edge as an ast/inspector would.
+// the package's files that rules start their searches from. Each rule used
+// to walk every file for its own few node types; a scan of this index costs
+// a small part of a walk. It holds only those nodes (a fifth of all nodes
+// in nats-server's server package), not every node twice as ast/inspector
+// does, which cost 1.8× the load's memory there.
 type nodeIndex struct {
 	nodes []ast.Node
 	kinds []nodeKind
