@@ -33,8 +33,9 @@ type sample struct {
 }
 
 type stats struct {
-	wall time.Duration // median
-	rss  int64         // median of the peaks
+	wall     time.Duration // median
+	min, max time.Duration // the spread of the repetitions
+	rss      int64         // median of the peaks
 }
 
 func main() {
@@ -78,7 +79,7 @@ func run(reps int, withCorpus bool) error {
 
 	fmt.Printf("drainfix benchmark: %d repetitions, medians; %s\n\n", reps, time.Now().Format(time.DateOnly))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tfiles\tbare load\tdrainfix -json\ttime ×\tbare RSS MiB\tdrainfix RSS MiB\tmemory ×\tms/file\ttargets (≤1.25×, ≤1.5×)\t")
+	fmt.Fprintln(tw, "target\tfiles\tbare load\tdrainfix -json\ttime ×\tbare range\tdrainfix range\tbare RSS MiB\tdrainfix RSS MiB\tmemory ×\tms/file\ttargets (≤1.25×, ≤1.5×)\t")
 	perFile := map[string]float64{}
 	for _, tg := range targets {
 		files := countFiles(bare, tg.dir, tg.pattern)
@@ -87,8 +88,8 @@ func run(reps int, withCorpus bool) error {
 		tr, mr := ratio(d.wall, b.wall), float64(d.rss)/float64(b.rss)
 		ms := float64(d.wall.Milliseconds()) / float64(max(files, 1))
 		perFile[tg.name] = ms
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.2f\t%d\t%d\t%.2f\t%.2f\t%s\t\n", tg.name, files,
-			round(b.wall), round(d.wall), tr, b.rss/1024, d.rss/1024, mr, ms, holds(tr <= 1.25 && mr <= 1.5))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.2f\t%s\t%s\t%d\t%d\t%.2f\t%.2f\t%s\t\n", tg.name, files,
+			round(b.wall), round(d.wall), tr, spread(b), spread(d), b.rss/1024, d.rss/1024, mr, ms, holds(tr <= 1.25 && mr <= 1.5))
 	}
 	tw.Flush()
 	fmt.Printf("\nlinear growth: %.2f ms/file on std, %.2f ms/file on net/... (ratio %.2f)\n",
@@ -155,7 +156,7 @@ func measure(reps int, dir, bin string, args ...string) stats {
 	}
 	slices.Sort(walls)
 	slices.Sort(rsss)
-	return stats{walls[len(walls)/2], rsss[len(rsss)/2]}
+	return stats{walls[len(walls)/2], walls[0], walls[len(walls)-1], rsss[len(rsss)/2]}
 }
 
 func runOnce(dir, bin string, args ...string) sample {
@@ -179,6 +180,10 @@ func countFiles(bare, dir, pattern string) int {
 	fmt.Sscanf(string(out), "packages %d files %d", &pkgs, &files)
 	return files
 }
+
+// spread is the fastest and slowest of the repetitions: on a shared
+// machine one run can be far from the median.
+func spread(s stats) string { return round(s.min) + "–" + round(s.max) }
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 
