@@ -157,7 +157,7 @@ func (m *cbdMatcher) block(block ast.Node, list []ast.Stmt) []Finding {
 		// What runs before the drain once the close has moved: everything
 		// before it, the code between the close and the drain included.
 		cancels, signals := m.stopsBefore(list[target.start])
-		if target.wait && !signals && !m.inPackage(target.call) {
+		if target.wait && !signals && m.declOf(target.call) == nil {
 			// A Wait for workers out of sight (another package's) that
 			// nothing before the close stops: the close may be what ends
 			// them (a server's accept loop on a listener it was given).
@@ -275,20 +275,25 @@ func (p *Pass) cbdClosedChan(s ast.Stmt) string {
 	return cbdKey(p.Info, call.Args[0])
 }
 
+// stmtValue returns the expression an expression statement or a
+// single-valued assignment evaluates, or nil.
+func stmtValue(s ast.Stmt) ast.Expr {
+	switch s := s.(type) {
+	case *ast.ExprStmt:
+		return s.X
+	case *ast.AssignStmt:
+		if len(s.Rhs) == 1 {
+			return s.Rhs[0]
+		}
+	}
+	return nil
+}
+
 // cbdReceives reports whether s receives from the channel keyed ch: <-ch,
 // v := <-ch, or a select with such a case.
 func (p *Pass) cbdReceives(s ast.Stmt, ch string) bool {
 	recv := func(s ast.Stmt) bool {
-		var e ast.Expr
-		switch s := s.(type) {
-		case *ast.ExprStmt:
-			e = s.X
-		case *ast.AssignStmt:
-			if len(s.Rhs) == 1 {
-				e = s.Rhs[0]
-			}
-		}
-		u, ok := ast.Unparen(e).(*ast.UnaryExpr)
+		u, ok := ast.Unparen(stmtValue(s)).(*ast.UnaryExpr)
 		return ok && u.Op == token.ARROW && cbdKey(p.Info, u.X) == ch
 	}
 	if sel, ok := s.(*ast.SelectStmt); ok {
@@ -306,14 +311,8 @@ func (p *Pass) cbdReceives(s ast.Stmt, ch string) bool {
 // _ = x.Drain(ctx), err := ..., if err := ...; ..., return x.Drain(ctx).
 func (p *Pass) cbdDrainOf(s ast.Stmt) (cbdDrain, bool) {
 	d := cbdDrain{stmt: s}
-	var e ast.Expr
+	e := stmtValue(s)
 	switch s := s.(type) {
-	case *ast.ExprStmt:
-		e = s.X
-	case *ast.AssignStmt:
-		if len(s.Rhs) == 1 {
-			e = s.Rhs[0]
-		}
 	case *ast.IfStmt:
 		if as, ok := s.Init.(*ast.AssignStmt); ok && len(as.Rhs) == 1 {
 			e = as.Rhs[0]
@@ -389,8 +388,7 @@ func cbdListener(t types.Type) bool {
 // package and closes a channel: it tells the workers to stop, and belongs
 // before the wait.
 func (m *cbdMatcher) closeSignals(call *ast.CallExpr) bool {
-	fn := callee(m.p.Info, call)
-	fd := m.decls[fn.Origin()]
+	fd := m.declOf(call)
 	if fd == nil || fd.Body == nil {
 		return false
 	}
@@ -408,10 +406,13 @@ func (m *cbdMatcher) closeSignals(call *ast.CallExpr) bool {
 	return closes
 }
 
-// inPackage reports whether call calls a function declared in the package.
-func (m *cbdMatcher) inPackage(call *ast.CallExpr) bool {
-	fn := callee(m.p.Info, call)
-	return fn != nil && m.decls[fn.Origin()] != nil
+// declOf returns the declaration, in the package, of the function call
+// calls, or nil.
+func (m *cbdMatcher) declOf(call *ast.CallExpr) *ast.FuncDecl {
+	if fn := callee(m.p.Info, call); fn != nil {
+		return m.decls[fn.Origin()]
+	}
+	return nil
 }
 
 // stopsBefore reports whether the function holding s, before s (not

@@ -33,8 +33,8 @@ func (m *cbdMatcher) relate(d cbdDrain, xk map[string]bool) cbdUse {
 		return u
 	}
 	var drainBody ast.Node
-	if fn := callee(m.p.Info, d.call); fn != nil && m.decls[fn.Origin()] != nil {
-		drainBody = m.decls[fn.Origin()].Body
+	if fd := m.declOf(d.call); fd != nil {
+		drainBody = fd.Body
 	}
 	r := m.reach(xk)
 	source := func(n ast.Node) {
