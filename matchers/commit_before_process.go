@@ -67,11 +67,8 @@ func CommitBeforeProcess(p *Pass) []Finding {
 					Pos: gs.Pos(), End: gs.End(),
 					Message: fmt.Sprintf("%s is processed in a goroutine and its offset committed at once: if processing fails, or the service drains before it ends, the message is lost; process it, then commit", v.Name()),
 				}
-				if fix, why := p.cbpFix(n, gs); fix != nil {
-					fd.Fix = fix
-				} else {
-					fd.NoFix = why
-				}
+				fix, why := p.cbpFix(n, gs)
+				setFix(&fd, fix, why)
 				found = append(found, fd)
 			}
 			return true

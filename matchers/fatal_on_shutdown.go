@@ -109,11 +109,6 @@ func (p *Pass) fatalOnShutdown(call *ast.CallExpr) []Finding {
 	return found
 }
 
-// setFix sets fd's fix, or the reason there is none.
-func setFix[T any](fd *Finding, fix *T, why string) {
-	*fd = withFix(*fd, fix, why)
-}
-
 // printFix names the Print method that replaces the Fatal one of exit.
 func (p *Pass) printFix(exit *ast.CallExpr) (*FatalOnShutdownFix, string) {
 	fn := callee(p.Info, exit)

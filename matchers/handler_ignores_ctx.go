@@ -117,11 +117,8 @@ func (p *Pass) handlerSleep(call *ast.CallExpr, idx *handlerIndex) (Finding, boo
 		return Finding{}, false
 	}
 	fd := Finding{Pos: call.Pos(), End: call.End(), Message: handlerIgnoresCtxMsg}
-	if fix, why := p.handlerSleepFix(path, h, direct, loop); fix != nil {
-		fd.Fix = fix
-	} else {
-		fd.NoFix = why
-	}
+	fix, why := p.handlerSleepFix(path, h, direct, loop)
+	setFix(&fd, fix, why)
 	return fd, true
 }
 

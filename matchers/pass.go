@@ -124,3 +124,8 @@ func withFix[T any](f Finding, fix *T, why string) Finding {
 	}
 	return f
 }
+
+// setFix sets fd's fix, or the reason there is none.
+func setFix[T any](fd *Finding, fix *T, why string) {
+	*fd = withFix(*fd, fix, why)
+}

@@ -63,11 +63,8 @@ func ShutdownInHandler(p *Pass) []Finding {
 				Pos: call.Pos(), End: call.End(),
 				Message: "(*http.Server).Shutdown in a handler of the server waits for that very handler to return: the drain hangs until its deadline, or forever; start it in a goroutine",
 			}
-			if fix, why := p.shutdownInHandlerFix(path, sel, h, direct); fix != nil {
-				fd.Fix = fix
-			} else {
-				fd.NoFix = why
-			}
+			fix, why := p.shutdownInHandlerFix(path, sel, h, direct)
+			setFix(&fd, fix, why)
 			found = append(found, fd)
 			return true
 		}, (*ast.CallExpr)(nil))

@@ -79,11 +79,8 @@ func TickLeak(p *Pass) []Finding {
 			} else {
 				fd.Message = "time.Tick's ticker can never be stopped and, before Go 1.23, is never collected: it leaks, and a loop over it cannot be drained; use a time.NewTicker stopped on return"
 			}
-			if fix, why := p.tickLeakFix(rngPath, goFunc{Body: body, Type: typ}, call); fix != nil {
-				fd.Fix = fix
-			} else {
-				fd.NoFix = why
-			}
+			fix, why := p.tickLeakFix(rngPath, goFunc{Body: body, Type: typ}, call)
+			setFix(&fd, fix, why)
 			found = append(found, fd)
 			return true
 		}, (*ast.CallExpr)(nil))
