@@ -213,12 +213,11 @@ func (m *cbdMatcher) index() {
 		}
 	}
 	for _, file := range m.p.Files {
-		ast.Inspect(file, func(n ast.Node) bool {
+		m.p.inspectCallees(file, func(n ast.Node, fn *types.Func) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:
 				m.gos = append(m.gos, n)
 			case *ast.CallExpr:
-				fn := callee(info, n)
 				m.indexCall(n, fn)
 				if fn == nil || m.decls[fn.Origin()] == nil {
 					return true
@@ -252,7 +251,7 @@ func (m *cbdMatcher) index() {
 				add(cbdFieldKey(info, n.Key), n.Value)
 			}
 			return true
-		})
+		}, (*ast.GoStmt)(nil), (*ast.CallExpr)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.KeyValueExpr)(nil))
 	}
 }
 

@@ -53,9 +53,12 @@ func CondNoDeadline(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
+		// The functions that call (*sync.Cond).Wait at all, from the
+		// index: isDrainFunc and wakesCond walk whole bodies.
+		waiters := p.funcsCalling(f, func(fn *types.Func) bool { return isMethod(fn, "sync", "Cond", "Wait") })
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Body == nil || !p.isDrainFunc(fd) || p.wakesCond(fd.Body) {
+			if !ok || fd.Body == nil || !waiters[fd] || !p.isDrainFunc(fd) || p.wakesCond(fd.Body) {
 				continue
 			}
 			ast.Inspect(fd.Body, func(n ast.Node) bool {

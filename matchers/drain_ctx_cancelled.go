@@ -31,9 +31,9 @@ func DrainCtxCancelled(p *Pass) []Finding {
 	d := p.ctxDerivations()
 	var found []Finding
 	for _, f := range p.Owned {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !isCancelCtxCall(p.Info, call) {
+			if !ok || len(call.Args) == 0 || !isFunc(fn, "context", cancelCtxFuncs...) {
 				return true
 			}
 			path := p.pathTo(call)

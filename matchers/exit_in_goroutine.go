@@ -50,9 +50,9 @@ func ExitInGoroutine(p *Pass) []Finding {
 	started := p.onlyStarted()
 	var found []Finding
 	for _, f := range p.Owned {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !isExit(callee(p.Info, call)) {
+			if !ok || !isExit(fn) {
 				return true
 			}
 			path := p.pathTo(call)

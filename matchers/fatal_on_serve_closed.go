@@ -31,7 +31,7 @@ func FatalOnServeClosed(p *Pass) []Finding {
 	}
 	var serves, stops []*ast.CallExpr
 	for _, f := range p.Files {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true
@@ -39,7 +39,6 @@ func FatalOnServeClosed(p *Pass) []Finding {
 			if _, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); !ok {
 				return true
 			}
-			fn := callee(p.Info, call)
 			switch {
 			case isMethod(fn, "net/http", "Server", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"):
 				serves = append(serves, call)

@@ -33,9 +33,9 @@ func FatalOnShutdown(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if ok && isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {
+			if ok && isMethod(fn, "net/http", "Server", "Shutdown") {
 				found = append(found, p.fatalOnShutdown(call)...)
 			}
 			return true

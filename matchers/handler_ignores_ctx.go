@@ -47,9 +47,9 @@ func HandlerIgnoresCtx(p *Pass) []Finding {
 		if strings.HasSuffix(p.Fset.File(f.Pos()).Name(), "_test.go") {
 			continue
 		}
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 1 || !isFunc(callee(p.Info, call), "time", "Sleep") {
+			if !ok || len(call.Args) != 1 || !isFunc(fn, "time", "Sleep") {
 				return true
 			}
 			if idx == nil {

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -26,7 +27,9 @@ func TestInspectFile(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	p := &Pass{Fset: fset, Files: files}
+	// Not type-checked: the index looks up callees in empty maps.
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{}}
+	p := &Pass{Fset: fset, Files: files, Info: info}
 	cases := []struct {
 		name  string
 		types []ast.Node
@@ -70,5 +73,59 @@ func TestInspectFile(t *testing.T) {
 				t.Errorf("inspectFile visited %d nodes, ast.Inspect %d, or in another order", len(got), len(want))
 			}
 		})
+	}
+}
+
+// TestInspectCallees checks that the index hands each call the callee
+// callee(info, call) finds, and nil to every other node.
+func TestInspectCallees(t *testing.T) {
+	const src = `package p
+
+type T struct{ f func() }
+
+func (T) M() {}
+
+func G[X any](x X) X { return x }
+
+func use(t T, ts []T) {
+	t.M()
+	G(1)
+	G[string]("")
+	t.f()
+	_ = len(ts)
+	func() { T.M(t) }()
+	_ = int(3)
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}}
+	if _, err := new(types.Config).Check("p", fset, []*ast.File{f}, info); err != nil {
+		t.Fatal(err)
+	}
+	p := &Pass{Fset: fset, Files: []*ast.File{f}, Info: info}
+	var calls, named int
+	p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
+		call, ok := n.(*ast.CallExpr)
+		switch {
+		case !ok && fn != nil:
+			t.Errorf("%T at %v given callee %v", n, fset.Position(n.Pos()), fn)
+		case ok && fn != callee(info, call):
+			t.Errorf("call at %v given callee %v, want %v", fset.Position(n.Pos()), fn, callee(info, call))
+		case ok:
+			calls++
+			if fn != nil {
+				named++
+			}
+		}
+		return true
+	}, (*ast.CallExpr)(nil), (*ast.FuncLit)(nil), (*ast.AssignStmt)(nil))
+	// t.M, G, G[string], T.M: four calls of a declared function; t.f, len,
+	// int and the literal are not.
+	if calls != 8 || named != 4 {
+		t.Errorf("saw %d calls, %d with a callee; want 8 and 4", calls, named)
 	}
 }

@@ -26,9 +26,9 @@ func ServerClose(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !isMethod(callee(p.Info, call), "net/http", "Server", "Close") {
+			if !ok || !isMethod(fn, "net/http", "Server", "Close") {
 				return true
 			}
 			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)

@@ -39,9 +39,9 @@ func ShutdownInHandler(p *Pass) []Finding {
 	var idx *handlerIndex
 	var found []Finding
 	for _, f := range p.Owned {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 1 || !isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {
+			if !ok || len(call.Args) != 1 || !isMethod(fn, "net/http", "Server", "Shutdown") {
 				return true
 			}
 			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)

@@ -35,9 +35,9 @@ func SignalNoSigterm(p *Pass) []Finding {
 	// the first signal in each.
 	calls := map[*ast.CallExpr]int{}
 	for _, f := range p.Files {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
-				switch fn := callee(p.Info, call); {
+				switch {
 				case isFunc(fn, "os/signal", "Notify", "NotifyContext"):
 					calls[call] = 1
 				case isFunc(fn, "os/signal", "Ignore", "Reset"):

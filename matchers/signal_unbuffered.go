@@ -35,9 +35,9 @@ func SignalUnbuffered(p *Pass) []Finding {
 		}
 	}
 	for _, f := range p.Files {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 || !isFunc(callee(p.Info, call), "os/signal", "Notify") {
+			if !ok || len(call.Args) == 0 || !isFunc(fn, "os/signal", "Notify") {
 				return true
 			}
 			addArg(call.Args[0])
@@ -49,9 +49,9 @@ func SignalUnbuffered(p *Pass) []Finding {
 	}
 	if len(params) > 0 {
 		for _, f := range p.Files {
-			p.inspectFile(f, func(n ast.Node) bool {
+			p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 				if call, ok := n.(*ast.CallExpr); ok {
-					if i, ok := params[callee(p.Info, call)]; ok && i < len(call.Args) {
+					if i, ok := params[fn]; ok && i < len(call.Args) {
 						addArg(call.Args[i])
 					}
 				}

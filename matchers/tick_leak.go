@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/constant"
 	"go/token"
+	"go/types"
 )
 
 // TickLeak: time.Tick in a goroutine or a component's function.
@@ -44,9 +45,9 @@ func TickLeak(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !p.isTickCall(call) {
+			if !ok || !isFunc(fn, "time", "Tick") {
 				return true
 			}
 			path := p.pathTo(call)

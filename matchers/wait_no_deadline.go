@@ -50,9 +50,12 @@ func WaitNoDeadline(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.ownedFiles() {
+		// The functions that call (*sync.WaitGroup).Wait at all, from the
+		// index: most call none, and groupWaits walks a whole body.
+		waiters := p.funcsCalling(f, func(fn *types.Func) bool { return isMethod(fn, "sync", "WaitGroup", "Wait") })
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Body == nil {
+			if !ok || fd.Body == nil || !waiters[fd] {
 				continue
 			}
 			var sites []*WaitSite
