@@ -19,7 +19,7 @@ import (
 type nodeIndex struct {
 	nodes   []ast.Node
 	kinds   []nodeKind
-	next    []int32      // the index of the first node after nodes[i]'s subtree
+	next    []int32       // the index of the first node after nodes[i]'s subtree
 	callees []*types.Func // of the calls: callee(info, nodes[i]); nil elsewhere
 	files   map[*ast.File][2]int32
 }
