@@ -3,11 +3,13 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"go/ast"
 	"go/format"
 	"go/token"
 	"os"
 	"slices"
 
+	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
 	"github.com/drainfix/drainfix/rewrites"
 )
@@ -131,8 +133,13 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 	lf, shape := normalize(src)
 
 	// The file must come back byte for byte when nothing is changed, or a
-	// rewrite would also reformat what it did not touch.
-	same, _, err := restore(cfg, fi, nil)
+	// rewrite would also reformat what it did not touch. Printing leaves
+	// the dst tree as it was, so the first attempt rewrites the same tree.
+	d, err := decorate(fi)
+	if err != nil {
+		return nil, nil, err
+	}
+	same, err := d.print()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,7 +157,14 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 		if len(live) == 0 {
 			return nil, failed, nil
 		}
-		out, bad, err := restore(cfg, fi, live)
+		if d == nil {
+			// A rewrite failed part way: start again from a fresh tree.
+			if d, err = decorate(fi); err != nil {
+				return nil, nil, err
+			}
+		}
+		out, bad, err := d.rewrite(cfg, fi, live)
+		d = nil
 		if err != nil {
 			return nil, nil, err
 		}
@@ -178,31 +192,59 @@ type fixError struct {
 	err error
 }
 
-// restore decorates the file, applies the fixes of found and prints the
-// result. A rewrite that fails is returned as bad, with no output.
-func restore(cfg Config, fi *file, found []*ruleFinding) (out []byte, bad *fixError, err error) {
+// A decorated file is the dst tree of a file, with its ast → dst map.
+type decorated struct {
+	file  *dst.File
+	nodes map[ast.Node]dst.Node
+}
+
+// decorate builds the dst tree of the file.
+func decorate(fi *file) (d *decorated, err error) {
 	defer func() {
 		if e := recover(); e != nil {
-			err = fmt.Errorf("internal error while rewriting: %v", e)
+			err = fmt.Errorf("internal error while decorating: %v", e)
 		}
 	}()
 	dec := decorator.NewDecorator(fi.pass.Fset)
 	df, err := dec.DecorateFile(fi.ast)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ctx := rewrites.NewContext(fi.pass, fi.ast, df, dec.Dst.Nodes, cfg.Timeout)
+	return &decorated{df, dec.Dst.Nodes}, nil
+}
+
+// print prints the tree as it stands.
+func (d *decorated) print() (out []byte, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			err = fmt.Errorf("internal error while printing: %v", e)
+		}
+	}()
+	var buf bytes.Buffer
+	if err := decorator.NewRestorer().Fprint(&buf, d.file); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// rewrite applies the fixes of found to the tree and prints the result. A
+// rewrite that fails is returned as bad, with no output; the tree is then
+// half-changed and must not be used again.
+func (d *decorated) rewrite(cfg Config, fi *file, found []*ruleFinding) (out []byte, bad *fixError, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			err = fmt.Errorf("internal error while rewriting: %v", e)
+		}
+	}()
+	ctx := rewrites.NewContext(fi.pass, fi.ast, d.file, d.nodes, cfg.Timeout)
 	for _, f := range found {
 		if err := applyOne(ctx, f); err != nil {
 			return nil, &fixError{f, err}, nil
 		}
 	}
 	ctx.FinishImports()
-	var buf bytes.Buffer
-	if err := decorator.NewRestorer().Fprint(&buf, df); err != nil {
-		return nil, nil, err
-	}
-	return buf.Bytes(), nil, nil
+	out, err = d.print()
+	return out, nil, err
 }
 
 // applyOne runs one rewrite, turning a panic into an error for that finding.
