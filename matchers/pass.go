@@ -50,6 +50,9 @@ func (p *Pass) Done() {
 // A Program is every package loaded without errors in one run.
 type Program struct {
 	Packages []*Pass
+
+	ifacesOnce sync.Once
+	ifaces     map[string][]progIface // programIfaces', built on first use
 }
 
 // A Finding is one bug at one place.

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -131,6 +132,21 @@ func (p *Pass) programRefs(key, name string) []progFuncRef {
 	}
 	var refs []progFuncRef
 	for _, q := range p.programPasses() {
+		// The package's uses of the function, from its Uses map: far
+		// fewer entries than the nodes of its files.
+		var ids []*ast.Ident
+		for id, obj := range q.Info.Uses {
+			if id.Name != name {
+				continue // cheaper than the type switch
+			}
+			if fn, ok := obj.(*types.Func); ok && crossPkgKey(fn) == key {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		slices.SortFunc(ids, func(a, b *ast.Ident) int { return int(a.Pos()) - int(b.Pos()) })
 		owned := map[*ast.File]bool{}
 		for _, f := range q.Owned {
 			owned[f] = true
@@ -139,18 +155,10 @@ func (p *Pass) programRefs(key, name string) []progFuncRef {
 			if owners[q.Fset.File(f.Pos()).Name()] && !owned[f] {
 				continue // a test variant's copy of a file another package owns
 			}
-			var ids []*ast.Ident
-			ast.Inspect(f, func(n ast.Node) bool {
-				// The name first: a string compare is cheaper than the
-				// lookup, and most files never mention the function.
-				if id, ok := n.(*ast.Ident); ok && id.Name == name {
-					if fn, ok := q.Info.Uses[id].(*types.Func); ok && crossPkgKey(fn) == key {
-						ids = append(ids, id)
-					}
-				}
-				return true
-			})
-			if len(ids) == 0 {
+			// ids is in position order, and each file spans its own range.
+			lo, _ := slices.BinarySearchFunc(ids, f.FileStart, func(id *ast.Ident, pos token.Pos) int { return int(id.Pos()) - int(pos) })
+			hi, _ := slices.BinarySearchFunc(ids, f.FileEnd, func(id *ast.Ident, pos token.Pos) int { return int(id.Pos()) - int(pos) })
+			if lo == hi {
 				continue
 			}
 			calls := map[*ast.Ident]*ast.CallExpr{}
@@ -162,7 +170,7 @@ func (p *Pass) programRefs(key, name string) []progFuncRef {
 				}
 				return true
 			})
-			for _, id := range ids {
+			for _, id := range ids[lo:hi] {
 				refs = append(refs, progFuncRef{pass: q, id: id, call: calls[id], owned: owned[f]})
 			}
 		}
@@ -290,6 +298,10 @@ func ctxLiveIn(path []ast.Node, v *types.Var) bool {
 // signature must not change. Signatures are compared as text, since each
 // package has its own copy of the types it imports.
 func (p *Pass) interfaceRequiring(fn *types.Func, key string) string {
+	candidates := p.programIfaces()[fn.Name()]
+	if len(candidates) == 0 {
+		return ""
+	}
 	qual := func(pkg *types.Package) string { return pkg.Path() }
 	var holders []types.Type
 	for _, q := range p.programPasses() {
@@ -305,60 +317,86 @@ func (p *Pass) interfaceRequiring(fn *types.Func, key string) string {
 			}
 		}
 	}
-	satisfied := func(it *types.Interface) bool {
-		if _, ok := methodSetLookup(it, fn.Pkg(), fn.Name()); !ok {
-			return false
+	for _, c := range candidates {
+		if _, ok := methodSetLookup(c.iface, fn.Pkg(), fn.Name()); !ok {
+			continue
 		}
 		for _, h := range holders {
 			all := true
-			for i := 0; i < it.NumMethods() && all; i++ {
-				want := it.Method(i)
+			for i := 0; i < c.iface.NumMethods() && all; i++ {
+				want := c.iface.Method(i)
 				m, ok := methodSetLookup(h, want.Pkg(), want.Name())
 				all = ok && types.TypeString(m.Type(), qual) == types.TypeString(want.Type(), qual)
 			}
 			if all {
-				return true
-			}
-		}
-		return false
-	}
-	seen := map[string]bool{}
-	var visit func(pkg *types.Package) string
-	visit = func(pkg *types.Package) string {
-		if seen[pkg.Path()] {
-			return ""
-		}
-		seen[pkg.Path()] = true
-		scope := pkg.Scope()
-		for _, name := range scope.Names() {
-			tn, ok := scope.Lookup(name).(*types.TypeName)
-			if !ok {
-				continue
-			}
-			if it, ok := tn.Type().Underlying().(*types.Interface); ok && satisfied(it) {
-				return pkg.Name() + "." + name
-			}
-		}
-		for _, imp := range pkg.Imports() {
-			if s := visit(imp); s != "" {
-				return s
-			}
-		}
-		return ""
-	}
-	for _, q := range p.programPasses() {
-		if s := visit(q.Pkg); s != "" {
-			return s
-		}
-	}
-	for _, q := range p.programPasses() {
-		for e, tv := range q.Info.Types {
-			if it, ok := tv.Type.(*types.Interface); ok && tv.IsType() && satisfied(it) {
-				return "the interface at " + shortPos(q.Fset, e.Pos())
+				return c.name
 			}
 		}
 	}
 	return ""
+}
+
+// A progIface is an interface of the program, with its name for messages.
+type progIface struct {
+	name  string
+	iface *types.Interface
+}
+
+// programIfaces returns, by method name, the interfaces with methods that
+// the loaded packages declare or import (each package once, depth first
+// from the loaded ones), then the interface literals written in the loaded
+// packages, in package and position order. The program builds it once.
+func (p *Pass) programIfaces() map[string][]progIface {
+	if p.Program == nil {
+		return collectIfaces(p.programPasses())
+	}
+	p.Program.ifacesOnce.Do(func() { p.Program.ifaces = collectIfaces(p.Program.Packages) })
+	return p.Program.ifaces
+}
+
+func collectIfaces(passes []*Pass) map[string][]progIface {
+	byMethod := map[string][]progIface{}
+	add := func(name string, it *types.Interface) {
+		for i := 0; i < it.NumMethods(); i++ {
+			m := it.Method(i).Name()
+			byMethod[m] = append(byMethod[m], progIface{name, it})
+		}
+	}
+	seen := map[string]bool{}
+	var visit func(pkg *types.Package)
+	visit = func(pkg *types.Package) {
+		if seen[pkg.Path()] {
+			return
+		}
+		seen[pkg.Path()] = true
+		scope := pkg.Scope()
+		for _, name := range scope.Names() {
+			if tn, ok := scope.Lookup(name).(*types.TypeName); ok {
+				if it, ok := tn.Type().Underlying().(*types.Interface); ok {
+					add(pkg.Name()+"."+name, it)
+				}
+			}
+		}
+		for _, imp := range pkg.Imports() {
+			visit(imp)
+		}
+	}
+	for _, q := range passes {
+		visit(q.Pkg)
+	}
+	for _, q := range passes {
+		var lits []ast.Expr
+		for e, tv := range q.Info.Types {
+			if it, ok := tv.Type.(*types.Interface); ok && tv.IsType() && it.NumMethods() > 0 {
+				lits = append(lits, e)
+			}
+		}
+		slices.SortFunc(lits, func(a, b ast.Expr) int { return int(a.Pos()) - int(b.Pos()) })
+		for _, e := range lits {
+			add("the interface at "+shortPos(q.Fset, e.Pos()), q.Info.Types[e].Type.(*types.Interface))
+		}
+	}
+	return byMethod
 }
 
 // methodSetLookup returns the method name of t (in the method set of t).
