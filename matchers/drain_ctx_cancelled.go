@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 )
 
 // DrainCtxCancelled: a deadline or cancel context derived from a context
@@ -28,7 +29,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 	if !imports(p.Pkg, "context") {
 		return nil
 	}
-	d := p.ctxDerivations()
+	d := &lazyDerivations{p: p}
 	var found []Finding
 	for _, f := range p.Owned {
 		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
@@ -115,6 +116,22 @@ type ctxDerivations struct {
 	reassigned map[string]bool       // refKeys assigned after their definition, or whose address is taken
 }
 
+// lazyDerivations computes the package's ctxDerivations on first use: most
+// packages have no context wait before a derivation, and the look-up costs
+// a key per assignment.
+type lazyDerivations struct {
+	p *Pass
+	d *ctxDerivations
+}
+
+func (l *lazyDerivations) get() ctxDerivations {
+	if l.d == nil {
+		d := l.p.ctxDerivations()
+		l.d = &d
+	}
+	return *l.d
+}
+
 // ctxDerivations returns the derivations of the package's context
 // variables, and which variables and field chains are ever reassigned.
 func (p *Pass) ctxDerivations() ctxDerivations {
@@ -184,10 +201,16 @@ type derivChain struct {
 // doneParent reports whether the parent argument of call, at path, is a
 // context that is surely done there: the context a sure wait received from,
 // or one derived from it. It returns the waited context's text.
-func (p *Pass) doneParent(path []ast.Node, call *ast.CallExpr, d ctxDerivations) (string, derivChain, bool) {
+func (p *Pass) doneParent(path []ast.Node, call *ast.CallExpr, l *lazyDerivations) (string, derivChain, bool) {
+	waits := p.waitsBefore(path)
+	sure := func(w wait) bool { return w.sure && !w.signal && w.ctx != "" && w.ctx != "?" }
+	if !slices.ContainsFunc(waits, sure) {
+		return "", derivChain{}, false
+	}
+	d := l.get()
 	done := map[string]string{} // done context → the context whose Done was received
-	for _, w := range p.waitsBefore(path) {
-		if !w.sure || w.signal || w.ctx == "" || w.ctx == "?" || d.reassigned[w.ctx] {
+	for _, w := range waits {
+		if !sure(w) || d.reassigned[w.ctx] {
 			continue
 		}
 		// A WithValue context's Done is its parent's.
@@ -226,7 +249,7 @@ func (p *Pass) doneParent(path []ast.Node, call *ast.CallExpr, d ctxDerivations)
 		if !dv.value && isCancelCtxCall(p.Info, dv.call) {
 			// A context derived after its parent was done is reported where it
 			// is derived; do not report it again through its children.
-			if _, _, again := p.doneParent(p.pathTo(dv.call), dv.call, d); again {
+			if _, _, again := p.doneParent(p.pathTo(dv.call), dv.call, l); again {
 				return "", derivChain{}, false
 			}
 		}
