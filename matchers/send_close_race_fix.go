@@ -258,7 +258,13 @@ func holdsSyncValue(t types.Type, depth int) bool {
 func (p *Pass) unkeyedLiteral(named *types.Named) string {
 	path, name := named.Obj().Pkg().Path(), named.Obj().Name()
 	found := ""
+	reaches := map[*types.Package]bool{}
 	for _, pass := range p.Program.Packages {
+		// Only a package that imports the type's, however indirectly, can
+		// write a literal of it (its type may be elided there: []pkg.T{{…}}).
+		if !importsPath(pass.Pkg, path, reaches) {
+			continue
+		}
 		for _, f := range pass.Owned {
 			ast.Inspect(f, func(n ast.Node) bool {
 				lit, ok := n.(*ast.CompositeLit)
@@ -278,6 +284,25 @@ func (p *Pass) unkeyedLiteral(named *types.Named) string {
 		}
 	}
 	return found
+}
+
+// importsPath reports whether pkg is the package path or imports it,
+// directly or not; memo holds the answers found so far.
+func importsPath(pkg *types.Package, path string, memo map[*types.Package]bool) bool {
+	if pkg.Path() == path {
+		return true
+	}
+	if r, ok := memo[pkg]; ok {
+		return r
+	}
+	memo[pkg] = false // an import cycle cannot reach path through pkg again
+	for _, imp := range pkg.Imports() {
+		if importsPath(imp, path, memo) {
+			memo[pkg] = true
+			return true
+		}
+	}
+	return false
 }
 
 // freeFieldName returns the first of the candidates (then the first with 2, 3,
