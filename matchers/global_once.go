@@ -146,7 +146,7 @@ func (p *Pass) onceUses(v *types.Var) []onceUse {
 				fd, _ := d.(*ast.FuncDecl)
 				ast.Inspect(d, func(n ast.Node) bool {
 					id, ok := n.(*ast.Ident)
-					if !ok {
+					if !ok || id.Name != v.Name() { // the name first: cheaper than the look-up
 						return true
 					}
 					u, ok := q.Info.Uses[id].(*types.Var)
