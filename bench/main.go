@@ -83,8 +83,7 @@ func run(reps int, withCorpus bool) error {
 	perFile := map[string]float64{}
 	for _, tg := range targets {
 		files := countFiles(bare, tg.dir, tg.pattern)
-		b := measure(reps, tg.dir, bare, tg.pattern)
-		d := measure(reps, tg.dir, drainfix, "-json", tg.pattern)
+		b, d := measurePair(reps, tg.dir, []string{bare, tg.pattern}, []string{drainfix, "-json", tg.pattern})
 		tr, mr := ratio(d.wall, b.wall), float64(d.rss)/float64(b.rss)
 		ms := float64(d.wall.Milliseconds()) / float64(max(files, 1))
 		perFile[tg.name] = ms
@@ -119,8 +118,7 @@ func run(reps int, withCorpus bool) error {
 	if n := strings.Count(string(out), "\n+++ "); n != 1 {
 		return fmt.Errorf("-diff on %s with the bench bug changes %d files, want 1", one.name, n)
 	}
-	rep := measure(reps, one.dir, drainfix, "-json", "./...")
-	dif := measure(reps, one.dir, drainfix, "-diff", "./...")
+	rep, dif := measurePair(reps, one.dir, []string{drainfix, "-json", "./..."}, []string{drainfix, "-diff", "./..."})
 	r := ratio(dif.wall, rep.wall)
 	fmt.Printf("-diff with one fixed file (%s): report %s, diff %s, ratio %.2f: %s (≤1.10)\n",
 		one.name, round(rep.wall), round(dif.wall), r, holds(r <= 1.10))
@@ -136,8 +134,7 @@ func run(reps int, withCorpus bool) error {
 	if _, err := os.Stat(file); err != nil {
 		return nil
 	}
-	single := measure(reps, big.dir, drainfix, file)
-	whole := measure(reps, big.dir, drainfix, "./...")
+	single, whole := measurePair(reps, big.dir, []string{drainfix, file}, []string{drainfix, "./..."})
 	fmt.Printf("pre-commit on %s: one file %s, ./... %s (%.1f× faster)\n", big.name, round(single.wall), round(whole.wall),
 		float64(whole.wall)/float64(single.wall))
 	return nil
@@ -145,12 +142,25 @@ func run(reps int, withCorpus bool) error {
 
 // measure runs bin with args in dir reps times, after one unmeasured run
 // that warms the build cache, and returns the medians.
-func measure(reps int, dir, bin string, args ...string) stats {
-	runOnce(dir, bin, args...)
+// measurePair measures two commands (binary and arguments) in turns, a
+// then b, reps times after one warm-up run of each: a machine that slows
+// down or speeds up part way through affects both alike, where measuring
+// all of a and then all of b would tilt their ratio.
+func measurePair(reps int, dir string, a, b []string) (stats, stats) {
+	runOnce(dir, a[0], a[1:]...)
+	runOnce(dir, b[0], b[1:]...)
+	var as, bs []sample
+	for range reps {
+		as = append(as, runOnce(dir, a[0], a[1:]...))
+		bs = append(bs, runOnce(dir, b[0], b[1:]...))
+	}
+	return summarize(as), summarize(bs)
+}
+
+func summarize(samples []sample) stats {
 	var walls []time.Duration
 	var rsss []int64
-	for i := 0; i < reps; i++ {
-		s := runOnce(dir, bin, args...)
+	for _, s := range samples {
 		walls = append(walls, s.wall)
 		rsss = append(rsss, s.rss)
 	}
