@@ -35,11 +35,12 @@ type sample struct {
 type stats struct {
 	wall     time.Duration // median
 	min, max time.Duration // the spread of the repetitions
+	n        int           // repetitions
 	rss      int64         // median of the peaks
 }
 
 func main() {
-	reps := flag.Int("reps", 5, "repetitions per measurement (the median is reported)")
+	reps := flag.Int("reps", 5, "repetitions per measurement, at least (the median is reported)")
 	withCorpus := flag.Bool("corpus", true, "also measure the corpus modules")
 	flag.Parse()
 	if err := run(*reps, *withCorpus); err != nil {
@@ -77,9 +78,9 @@ func run(reps int, withCorpus bool) error {
 		}
 	}
 
-	fmt.Printf("drainfix benchmark: %d repetitions, medians; %s\n\n", reps, time.Now().Format(time.DateOnly))
+	fmt.Printf("drainfix benchmark: medians of %d repetitions or more (about %s of runs for a fast target), each pair in turns; %s\n\n", reps, minTotal, time.Now().Format(time.DateOnly))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tfiles\tbare load\tdrainfix -json\ttime ×\tbare range\tdrainfix range\tbare RSS MiB\tdrainfix RSS MiB\tmemory ×\tms/file\ttargets (≤1.25×, ≤1.5×)\t")
+	fmt.Fprintln(tw, "target\tfiles\truns\tbare load\tdrainfix -json\ttime ×\tbare range\tdrainfix range\tbare RSS MiB\tdrainfix RSS MiB\tmemory ×\tms/file\ttargets (≤1.25×, ≤1.5×)\t")
 	perFile := map[string]float64{}
 	for _, tg := range targets {
 		files := countFiles(bare, tg.dir, tg.pattern)
@@ -87,7 +88,7 @@ func run(reps int, withCorpus bool) error {
 		tr, mr := ratio(d.wall, b.wall), float64(d.rss)/float64(b.rss)
 		ms := float64(d.wall.Milliseconds()) / float64(max(files, 1))
 		perFile[tg.name] = ms
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.2f\t%s\t%s\t%d\t%d\t%.2f\t%.2f\t%s\t\n", tg.name, files,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.2f\t%s\t%s\t%d\t%d\t%.2f\t%.2f\t%s\t\n", tg.name, files, b.n,
 			round(b.wall), round(d.wall), tr, spread(b), spread(d), b.rss/1024, d.rss/1024, mr, ms, holds(tr <= 1.25 && mr <= 1.5))
 	}
 	tw.Flush()
@@ -120,8 +121,8 @@ func run(reps int, withCorpus bool) error {
 	}
 	rep, dif := measurePair(reps, one.dir, []string{drainfix, "-json", "./..."}, []string{drainfix, "-diff", "./..."})
 	r := ratio(dif.wall, rep.wall)
-	fmt.Printf("-diff with one fixed file (%s): report %s, diff %s, ratio %.2f: %s (≤1.10)\n",
-		one.name, round(rep.wall), round(dif.wall), r, holds(r <= 1.10))
+	fmt.Printf("-diff with one fixed file (%s, %d runs): report %s, diff %s, ratio %.2f: %s (≤1.10)\n",
+		one.name, rep.n, round(rep.wall), round(dif.wall), r, holds(r <= 1.10))
 
 	// Pre-commit: one file of the largest module against the whole module.
 	big := targets[2]
@@ -134,7 +135,7 @@ func run(reps int, withCorpus bool) error {
 	if _, err := os.Stat(file); err != nil {
 		return nil
 	}
-	single, whole := measurePair(reps, big.dir, []string{drainfix, file}, []string{drainfix, "./..."})
+	whole, single := measurePair(reps, big.dir, []string{drainfix, "./..."}, []string{drainfix, file})
 	fmt.Printf("pre-commit on %s: one file %s, ./... %s (%.1f× faster)\n", big.name, round(single.wall), round(whole.wall),
 		float64(whole.wall)/float64(single.wall))
 	return nil
@@ -143,19 +144,29 @@ func run(reps int, withCorpus bool) error {
 // measure runs bin with args in dir reps times, after one unmeasured run
 // that warms the build cache, and returns the medians.
 // measurePair measures two commands (binary and arguments) in turns, a
-// then b, reps times after one warm-up run of each: a machine that slows
-// down or speeds up part way through affects both alike, where measuring
-// all of a and then all of b would tilt their ratio.
+// then b, after one warm-up run of each: a machine that slows down or
+// speeds up part way through affects both alike, where measuring all of a
+// and then all of b would tilt their ratio. A command that runs in under
+// a few seconds is repeated more than reps times, until about minTotal of
+// runs of a: on this machine one sub-second run can be 25% off the next,
+// and the median of five such runs moves a ratio by a tenth.
 func measurePair(reps int, dir string, a, b []string) (stats, stats) {
-	runOnce(dir, a[0], a[1:]...)
+	warm := runOnce(dir, a[0], a[1:]...)
 	runOnce(dir, b[0], b[1:]...)
+	n := reps
+	if more := int(minTotal / max(warm.wall, time.Millisecond)); more > n {
+		n = min(more, 4*reps)
+	}
 	var as, bs []sample
-	for range reps {
+	for range n {
 		as = append(as, runOnce(dir, a[0], a[1:]...))
 		bs = append(bs, runOnce(dir, b[0], b[1:]...))
 	}
 	return summarize(as), summarize(bs)
 }
+
+// minTotal is how long measurePair runs a command in all, at least.
+const minTotal = 10 * time.Second
 
 func summarize(samples []sample) stats {
 	var walls []time.Duration
@@ -166,7 +177,7 @@ func summarize(samples []sample) stats {
 	}
 	slices.Sort(walls)
 	slices.Sort(rsss)
-	return stats{walls[len(walls)/2], walls[0], walls[len(walls)-1], rsss[len(rsss)/2]}
+	return stats{walls[len(walls)/2], walls[0], walls[len(walls)-1], len(samples), rsss[len(rsss)/2]}
 }
 
 func runOnce(dir, bin string, args ...string) sample {
