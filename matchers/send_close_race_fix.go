@@ -286,25 +286,6 @@ func (p *Pass) unkeyedLiteral(named *types.Named) string {
 	return found
 }
 
-// importsPath reports whether pkg is the package path or imports it,
-// directly or not; memo holds the answers found so far.
-func importsPath(pkg *types.Package, path string, memo map[*types.Package]bool) bool {
-	if pkg.Path() == path {
-		return true
-	}
-	if r, ok := memo[pkg]; ok {
-		return r
-	}
-	memo[pkg] = false // an import cycle cannot reach path through pkg again
-	for _, imp := range pkg.Imports() {
-		if importsPath(imp, path, memo) {
-			memo[pkg] = true
-			return true
-		}
-	}
-	return false
-}
-
 // freeFieldName returns the first of the candidates (then the first with 2, 3,
 // … appended) that names no field or method of named and is not other.
 func (p *Pass) freeFieldName(named *types.Named, other string, cands ...string) string {

@@ -370,3 +370,22 @@ func (p *Pass) inTestFunc(n ast.Node) bool {
 	}
 	return false
 }
+
+// importsPath reports whether pkg is the package path or imports it,
+// directly or not; memo holds the answers found so far.
+func importsPath(pkg *types.Package, path string, memo map[*types.Package]bool) bool {
+	if pkg.Path() == path {
+		return true
+	}
+	if r, ok := memo[pkg]; ok {
+		return r
+	}
+	memo[pkg] = false // an import cycle cannot reach path through pkg again
+	for _, imp := range pkg.Imports() {
+		if importsPath(imp, path, memo) {
+			memo[pkg] = true
+			return true
+		}
+	}
+	return false
+}

@@ -47,7 +47,7 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx bool) ([
 		return nil, why
 	}
 	var sites []*CtxCallSite
-	for _, ref := range p.programRefs(key, fn.Name()) {
+	for _, ref := range p.programRefs(fn, key) {
 		where := shortPos(ref.pass.Fset, ref.id.Pos())
 		switch {
 		case !ref.owned:
@@ -121,9 +121,11 @@ type progFuncRef struct {
 	owned bool          // in a file some package owns (not generated)
 }
 
-// programRefs returns the uses of the function with key, named name, in
-// every loaded file, each file once.
-func (p *Pass) programRefs(key, name string) []progFuncRef {
+// programRefs returns the uses of the function fn (with crossPkgKey key)
+// in every loaded file, each file once.
+func (p *Pass) programRefs(fn *types.Func, key string) []progFuncRef {
+	name, path := fn.Name(), fn.Pkg().Path()
+	reaches := map[*types.Package]bool{}
 	owners := map[string]bool{}
 	for _, q := range p.programPasses() {
 		for _, f := range q.Owned {
@@ -132,6 +134,12 @@ func (p *Pass) programRefs(key, name string) []progFuncRef {
 	}
 	var refs []progFuncRef
 	for _, q := range p.programPasses() {
+		// Only the function's own package can name an unexported one, and
+		// only a package that imports it, however indirectly, an exported
+		// one: there is no other way to an object of that package.
+		if fn.Exported() && !importsPath(q.Pkg, path, reaches) || !fn.Exported() && q.Pkg.Path() != path {
+			continue
+		}
 		// The package's uses of the function, from its Uses map: far
 		// fewer entries than the nodes of its files.
 		var ids []*ast.Ident
