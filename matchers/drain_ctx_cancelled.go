@@ -34,7 +34,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 	for _, f := range p.Owned {
 		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 || !isFunc(fn, "context", cancelCtxFuncs...) {
+			if !ok || !isCancelCtx(call, fn) {
 				return true
 			}
 			path := p.pathTo(call)
@@ -98,7 +98,12 @@ var cancelCtxFuncs = []string{
 // isCancelCtxCall reports whether call is context.WithTimeout, WithDeadline,
 // WithCancel or one of their Cause variants.
 func isCancelCtxCall(info *types.Info, call *ast.CallExpr) bool {
-	return len(call.Args) > 0 && isFunc(callee(info, call), "context", cancelCtxFuncs...)
+	return isCancelCtx(call, callee(info, call))
+}
+
+// isCancelCtx is isCancelCtxCall for a call whose callee fn is known.
+func isCancelCtx(call *ast.CallExpr, fn *types.Func) bool {
+	return len(call.Args) > 0 && isFunc(fn, "context", cancelCtxFuncs...)
 }
 
 // A derivation is a local context variable defined once from a parent
