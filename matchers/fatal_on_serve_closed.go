@@ -150,8 +150,8 @@ func (p *Pass) serverKeys(e ast.Expr) []string {
 		return keys
 	}
 	for _, f := range p.Files {
-		p.inspectFile(f, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok && callee(p.Info, call) == fn && i < len(call.Args) {
+		p.inspectCallees(f, func(n ast.Node, c *types.Func) bool {
+			if call, ok := n.(*ast.CallExpr); ok && c == fn && i < len(call.Args) {
 				if k := varKey(p.Info, call.Args[i]); k != "" {
 					keys = append(keys, k)
 				}

@@ -38,9 +38,9 @@ func GrpcStop(p *Pass) []Finding {
 	}
 	var found []Finding
 	for _, f := range p.Owned {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !isMethod(callee(p.Info, call), grpcPath, "Server", "Stop") {
+			if !ok || !isMethod(fn, grpcPath, "Server", "Stop") {
 				return true
 			}
 			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)

@@ -156,7 +156,7 @@ func (p *Pass) registrations(h *httpHandler, idx *handlerIndex) (map[string]bool
 	regs, ok := map[string]bool{}, true
 	self := fmt.Sprintf("handler %p", h.Node)
 	for _, f := range p.Files {
-		p.inspectFile(f, func(n ast.Node) bool {
+		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			switch n := n.(type) {
 			case *ast.CompositeLit:
 				if isNamed(p.Info.TypeOf(n), "net/http", "Server") && p.litHandlerKey(n, idx) == self {
@@ -177,7 +177,6 @@ func (p *Pass) registrations(h *httpHandler, idx *handlerIndex) (map[string]bool
 			if !isCall || len(call.Args) != 2 {
 				return true
 			}
-			fn := callee(p.Info, call)
 			switch {
 			case isFunc(fn, "net/http", "Handle", "HandleFunc"):
 				if p.handlerFor(call.Args[1], idx) == h {

@@ -41,10 +41,13 @@ func LostCancel(p *Pass) []Finding {
 				return true
 			}
 			call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
-			if !ok || !isCancelCtxCall(p.Info, call) {
+			if !ok {
 				return true
 			}
 			fn := callee(p.Info, call)
+			if !isCancelCtx(call, fn) {
+				return true
+			}
 			fd := Finding{
 				Pos: as.Lhs[1].Pos(), End: as.Lhs[1].End(),
 				Message: "the cancel func of context." + fn.Name() + " is discarded: the context stays registered with its parent (and keeps its timer) until the parent ends or its deadline passes; name it and defer it",

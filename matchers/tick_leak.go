@@ -47,7 +47,7 @@ func TickLeak(p *Pass) []Finding {
 	for _, f := range p.Owned {
 		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !isFunc(fn, "time", "Tick") {
+			if !ok || !isTick(fn) {
 				return true
 			}
 			path := p.pathTo(call)
@@ -135,8 +135,11 @@ func (p *Pass) tickLeakFix(rngPath []ast.Node, g goFunc, call *ast.CallExpr) (*T
 // isTickCall reports whether e is a call of time.Tick.
 func (p *Pass) isTickCall(e ast.Expr) bool {
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
-	return ok && isFunc(callee(p.Info, call), "time", "Tick")
+	return ok && isTick(callee(p.Info, call))
 }
+
+// isTick reports whether fn is time.Tick.
+func isTick(fn *types.Func) bool { return isFunc(fn, "time", "Tick") }
 
 // inMainOrInit reports whether path[0] lies in package main's main
 // function or in an init function, which run once for the program.
