@@ -48,8 +48,9 @@ func New(name string, rules []*registry.Rule) *analysis.Analyzer {
 		a.URL = DocURL + rules[0].Name
 	}
 	timeout := a.Flags.Duration("timeout", 25*time.Second, "the drain deadline written into fixes")
+	all := a.Flags.Bool("all", false, "also report findings that are harmless where they stand, with the reason (never fixed)")
 	a.Run = func(pass *analysis.Pass) (any, error) {
-		diags := engine.Diagnostics(pass.Fset, pass.Files, pass.Pkg, pass.TypesInfo, rules, *timeout,
+		diags := engine.Diagnostics(pass.Fset, pass.Files, pass.Pkg, pass.TypesInfo, rules, *timeout, *all,
 			func(r *registry.Rule) string { return DocURL + r.Name })
 		for _, d := range diags {
 			pass.Report(d)

@@ -69,6 +69,7 @@ func ExitInGoroutine(p *Pass) []Finding {
 			}
 			fix, why := p.exitInGoroutineFix(path, call, g)
 			setFix(&fd, fix, why)
+			fd.Harmless = p.noDrain()
 			found = append(found, fd)
 			return true
 		}, (*ast.CallExpr)(nil))

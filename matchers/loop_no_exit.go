@@ -66,6 +66,7 @@ func LoopNoExit(p *Pass) []Finding {
 			default:
 				fd.Fix = &LoopNoExitFix{Loop: loop, Ctx: ctx.Name(), Select: p.blockingSelect(loop.Body)}
 			}
+			fd.Harmless = p.noDrain()
 			found = append(found, fd)
 			return true
 		})

@@ -10,6 +10,8 @@ import (
 	"go/types"
 	"go/version"
 	"sync"
+
+	"github.com/drainfix/drainfix/internal/drainpath"
 )
 
 // A Pass is one type-checked package as a matcher sees it.
@@ -53,6 +55,21 @@ type Program struct {
 
 	ifacesOnce sync.Once
 	ifaces     map[string][]progIface // programIfaces', built on first use
+
+	drainOnce sync.Once
+	drain     *drainpath.Model // Drain's, built on first use
+}
+
+// Drain returns the program's drain-path model, built on first use.
+func (p *Program) Drain() *drainpath.Model {
+	p.drainOnce.Do(func() {
+		pkgs := make([]drainpath.Package, len(p.Packages))
+		for i, pass := range p.Packages {
+			pkgs[i] = drainpath.Package{Types: pass.Pkg, Info: pass.Info, Files: pass.Files}
+		}
+		p.drain = drainpath.New(pkgs)
+	})
+	return p.drain
 }
 
 // A Finding is one bug at one place.
@@ -65,6 +82,11 @@ type Finding struct {
 	// NoFix says why there is no fix, when Fix is nil; it is appended to the
 	// message.
 	NoFix string
+	// Harmless, when set, says why the finding is true in form but not
+	// worth a maintainer's time where it stands (it runs on no drain path,
+	// the program has no drain for it to break). Such a finding is shown
+	// only with -all, with this reason, and never fixed.
+	Harmless string
 	// Touches are positions in other files the fix also changes (call
 	// sites of a changed signature), each in a file some Pass owns. The
 	// rewrite is run once for each file touched, and the fix is applied

@@ -64,6 +64,7 @@ func RangeNoCtx(p *Pass) []Finding {
 			} else {
 				fd.NoFix = why
 			}
+			fd.Harmless = p.noDrain()
 			found = append(found, fd)
 			return true
 		})

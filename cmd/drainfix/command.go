@@ -40,7 +40,7 @@ type command struct {
 	sarif                      bool
 	rules, disable             string
 	timeout                    time.Duration
-	tests                      bool
+	tests, all                 bool
 	parallel                   int
 }
 
@@ -59,6 +59,7 @@ func (c *command) main(args []string) int {
 	explain := fs.String("explain", "", "print a rule's documentation and exit")
 	fs.DurationVar(&c.timeout, "timeout", 25*time.Second, "the drain deadline written into fixes")
 	fs.BoolVar(&c.tests, "tests", true, "include _test.go files")
+	fs.BoolVar(&c.all, "all", false, "also report findings that are harmless where they stand, with the reason (never fixed)")
 	fs.StringVar(&c.dir, "C", "", "run as if started in `DIR`")
 	fs.IntVar(&c.parallel, "p", 0, "packages checked at once (default: number of CPUs)")
 	version := fs.Bool("version", false, "print the version and exit")
@@ -138,7 +139,7 @@ func (c *command) main(args []string) int {
 	patterns := c.patterns(fs.Args())
 	progress := c.progress()
 	res, err := engine.Run(engine.Config{
-		Dir: c.dir, Patterns: patterns, Rules: rules, Tests: c.tests,
+		Dir: c.dir, Patterns: patterns, Rules: rules, Tests: c.tests, All: c.all,
 		Timeout: c.timeout, Parallel: c.parallel, FixPerFinding: c.sarif,
 		Progress: progress.update,
 	})

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 	"time"
 
 	"github.com/drainfix/drainfix/internal/diff"
@@ -19,7 +20,7 @@ import (
 // that must change other packages (a signature and its call sites) cannot
 // be expressed there and is left out; the finding says so.
 func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, info *types.Info,
-	rules []*registry.Rule, timeout time.Duration, urlFor func(*registry.Rule) string) []analysis.Diagnostic {
+	rules []*registry.Rule, timeout time.Duration, all bool, urlFor func(*registry.Rule) string) []analysis.Diagnostic {
 	pass := &matchers.Pass{Fset: fset, Files: files, Pkg: pkg, Info: info}
 	pass.Program = &matchers.Program{Packages: []*matchers.Pass{pass}}
 	byTF := map[*token.File]*file{}
@@ -43,9 +44,17 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 			if fi == nil || fi.suppress.has(fset.PositionFor(f.Pos, false).Line, r.Name) {
 				continue
 			}
+			if f.Harmless == "" && strings.HasSuffix(fi.name, "_test.go") {
+				f.Harmless = harmlessInTest
+			}
+			if f.Harmless != "" && !all {
+				continue
+			}
 			d := analysis.Diagnostic{Pos: f.Pos, End: f.End, Category: r.Name, URL: urlFor(r)}
 			msg := f.Message
-			if f.Fix != nil && r.Fix != nil && len(f.Touches) == 0 {
+			if f.Harmless != "" {
+				msg += " (not a default finding: " + f.Harmless + ")"
+			} else if f.Fix != nil && r.Fix != nil && len(f.Touches) == 0 {
 				if fix, err := suggestedFix(cfg, fi, &ruleFinding{rule: r, pass: pass, Finding: f}); err == nil {
 					d.SuggestedFixes = fix
 				} else {

@@ -27,7 +27,10 @@ type Config struct {
 	Dir      string   // working directory; patterns are relative to it
 	Patterns []string // go package patterns, or file=PATH queries
 	Rules    []*registry.Rule
-	Tests    bool          // include _test.go files
+	Tests    bool // include _test.go files
+	// All also reports the findings that are true in form but harmless
+	// where they stand (Finding.Harmless says why); they are never fixed.
+	All      bool
 	Timeout  time.Duration // drain deadline written into fixes
 	Parallel int           // packages processed at once; 0 means GOMAXPROCS
 	Env      []string      // environment for the go command; nil means os.Environ
@@ -49,6 +52,9 @@ type Finding struct {
 	Rule      string `json:"rule"`
 	Message   string `json:"message"`
 	Fixable   bool   `json:"fixable"`
+	// Harmless, shown only with -all, says why the finding is not a
+	// default one: true in form, but harmless where it stands.
+	Harmless string `json:"harmless,omitempty"`
 	// Fix is the finding's fix alone, when Config.FixPerFinding is set.
 	Fix []FileFix `json:"-"`
 }
@@ -273,7 +279,7 @@ func matchAll(cfg Config, passes []*matchers.Pass, files map[*token.File]*file) 
 	}
 	parallel(cfg.Parallel, len(units), func(k int) {
 		u := units[k]
-		found[u.pass][u.rule], errs[u.pass][u.rule] = matchRule(passes[u.pass], cfg.Rules[u.rule], files)
+		found[u.pass][u.rule], errs[u.pass][u.rule] = matchRule(cfg, passes[u.pass], cfg.Rules[u.rule], files)
 		mu.Lock()
 		defer mu.Unlock()
 		if left[u.pass]--; left[u.pass] == 0 {
@@ -298,9 +304,10 @@ func matchAll(cfg Config, passes []*matchers.Pass, files map[*token.File]*file) 
 }
 
 // matchRule runs one rule on one package and keeps the findings it may
-// report: in a file the package owns, not suppressed, a fix only where the
-// rule has a rewrite and every file it touches may be changed.
-func matchRule(pass *matchers.Pass, r *registry.Rule, files map[*token.File]*file) ([]*ruleFinding, error) {
+// report: in a file the package owns, not suppressed, harmless ones only
+// with cfg.All (and then without a fix), a fix only where the rule has a
+// rewrite and every file it touches may be changed.
+func matchRule(cfg Config, pass *matchers.Pass, r *registry.Rule, files map[*token.File]*file) ([]*ruleFinding, error) {
 	found, err := safeMatch(r, pass)
 	if err != nil {
 		return nil, fmt.Errorf("%s: rule %s: %v", pass.Pkg.Path(), r.Name, err)
@@ -310,6 +317,15 @@ func matchRule(pass *matchers.Pass, r *registry.Rule, files map[*token.File]*fil
 		fi := files[pass.Fset.File(f.Pos)]
 		if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.PositionFor(f.Pos, false).Line, r.Name) {
 			continue
+		}
+		if f.Harmless == "" && strings.HasSuffix(fi.name, "_test.go") {
+			f.Harmless = harmlessInTest
+		}
+		if f.Harmless != "" {
+			if !cfg.All {
+				continue
+			}
+			f.Fix, f.NoFix = nil, ""
 		}
 		if f.Fix != nil && r.Fix == nil {
 			f.Fix = nil
@@ -327,17 +343,23 @@ func matchRule(pass *matchers.Pass, r *registry.Rule, files map[*token.File]*fil
 	return out, nil
 }
 
+// harmlessInTest is why a finding in a _test.go file is not a default one.
+const harmlessInTest = "in a test file: a test's goroutines and drains do not run when a deployed process is stopped"
+
 // report resolves a finding's position and message.
 func report(fset *token.FileSet, f *ruleFinding) Finding {
 	start, end := fset.PositionFor(f.Pos, false), fset.PositionFor(f.End, false)
 	msg := f.Message
-	if f.Fix == nil && f.NoFix != "" {
+	switch {
+	case f.Harmless != "":
+		msg += " (not a default finding: " + f.Harmless + ")"
+	case f.Fix == nil && f.NoFix != "":
 		msg += " (not fixed: " + f.NoFix + ")"
 	}
 	return Finding{
 		File: start.Filename, Line: start.Line, Column: start.Column,
 		EndLine: end.Line, EndColumn: end.Column,
-		Rule: f.rule.Name, Message: msg, Fixable: f.Fix != nil,
+		Rule: f.rule.Name, Message: msg, Fixable: f.Fix != nil, Harmless: f.Harmless,
 	}
 }
 

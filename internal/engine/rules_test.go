@@ -22,8 +22,9 @@ var update = flag.Bool("update", false, "rewrite the want sections and golden fi
 // TestRules runs every txtar case under testdata/rules/RULE and
 // testdata/seed through the whole engine with every rule on:
 //
-//   - the findings must be the "want" section (file:line:col: rule, with
-//     " (not fixed)" for a finding without a fix);
+//   - the findings, -all's included, must be the "want" section
+//     (file:line:col: rule, with " (not fixed)" for a finding without a
+//     fix and " (not default)" for one shown only with -all);
 //   - each FILE.golden section is FILE after the fixes; a file without one
 //     must not change;
 //   - the fixed module must pass go vet (which builds it);
@@ -184,7 +185,7 @@ func check(t *testing.T, dir string) *engine.Result {
 	t.Helper()
 	res, err := engine.Run(engine.Config{
 		Dir: dir, Patterns: []string{"./..."}, Rules: registry.All(),
-		Tests: true, Timeout: 25 * time.Second,
+		Tests: true, All: true, Timeout: 25 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +204,10 @@ func formatFindings(t *testing.T, dir string, fs []engine.Finding) string {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&b, "%s:%d:%d: %s", filepath.ToSlash(rel), f.Line, f.Column, f.Rule)
-		if !f.Fixable {
+		switch {
+		case f.Harmless != "":
+			b.WriteString(" (not default)")
+		case !f.Fixable:
 			b.WriteString(" (not fixed)")
 		}
 		b.WriteString("\n")

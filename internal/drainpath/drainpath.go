@@ -1,0 +1,593 @@
+// Package drainpath models when a program's code runs relative to its
+// drain: where the process learns that it must stop (a receive from a
+// signal.Notify channel, the Done of a signal.NotifyContext context or of a
+// context derived from it or cancelled after a signal), and which code runs
+// after that moment, through the loaded program's call graph.
+//
+// Rules ask it whether a site matters when the process is stopped. A site
+// that runs on no drain path, or in a program that has no drain at all, is
+// true in form at best: a maintainer would not fix it.
+package drainpath
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+	"sort"
+)
+
+// A Package is one type-checked package of the program.
+type Package struct {
+	Types *types.Package
+	Info  *types.Info
+	Files []*ast.File
+}
+
+// A Stop is a place where the process learns that it must stop.
+type Stop struct {
+	Pos token.Pos
+	// Signal is whether it receives from a channel of os.Signal (else it
+	// waits for a context's Done).
+	Signal bool
+}
+
+// A Model is what the program does when it is told to stop.
+type Model struct {
+	hasMain  bool
+	handles  bool // some package calls signal.Notify or NotifyContext
+	stops    []Stop
+	regions  []region             // code that runs after a stop, by position
+	onDrain  map[*types.Func]bool // functions called (or referenced) after a stop
+	pkgs     []Package
+	decls    map[*types.Func]*ast.FuncDecl
+	methods  map[string][]*types.Func // concrete methods of the program, by name
+	defs     map[types.Object][]ast.Expr
+	cancels  map[types.Object]types.Object // a context's cancel func, by the context
+	waiters  map[*types.Func]bool          // functions that return only after a stop
+	visiting map[types.Object]bool
+}
+
+// A region is a range of source that runs after a stop.
+type region struct{ pos, end token.Pos }
+
+// New builds the model of the program made of pkgs.
+func New(pkgs []Package) *Model {
+	m := &Model{
+		pkgs:     pkgs,
+		onDrain:  map[*types.Func]bool{},
+		decls:    map[*types.Func]*ast.FuncDecl{},
+		methods:  map[string][]*types.Func{},
+		defs:     map[types.Object][]ast.Expr{},
+		cancels:  map[types.Object]types.Object{},
+		waiters:  map[*types.Func]bool{},
+		visiting: map[types.Object]bool{},
+	}
+	m.index()
+	if !m.handles {
+		return m
+	}
+	m.findStops()
+	m.propagateWaiters()
+	m.closeOverCalls()
+	sort.Slice(m.regions, func(i, j int) bool { return m.regions[i].pos < m.regions[j].pos })
+	return m
+}
+
+// HasMain reports whether the program has a main function.
+func (m *Model) HasMain() bool { return m.hasMain }
+
+// HandlesSignals reports whether some package of the program asks to be
+// told of signals (signal.Notify or signal.NotifyContext): only then does
+// the program have a drain.
+func (m *Model) HandlesSignals() bool { return m.handles }
+
+// Stops returns where the program learns it must stop, in position order.
+func (m *Model) Stops() []Stop { return m.stops }
+
+// OnDrainPath reports whether fn is called (or referenced: a method value,
+// a deferred or started function) by code that runs after a stop.
+func (m *Model) OnDrainPath(fn *types.Func) bool { return m.onDrain[fn.Origin()] }
+
+// Runs reports whether the code at pos runs after a stop: it lies after a
+// stop in its own function (or in a function literal such code runs), or in
+// the body of a function on a drain path. enclosing is the named function
+// holding pos, nil for none.
+func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
+	if enclosing != nil && m.onDrain[enclosing.Origin()] {
+		return true
+	}
+	// Regions nest and overlap; they are few (a handful per stop).
+	for _, r := range m.regions {
+		if r.pos > pos {
+			break
+		}
+		if pos < r.end {
+			return true
+		}
+	}
+	return false
+}
+
+// index records the program's functions, methods and local definitions,
+// and whether it has a main and handles signals.
+func (m *Model) index() {
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+				if fn == nil {
+					continue
+				}
+				m.decls[fn] = fd
+				if fd.Recv != nil {
+					m.methods[fn.Name()] = append(m.methods[fn.Name()], fn)
+				} else if fn.Name() == "main" && p.Types.Name() == "main" {
+					m.hasMain = true
+				}
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					m.recordAssign(p.Info, n.Lhs, n.Rhs)
+				case *ast.ValueSpec:
+					lhs := make([]ast.Expr, len(n.Names))
+					for i, id := range n.Names {
+						lhs[i] = id
+					}
+					m.recordAssign(p.Info, lhs, n.Values)
+				case *ast.CallExpr:
+					if fn := callee(p.Info, n); fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") {
+						m.handles = true
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// recordAssign remembers what each variable on the left is given.
+func (m *Model) recordAssign(info *types.Info, lhs, rhs []ast.Expr) {
+	obj := func(e ast.Expr) types.Object {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		if !ok || id.Name == "_" {
+			return nil
+		}
+		if o := info.Defs[id]; o != nil {
+			return o
+		}
+		return info.Uses[id]
+	}
+	switch {
+	case len(lhs) == len(rhs):
+		for i := range lhs {
+			if o := obj(lhs[i]); o != nil {
+				m.defs[o] = append(m.defs[o], rhs[i])
+			}
+		}
+	case len(rhs) == 1 && len(lhs) >= 1:
+		o := obj(lhs[0])
+		if o == nil {
+			return
+		}
+		m.defs[o] = append(m.defs[o], rhs[0])
+		// ctx, cancel := context.WithCancel(parent): remember the cancel.
+		if len(lhs) == 2 {
+			if c := obj(lhs[1]); c != nil {
+				m.cancels[o] = c
+			}
+		}
+	}
+}
+
+// findStops walks every function for the places the program learns it must
+// stop and records the code that runs after each.
+func (m *Model) findStops() {
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			var stack []ast.Node
+			ast.Inspect(f, func(n ast.Node) bool {
+				if n == nil {
+					stack = stack[:len(stack)-1]
+					return true
+				}
+				stack = append(stack, n)
+				switch n := n.(type) {
+				case *ast.UnaryExpr:
+					if n.Op == token.ARROW {
+						if sig, ok := m.stopChan(p.Info, n.X); ok {
+							m.addStop(p.Info, n.Pos(), sig, stack)
+						}
+					}
+				case *ast.RangeStmt:
+					if isSignalChan(p.Info.TypeOf(n.X)) {
+						m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
+						m.regions = append(m.regions, region{n.Body.Pos(), n.Body.End()})
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// stopChan reports whether receiving from ch is learning to stop, and
+// whether it is a signal (not a context).
+func (m *Model) stopChan(info *types.Info, ch ast.Expr) (signal, ok bool) {
+	if isSignalChan(info.TypeOf(ch)) {
+		return true, true
+	}
+	call, isCall := ast.Unparen(ch).(*ast.CallExpr)
+	if !isCall || len(call.Args) != 0 {
+		return false, false
+	}
+	sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !isSel || sel.Sel.Name != "Done" || !isNamed(info.TypeOf(sel.X), "context", "Context") {
+		return false, false
+	}
+	return false, m.stopCtx(info, sel.X)
+}
+
+// stopCtx reports whether the context e is done when the process must
+// stop: made by signal.NotifyContext, derived from such a context, or
+// cancelled after a signal. A context the function was handed (a
+// parameter, a field) counts too: in a program that handles signals, that
+// is how the signal's context reaches the code that waits on it.
+func (m *Model) stopCtx(info *types.Info, e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.CallExpr:
+		fn := callee(info, e)
+		switch {
+		case fn == nil:
+			return false
+		case isFunc(fn, "os/signal", "NotifyContext"):
+			return true
+		case isFunc(fn, "context", "WithCancel", "WithCancelCause", "WithTimeout", "WithTimeoutCause",
+			"WithDeadline", "WithDeadlineCause", "WithValue") ||
+			isFunc(fn, "golang.org/x/sync/errgroup", "WithContext"):
+			return len(e.Args) > 0 && m.stopCtx(info, e.Args[0])
+		}
+		// A method or function returning a context (r.Context(),
+		// context.Background()) gives one that is not the drain's.
+		return false
+	case *ast.Ident:
+		obj := info.Uses[e]
+		if obj == nil {
+			obj = info.Defs[e]
+		}
+		v, ok := obj.(*types.Var)
+		if !ok || m.visiting[v] {
+			return false
+		}
+		defs := m.defs[v]
+		if len(defs) == 0 {
+			// A parameter, or a variable of another package.
+			return true
+		}
+		m.visiting[v] = true
+		defer delete(m.visiting, v)
+		for _, d := range defs {
+			if m.stopCtx(info, d) {
+				return true
+			}
+		}
+		if c := m.cancels[v]; c != nil && m.cancelledAfterSignal(c) {
+			return true
+		}
+		return false
+	case *ast.SelectorExpr:
+		// A field: set wherever the struct is built.
+		_, isField := info.Uses[e.Sel].(*types.Var)
+		return isField
+	}
+	return false
+}
+
+// cancelledAfterSignal reports whether the cancel func c is called after a
+// receive from a signal channel in the function that calls it.
+func (m *Model) cancelledAfterSignal(c types.Object) bool {
+	found := false
+	for _, p := range m.pkgs {
+		if p.Types != c.Pkg() {
+			continue
+		}
+		for _, f := range p.Files {
+			if f.Pos() > c.Pos() || c.Pos() > f.End() {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				body := funcBody(n)
+				if body == nil || found {
+					return !found
+				}
+				signalled := false
+				ast.Inspect(body, func(n ast.Node) bool {
+					switch n := n.(type) {
+					case *ast.FuncLit:
+						return n.Body == body
+					case *ast.UnaryExpr:
+						if n.Op == token.ARROW && isSignalChan(p.Info.TypeOf(n.X)) {
+							signalled = true
+						}
+					case *ast.RangeStmt:
+						if isSignalChan(p.Info.TypeOf(n.X)) {
+							signalled = true
+						}
+					case *ast.CallExpr:
+						if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && signalled && p.Info.Uses[id] == c {
+							found = true
+						}
+					}
+					return !found
+				})
+				return !found
+			})
+		}
+	}
+	return found
+}
+
+// addStop records a stop at pos, whose syntax path (outermost first) is
+// stack, and the code that runs after it.
+func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []ast.Node) {
+	m.stops = append(m.stops, Stop{Pos: pos, Signal: signal})
+	fnIdx := -1
+	for i := len(stack) - 1; i >= 0; i-- {
+		if funcBody(stack[i]) != nil {
+			fnIdx = i
+			break
+		}
+	}
+	if fnIdx < 0 {
+		return
+	}
+	sure := m.addAfter(stack[fnIdx:])
+	// Deferred calls of the function run when it returns, after the stop.
+	ast.Inspect(funcBody(stack[fnIdx]), func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			m.regions = append(m.regions, region{n.Pos(), n.End()})
+		}
+		return true
+	})
+	if fd, ok := stack[fnIdx].(*ast.FuncDecl); ok && sure {
+		if fn, _ := info.Defs[fd.Name].(*types.Func); fn != nil {
+			m.waiters[fn] = true
+		}
+	}
+}
+
+// addAfter records, for the node at the end of path (path[0] is its
+// function), the statements after it in every enclosing block and the body
+// of the select case it is the comm of. Code after a select that waited
+// for the stop in one case runs after it too, unless the select has a
+// default (it need not have waited at all): a select of a signal and a
+// server's error is how a main waits for either. It reports whether the
+// node is passed on every way through the function.
+func (m *Model) addAfter(path []ast.Node) bool {
+	sure := true
+	for i := len(path) - 1; i > 0; i-- {
+		child, parent := path[i], path[i-1]
+		switch parent := parent.(type) {
+		case *ast.CommClause:
+			if child != parent.Comm {
+				sure = false
+				continue
+			}
+			if len(parent.Body) > 0 {
+				m.regions = append(m.regions, region{parent.Body[0].Pos(), parent.Body[len(parent.Body)-1].End()})
+			}
+			if hasDefault(path[i-3].(*ast.SelectStmt)) {
+				return false
+			}
+		case *ast.BlockStmt:
+			switch path[i-2].(type) {
+			case *ast.SelectStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt:
+				continue // the clauses are alternatives, not a sequence
+			}
+			for j, s := range parent.List {
+				if s == child && j+1 < len(parent.List) {
+					m.regions = append(m.regions, region{parent.List[j+1].Pos(), parent.List[len(parent.List)-1].End()})
+				}
+			}
+		case *ast.CaseClause:
+			sure = false
+			for j, s := range parent.Body {
+				if s == child && j+1 < len(parent.Body) {
+					m.regions = append(m.regions, region{parent.Body[j+1].Pos(), parent.Body[len(parent.Body)-1].End()})
+				}
+			}
+		case *ast.SelectStmt, *ast.LabeledStmt, *ast.ExprStmt, *ast.AssignStmt, *ast.FuncDecl, *ast.FuncLit,
+			*ast.UnaryExpr, *ast.ParenExpr, *ast.DeclStmt, *ast.GenDecl, *ast.ValueSpec:
+		default:
+			sure = false
+		}
+	}
+	return sure
+}
+
+// hasDefault reports whether a select has a default case.
+func hasDefault(sel *ast.SelectStmt) bool {
+	for _, cc := range sel.Body.List {
+		if cc.(*ast.CommClause).Comm == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// propagateWaiters treats a call of a function that returns only after a
+// stop as a stop itself: the code after the call runs after the stop.
+func (m *Model) propagateWaiters() {
+	done := map[*types.Func]bool{}
+	for round := 0; round < 4; round++ {
+		var todo []*types.Func
+		for fn := range m.waiters {
+			if !done[fn] {
+				todo = append(todo, fn)
+				done[fn] = true
+			}
+		}
+		if len(todo) == 0 {
+			return
+		}
+		for _, p := range m.pkgs {
+			for _, f := range p.Files {
+				var stack []ast.Node
+				ast.Inspect(f, func(n ast.Node) bool {
+					if n == nil {
+						stack = stack[:len(stack)-1]
+						return true
+					}
+					stack = append(stack, n)
+					if call, ok := n.(*ast.CallExpr); ok {
+						if fn := callee(p.Info, call); fn != nil && slices.Contains(todo, fn.Origin()) {
+							m.addStop(p.Info, call.Pos(), false, stack)
+							m.stops = m.stops[:len(m.stops)-1] // a call, not a stop of its own
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+}
+
+// closeOverCalls marks every function referenced in a region, and in the
+// body of every function so marked, as on a drain path. A call through an
+// interface reaches every method of the program's types that implement it.
+func (m *Model) closeOverCalls() {
+	var queue []*types.Func
+	mark := func(fn *types.Func) {
+		fn = fn.Origin()
+		if !m.onDrain[fn] {
+			m.onDrain[fn] = true
+			queue = append(queue, fn)
+		}
+	}
+	refs := func(info *types.Info, n ast.Node, pos, end token.Pos) {
+		ast.Inspect(n, func(n ast.Node) bool {
+			if n == nil || n.End() <= pos || n.Pos() >= end {
+				return false
+			}
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			fn, ok := info.Uses[id].(*types.Func)
+			if !ok {
+				return true
+			}
+			mark(fn)
+			if recv := fn.Signature().Recv(); recv != nil {
+				if iface, ok := recv.Type().Underlying().(*types.Interface); ok {
+					for _, impl := range m.methods[fn.Name()] {
+						if implements(impl, iface) {
+							mark(impl)
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			for _, r := range m.regions {
+				if r.pos >= f.Pos() && r.end <= f.End() {
+					refs(p.Info, f, r.pos, r.end)
+				}
+			}
+		}
+	}
+	infoOf := map[*types.Package]*types.Info{}
+	for _, p := range m.pkgs {
+		infoOf[p.Types] = p.Info
+	}
+	for len(queue) > 0 {
+		fn := queue[0]
+		queue = queue[1:]
+		if d := m.decls[fn]; d != nil {
+			if info := infoOf[fn.Pkg()]; info != nil {
+				refs(info, d.Body, d.Body.Pos(), d.Body.End())
+			}
+		}
+	}
+}
+
+// implements reports whether the receiver type of method impl implements
+// iface.
+func implements(impl *types.Func, iface *types.Interface) bool {
+	t := impl.Signature().Recv().Type()
+	if types.Implements(t, iface) {
+		return true
+	}
+	if _, isPtr := t.(*types.Pointer); !isPtr {
+		return types.Implements(types.NewPointer(t), iface)
+	}
+	return false
+}
+
+// funcBody returns the body of a function declaration or literal.
+func funcBody(n ast.Node) *ast.BlockStmt {
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		return n.Body
+	case *ast.FuncLit:
+		return n.Body
+	}
+	return nil
+}
+
+// callee returns the function or method a call calls, when static.
+func callee(info *types.Info, call *ast.CallExpr) *types.Func {
+	var id *ast.Ident
+	switch fun := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		id = fun
+	case *ast.SelectorExpr:
+		id = fun.Sel
+	case *ast.IndexExpr:
+		return callee(info, &ast.CallExpr{Fun: fun.X})
+	case *ast.IndexListExpr:
+		return callee(info, &ast.CallExpr{Fun: fun.X})
+	default:
+		return nil
+	}
+	fn, _ := info.Uses[id].(*types.Func)
+	return fn
+}
+
+// isFunc reports whether fn is the package-level function path.name for
+// one of names.
+func isFunc(fn *types.Func, path string, names ...string) bool {
+	if fn.Pkg() == nil || fn.Pkg().Path() != path || fn.Signature().Recv() != nil {
+		return false
+	}
+	return slices.Contains(names, fn.Name())
+}
+
+// isNamed reports whether t is the named type path.name.
+func isNamed(t types.Type, path, name string) bool {
+	if t == nil {
+		return false
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == path && n.Obj().Name() == name
+}
+
+// isSignalChan reports whether t is a channel of os.Signal.
+func isSignalChan(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	ch, ok := t.Underlying().(*types.Chan)
+	return ok && isNamed(ch.Elem(), "os", "Signal")
+}

@@ -1,0 +1,305 @@
+package drainpath_test
+
+import (
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/drainfix/drainfix/internal/drainpath"
+)
+
+// One importer for every case: type-checking os/signal and context from
+// source is the slow part.
+var (
+	importMu  sync.Mutex
+	importOne types.Importer
+	fset      = token.NewFileSet()
+)
+
+// load type-checks src as package main and builds its model.
+func load(t *testing.T, src string) (*drainpath.Model, *ast.File, *types.Info) {
+	t.Helper()
+	importMu.Lock()
+	defer importMu.Unlock()
+	if importOne == nil {
+		importOne = importer.ForCompiler(fset, "source", nil)
+	}
+	f, err := parser.ParseFile(fset, "main.go", src, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := &types.Info{
+		Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{},
+		Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{},
+	}
+	pkg, err := (&types.Config{Importer: importOne}).Check(f.Name.Name, fset, []*ast.File{f}, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return drainpath.New([]drainpath.Package{{Types: pkg, Info: info, Files: []*ast.File{f}}}), f, info
+}
+
+// fn returns the function or method named name ("T.m" for a method).
+func fn(t *testing.T, f *ast.File, info *types.Info, name string) *types.Func {
+	t.Helper()
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		n := fd.Name.Name
+		if fd.Recv != nil {
+			typ := fd.Recv.List[0].Type
+			if s, ok := typ.(*ast.StarExpr); ok {
+				typ = s.X
+			}
+			n = typ.(*ast.Ident).Name + "." + n
+		}
+		if n == name {
+			return info.Defs[fd.Name].(*types.Func)
+		}
+	}
+	t.Fatalf("no function %s", name)
+	return nil
+}
+
+// callPos returns the position of the first call whose text is call.
+func callPos(t *testing.T, f *ast.File, src, call string) token.Pos {
+	t.Helper()
+	i := strings.Index(src, call)
+	if i < 0 {
+		t.Fatalf("no %q in the source", call)
+	}
+	return fset.File(f.Pos()).Pos(i)
+}
+
+func TestOnDrainPath(t *testing.T) {
+	cases := []struct {
+		name      string
+		src       string
+		on, off   []string // functions on and off the drain path
+		handles   bool
+		stopCount int
+	}{{
+		name: "signal receive, then calls and interface calls",
+		src: `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+type Stopper interface{ Stop() }
+type pool struct{}
+
+func (*pool) Stop()  { flush() }
+func (*pool) Start() {}
+func flush()         {}
+func idle()          {}
+
+func main() {
+	var s Stopper = &pool{}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGTERM)
+	idle()
+	<-c
+	s.Stop()
+}
+`,
+		on: []string{"pool.Stop", "flush"}, off: []string{"pool.Start", "idle", "main"},
+		handles: true, stopCount: 1,
+	}, {
+		name: "a helper that returns after the signal",
+		src: `package main
+
+import (
+	"os"
+	"os/signal"
+)
+
+func waitForSignal() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt)
+	<-c
+}
+
+func closeAll() {}
+func serve()    {}
+
+func main() {
+	go serve()
+	waitForSignal()
+	closeAll()
+}
+`,
+		on: []string{"closeAll"}, off: []string{"serve"}, handles: true, stopCount: 1,
+	}, {
+		name: "NotifyContext passed down; deferred calls run after",
+		src: `package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func run(ctx context.Context) {
+	defer cleanup()
+	work()
+	<-ctx.Done()
+	drain()
+}
+
+func cleanup() {}
+func work()    {}
+func drain()   {}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	run(ctx)
+}
+`,
+		on: []string{"cleanup", "drain"}, off: []string{"work"}, handles: true, stopCount: 1,
+	}, {
+		name: "a context cancelled after a signal, waited on in a select",
+		src: `package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"time"
+)
+
+func loop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			finish()
+			return
+		case <-time.After(time.Second):
+			tick()
+		}
+	}
+}
+
+func finish() {}
+func tick()   {}
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, os.Interrupt)
+		<-c
+		cancel()
+	}()
+	loop(ctx)
+}
+`,
+		on: []string{"finish"}, off: []string{"tick"}, handles: true, stopCount: 2,
+	}, {
+		name: "a timeout context's Done is not a stop",
+		src: `package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"time"
+)
+
+func expired() {}
+
+func main() {
+	signal.Ignore(os.Interrupt)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	<-ctx.Done()
+	expired()
+}
+`,
+		off: []string{"expired"}, handles: false, stopCount: 0,
+	}, {
+		name: "no signal handling: no drain",
+		src: `package main
+
+func stop() {}
+
+func main() {
+	stop()
+}
+`,
+		off: []string{"stop"}, handles: false,
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, f, info := load(t, c.src)
+			if !m.HasMain() {
+				t.Error("HasMain is false")
+			}
+			if m.HandlesSignals() != c.handles {
+				t.Errorf("HandlesSignals = %v, want %v", m.HandlesSignals(), c.handles)
+			}
+			if got := len(m.Stops()); got != c.stopCount {
+				t.Errorf("%d stops, want %d", got, c.stopCount)
+			}
+			for _, name := range c.on {
+				if !m.OnDrainPath(fn(t, f, info, name)) {
+					t.Errorf("%s is not on the drain path", name)
+				}
+			}
+			for _, name := range c.off {
+				if m.OnDrainPath(fn(t, f, info, name)) {
+					t.Errorf("%s is on the drain path", name)
+				}
+			}
+		})
+	}
+}
+
+func TestRuns(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+)
+
+func before() {}
+func after()  {}
+func inCase() {}
+func other()  {}
+
+func main() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt)
+	before()
+	select {
+	case <-c:
+		inCase()
+	default:
+		other()
+	}
+	after()
+}
+`
+	m, f, info := load(t, src)
+	main := fn(t, f, info, "main")
+	for call, want := range map[string]bool{
+		"before()": false, "inCase()": true, "other()": false, "after()": false,
+	} {
+		// after() follows a select that may not have received: only
+		// the case body surely runs after the stop.
+		if got := m.Runs(callPos(t, f, src, "\t"+call)+1, main); got != want {
+			t.Errorf("Runs(%s) = %v, want %v", call, got, want)
+		}
+	}
+}
