@@ -101,7 +101,7 @@ func (p *Pass) condNoDeadline(fd *ast.FuncDecl, loop *ast.ForStmt, wait *ast.Cal
 		Pos: wait.Pos(), End: wait.End(),
 		Message: "sync.Cond wait loop in " + fd.Name.Name + " has no deadline: if what it waits for never comes, the drain blocks forever, past the grace period; wake the Cond with context.AfterFunc and return ctx.Err()",
 	}
-	if fdg.Harmless = p.offDrainPath(fdg.Pos); fdg.Harmless != "" {
+	if fdg.Harmless = p.unboundedDrainHarmless(fdg.Pos); fdg.Harmless != "" {
 		return fdg
 	}
 	if fix, why := p.condNoDeadlineFix(fd, loop, cond); fix != nil {

@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
+	"strings"
 )
 
 // Why a finding is harmless where it stands (Finding.Harmless), as the
@@ -39,6 +41,65 @@ func (p *Pass) offDrainPath(pos token.Pos) string {
 		return harmlessOffPath
 	}
 	return ""
+}
+
+// unboundedDrainHarmless returns why a wait with no deadline at pos is
+// harmless: it runs on no drain path. A wait that ignores a context in
+// scope (one the function was handed or made) is not excused: whoever made
+// the context meant the wait to be bounded, wherever it is called from.
+func (p *Pass) unboundedDrainHarmless(pos token.Pos) string {
+	if p.ContextAt(pos) != nil {
+		return ""
+	}
+	return p.offDrainPath(pos)
+}
+
+// trivialCall reports whether skipping call when the process exits loses
+// nothing: a log line or a print, cancelling a context, or signal.Stop.
+func (p *Pass) trivialCall(call *ast.CallExpr) bool {
+	t := p.Info.TypeOf(call.Fun)
+	if isNamed(t, "context", "CancelFunc") || isNamed(t, "context", "CancelCauseFunc") {
+		return true
+	}
+	fn := callee(p.Info, call)
+	if fn == nil || fn.Pkg() == nil {
+		return false
+	}
+	name := fn.Name()
+	switch fn.Pkg().Path() {
+	case "log":
+		return strings.HasPrefix(name, "Print") || name == "Output"
+	case "fmt":
+		return strings.HasPrefix(name, "Print") || strings.HasPrefix(name, "Fprint")
+	case "log/slog":
+		return slices.Contains([]string{"Debug", "Info", "Warn", "Error", "DebugContext", "InfoContext", "WarnContext", "ErrorContext", "Log", "LogAttrs"}, name)
+	case "os/signal":
+		return name == "Stop"
+	}
+	return false
+}
+
+// skipsOnlyTrivia reports whether what follows pos in body, where the
+// process learns it must stop, is at most trivia: no deferred call and no
+// statement after the one holding pos other than trivial calls, returns
+// and empty statements. An exit that cuts such a function short loses
+// nothing.
+func (p *Pass) skipsOnlyTrivia(body *ast.BlockStmt, pos token.Pos) bool {
+	if p.defersBefore(body, body.End(), nil) {
+		return false
+	}
+	var path []ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil || n.Pos() > pos || pos >= n.End() {
+			return false
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		path = append([]ast.Node{n}, path...)
+		return true
+	})
+	return len(path) > 0 && !p.followed(path)
 }
 
 // enclosingFunc returns the named function whose declaration holds pos.

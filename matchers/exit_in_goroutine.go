@@ -278,14 +278,16 @@ func (p *Pass) drainSkipped(g goroutine) bool {
 		if body == nil {
 			continue
 		}
-		waits := false
+		var wait *ast.UnaryExpr
 		inspectFunc(body, func(n ast.Node) bool {
 			if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.ARROW && u.Pos() > start.End() {
-				waits = p.doneOf(u.X) != "" || isSignalChan(p.Info.TypeOf(u.X))
+				if p.doneOf(u.X) != "" || isSignalChan(p.Info.TypeOf(u.X)) {
+					wait = u
+				}
 			}
-			return !waits
+			return wait == nil
 		})
-		if waits {
+		if wait != nil && !p.skipsOnlyTrivia(body, wait.Pos()) {
 			return true
 		}
 	}

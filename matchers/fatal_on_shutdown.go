@@ -364,7 +364,7 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, ignore *types.Va
 				len(n.Call.Args) == 0 && p.Info.ObjectOf(id) == ignore {
 				return false
 			}
-			found = true
+			found = found || !p.trivialCall(n.Call)
 		}
 		return !found
 	})
@@ -430,6 +430,10 @@ func (p *Pass) followed(path []ast.Node) bool {
 				switch next := next.(type) {
 				case *ast.EmptyStmt:
 					continue
+				case *ast.ExprStmt:
+					if call, ok := ast.Unparen(next.X).(*ast.CallExpr); ok && p.trivialCall(call) {
+						continue
+					}
 				case *ast.ReturnStmt:
 					return p.hasEffects(next)
 				case *ast.BranchStmt:

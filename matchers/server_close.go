@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 )
 
@@ -61,11 +62,15 @@ type ServerCloseFix struct {
 }
 
 // A DeadlineFix declares ctx, cancel := context.WithTimeout(Base, timeout)
-// and defer cancel() before Place.
+// and defer cancel() before Place; or, when Reuse is set, uses the
+// deadline context of that name the drain already made: one drain has one
+// budget, and a fresh one after it would take the drain past its grace
+// period.
 type DeadlineFix struct {
 	Place       StmtPlace
 	Ctx, Cancel string
 	Base        ast.Expr // nil: context.Background()
+	Reuse       string
 }
 
 func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.SelectorExpr) (*ServerCloseFix, string) {
@@ -93,6 +98,11 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	case *ast.DeferStmt, *ast.GoStmt, *ast.LabeledStmt:
 		return DeadlineFix{}, "the call is deferred, started as a goroutine or labelled"
 	}
+	if base == nil || isBackground(p.Info, base) {
+		if name := p.drainDeadlineBefore(path, place.Stmt.Pos()); name != "" {
+			return DeadlineFix{Place: place, Ctx: name, Reuse: name}, ""
+		}
+	}
 	for _, names := range [][2]string{{"ctx", "cancel"}, {"shutdownCtx", "shutdownCancel"}, {"drainCtx", "drainCancel"}} {
 		if p.FreshName(place.Stmt, names[0]) == names[0] && p.FreshName(place.Stmt, names[1]) == names[1] {
 			return DeadlineFix{Place: place, Ctx: names[0], Cancel: names[1], Base: base}, ""
@@ -103,6 +113,54 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 		return DeadlineFix{}, "no free name for the deadline context"
 	}
 	return DeadlineFix{Place: place, Ctx: c, Cancel: cn, Base: base}, ""
+}
+
+// isBackground reports whether e is context.Background() or context.TODO().
+func isBackground(info *types.Info, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	return ok && isFunc(callee(info, call), "context", "Background", "TODO")
+}
+
+// drainDeadlineBefore returns the name of the deadline context that the
+// drain holding path[0] made before it, after the stop (ctx, cancel :=
+// context.WithTimeout(...) in an enclosing block, after a signal or Done in
+// the same function), still in scope at pos; "" for none.
+func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) string {
+	name := ""
+	for i := 0; i+1 < len(path) && name == ""; i++ {
+		child, parent := path[i], path[i+1]
+		switch parent.(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return ""
+		}
+		for _, s := range stmtList(parent) {
+			if s == child {
+				break
+			}
+			as, ok := s.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+				continue
+			}
+			call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+			if !ok || !isFunc(callee(p.Info, call), "context", "WithTimeout", "WithDeadline") {
+				continue
+			}
+			id, ok := as.Lhs[0].(*ast.Ident)
+			if !ok || id.Name == "_" {
+				continue
+			}
+			obj := p.Info.ObjectOf(id)
+			if scope := p.Pkg.Scope().Innermost(pos); scope == nil || obj == nil {
+				continue
+			} else if _, found := scope.LookupParent(id.Name, pos); found != obj {
+				continue
+			}
+			if p.onShutdownPath(p.pathTo(as)) {
+				name = id.Name
+			}
+		}
+	}
+	return name
 }
 
 // shutDownBefore reports whether the function holding path[0] calls
@@ -120,6 +178,9 @@ func (p *Pass) calledBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr, p
 		return false
 	}
 	key := varKey(p.Info, srv)
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		key = recvKey(p.Info, sel)
+	}
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		c, ok := n.(*ast.CallExpr)
@@ -127,7 +188,7 @@ func (p *Pass) calledBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr, p
 			return !found
 		}
 		if isMethod(callee(p.Info, c), pkg, typ, name) {
-			if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && (key == "" || varKey(p.Info, s.X) == key) {
+			if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && (key == "" || recvKey(p.Info, s) == key) {
 				found = true
 			}
 		}

@@ -81,6 +81,9 @@ func (p *Pass) shutdownNoDeadlineFix(call *ast.CallExpr, arg ast.Expr, taken map
 	if why != "" {
 		return nil, why
 	}
+	if d.Reuse != "" {
+		return &ShutdownNoDeadlineFix{Call: call, Deadline: d}, ""
+	}
 	switch s := d.Place.Stmt.(type) {
 	case *ast.CaseClause, *ast.CommClause:
 		// A switch case expression or a select comm: no statement list

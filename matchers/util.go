@@ -284,6 +284,31 @@ func varKey(info *types.Info, e ast.Expr) string {
 	return refKey(info, e)
 }
 
+// recvKey is the key of the value a method call x.m is made on: varKey of
+// x, or, when m is promoted from an embedded field (s.Stop() for a struct
+// embedding *grpc.Server), the key of that field, so that s.Stop() and
+// s.Server.GracefulStop() are known to be made on one server.
+func recvKey(info *types.Info, sel *ast.SelectorExpr) string {
+	s, ok := info.Selections[sel]
+	if !ok || s.Kind() != types.MethodVal || len(s.Index()) < 2 {
+		return varKey(info, sel.X)
+	}
+	t := s.Recv()
+	var field *types.Var
+	for _, i := range s.Index()[:len(s.Index())-1] {
+		if ptr, ok := t.Underlying().(*types.Pointer); ok {
+			t = ptr.Elem()
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok || i >= st.NumFields() {
+			return varKey(info, sel.X)
+		}
+		field = st.Field(i)
+		t = field.Type()
+	}
+	return "field " + ptr(field.Origin())
+}
+
 // isTerminal reports whether a statement list ends by leaving the function
 // (return, panic, os.Exit, log.Fatal).
 func isTerminal(info *types.Info, list []ast.Stmt) bool {

@@ -3,6 +3,7 @@ package matchers
 import (
 	"fmt"
 	"go/ast"
+	"go/printer"
 	"go/token"
 	"go/types"
 	"strings"
@@ -71,7 +72,11 @@ func WaitNoDeadline(p *Pass) []Finding {
 				Pos: sites[0].Call.Pos(), End: sites[0].Call.End(),
 				Message: "the drain waits on a sync.WaitGroup with no deadline: one hung worker keeps the process past its grace period; race the Wait against a context",
 			}
-			if fnd.Harmless = p.offDrainPath(fnd.Pos); fnd.Harmless != "" {
+			fnd.Harmless = p.unboundedDrainHarmless(fnd.Pos)
+			if fnd.Harmless == "" && p.workersLeaveOnQuit(fd, sites[0].Call) {
+				fnd.Harmless = harmlessLeaveOnQuit
+			}
+			if fnd.Harmless != "" {
 				found = append(found, fnd)
 				continue
 			}
@@ -146,8 +151,21 @@ type WaitNoDeadlineFix struct {
 type CtxCallSite struct {
 	Call     *ast.CallExpr
 	Pass     *Pass
-	Ctx      string
+	Ctx      string // "" with no Deadline: the call gets no context
 	Deadline *DeadlineFix
+	LogErr   *LogErr // the call's statement drops the new error result
+}
+
+// A LogErr turns the expression statement Place.Stmt, whose call gets an
+// error result, into
+//
+//	if err := call; err != nil {
+//		log.Printf("Label: %v", err) // or slog.Error("Label", "err", err)
+//	}
+type LogErr struct {
+	Place StmtPlace
+	Pkg   string // "log" or "log/slog"
+	Label string
 }
 
 func (fx *WaitNoDeadlineFix) touches(p *Pass) []token.Pos {
@@ -339,7 +357,7 @@ func (p *Pass) waitNoDeadlineFix(fd *ast.FuncDecl, sites []*WaitSite) (*WaitNoDe
 		return nil, why
 	}
 	if fix.AddParam || fix.AddResult {
-		calls, why := p.signatureChange(fd, fn, fix.AddParam)
+		calls, why := p.signatureChange(fd, fn, fix.AddParam, fix.AddResult)
 		if why != "" {
 			return nil, why
 		}
@@ -356,6 +374,11 @@ func (p *Pass) waitCtx(fd *ast.FuncDecl, fix *WaitNoDeadlineFix) string {
 		for _, param := range fd.Type.Params.List {
 			if isContext(p.Info.TypeOf(param.Type)) {
 				return "the function has a context parameter without a usable name"
+			}
+		}
+		for _, s := range fix.Waits {
+			if p.onShutdownPath(p.pathTo(s.Call)) || p.Program.Drain().Runs(s.Call.Pos(), nil) {
+				return "the Wait follows the stop inside " + fd.Name.Name + ": a deadline handed in by its callers would start before the drain does; make one after the stop"
 			}
 		}
 		fix.AddParam = true
@@ -386,6 +409,9 @@ func (p *Pass) directShape(fd *ast.FuncDecl, fix *WaitNoDeadlineFix, hasErr bool
 			return "the Wait is not a statement of a block"
 		}
 		s.Place = place
+		if rest := p.stmtsAfter(p.pathTo(s.Stmt), hasErr); rest != nil {
+			return "the clean-up after the Wait (" + p.shortStmt(rest) + ") would be skipped when the deadline passes"
+		}
 		s.Done = p.FreshName(s.Stmt, "done", "waitDone")
 		if s.Done == "" || s.Done == fix.Ctx {
 			return "no free name for the done channel"
@@ -404,6 +430,43 @@ func (p *Pass) directShape(fd *ast.FuncDecl, fix *WaitNoDeadlineFix, hasErr bool
 		return why
 	}
 	return ""
+}
+
+// stmtsAfter returns the first statement that runs after the statement at
+// path[0] on its way out of the function: the next one in its block or in
+// an enclosing one. A return nil (when the function returns an error) or a
+// bare return after it is no clean-up, and neither is the post statement of
+// an enclosing loop; nil when there is none.
+func (p *Pass) stmtsAfter(path []ast.Node, hasErr bool) ast.Stmt {
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		switch parent.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return nil
+		case *ast.ForStmt, *ast.RangeStmt:
+			return nil // the loop goes on; its next round is not clean-up
+		}
+		list := stmtList(parent)
+		for j, s := range list {
+			if s != child || j+1 == len(list) {
+				continue
+			}
+			next := list[j+1]
+			if r, ok := next.(*ast.ReturnStmt); ok && (len(r.Results) == 0 || hasErr && p.isReturnNilStmt(r)) {
+				return nil
+			}
+			return next
+		}
+	}
+	return nil
+}
+
+// shortStmt is a statement's source, cut to its first line.
+func (p *Pass) shortStmt(s ast.Stmt) string {
+	var b strings.Builder
+	printer.Fprint(&b, p.Fset, s)
+	line, _, _ := strings.Cut(b.String(), "\n")
+	return strings.TrimSuffix(line, " {")
 }
 
 // endReachable reports whether the end of a function whose last statement

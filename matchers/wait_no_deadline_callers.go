@@ -20,8 +20,10 @@ import (
 // could call it was left out of the load), no interface may require the
 // old signature, and it must only ever be called, never used as a value.
 // When addCtx is set it returns the call sites, each with the context it
-// is to pass.
-func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx bool) ([]*CtxCallSite, string) {
+// is to pass; when addErr is set, the call sites whose statement drops the
+// new error result, each with how to log it (a call that can neither use
+// nor log the error is a reason not to change the signature).
+func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx, addErr bool) ([]*CtxCallSite, string) {
 	what := "the function"
 	if fd.Recv != nil {
 		what = "the method"
@@ -55,16 +57,79 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx bool) ([
 		case ref.call == nil:
 			return nil, fmt.Sprintf("%s is used as a value at %s", fn.Name(), where)
 		}
-		if !addCtx {
-			continue
+		site := &CtxCallSite{Call: ref.call, Pass: ref.pass}
+		if addCtx {
+			var why string
+			if site, why = ref.pass.ctxCallSite(ref.call); why != "" {
+				return nil, fmt.Sprintf("the call at %s %s", where, why)
+			}
 		}
-		site, why := ref.pass.ctxCallSite(ref.call)
-		if why != "" {
-			return nil, fmt.Sprintf("the call at %s %s", where, why)
+		if addErr {
+			var why string
+			if site.LogErr, why = ref.pass.dropsResult(ref.call); why != "" {
+				return nil, fmt.Sprintf("the call at %s %s", where, why)
+			}
 		}
-		sites = append(sites, site)
+		if addCtx || site.LogErr != nil {
+			sites = append(sites, site)
+		}
 	}
 	return sites, ""
+}
+
+// dropsResult returns how the new error result of the call is to be
+// logged when the call's statement drops it (a plain expression
+// statement), nil when the caller uses the result; or why the error would
+// be lost: the call is started as a goroutine or deferred, or the file logs
+// with a package drainfix does not write for.
+func (p *Pass) dropsResult(call *ast.CallExpr) (*LogErr, string) {
+	path := p.pathTo(call)
+	if len(path) < 2 {
+		return nil, "has no statement"
+	}
+	switch s := path[1].(type) {
+	case *ast.GoStmt:
+		return nil, "is started as a goroutine: the new error result would be dropped"
+	case *ast.DeferStmt:
+		return nil, "is deferred: the new error result would be dropped"
+	case *ast.ExprStmt:
+		if s.X != call {
+			return nil, ""
+		}
+		place, ok := stmtPlace(path[1:])
+		if !ok || place.Stmt != s {
+			return nil, "drops the new error result and is not a statement of a block"
+		}
+		f := p.FileOf(call.Pos())
+		has := func(path string) bool {
+			for _, im := range f.Imports {
+				if strings.Trim(im.Path.Value, `"`) == path {
+					return true
+				}
+			}
+			return false
+		}
+		name := "drain"
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+			name = sel.Sel.Name
+		} else if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+			name = id.Name
+		}
+		switch {
+		case has("log"):
+			return &LogErr{Place: place, Pkg: "log", Label: name}, ""
+		case has("log/slog"):
+			return &LogErr{Place: place, Pkg: "log/slog", Label: name}, ""
+		}
+		for _, im := range f.Imports {
+			path := strings.Trim(im.Path.Value, `"`)
+			if strings.Contains(path, "log") || strings.Contains(path, "zap") {
+				return nil, "drops the new error result, and the file logs with " + path + ", which drainfix does not write for"
+			}
+		}
+		return &LogErr{Place: place, Pkg: "log", Label: name}, ""
+	}
+	return nil, ""
 }
 
 // internalRoot returns the directory whose tree may import the package at
@@ -240,7 +305,10 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr) (*CtxCallSite, string) {
 	// this rule: the deadline must not take (or reassign) its name.
 	if fd != nil && p.mayGetCtxParam(fd) {
 		planned := ctxParamName(fd)
-		if d.Ctx == planned || d.Cancel == planned {
+		if d.Reuse == planned {
+			return nil, "its drain's deadline context has the name the context parameter would get"
+		}
+		if d.Reuse == "" && (d.Ctx == planned || d.Cancel == planned) {
 			d.Ctx, d.Cancel = p.freshPair(d.Place.Stmt, map[string]bool{planned: true})
 			if d.Ctx == "" {
 				return nil, "no free name for a deadline context"

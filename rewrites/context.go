@@ -318,6 +318,37 @@ func (c *Context) Insert(place matchers.StmtPlace, after bool, stmts ...dst.Stmt
 	return nil
 }
 
+// Replace puts stmt in place of the statement of place, with its comments.
+func (c *Context) Replace(place matchers.StmtPlace, stmt dst.Stmt) error {
+	if err := c.Insert(place, false, stmt); err != nil {
+		return err
+	}
+	old := c.Nodes[place.Stmt].(dst.Stmt)
+	list := stmtListOf(c.Nodes[place.Block])
+	for i, s := range *list {
+		if s == old {
+			decs := stmt.Decorations()
+			decs.After, decs.End = old.Decorations().After, old.Decorations().End
+			*list = append((*list)[:i], (*list)[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("statement not found in its block at %v", c.Pass.Fset.Position(place.Stmt.Pos()))
+}
+
+// stmtListOf returns the statement list of a block or clause.
+func stmtListOf(n dst.Node) *[]dst.Stmt {
+	switch b := n.(type) {
+	case *dst.BlockStmt:
+		return &b.List
+	case *dst.CaseClause:
+		return &b.Body
+	case *dst.CommClause:
+		return &b.Body
+	}
+	return &[]dst.Stmt{}
+}
+
 // InFile reports whether n lies in the file being rewritten: a fix that
 // touches several files (a signature and its call sites) is run once for
 // each and applies the parts that lie in it.

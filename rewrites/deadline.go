@@ -13,8 +13,12 @@ import (
 //	defer cancel()
 //
 // and returns the name the context got (the matcher's proposal, unless
-// another fix in this file took it).
+// another fix in this file took it); or, when the drain already made its
+// deadline (d.Reuse), returns that.
 func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
+	if d.Reuse != "" {
+		return d.Reuse, nil
+	}
 	pos := d.Place.Stmt.Pos()
 	withTimeout, err := c.Qual("context", "WithTimeout", pos)
 	if err != nil {

@@ -3,6 +3,7 @@ package rewrites
 import (
 	"fmt"
 	"go/token"
+	"strconv"
 	"strings"
 
 	"github.com/dave/dst"
@@ -45,9 +46,47 @@ func WaitNoDeadline(c *Context, f *matchers.Finding) error {
 			}
 		}
 		call := dstOf[*dst.CallExpr](c, cs.Call)
-		call.Args = append([]dst.Expr{dst.NewIdent(name)}, call.Args...)
+		if name != "" {
+			call.Args = append([]dst.Expr{dst.NewIdent(name)}, call.Args...)
+		}
+		if cs.LogErr != nil {
+			if err := logErr(c, cs.LogErr, call); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// logErr replaces the statement that drops call's new error result with
+// an if that logs it.
+func logErr(c *Context, l *matchers.LogErr, call *dst.CallExpr) error {
+	pos := l.Place.Stmt.Pos()
+	var logCall *dst.CallExpr
+	if l.Pkg == "log/slog" {
+		fn, err := c.Qual("log/slog", "Error", pos)
+		if err != nil {
+			return err
+		}
+		logCall = &dst.CallExpr{Fun: fn, Args: []dst.Expr{
+			&dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(l.Label)},
+			&dst.BasicLit{Kind: token.STRING, Value: `"err"`}, dst.NewIdent("err"),
+		}}
+	} else {
+		fn, err := c.Qual("log", "Printf", pos)
+		if err != nil {
+			return err
+		}
+		logCall = &dst.CallExpr{Fun: fn, Args: []dst.Expr{
+			&dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(l.Label + ": %v")}, dst.NewIdent("err"),
+		}}
+	}
+	stmt := &dst.IfStmt{
+		Init: &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent("err")}, Tok: token.DEFINE, Rhs: []dst.Expr{call}},
+		Cond: &dst.BinaryExpr{X: dst.NewIdent("err"), Op: token.NEQ, Y: dst.NewIdent("nil")},
+		Body: &dst.BlockStmt{List: []dst.Stmt{&dst.ExprStmt{X: logCall}}},
+	}
+	return c.Replace(l.Place, stmt)
 }
 
 // boundWaits edits the drain function itself.

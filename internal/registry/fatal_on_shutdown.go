@@ -20,7 +20,15 @@ before the exit (other than the cancel of Shutdown's own deadline context) or
 statements that follow in the function. The fix logs instead, on the same
 logger (Fatal becomes Print, Fatalf Printf, Fatalln Println); the direct form
 log.Fatal(srv.Shutdown(ctx)) becomes an if that logs a non-nil error. os.Exit
-is reported but not fixed: removing it would change the exit status.`,
+is reported but not fixed: removing it would change the exit status.
+
+An exit that skips only trivia (log lines, prints, the cancel of a context,
+signal.Stop) loses nothing and is not reported. Exit status: after the fix a
+failed drain is logged and main goes on with its clean-up, so the process
+exits 0 where it used to exit 1 when Shutdown failed. That is the price of
+running the clean-up; where the status matters, record the error and exit
+non-zero at the end of main, after the deferred calls have run (for example
+by returning it from a run function that main checks).`,
 	Bad: `defer db.Close()
 if err := srv.Shutdown(ctx); err != nil {
 	log.Fatal(err)

@@ -28,7 +28,28 @@ then likely the one being cancelled), else a new deadline context of
 loaded packages (the function is unexported, or in a main package or under
 internal/), no interface requires it (a Close() error that is an io.Closer
 keeps its signature) and it is never used as a value. A drain whose own
-context may already be done before the Wait is reported but not fixed.`,
+context may already be done before the Wait is reported but not fixed.
+
+Only a Wait that runs when the process is stopped is a default finding: one
+on a drain path (code that runs after the program receives a termination
+signal, or after the Done of a signal context, through the program's call
+graph), or one that ignores a context in scope (whoever made the context
+meant the Wait to be bounded). A Wait whose workers all leave on the stop
+signal the drain sends just before it (they select on the channel it closes
+or the context it cancels, and block nowhere else) is a bounded join, not a
+default finding; nor is a Wait in a test file. -all shows them with the
+reason.
+
+The fix never moves a drain's deadline before the drain: a Wait that follows
+the stop inside its own function (a function that is the program's main
+loop) gets no deadline from its callers, which call it at start-up; the
+finding is reported with that reason. A deadline the drain already made
+after the stop is reused rather than a fresh one added, so that one drain
+keeps one budget. A new error result is never dropped: a call site that
+ignored the result logs it (with log, or log/slog where the file uses only
+that), and a call started as a goroutine or deferred refuses the fix. A
+Wait followed by more clean-up is not fixed: returning on the deadline would
+skip it.`,
 	Bad: `func (p *Pool) Drain() {
 	close(p.queue)
 	p.wg.Wait()
