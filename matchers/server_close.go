@@ -80,6 +80,9 @@ func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.Sele
 	if !isMethod(fn, "net/http", "Server", "Shutdown") {
 		return nil, "the receiver's Shutdown method is not (*http.Server).Shutdown"
 	}
+	if p.mainExitsFirst(path, varKey(p.Info, sel.X)) {
+		return nil, "main returns as soon as ListenAndServe does and nothing waits for this goroutine: with Shutdown here, serving would end at once and the process exit before the drain (exit-before-drain); make main wait for the goroutine, then drain"
+	}
 	d, why := p.deadlineFix(path, nil)
 	if why != "" {
 		return nil, why

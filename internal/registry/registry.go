@@ -110,5 +110,7 @@ func All() []*Rule {
 		blockForever,
 		commitBeforeProcess,
 		grpcStop,
+		// Beyond the catalogue: what drainfix's own fixes must never make.
+		exitBeforeDrain,
 	}
 }

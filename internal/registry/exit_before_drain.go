@@ -1,0 +1,50 @@
+package registry
+
+import (
+	"github.com/drainfix/drainfix/matchers"
+	"github.com/drainfix/drainfix/rewrites"
+)
+
+var exitBeforeDrain = &Rule{
+	Name:    "exit-before-drain",
+	Summary: "main returns when ListenAndServe does, before the drain in another goroutine finishes",
+	Doc: `Shutdown makes ListenAndServe (and Serve) return at once, with
+http.ErrServerClosed, while it goes on waiting for the requests in flight. A
+main that drains its server in a signal goroutine and simply returns after
+ListenAndServe therefore exits as soon as the drain starts: the process ends,
+the requests in flight get an empty reply, and the drain's deadline never
+matters. The rule reports, in func main, a go statement whose func literal
+calls (*http.Server).Shutdown after a termination signal or a context's Done,
+followed by a statement that serves the same server, when the goroutine
+signals nobody (no close, send, WaitGroup Done or cancel) and nothing after
+the serve statement waits (a receive, a select, a Wait or a Sleep). The fix
+makes a done channel before the go statement, closes it in a defer the
+goroutine starts with, and receives from it after the serve statement, as
+net/http's documentation does. It is only made when the serve statement ends
+main on every other error (if err := srv.ListenAndServe(); err !=
+http.ErrServerClosed { log.Fatal(err) }): otherwise a listener that fails to
+open would leave main waiting for a signal instead of exiting.`,
+	Bad: `go func() {
+	<-ctx.Done()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		log.Print(err)
+	}
+}()
+if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+	log.Fatal(err)
+}`,
+	Good: `drained := make(chan struct{})
+go func() {
+	defer close(drained)
+	<-ctx.Done()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		log.Print(err)
+	}
+}()
+if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+	log.Fatal(err)
+}
+<-drained`,
+	Match: matchers.ExitBeforeDrain,
+	Fix:   rewrites.ExitBeforeDrain,
+}

@@ -1,0 +1,277 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+// ExitBeforeDrain reports main functions that serve an *http.Server and
+// drain it in a goroutine they never wait for; registry's exit-before-drain
+// holds the rule's documentation.
+func ExitBeforeDrain(p *Pass) []Finding {
+	if p.Pkg.Name() != "main" || !imports(p.Pkg, "net/http") {
+		return nil
+	}
+	var found []Finding
+	for _, f := range p.Owned {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || fd.Name.Name != "main" || fd.Body == nil {
+				continue
+			}
+			found = append(found, p.exitBeforeDrain(fd.Body)...)
+		}
+	}
+	return found
+}
+
+// An ExitBeforeDrainFix makes main wait for the drain goroutine:
+//
+//	Done := make(chan struct{})   // before Go
+//	go func() {
+//		defer close(Done)         // first in the goroutine
+//		...
+//	}()
+//	if err := srv.ListenAndServe(); ... { log.Fatal(err) }
+//	<-Done                        // after Serve
+type ExitBeforeDrainFix struct {
+	Go    StmtPlace // the go statement
+	Lit   *ast.FuncLit
+	Serve StmtPlace // the statement that serves
+	Done  string
+}
+
+// exitBeforeDrain looks at main's statements for a go statement whose
+// func literal shuts a server down after a stop, followed by a statement
+// that serves the same server, with nothing after it that waits.
+func (p *Pass) exitBeforeDrain(body *ast.BlockStmt) []Finding {
+	var found []Finding
+	for i, s := range body.List {
+		gs, ok := s.(*ast.GoStmt)
+		if !ok {
+			continue
+		}
+		lit, ok := ast.Unparen(gs.Call.Fun).(*ast.FuncLit)
+		if !ok || len(gs.Call.Args) != 0 || signalsDone(p.Info, lit.Body) {
+			continue
+		}
+		shutdown := p.drainCallIn(lit)
+		if shutdown == nil {
+			continue
+		}
+		srv := varKey(p.Info, ast.Unparen(shutdown.Fun).(*ast.SelectorExpr).X)
+		for j := i + 1; j < len(body.List); j++ {
+			serve := p.serveCallIn(body.List[j], srv)
+			if serve == nil {
+				continue
+			}
+			if p.waitsIn(body.List[j+1:]) {
+				break
+			}
+			fd := Finding{
+				Pos: serve.Pos(), End: serve.End(),
+				Message: "ListenAndServe returns as soon as Shutdown starts and main returns with it: the process exits before the drain in the goroutine finishes, cutting the requests in flight; wait for the drain before main returns",
+			}
+			fix, why := p.exitBeforeDrainFix(body, gs, lit, body.List[j], serve)
+			setFix(&fd, fix, why)
+			found = append(found, fd)
+			break
+		}
+	}
+	return found
+}
+
+// mainExitsFirst reports whether the call at path[0], made on the server
+// srv in a goroutine main starts, would be cut short by main: main serves
+// srv after the go statement and returns when serving ends, without
+// waiting for the goroutine. A drain put there (Close turned into
+// Shutdown) would make serving end at once, and main exit.
+func (p *Pass) mainExitsFirst(path []ast.Node, srv string) bool {
+	for i := 1; i+2 < len(path); i++ {
+		lit, ok := path[i].(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		call, ok := path[i+1].(*ast.CallExpr)
+		if !ok || call.Fun != lit {
+			return false
+		}
+		gs, ok := path[i+2].(*ast.GoStmt)
+		if !ok || i+4 >= len(path) || signalsDone(p.Info, lit.Body) {
+			return false
+		}
+		body, ok := path[i+3].(*ast.BlockStmt)
+		fd, isDecl := path[i+4].(*ast.FuncDecl)
+		if !ok || !isDecl || fd.Name.Name != "main" || fd.Recv != nil || p.Pkg.Name() != "main" {
+			return false
+		}
+		for j, s := range body.List {
+			if s.Pos() <= gs.Pos() {
+				continue
+			}
+			if p.serveCallIn(s, srv) != nil {
+				return !p.waitsIn(body.List[j+1:])
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// drainCallIn returns the (*http.Server).Shutdown call that lit makes
+// after it learns that the process must stop, or nil.
+func (p *Pass) drainCallIn(lit *ast.FuncLit) *ast.CallExpr {
+	var shutdown *ast.CallExpr
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok || shutdown != nil {
+			return false
+		}
+		call, ok := n.(*ast.CallExpr)
+		if !ok || !isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown") {
+			return true
+		}
+		if _, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && p.onShutdownPath(p.pathTo(call)) {
+			shutdown = call
+		}
+		return true
+	})
+	return shutdown
+}
+
+// serveCallIn returns the call in s (not in a goroutine or a func literal)
+// that serves the server srv: ListenAndServe, ListenAndServeTLS, Serve or
+// ServeTLS.
+func (p *Pass) serveCallIn(s ast.Stmt, srv string) *ast.CallExpr {
+	var serve *ast.CallExpr
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
+			return false
+		case *ast.CallExpr:
+			if isMethod(callee(p.Info, n), "net/http", "Server", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS") {
+				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && varKey(p.Info, sel.X) == srv {
+					serve = n
+				}
+			}
+		}
+		return serve == nil
+	})
+	return serve
+}
+
+// waitsIn reports whether any of the statements blocks for something a
+// drain could signal: a receive, a select, a Wait or a Sleep.
+func (p *Pass) waitsIn(list []ast.Stmt) bool {
+	waits := false
+	for _, s := range list {
+		ast.Inspect(s, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.UnaryExpr:
+				waits = waits || n.Op == token.ARROW
+			case *ast.SelectStmt, *ast.RangeStmt:
+				waits = true
+			case *ast.CallExpr:
+				if fn := callee(p.Info, n); fn != nil && (fn.Name() == "Wait" || isFunc(fn, "time", "Sleep")) {
+					waits = true
+				}
+			}
+			return !waits
+		})
+	}
+	return waits
+}
+
+// signalsDone reports whether a goroutine's body tells anyone it is done:
+// it closes or sends on a channel, calls Done on a WaitGroup, or cancels a
+// context.
+func signalsDone(info *types.Info, body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SendStmt:
+			found = true
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok {
+				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+					found = true
+				}
+			}
+			if isMethod(callee(info, n), "sync", "WaitGroup", "Done") {
+				found = true
+			}
+			// Cancelling a context made outside: the drain's own deadline
+			// (ctx, cancel := ... inside the goroutine) tells nobody.
+			t := info.TypeOf(n.Fun)
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && (isNamed(t, "context", "CancelFunc") || isNamed(t, "context", "CancelCauseFunc")) {
+				if obj := info.Uses[id]; obj != nil && !within(body, obj.Pos()) {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// exitBeforeDrainFix plans the wait, or says why there is none: the serve
+// statement must end main on every error but http.ErrServerClosed (else
+// main would wait for a drain that never comes when the listener cannot be
+// opened), and the goroutine must be started right in main.
+func (p *Pass) exitBeforeDrainFix(body *ast.BlockStmt, gs *ast.GoStmt, lit *ast.FuncLit, serveStmt ast.Stmt, serve *ast.CallExpr) (*ExitBeforeDrainFix, string) {
+	if !p.exitsOnOtherErrors(serveStmt, serve) {
+		return nil, "the serve statement does not end main on errors other than http.ErrServerClosed (a port in use): waiting for the drain there would hang until a signal comes; exit on those errors first"
+	}
+	if len(lit.Body.List) == 0 {
+		return nil, "the goroutine has no statements"
+	}
+	first := lit.Body.List[0]
+	done := ""
+	for _, name := range []string{"drained", "shutdownDone", "drainDone"} {
+		if p.FreshName(gs, name) == name && p.FreshName(first, name) == name && p.FreshName(serveStmt, name) == name {
+			done = name
+			break
+		}
+	}
+	if done == "" {
+		return nil, "no free name for the done channel"
+	}
+	if why := p.universeNames(first.Pos(), "close"); why != "" {
+		return nil, why
+	}
+	if why := p.universeNames(gs.Pos(), "make"); why != "" {
+		return nil, why
+	}
+	return &ExitBeforeDrainFix{
+		Go:    StmtPlace{Stmt: gs, Block: body},
+		Lit:   lit,
+		Serve: StmtPlace{Stmt: serveStmt, Block: body},
+		Done:  done,
+	}, ""
+}
+
+// exitsOnOtherErrors reports whether serveStmt is
+//
+//	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed { <terminal> }
+//
+// or a form of it (err != http.ErrServerClosed, !errors.Is(err,
+// http.ErrServerClosed), the error assigned in the statement before): main
+// goes past it only when the server was shut down.
+func (p *Pass) exitsOnOtherErrors(serveStmt ast.Stmt, serve *ast.CallExpr) bool {
+	ifs, ok := serveStmt.(*ast.IfStmt)
+	if !ok || ifs.Else != nil || !isTerminal(p.Info, ifs.Body.List) {
+		return false
+	}
+	mentions := false
+	ast.Inspect(ifs.Cond, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "ErrServerClosed" {
+			if v, ok := p.Info.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == "net/http" {
+				mentions = true
+			}
+		}
+		return !mentions
+	})
+	return mentions && ifs.Init != nil && within(ifs.Init, serve.Pos())
+}
