@@ -78,8 +78,8 @@ func CommitBeforeProcess(p *Pass) []Finding {
 }
 
 // A CommitBeforeProcessFix replaces the go statement Go, of the list Block,
-// by a plain call of Call: in an if that continues the loop when it returns
-// an error (CheckErr), else as a statement. Inner is the func literal's
+// by a plain call of Call: in an if that returns its error from the
+// consumer's function (CheckErr), else as a statement. Inner is the func literal's
 // only statement when the goroutine is one, whose comments are kept.
 type CommitBeforeProcessFix struct {
 	Go       *ast.GoStmt
@@ -87,6 +87,28 @@ type CommitBeforeProcessFix struct {
 	Call     *ast.CallExpr
 	Inner    *ast.ExprStmt
 	CheckErr bool
+}
+
+// funcTypeOf returns the type of the innermost function holding path[0].
+func funcTypeOf(path []ast.Node) *ast.FuncType {
+	for _, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return n.Type
+		case *ast.FuncDecl:
+			return n.Type
+		}
+	}
+	return nil
+}
+
+// returnsJustError reports whether a function of type ft has exactly one
+// result, of type error.
+func returnsJustError(info *types.Info, ft *ast.FuncType) bool {
+	if ft == nil || ft.Results == nil || ft.Results.NumFields() != 1 {
+		return false
+	}
+	return types.Identical(info.TypeOf(ft.Results.List[0].Type), types.Universe.Lookup("error").Type())
 }
 
 // A cbpFetch is where a message variable was fetched from.
@@ -250,6 +272,12 @@ func (p *Pass) cbpFix(block ast.Node, gs *ast.GoStmt) (*CommitBeforeProcessFix, 
 		fix.CheckErr = true
 		if _, obj := p.scopeAt(gs).LookupParent("nil", gs.Pos()); obj != types.Universe.Lookup("nil") {
 			return nil, "nil is redefined here"
+		}
+		// Offsets are committed per partition and cumulatively: going on
+		// to commit a later message would commit past the failed one, and
+		// lose it anyway. The failure must leave the loop, with its error.
+		if !returnsJustError(p.Info, funcTypeOf(p.pathTo(gs))) {
+			return nil, name + " returns an error, and the consumer's function has no error result to return it through: continuing would commit a later offset past the failed message (offsets are committed per partition, cumulatively); retry the message or stop the consumer by hand"
 		}
 	default:
 		return nil, fmt.Sprintf("%s returns %s, not just an error: decide by hand when the message counts as processed", name, res)

@@ -12,11 +12,11 @@ import (
 // in place: in
 //
 //	if err := process(msg); err != nil {
-//		continue
+//		return err
 //	}
 //
-// when the call returns an error, so that the commit after it is skipped,
-// else as a plain statement. The err declared here lives in the if
+// when the call returns an error, so that neither this commit nor a later
+// one is made and the message is fetched again, else as a plain statement. The err declared here lives in the if
 // statement alone, which reads nothing else, so it is not claimed with
 // Declare: shadowing the loop's err is what the seed's fix does, and
 // harmless. The go statement's comments, and those of a func literal's
@@ -51,7 +51,7 @@ func CommitBeforeProcess(c *Context, f *matchers.Finding) error {
 		s := &dst.IfStmt{
 			Init: &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent("err")}, Tok: token.DEFINE, Rhs: []dst.Expr{call}},
 			Cond: &dst.BinaryExpr{X: dst.NewIdent("err"), Op: token.NEQ, Y: dst.NewIdent("nil")},
-			Body: &dst.BlockStmt{List: []dst.Stmt{&dst.BranchStmt{Tok: token.CONTINUE}}},
+			Body: &dst.BlockStmt{List: []dst.Stmt{&dst.ReturnStmt{Results: []dst.Expr{dst.NewIdent("err")}}}},
 		}
 		// A comment at the end of the go statement's line stays on the if's
 		// first line.

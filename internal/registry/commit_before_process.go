@@ -20,15 +20,20 @@ to a go statement, then committed in the same statement list with
 CommitMessages on the same reader or with the session's MarkMessage. A
 goroutine that commits after its own processing is not reported. The fix
 processes the message in place and commits only when that succeeds: go
-process(msg) becomes if err := process(msg); err != nil { continue } when
-process returns just an error, and process(msg) when it returns nothing. It
-is refused when the goroutine runs more than a single call, or when the call
-returns anything else. For concurrency, use a worker pool that commits after
-processing.`,
+process(msg) becomes if err := process(msg); err != nil { return err } when
+process returns just an error, and process(msg) when it returns nothing.
+Skipping the failed message with continue would not do: offsets are
+committed per partition and cumulatively, so committing the next message
+commits past the failed one, which is lost anyway; returning leaves it
+uncommitted, to be fetched again. The fix is therefore refused when process
+returns an error and the consumer's function has no error result to return
+it through (retry the message, or stop the consumer, by hand), when the
+goroutine runs more than a single call, and when the call returns anything
+else. For concurrency, use a worker pool that commits after processing.`,
 	Bad: `for {
 	msg, err := reader.FetchMessage(ctx)
 	if err != nil {
-		return
+		return err
 	}
 	go process(msg) // fire-and-forget
 	_ = reader.CommitMessages(ctx, msg)
@@ -36,10 +41,10 @@ processing.`,
 	Good: `for {
 	msg, err := reader.FetchMessage(ctx)
 	if err != nil {
-		return
+		return err
 	}
 	if err := process(msg); err != nil {
-		continue
+		return err
 	}
 	_ = reader.CommitMessages(ctx, msg)
 }`,

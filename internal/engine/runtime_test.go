@@ -1,0 +1,368 @@
+//go:build drainfix_runtime
+
+package engine_test
+
+// The runtime tests prove the fixes that change timing at run time: each
+// program is built before and after drainfix fixes it, started, given a
+// request (or job) in flight, and sent SIGTERM; the test checks what the
+// process did with the work and how long it took to exit. They build and
+// run programs, so they run only with -tags drainfix_runtime (.ci/run sets
+// it).
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drainfix/drainfix/internal/engine"
+	"github.com/drainfix/drainfix/internal/registry"
+)
+
+// The drain deadline written into the fixes: short, so that a test of a
+// hung drain does not take long.
+const runtimeTimeout = 2 * time.Second
+
+// An outcome is what one run of a program did after SIGTERM.
+type outcome struct {
+	reply    string        // the body of the request in flight, or the error
+	exited   bool          // the process exited within the wait
+	took     time.Duration // from SIGTERM to exit
+	output   string        // stdout and stderr
+	exitCode int
+}
+
+// build writes src as a module in a new directory, optionally fixes it with
+// every rule, and builds it; it returns the binary and the fixed main.go.
+func build(t *testing.T, src string, fix bool) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"))
+	writeTestFile(t, filepath.Join(dir, "main.go"), []byte(src))
+	if fix {
+		res, err := engine.Run(engine.Config{
+			Dir: dir, Patterns: []string{"./..."}, Rules: registry.All(), Timeout: runtimeTimeout,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range res.Errors {
+			t.Fatal(e)
+		}
+		if len(res.Fixes) == 0 {
+			t.Fatalf("drainfix fixed nothing; findings: %+v", res.Findings)
+		}
+		for _, fx := range res.Fixes {
+			writeTestFile(t, fx.Path, fx.New)
+		}
+	}
+	bin := filepath.Join(dir, "app")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	fixed, _ := os.ReadFile(filepath.Join(dir, "main.go"))
+	return bin, string(fixed)
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// serveAndTerm starts bin with ADDR set, waits until it accepts
+// connections, makes a request to /slow (whose handler takes about a
+// second), sends SIGTERM while it is in flight and waits up to wait for the
+// process to exit.
+func serveAndTerm(t *testing.T, bin string, wait time.Duration) outcome {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "ADDR="+addr)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the program never listened on %s:\n%s", addr, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	reply := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/slow")
+		if err != nil {
+			reply <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			reply <- "error: " + err.Error()
+			return
+		}
+		reply <- string(b)
+	}()
+	time.Sleep(300 * time.Millisecond) // the request is in the handler
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	o := outcome{}
+	select {
+	case err := <-exited:
+		o.exited, o.took = true, time.Since(sent)
+		if ee, ok := err.(*exec.ExitError); ok {
+			o.exitCode = ee.ExitCode()
+		}
+	case <-time.After(wait):
+	}
+	select {
+	case o.reply = <-reply:
+	case <-time.After(3 * time.Second):
+		o.reply = "no reply"
+	}
+	o.output = out.String()
+	return o
+}
+
+const slowHandler = `
+func slow(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Second)
+	fmt.Fprint(w, "done")
+}
+`
+
+// exit-before-drain: before the fix, main returns as soon as Shutdown
+// starts and the request in flight gets no reply; after it, main waits for
+// the drain, the request completes and the process exits.
+func TestRuntimeExitBeforeDrain(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func main() {
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		<-sig
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Printf("shutdown: %v", err)
+		}
+	}()
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		log.Fatal(err)
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "<-drained") {
+		t.Fatalf("the fix does not wait for the drain:\n%s", fixed)
+	}
+	b := serveAndTerm(t, before, 5*time.Second)
+	if b.reply == "done" {
+		t.Errorf("before the fix the request in flight completed; the case proves nothing")
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if a.reply != "done" || !a.exited || a.took > 3*time.Second {
+		t.Errorf("after the fix: reply %q, exited %v after %v; want done, exited within 3s\n%s", a.reply, a.exited, a.took, a.output)
+	}
+}
+
+// server-close: Close cuts the request in flight; the fix's Shutdown under
+// a deadline lets it complete, and the process exits when it has.
+func TestRuntimeServerClose(t *testing.T) {
+	src := `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func main() {
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+	<-stop
+	srv.Close()
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "srv.Shutdown(") {
+		t.Fatalf("the fix does not drain with Shutdown:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, 5*time.Second); b.reply == "done" {
+		t.Errorf("before the fix the request in flight completed; the case proves nothing")
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if a.reply != "done" || !a.exited || a.took > runtimeTimeout+time.Second {
+		t.Errorf("after the fix: reply %q, exited %v after %v; want done, exited within the deadline\n%s", a.reply, a.exited, a.took, a.output)
+	}
+}
+
+// wait-no-deadline: a drain waiting for a hung worker never ends; after the
+// fix it gives up when its deadline (made after SIGTERM) passes, and the
+// clean-up after it in main runs.
+func TestRuntimeWaitNoDeadline(t *testing.T) {
+	src := `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+type Pool struct {
+	jobs chan func()
+	wg   sync.WaitGroup
+}
+
+func (p *Pool) work() {
+	defer p.wg.Done()
+	for j := range p.jobs {
+		j()
+	}
+}
+
+func (p *Pool) Drain() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+
+func main() {
+	p := &Pool{jobs: make(chan func(), 1)}
+	p.wg.Add(1)
+	go p.work()
+	p.jobs <- func() { select {} } // a worker that hangs
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	p.Drain()
+	fmt.Println("drained")
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "p.Drain(ctx)") {
+		t.Fatalf("the fix does not bound the drain:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, runtimeTimeout+2*time.Second); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, runtimeTimeout+3*time.Second)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", runtimeTimeout+3*time.Second, a.output)
+	case a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second:
+		t.Errorf("after the fix the process exited after %v; want about the %v deadline, which starts at SIGTERM", a.took, runtimeTimeout)
+	case !strings.Contains(a.output, "Drain: context deadline exceeded") || !strings.Contains(a.output, "drained"):
+		t.Errorf("after the fix the deadline error is not logged or the code after the drain did not run:\n%s", a.output)
+	}
+}
+
+// fatal-on-shutdown: Shutdown fails when its deadline passes with a
+// request in flight; log.Fatal then skipped the deferred flush. After the
+// fix the failure is logged and the flush runs. The exit status goes from
+// 1 to 0, as the rule's documentation says.
+func TestRuntimeFatalOnShutdown(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func flush() { fmt.Println("flushed") }
+
+func main() {
+	defer flush()
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	drainCtx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		log.Fatal(err)
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "log.Print(err)") {
+		t.Fatalf("the fix does not log instead of exiting:\n%s", fixed)
+	}
+	b := serveAndTerm(t, before, 5*time.Second)
+	if strings.Contains(b.output, "flushed") || b.exitCode != 1 {
+		t.Errorf("before the fix: exit %d, output %q; want exit 1 without the flush", b.exitCode, b.output)
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	sc := bufio.NewScanner(strings.NewReader(a.output))
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if !a.exited || a.exitCode != 0 || len(lines) < 2 || !strings.Contains(lines[0], "context deadline exceeded") || lines[len(lines)-1] != "flushed" {
+		t.Errorf("after the fix: exited %v, exit %d, output %q; want the error logged, then flushed, exit 0", a.exited, a.exitCode, a.output)
+	}
+}
