@@ -22,9 +22,9 @@ const (
 func (p *Pass) noDrain() string {
 	m := p.Program.Drain()
 	switch {
-	case !m.HasMain():
+	case !m.HasMain(p.Pkg):
 		return harmlessNoMain
-	case !m.HandlesSignals():
+	case !m.HandlesSignals(p.Pkg):
 		return harmlessNoStop
 	}
 	return ""
@@ -52,6 +52,39 @@ func (p *Pass) unboundedDrainHarmless(pos token.Pos) string {
 		return ""
 	}
 	return p.offDrainPath(pos)
+}
+
+// requestCtxEndsOnDrain reports whether the program's drain ends the
+// contexts of the requests in flight, which (*http.Server).Shutdown never
+// does by itself: some server sets BaseContext (the common way to tie them
+// to the drain), or a server is Closed after a stop (a Close after
+// Shutdown's deadline cuts the connections, which cancels their contexts).
+func (p *Pass) requestCtxEndsOnDrain() bool {
+	prog := p.Program
+	prog.reqCtxOnce.Do(func() {
+		m := prog.Drain()
+		for _, pass := range prog.Packages {
+			if !imports(pass.Pkg, "net/http") {
+				continue
+			}
+			for id, obj := range pass.Info.Uses {
+				switch obj := obj.(type) {
+				case *types.Var:
+					if obj.IsField() && obj.Name() == "BaseContext" && obj.Pkg() != nil && obj.Pkg().Path() == "net/http" {
+						prog.reqCtxEnds = true
+					}
+				case *types.Func:
+					if isMethod(obj, "net/http", "Server", "Close") && m.Runs(id.Pos(), pass.enclosingFunc(id.Pos())) {
+						prog.reqCtxEnds = true
+					}
+				}
+				if prog.reqCtxEnds {
+					return
+				}
+			}
+		}
+	})
+	return prog.reqCtxEnds
 }
 
 // trivialCall reports whether skipping call when the process exits loses

@@ -98,6 +98,11 @@ type ParamName struct {
 
 const handlerIgnoresCtxMsg = "time.Sleep in an HTTP handler ignores the request's context: the handler sleeps on after the client has gone or the server cuts its connection, and the drain waits for it; wait in a select on r.Context().Done()"
 
+// handlerCtxNotCancelledNote completes the message in a program whose
+// drain does not end request contexts: the fix then helps only when the
+// client goes away.
+const handlerCtxNotCancelledNote = "; note that in this program Shutdown does not cancel request contexts (no server sets BaseContext, none is Closed after a stop), so the drain still waits out the Sleep unless the client goes away: derive the servers' BaseContext from a context cancelled when the drain begins"
+
 // handlerSleep reports the Sleep call when it runs in a handler that does
 // not watch a context.
 func (p *Pass) handlerSleep(call *ast.CallExpr, idx *handlerIndex) (Finding, bool) {
@@ -117,6 +122,9 @@ func (p *Pass) handlerSleep(call *ast.CallExpr, idx *handlerIndex) (Finding, boo
 		return Finding{}, false
 	}
 	fd := Finding{Pos: call.Pos(), End: call.End(), Message: handlerIgnoresCtxMsg}
+	if !p.requestCtxEndsOnDrain() {
+		fd.Message += handlerCtxNotCancelledNote
+	}
 	fix, why := p.handlerSleepFix(path, h, direct, loop)
 	setFix(&fd, fix, why)
 	return fd, true

@@ -58,6 +58,9 @@ type Program struct {
 
 	drainOnce sync.Once
 	drain     *drainpath.Model // Drain's, built on first use
+
+	reqCtxOnce sync.Once
+	reqCtxEnds bool // requestCtxEndsOnDrain's answer
 }
 
 // Drain returns the program's drain-path model, built on first use.

@@ -15,6 +15,7 @@ import (
 	"go/types"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // A Package is one type-checked package of the program.
@@ -34,9 +35,12 @@ type Stop struct {
 
 // A Model is what the program does when it is told to stop.
 type Model struct {
-	hasMain  bool
-	handles  bool // some package calls signal.Notify or NotifyContext
+	mains    []*types.Package // the main packages (not test mains)
+	handles  bool             // some package calls signal.Notify or NotifyContext
+	handlers map[string]bool  // paths of the packages that do
+	closure  map[*types.Package]map[string]bool // each main's imports, by path, built on first use
 	stops    []Stop
+	waits    []token.Pos // stops, and calls of functions that return only after one
 	regions  []region             // code that runs after a stop, by position
 	onDrain  map[*types.Func]bool // functions called (or referenced) after a stop
 	pkgs     []Package
@@ -56,6 +60,8 @@ func New(pkgs []Package) *Model {
 	m := &Model{
 		pkgs:     pkgs,
 		onDrain:  map[*types.Func]bool{},
+		handlers: map[string]bool{},
+		closure:  map[*types.Package]map[string]bool{},
 		decls:    map[*types.Func]*ast.FuncDecl{},
 		methods:  map[string][]*types.Func{},
 		defs:     map[types.Object][]ast.Expr{},
@@ -64,6 +70,9 @@ func New(pkgs []Package) *Model {
 		visiting: map[types.Object]bool{},
 	}
 	m.index()
+	for _, main := range m.mains {
+		m.imports(main) // now, so that queries from many goroutines only read
+	}
 	if !m.handles {
 		return m
 	}
@@ -74,16 +83,72 @@ func New(pkgs []Package) *Model {
 	return m
 }
 
-// HasMain reports whether the program has a main function.
-func (m *Model) HasMain() bool { return m.hasMain }
+// HasMain reports whether a main package of the load is, or imports, the
+// package pkg: whether pkg is part of a program drainfix sees.
+func (m *Model) HasMain(pkg *types.Package) bool {
+	for _, main := range m.mains {
+		if m.imports(main)[pkg.Path()] {
+			return true
+		}
+	}
+	return false
+}
 
-// HandlesSignals reports whether some package of the program asks to be
-// told of signals (signal.Notify or signal.NotifyContext): only then does
-// the program have a drain.
-func (m *Model) HandlesSignals() bool { return m.handles }
+// HandlesSignals reports whether a program holding pkg (a main package
+// that is or imports it) asks to be told of signals, in any of its
+// packages (signal.Notify or signal.NotifyContext): only then does the
+// program have a drain.
+func (m *Model) HandlesSignals(pkg *types.Package) bool {
+	for _, main := range m.mains {
+		paths := m.imports(main)
+		if !paths[pkg.Path()] {
+			continue
+		}
+		for h := range m.handlers {
+			if paths[h] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// imports returns the paths of main and of every package it imports,
+// however indirectly.
+func (m *Model) imports(main *types.Package) map[string]bool {
+	if c := m.closure[main]; c != nil {
+		return c
+	}
+	c := map[string]bool{}
+	var add func(p *types.Package)
+	add = func(p *types.Package) {
+		if c[p.Path()] {
+			return
+		}
+		c[p.Path()] = true
+		for _, q := range p.Imports() {
+			add(q)
+		}
+	}
+	add(main)
+	m.closure[main] = c
+	return c
+}
 
 // Stops returns where the program learns it must stop, in position order.
 func (m *Model) Stops() []Stop { return m.stops }
+
+// WaitsIn reports whether the code between pos and end learns that the
+// process must stop: it holds a stop, or a call of a function that returns
+// only after one.
+func (m *Model) WaitsIn(pos, end token.Pos) bool {
+	for _, w := range m.waits {
+		if pos <= w && w < end {
+			return true
+		}
+	}
+	return false
+}
 
 // OnDrainPath reports whether fn is called (or referenced: a method value,
 // a deferred or started function) by code that runs after a stop.
@@ -126,8 +191,8 @@ func (m *Model) index() {
 				m.decls[fn] = fd
 				if fd.Recv != nil {
 					m.methods[fn.Name()] = append(m.methods[fn.Name()], fn)
-				} else if fn.Name() == "main" && p.Types.Name() == "main" {
-					m.hasMain = true
+				} else if fn.Name() == "main" && p.Types.Name() == "main" && !strings.HasSuffix(p.Types.Path(), ".test") {
+					m.mains = append(m.mains, p.Types)
 				}
 			}
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -143,6 +208,7 @@ func (m *Model) index() {
 				case *ast.CallExpr:
 					if fn := callee(p.Info, n); fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") {
 						m.handles = true
+						m.handlers[p.Types.Path()] = true
 					}
 				}
 				return true
@@ -207,6 +273,7 @@ func (m *Model) findStops() {
 				case *ast.RangeStmt:
 					if isSignalChan(p.Info.TypeOf(n.X)) {
 						m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
+						m.waits = append(m.waits, n.Pos())
 						m.regions = append(m.regions, region{n.Body.Pos(), n.Body.End()})
 					}
 				}
@@ -336,6 +403,7 @@ func (m *Model) cancelledAfterSignal(c types.Object) bool {
 // stack, and the code that runs after it.
 func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []ast.Node) {
 	m.stops = append(m.stops, Stop{Pos: pos, Signal: signal})
+	m.waits = append(m.waits, pos)
 	fnIdx := -1
 	for i := len(stack) - 1; i >= 0; i-- {
 		if funcBody(stack[i]) != nil {

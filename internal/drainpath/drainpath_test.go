@@ -22,7 +22,7 @@ var (
 )
 
 // load type-checks src as package main and builds its model.
-func load(t *testing.T, src string) (*drainpath.Model, *ast.File, *types.Info) {
+func load(t *testing.T, src string) (*drainpath.Model, *ast.File, *types.Info, *types.Package) {
 	t.Helper()
 	importMu.Lock()
 	defer importMu.Unlock()
@@ -41,7 +41,7 @@ func load(t *testing.T, src string) (*drainpath.Model, *ast.File, *types.Info) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return drainpath.New([]drainpath.Package{{Types: pkg, Info: info, Files: []*ast.File{f}}}), f, info
+	return drainpath.New([]drainpath.Package{{Types: pkg, Info: info, Files: []*ast.File{f}}}), f, info, pkg
 }
 
 // fn returns the function or method named name ("T.m" for a method).
@@ -241,12 +241,12 @@ func main() {
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m, f, info := load(t, c.src)
-			if !m.HasMain() {
+			m, f, info, pkg := load(t, c.src)
+			if !m.HasMain(pkg) {
 				t.Error("HasMain is false")
 			}
-			if m.HandlesSignals() != c.handles {
-				t.Errorf("HandlesSignals = %v, want %v", m.HandlesSignals(), c.handles)
+			if m.HandlesSignals(pkg) != c.handles {
+				t.Errorf("HandlesSignals = %v, want %v", m.HandlesSignals(pkg), c.handles)
 			}
 			if got := len(m.Stops()); got != c.stopCount {
 				t.Errorf("%d stops, want %d", got, c.stopCount)
@@ -291,7 +291,7 @@ func main() {
 	after()
 }
 `
-	m, f, info := load(t, src)
+	m, f, info, _ := load(t, src)
 	main := fn(t, f, info, "main")
 	for call, want := range map[string]bool{
 		"before()": false, "inCase()": true, "other()": false, "after()": false,

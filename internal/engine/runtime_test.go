@@ -88,6 +88,12 @@ func freeAddr(t *testing.T) string {
 // second), sends SIGTERM while it is in flight and waits up to wait for the
 // process to exit.
 func serveAndTerm(t *testing.T, bin string, wait time.Duration) outcome {
+	return serveAndTermAfter(t, bin, wait, 0)
+}
+
+// serveAndTermAfter is serveAndTerm for a process that has been up for at
+// least uptime when the request comes.
+func serveAndTermAfter(t *testing.T, bin string, wait, uptime time.Duration) outcome {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(bin)
@@ -112,6 +118,7 @@ func serveAndTerm(t *testing.T, bin string, wait time.Duration) outcome {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	time.Sleep(uptime)
 	reply := make(chan string, 1)
 	go func() {
 		resp, err := http.Get("http://" + addr + "/slow")
@@ -364,5 +371,51 @@ func main() {
 	}
 	if !a.exited || a.exitCode != 0 || len(lines) < 2 || !strings.Contains(lines[0], "context deadline exceeded") || lines[len(lines)-1] != "flushed" {
 		t.Errorf("after the fix: exited %v, exit %d, output %q; want the error logged, then flushed, exit 0", a.exited, a.exitCode, a.output)
+	}
+}
+
+// deadline-before-signal: a drain deadline made at start-up has expired
+// when SIGTERM comes after a longer uptime, and the request in flight is
+// cut; after the fix the deadline starts at the signal and the request
+// completes.
+func TestRuntimeDeadlineBeforeSignal(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func main() {
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Println("shutdown:", err)
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "<-sig\n\tctx, cancel := context.WithTimeout") {
+		t.Fatalf("the fix does not make the deadline after the wait:\n%s", fixed)
+	}
+	b := serveAndTermAfter(t, before, 5*time.Second, 2500*time.Millisecond)
+	if b.reply == "done" || !strings.Contains(b.output, "deadline exceeded") {
+		t.Errorf("before the fix: reply %q, output %q; want the request cut by an expired drain", b.reply, b.output)
+	}
+	a := serveAndTermAfter(t, after, 5*time.Second, 2500*time.Millisecond)
+	if a.reply != "done" || !a.exited || a.took > 2*time.Second || strings.Contains(a.output, "shutdown:") {
+		t.Errorf("after the fix: reply %q, exited %v after %v, output %q; want done, a clean drain within 2s", a.reply, a.exited, a.took, a.output)
 	}
 }

@@ -112,5 +112,6 @@ func All() []*Rule {
 		grpcStop,
 		// Beyond the catalogue: what drainfix's own fixes must never make.
 		exitBeforeDrain,
+		deadlineBeforeSignal,
 	}
 }
