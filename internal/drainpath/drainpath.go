@@ -35,12 +35,12 @@ type Stop struct {
 
 // A Model is what the program does when it is told to stop.
 type Model struct {
-	mains    []*types.Package // the main packages (not test mains)
-	handles  bool             // some package calls signal.Notify or NotifyContext
-	handlers map[string]bool  // paths of the packages that do
+	mains    []*types.Package                   // the main packages (not test mains)
+	handles  bool                               // some package calls signal.Notify or NotifyContext
+	handlers map[string]bool                    // paths of the packages that do
 	closure  map[*types.Package]map[string]bool // each main's imports, by path, built on first use
 	stops    []Stop
-	waits    []token.Pos // stops, and calls of functions that return only after one
+	waits    []token.Pos          // stops, and calls of functions that return only after one
 	regions  []region             // code that runs after a stop, by position
 	onDrain  map[*types.Func]bool // functions called (or referenced) after a stop
 	pkgs     []Package
