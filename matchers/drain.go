@@ -14,6 +14,7 @@ const (
 	harmlessNoMain  = "no main package in the load: nothing shows that this runs when a process is stopped (run drainfix on the program that uses this package)"
 	harmlessNoStop  = "the program handles no termination signal: it has no drain for this to hold up or skip"
 	harmlessOffPath = "not on a drain path: no code that runs after the program learns it must stop reaches it"
+	harmlessUnseen  = "the program hands its termination signals to code drainfix has no source for (a service framework): what runs on its drain is not known, so nothing shows this runs there"
 )
 
 // noDrain returns why code that never stops, or ends the process, is
@@ -37,7 +38,10 @@ func (p *Pass) offDrainPath(pos token.Pos) string {
 	if why := p.noDrain(); why != "" {
 		return why
 	}
-	if !p.Program.Drain().Runs(pos, p.enclosingFunc(pos)) {
+	if m := p.Program.Drain(); !m.Runs(pos, p.enclosingFunc(pos)) {
+		if m.HandlesSignalsUnseen(p.Pkg) {
+			return harmlessUnseen
+		}
 		return harmlessOffPath
 	}
 	return ""
@@ -87,6 +91,78 @@ func (p *Pass) requestCtxEndsOnDrain() bool {
 	return prog.reqCtxEnds
 }
 
+// harmlessOnce is why a ticker that lives as long as the process is no
+// leak worth fixing.
+const harmlessOnce = "its function runs once per process, called from main: the ticker lives as long as the process, and its loop has a way out"
+
+// runsOncePerProcess reports whether fn is only ever called by main.main,
+// as a statement outside any loop, and never used as a value: it runs at
+// most once in the life of the process.
+func (p *Pass) runsOncePerProcess(fn *types.Func) bool {
+	if fn == nil {
+		return false
+	}
+	calls := 0
+	for _, pass := range p.Program.Packages {
+		for id, obj := range pass.Info.Uses {
+			if obj != fn {
+				continue
+			}
+			path := pass.pathTo(id)
+			main := false
+			for i, n := range path {
+				switch n := n.(type) {
+				case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit, *ast.GoStmt:
+					return false
+				case *ast.FuncDecl:
+					main = n.Recv == nil && n.Name.Name == "main" && pass.Pkg.Name() == "main"
+				case *ast.CallExpr:
+					if i > 0 && ast.Unparen(n.Fun) != path[i-1] && (i < 2 || ast.Unparen(n.Fun) != path[i-2]) {
+						return false // an argument: used as a value
+					}
+				}
+			}
+			if !main {
+				return false
+			}
+			calls++
+		}
+	}
+	return calls > 0
+}
+
+// isMainBody reports whether body is the body of main.main, whose end is
+// the end of the process: skipping trivia there loses nothing, while the
+// end of any other function is followed by its caller's code.
+func (p *Pass) isMainBody(body *ast.BlockStmt) bool {
+	if body == nil || p.Pkg.Name() != "main" {
+		return false
+	}
+	f := p.FileOf(body.Pos())
+	if f == nil {
+		return false
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body == body {
+			return fd.Recv == nil && fd.Name.Name == "main"
+		}
+	}
+	return false
+}
+
+// funcBodyOf returns the body of the innermost function holding path[0].
+func funcBodyOf(path []ast.Node) *ast.BlockStmt {
+	for _, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return n.Body
+		case *ast.FuncDecl:
+			return n.Body
+		}
+	}
+	return nil
+}
+
 // trivialCall reports whether skipping call when the process exits loses
 // nothing: a log line or a print, cancelling a context, or signal.Stop.
 func (p *Pass) trivialCall(call *ast.CallExpr) bool {
@@ -112,13 +188,13 @@ func (p *Pass) trivialCall(call *ast.CallExpr) bool {
 	return false
 }
 
-// skipsOnlyTrivia reports whether what follows pos in body, where the
-// process learns it must stop, is at most trivia: no deferred call and no
-// statement after the one holding pos other than trivial calls, returns
-// and empty statements. An exit that cuts such a function short loses
-// nothing.
+// skipsOnlyTrivia reports whether body is main's and what follows pos in
+// it, where the process learns it must stop, is at most trivia: no
+// deferred call and no statement after the one holding pos other than
+// trivial calls, returns and empty statements. An exit that cuts such a
+// main short loses nothing.
 func (p *Pass) skipsOnlyTrivia(body *ast.BlockStmt, pos token.Pos) bool {
-	if p.defersBefore(body, body.End(), nil) {
+	if !p.isMainBody(body) || p.defersBefore(body, body.End(), nil) {
 		return false
 	}
 	var path []ast.Node

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 )
 
 // ExitBeforeDrain reports main functions that serve an *http.Server and
@@ -52,15 +53,10 @@ func (p *Pass) exitBeforeDrain(body *ast.BlockStmt) []Finding {
 		if !ok {
 			continue
 		}
-		lit, ok := ast.Unparen(gs.Call.Fun).(*ast.FuncLit)
-		if !ok || len(gs.Call.Args) != 0 || signalsDone(p.Info, lit.Body) {
+		lit, srv, named := p.drainGoroutine(gs)
+		if srv == "" {
 			continue
 		}
-		shutdown := p.drainCallIn(lit)
-		if shutdown == nil {
-			continue
-		}
-		srv := varKey(p.Info, ast.Unparen(shutdown.Fun).(*ast.SelectorExpr).X)
 		for j := i + 1; j < len(body.List); j++ {
 			serve := p.serveCallIn(body.List[j], srv)
 			if serve == nil {
@@ -73,8 +69,12 @@ func (p *Pass) exitBeforeDrain(body *ast.BlockStmt) []Finding {
 				Pos: serve.Pos(), End: serve.End(),
 				Message: "ListenAndServe returns as soon as Shutdown starts and main returns with it: the process exits before the drain in the goroutine finishes, cutting the requests in flight; wait for the drain before main returns",
 			}
-			fix, why := p.exitBeforeDrainFix(body, gs, lit, body.List[j], serve)
-			setFix(&fd, fix, why)
+			if named != "" {
+				fd.NoFix = "the drain runs in " + named + ", started with go: have it signal when it is done (close a channel, or return to a goroutine that does), and main wait for that"
+			} else {
+				fix, why := p.exitBeforeDrainFix(body, gs, lit, body.List[j], serve)
+				setFix(&fd, fix, why)
+			}
 			found = append(found, fd)
 			break
 		}
@@ -119,11 +119,97 @@ func (p *Pass) mainExitsFirst(path []ast.Node, srv string) bool {
 	return false
 }
 
-// drainCallIn returns the (*http.Server).Shutdown call that lit makes
+// harmlessCutByMain is why a drain that main never waits for is not worth
+// a deadline until it does.
+const harmlessCutByMain = "main exits as soon as serving ends, before this Shutdown can wait for anything (see exit-before-drain): a deadline here changes nothing until main waits for the drain"
+
+// cutByMain reports whether the Shutdown call runs in a goroutine that
+// main starts and never waits for, while main returns when serving ends:
+// exit-before-drain's finding, when its fix cannot be made.
+func (p *Pass) cutByMain(shutdown *ast.CallExpr) bool {
+	if p.Pkg.Name() != "main" {
+		return false
+	}
+	for _, f := range p.Owned {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || fd.Name.Name != "main" || fd.Body == nil {
+				continue
+			}
+			for i, s := range fd.Body.List {
+				gs, ok := s.(*ast.GoStmt)
+				if !ok {
+					continue
+				}
+				lit, srv, named := p.drainGoroutine(gs)
+				holds := lit != nil && within(lit, shutdown.Pos()) ||
+					named != "" && p.enclosingFunc(shutdown.Pos()) == callee(p.Info, gs.Call)
+				if srv == "" || !holds {
+					continue
+				}
+				for j := i + 1; j < len(fd.Body.List); j++ {
+					serve := p.serveCallIn(fd.Body.List[j], srv)
+					if serve == nil {
+						continue
+					}
+					if p.waitsIn(fd.Body.List[j+1:]) {
+						return false
+					}
+					// Where exit-before-drain makes main wait, this drain
+					// will matter: it gets its deadline in the same run.
+					if lit != nil {
+						fix, _ := p.exitBeforeDrainFix(fd.Body, gs, lit, fd.Body.List[j], serve)
+						return fix == nil
+					}
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// drainGoroutine returns, for a go statement that drains a server after a
+// stop and signals nobody, the key of that server, with the func literal
+// it runs, or the name of the function it runs (go f(srv, ...), f declared
+// in the package, the server one of its parameters).
+func (p *Pass) drainGoroutine(gs *ast.GoStmt) (lit *ast.FuncLit, srv, named string) {
+	if lit, ok := ast.Unparen(gs.Call.Fun).(*ast.FuncLit); ok {
+		if len(gs.Call.Args) != 0 || signalsDone(p.Info, lit.Body) {
+			return nil, "", ""
+		}
+		if shutdown := p.drainCallIn(lit.Body); shutdown != nil {
+			return lit, varKey(p.Info, ast.Unparen(shutdown.Fun).(*ast.SelectorExpr).X), ""
+		}
+		return nil, "", ""
+	}
+	fn := callee(p.Info, gs.Call)
+	decl := p.cbdDecls()[fn]
+	if decl == nil || decl.Body == nil || signalsDone(p.Info, decl.Body) {
+		return nil, "", ""
+	}
+	shutdown := p.drainCallIn(decl.Body)
+	if shutdown == nil {
+		return nil, "", ""
+	}
+	id, ok := ast.Unparen(ast.Unparen(shutdown.Fun).(*ast.SelectorExpr).X).(*ast.Ident)
+	if !ok {
+		return nil, "", ""
+	}
+	params := cbdParams(p.Info, decl.Type.Params)
+	for i, v := range params {
+		if p.Info.Uses[id] == v && i < len(gs.Call.Args) {
+			return nil, varKey(p.Info, gs.Call.Args[i]), fn.Name()
+		}
+	}
+	return nil, "", ""
+}
+
+// drainCallIn returns the (*http.Server).Shutdown call that body makes
 // after it learns that the process must stop, or nil.
-func (p *Pass) drainCallIn(lit *ast.FuncLit) *ast.CallExpr {
+func (p *Pass) drainCallIn(body *ast.BlockStmt) *ast.CallExpr {
 	var shutdown *ast.CallExpr
-	ast.Inspect(lit.Body, func(n ast.Node) bool {
+	ast.Inspect(body, func(n ast.Node) bool {
 		if _, ok := n.(*ast.FuncLit); ok || shutdown != nil {
 			return false
 		}
@@ -149,9 +235,20 @@ func (p *Pass) serveCallIn(s ast.Stmt, srv string) *ast.CallExpr {
 		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
 			return false
 		case *ast.CallExpr:
-			if isMethod(callee(p.Info, n), "net/http", "Server", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS") {
+			fn := callee(p.Info, n)
+			if isMethod(fn, "net/http", "Server", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS") {
 				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && varKey(p.Info, sel.X) == srv {
 					serve = n
+				}
+				return serve == nil
+			}
+			// A helper that serves the server it is given
+			// (web.ListenAndServe(srv, cfg, logger)).
+			if name := strings.ToLower(fnName(fn)); strings.HasPrefix(name, "listenandserve") || strings.HasPrefix(name, "serve") {
+				for _, a := range n.Args {
+					if isNamed(derefType(p.Info.TypeOf(a)), "net/http", "Server") && varKey(p.Info, a) == srv {
+						serve = n
+					}
 				}
 			}
 		}
@@ -274,4 +371,20 @@ func (p *Pass) exitsOnOtherErrors(serveStmt ast.Stmt, serve *ast.CallExpr) bool 
 		return !mentions
 	})
 	return mentions && ifs.Init != nil && within(ifs.Init, serve.Pos())
+}
+
+// derefType is t, or what it points to.
+func derefType(t types.Type) types.Type {
+	if ptr, ok := t.(*types.Pointer); ok {
+		return ptr.Elem()
+	}
+	return t
+}
+
+// fnName is fn's name, or "" for nil.
+func fnName(fn *types.Func) string {
+	if fn == nil {
+		return ""
+	}
+	return fn.Name()
 }

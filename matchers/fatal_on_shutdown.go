@@ -364,7 +364,7 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, ignore *types.Va
 				len(n.Call.Args) == 0 && p.Info.ObjectOf(id) == ignore {
 				return false
 			}
-			found = found || !p.trivialCall(n.Call)
+			found = found || !(p.isMainBody(body) && p.trivialCall(n.Call))
 		}
 		return !found
 	})
@@ -431,7 +431,7 @@ func (p *Pass) followed(path []ast.Node) bool {
 				case *ast.EmptyStmt:
 					continue
 				case *ast.ExprStmt:
-					if call, ok := ast.Unparen(next.X).(*ast.CallExpr); ok && p.trivialCall(call) {
+					if call, ok := ast.Unparen(next.X).(*ast.CallExpr); ok && p.trivialCall(call) && p.isMainBody(funcBodyOf(path)) {
 						continue
 					}
 				case *ast.ReturnStmt:

@@ -87,6 +87,9 @@ func (p *Pass) loopvarCapture(vars []*types.Var, body *ast.BlockStmt, threeClaus
 	captured := map[*types.Var]bool{}
 	var first *ast.Ident
 	for _, lit := range p.goFuncsIn(body) {
+		if p.awaitsReads(lit, body, vars) {
+			continue
+		}
 		ast.Inspect(lit.Body, func(n ast.Node) bool {
 			id, ok := n.(*ast.Ident)
 			if !ok {
@@ -123,6 +126,65 @@ func (p *Pass) loopvarCapture(vars []*types.Var, body *ast.BlockStmt, threeClaus
 	fix, why := p.loopvarFix(vars, captured, names, body, threeClause)
 	setFix(&fd, fix, why)
 	return fd, true
+}
+
+// awaitsReads reports whether the loop waits for the goroutine running lit
+// to read the loop variables before it moves on: the go statement is a
+// statement of the loop body, a later one receives from a channel ch, and
+// the goroutine reads every loop variable (outside nested func literals)
+// before it first mentions ch, which is how it tells the loop it is ready.
+func (p *Pass) awaitsReads(lit *ast.FuncLit, body *ast.BlockStmt, vars []*types.Var) bool {
+	at := -1
+	for i, s := range body.List {
+		if gs, ok := s.(*ast.GoStmt); ok && ast.Unparen(gs.Call.Fun) == lit {
+			at = i
+		}
+	}
+	if at < 0 {
+		return false
+	}
+	for _, s := range body.List[at+1:] {
+		r := recvOf(s)
+		if r == nil {
+			continue
+		}
+		id, ok := ast.Unparen(r.X).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		ch := p.Info.Uses[id]
+		first := token.NoPos
+		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && ch != nil && p.Info.Uses[id] == ch && (first == token.NoPos || id.Pos() < first) {
+				first = id.Pos()
+			}
+			return true
+		})
+		if first == token.NoPos {
+			return false
+		}
+		before := true
+		var inspect func(n ast.Node, nested bool)
+		inspect = func(n ast.Node, nested bool) {
+			ast.Inspect(n, func(m ast.Node) bool {
+				if l, ok := m.(*ast.FuncLit); ok && m != n {
+					inspect(l.Body, true)
+					return false
+				}
+				if id, ok := m.(*ast.Ident); ok {
+					for _, v := range vars {
+						if p.Info.Uses[id] == v && (nested || id.Pos() > first) {
+							before = false
+						}
+					}
+				}
+				return true
+			})
+		}
+		inspect(lit.Body, false)
+		return before
+	}
+	return false
 }
 
 // goFuncsIn returns the func literals of body that run after the iteration

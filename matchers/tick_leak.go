@@ -83,6 +83,9 @@ func TickLeak(p *Pass) []Finding {
 			fix, why := p.tickLeakFix(rngPath, goFunc{Body: body, Type: typ}, call)
 			setFix(&fd, fix, why)
 			fd.Harmless = p.noDrain()
+			if fd.Harmless == "" && rng == nil && p.runsOncePerProcess(p.enclosingFunc(call.Pos())) {
+				fd.Harmless = harmlessOnce
+			}
 			found = append(found, fd)
 			return true
 		}, (*ast.CallExpr)(nil))

@@ -72,9 +72,10 @@ func WaitNoDeadline(p *Pass) []Finding {
 				Pos: sites[0].Call.Pos(), End: sites[0].Call.End(),
 				Message: "the drain waits on a sync.WaitGroup with no deadline: one hung worker keeps the process past its grace period; race the Wait against a context",
 			}
-			fnd.Harmless = p.unboundedDrainHarmless(fnd.Pos)
-			if fnd.Harmless == "" && p.workersLeaveOnQuit(fd, sites[0].Call) {
+			if p.workersLeaveOnQuit(fd, sites[0].Call) {
 				fnd.Harmless = harmlessLeaveOnQuit
+			} else {
+				fnd.Harmless = p.unboundedDrainHarmless(fnd.Pos)
 			}
 			if fnd.Harmless != "" {
 				found = append(found, fnd)

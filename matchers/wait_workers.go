@@ -100,6 +100,11 @@ func (p *Pass) groupWorkers(group string) []*ast.BlockStmt {
 					bodies = append(bodies, b)
 				}
 			case *ast.CallExpr:
+				if p.wrapsGroup(n, group) {
+					if b := bodyOf(n.Args[0]); b != nil {
+						bodies = append(bodies, b)
+					}
+				}
 				if p.addsTo(n, group) && isMethod(callee(p.Info, n), "sync", "WaitGroup", "Go") && len(n.Args) == 1 {
 					if b := bodyOf(n.Args[0]); b != nil {
 						bodies = append(bodies, b)
@@ -112,6 +117,38 @@ func (p *Pass) groupWorkers(group string) []*ast.BlockStmt {
 		})
 	}
 	return bodies
+}
+
+// wrapsGroup reports whether call is x.M(f) on the WaitGroup group where
+// M is a method of a type built on a sync.WaitGroup (embedded) that takes
+// just a func(): the small wrapper that starts f as a goroutine the group
+// joins (x.Wrap(func() { ... })).
+func (p *Pass) wrapsGroup(call *ast.CallExpr, group string) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || len(call.Args) != 1 || varKey(p.Info, sel.X) != group {
+		return false
+	}
+	fn := callee(p.Info, call)
+	if fn == nil || fn.Signature().Recv() == nil || fn.Signature().Params().Len() != 1 {
+		return false
+	}
+	if sig, ok := fn.Signature().Params().At(0).Type().Underlying().(*types.Signature); !ok || sig.Params().Len() != 0 {
+		return false
+	}
+	t := fn.Signature().Recv().Type()
+	if ptr, ok := t.(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return false
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		if f := st.Field(i); f.Embedded() && isNamed(f.Type(), "sync", "WaitGroup") {
+			return true
+		}
+	}
+	return false
 }
 
 // identOfExpr returns the identifier naming e (x or a.x), or nil.

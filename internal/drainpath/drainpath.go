@@ -35,10 +35,12 @@ type Stop struct {
 
 // A Model is what the program does when it is told to stop.
 type Model struct {
-	mains    []*types.Package                   // the main packages (not test mains)
-	handles  bool                               // some package calls signal.Notify or NotifyContext
-	handlers map[string]bool                    // paths of the packages that do
-	closure  map[*types.Package]map[string]bool // each main's imports, by path, built on first use
+	mains    []*types.Package                             // the main packages (not test mains)
+	handles  bool                                         // some package calls signal.Notify or NotifyContext
+	handlers map[string]bool                              // paths of the packages that do
+	closure  map[*types.Package]map[string]*types.Package // each main's imports, by path
+	loaded   map[string]bool                              // paths of the packages with syntax
+	mentions map[string]bool                              // paths of the packages naming a termination signal
 	stops    []Stop
 	waits    []token.Pos          // stops, and calls of functions that return only after one
 	regions  []region             // code that runs after a stop, by position
@@ -61,7 +63,9 @@ func New(pkgs []Package) *Model {
 		pkgs:     pkgs,
 		onDrain:  map[*types.Func]bool{},
 		handlers: map[string]bool{},
-		closure:  map[*types.Package]map[string]bool{},
+		closure:  map[*types.Package]map[string]*types.Package{},
+		loaded:   map[string]bool{},
+		mentions: map[string]bool{},
 		decls:    map[*types.Func]*ast.FuncDecl{},
 		methods:  map[string][]*types.Func{},
 		defs:     map[types.Object][]ast.Expr{},
@@ -87,7 +91,7 @@ func New(pkgs []Package) *Model {
 // package pkg: whether pkg is part of a program drainfix sees.
 func (m *Model) HasMain(pkg *types.Package) bool {
 	for _, main := range m.mains {
-		if m.imports(main)[pkg.Path()] {
+		if m.imports(main)[pkg.Path()] != nil {
 			return true
 		}
 	}
@@ -99,33 +103,59 @@ func (m *Model) HasMain(pkg *types.Package) bool {
 // packages (signal.Notify or signal.NotifyContext): only then does the
 // program have a drain.
 func (m *Model) HandlesSignals(pkg *types.Package) bool {
+	seen, unseen := m.handling(pkg)
+	return seen || unseen
+}
+
+// HandlesSignalsUnseen reports whether the programs holding pkg ask to be
+// told of signals only in packages drainfix has no syntax for (a
+// dependency such as a service framework imports os/signal): they have a
+// drain, but the model cannot see what runs on it.
+func (m *Model) HandlesSignalsUnseen(pkg *types.Package) bool {
+	seen, unseen := m.handling(pkg)
+	return !seen && unseen
+}
+
+// handling reports whether a program holding pkg handles signals in a
+// package of the load (seen), or may in a dependency without syntax that
+// imports os/signal (unseen).
+func (m *Model) handling(pkg *types.Package) (seen, unseen bool) {
 	for _, main := range m.mains {
 		paths := m.imports(main)
-		if !paths[pkg.Path()] {
+		if paths[pkg.Path()] == nil {
 			continue
 		}
-		for h := range m.handlers {
-			if paths[h] {
-				return true
+		for path, p := range paths {
+			switch {
+			case m.handlers[path]:
+				seen = true
+			case m.mentions[path]:
+				unseen = true
+			case !m.loaded[path]:
+				for _, q := range p.Imports() {
+					if q.Path() == "os/signal" && path != "os/signal" {
+						unseen = true
+					}
+				}
 			}
 		}
 	}
-	return false
+	return seen, unseen
 }
 
 // imports returns the paths of main and of every package it imports,
 // however indirectly.
-func (m *Model) imports(main *types.Package) map[string]bool {
+func (m *Model) imports(main *types.Package) map[string]*types.Package {
 	if c := m.closure[main]; c != nil {
 		return c
 	}
-	c := map[string]bool{}
+	c := map[string]*types.Package{}
 	var add func(p *types.Package)
 	add = func(p *types.Package) {
-		if c[p.Path()] {
+		if c[p.Path()] != nil {
 			return
 		}
-		c[p.Path()] = true
+		c[p.Path()] = p
 		for _, q := range p.Imports() {
 			add(q)
 		}
@@ -178,6 +208,7 @@ func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
 // and whether it has a main and handles signals.
 func (m *Model) index() {
 	for _, p := range m.pkgs {
+		m.loaded[p.Types.Path()] = true
 		for _, f := range p.Files {
 			for _, d := range f.Decls {
 				fd, ok := d.(*ast.FuncDecl)
@@ -206,15 +237,50 @@ func (m *Model) index() {
 					}
 					m.recordAssign(p.Info, lhs, n.Values)
 				case *ast.CallExpr:
-					if fn := callee(p.Info, n); fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") {
+					fn := callee(p.Info, n)
+					if fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") {
 						m.handles = true
 						m.handlers[p.Types.Path()] = true
+					}
+					if handsSignal(p.Info, fn, n) {
+						m.mentions[p.Types.Path()] = true
 					}
 				}
 				return true
 			})
 		}
 	}
+}
+
+// handsSignal reports whether call hands a termination signal
+// (syscall.SIGTERM, os.Interrupt) to a function that may handle it itself,
+// as a service framework does (svc.Run(prg, syscall.SIGINT,
+// syscall.SIGTERM)): not to os/signal, and not to the functions of os,
+// syscall and x/sys/unix that send signals.
+func handsSignal(info *types.Info, fn *types.Func, call *ast.CallExpr) bool {
+	if fn != nil && fn.Pkg() != nil {
+		switch fn.Pkg().Path() {
+		case "os/signal", "os", "syscall", "golang.org/x/sys/unix":
+			return false
+		}
+	}
+	for _, a := range call.Args {
+		sel, ok := ast.Unparen(a).(*ast.SelectorExpr)
+		if !ok {
+			continue
+		}
+		obj := info.Uses[sel.Sel]
+		if obj == nil || obj.Pkg() == nil {
+			continue
+		}
+		switch path, name := obj.Pkg().Path(), obj.Name(); {
+		case path == "syscall" && (name == "SIGTERM" || name == "SIGINT"),
+			path == "golang.org/x/sys/unix" && (name == "SIGTERM" || name == "SIGINT"),
+			path == "os" && name == "Interrupt":
+			return true
+		}
+	}
+	return false
 }
 
 // recordAssign remembers what each variable on the left is given.
@@ -452,8 +518,16 @@ func (m *Model) addAfter(path []ast.Node) bool {
 			if len(parent.Body) > 0 {
 				m.regions = append(m.regions, region{parent.Body[0].Pos(), parent.Body[len(parent.Body)-1].End()})
 			}
-			if hasDefault(path[i-3].(*ast.SelectStmt)) {
+			sel := path[i-3].(*ast.SelectStmt)
+			if hasDefault(sel) {
 				return false
+			}
+			// The select may leave through another case: what follows
+			// it is drain code (a main waiting for a signal or a
+			// server's error), but the function does not return only
+			// after a stop.
+			if len(sel.Body.List) > 1 {
+				sure = false
 			}
 		case *ast.BlockStmt:
 			switch path[i-2].(type) {

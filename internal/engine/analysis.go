@@ -44,7 +44,7 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 			if fi == nil || fi.suppress.has(fset.PositionFor(f.Pos, false).Line, r.Name) {
 				continue
 			}
-			if f.Harmless == "" && strings.HasSuffix(fi.name, "_test.go") {
+			if strings.HasSuffix(fi.name, "_test.go") {
 				f.Harmless = harmlessInTest
 			}
 			if f.Harmless != "" && !all {

@@ -318,7 +318,7 @@ func matchRule(cfg Config, pass *matchers.Pass, r *registry.Rule, files map[*tok
 		if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.PositionFor(f.Pos, false).Line, r.Name) {
 			continue
 		}
-		if f.Harmless == "" && strings.HasSuffix(fi.name, "_test.go") {
+		if strings.HasSuffix(fi.name, "_test.go") {
 			f.Harmless = harmlessInTest
 		}
 		if f.Harmless != "" {

@@ -17,7 +17,13 @@ matters. The rule reports, in func main, a go statement whose func literal
 calls (*http.Server).Shutdown after a termination signal or a context's Done,
 followed by a statement that serves the same server, when the goroutine
 signals nobody (no close, send, WaitGroup Done or cancel) and nothing after
-the serve statement waits (a receive, a select, a Wait or a Sleep). The fix
+the serve statement waits (a receive, a select, a Wait or a Sleep). The
+goroutine may also run a function of the package that is handed the server
+(go shutdownOnQuit(srv)), and main may serve through a helper that is handed
+it (web.ListenAndServe(srv, ...)); a drain in a named function is reported
+but not fixed. While main does not wait, a Shutdown without a deadline in
+that goroutine is not a default finding of shutdown-no-deadline (a deadline
+changes nothing there), unless this rule's fix makes main wait. The fix
 makes a done channel before the go statement, closes it in a defer the
 goroutine starts with, and receives from it after the serve statement, as
 net/http's documentation does. It is only made when the serve statement ends
