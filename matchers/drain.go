@@ -175,6 +175,16 @@ func (p *Pass) trivialCall(call *ast.CallExpr) bool {
 		return false
 	}
 	name := fn.Name()
+	if path := fn.Pkg().Path(); strings.Contains(path, "log") && path != "log" && path != "log/slog" {
+		// A logging package's leveled calls (logger.Info, klog.Infof, a
+		// logrus entry's Warnln); never its Fatal or Panic.
+		for _, level := range []string{"Debug", "Info", "Warn", "Error", "Print", "Trace"} {
+			if strings.HasPrefix(name, level) {
+				return true
+			}
+		}
+		return false
+	}
 	switch fn.Pkg().Path() {
 	case "log":
 		return strings.HasPrefix(name, "Print") || name == "Output"

@@ -378,7 +378,7 @@ func (p *Pass) waitCtx(fd *ast.FuncDecl, fix *WaitNoDeadlineFix) string {
 			}
 		}
 		for _, s := range fix.Waits {
-			if p.onShutdownPath(p.pathTo(s.Call)) || p.Program.Drain().Runs(s.Call.Pos(), nil) {
+			if p.onShutdownPath(p.pathTo(s.Call)) || p.Program.Drain().FollowsStop(s.Call.Pos()) {
 				return "the Wait follows the stop inside " + fd.Name.Name + ": a deadline handed in by its callers would start before the drain does; make one after the stop"
 			}
 		}
@@ -452,11 +452,18 @@ func (p *Pass) stmtsAfter(path []ast.Node, hasErr bool) ast.Stmt {
 			if s != child || j+1 == len(list) {
 				continue
 			}
-			next := list[j+1]
-			if r, ok := next.(*ast.ReturnStmt); ok && (len(r.Results) == 0 || hasErr && p.isReturnNilStmt(r)) {
-				return nil
+			for _, next := range list[j+1:] {
+				if es, ok := next.(*ast.ExprStmt); ok {
+					if call, ok := ast.Unparen(es.X).(*ast.CallExpr); ok && p.trivialCall(call) {
+						continue // a log line is no clean-up
+					}
+				}
+				if r, ok := next.(*ast.ReturnStmt); ok && (len(r.Results) == 0 || hasErr && p.isReturnNilStmt(r)) {
+					return nil
+				}
+				return next
 			}
-			return next
+			return nil
 		}
 	}
 	return nil

@@ -28,10 +28,16 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		return false
 	}
 	closed, cancelled := map[string]bool{}, false
-	ast.Inspect(fd.Body, func(n ast.Node) bool {
+	// The stop is sent in the function holding the Wait: fd's body, or a
+	// func literal in it (once.Do(func() { close(quit); wg.Wait() })).
+	body := funcBodyOf(p.pathTo(wait))
+	if body == nil {
+		body = fd.Body
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
-			return false
+			return n == nil
 		case *ast.CallExpr:
 			if n.Pos() >= wait.Pos() || !p.stopsWorkers(n) {
 				return true
@@ -52,7 +58,7 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		return false
 	}
 	for _, w := range workers {
-		if !p.leavesOn(w, closed, cancelled) {
+		if leaves, blocks := p.leavesOn(w, closed, cancelled, 2); !leaves || blocks {
 			return false
 		}
 	}
@@ -163,16 +169,15 @@ func identOfExpr(e ast.Expr) *ast.Ident {
 }
 
 // leavesOn reports whether the worker body receives from one of the
-// closed channels (or a context's Done, when cancelled), never ranges over
-// one of them, and blocks nowhere else: every other channel operation is a
-// case of a select that also waits for the stop, and the package's
-// functions it calls do not block on a channel.
-func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled bool) bool {
+// closed channels (or a context's Done, when cancelled), itself or in the
+// package's functions it calls (depth levels down), and whether it blocks
+// anywhere else: a channel operation that is not a case of a select that
+// also waits for the stop, or ranging over a closed channel.
+func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled bool, depth int) (leaves, blocks bool) {
 	isQuit := func(x ast.Expr) bool {
 		return closed[fieldKey(p.Info, x)] || cancelled && p.doneOf(x) != ""
 	}
 	decls := p.cbdDecls()
-	leaves, blocks := false, false
 	guarded := map[ast.Node]bool{} // comms of selects that also wait for the stop
 	ast.Inspect(body, func(n ast.Node) bool {
 		if blocks {
@@ -214,13 +219,20 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				}
 			}
 		case *ast.CallExpr:
-			if fn := callee(p.Info, n); fn != nil && decls[fn] != nil && blocksOnChan(decls[fn].Body) {
-				blocks = true
+			// The package's functions the worker calls: their loop may be
+			// the one that leaves on the signal, or may block elsewhere.
+			if fn := callee(p.Info, n); fn != nil && decls[fn] != nil {
+				if depth == 0 {
+					blocks = blocks || blocksOnChan(decls[fn].Body)
+				} else {
+					l, b := p.leavesOn(decls[fn].Body, closed, cancelled, depth-1)
+					leaves, blocks = leaves || l, blocks || b
+				}
 			}
 		}
 		return true
 	})
-	return leaves && !blocks
+	return leaves, blocks
 }
 
 // recvOf returns the receive a statement (or select comm) makes, or nil.

@@ -54,8 +54,12 @@ type Model struct {
 	visiting map[types.Object]bool
 }
 
-// A region is a range of source that runs after a stop.
-type region struct{ pos, end token.Pos }
+// A region is a range of source that runs after a stop: code that follows
+// it, or (called) the body of a func value a call after it may run.
+type region struct {
+	pos, end token.Pos
+	called   bool
+}
 
 // New builds the model of the program made of pkgs.
 func New(pkgs []Package) *Model {
@@ -204,6 +208,18 @@ func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
 	return false
 }
 
+// FollowsStop reports whether the code at pos follows a stop in its own
+// function: it lies after a receive from a signal channel or a signal
+// context's Done (or a call of a function that returns only after one).
+func (m *Model) FollowsStop(pos token.Pos) bool {
+	for _, r := range m.regions {
+		if !r.called && r.pos <= pos && pos < r.end {
+			return true
+		}
+	}
+	return false
+}
+
 // index records the program's functions, methods and local definitions,
 // and whether it has a main and handles signals.
 func (m *Model) index() {
@@ -244,6 +260,13 @@ func (m *Model) index() {
 					}
 					if handsSignal(p.Info, fn, n) {
 						m.mentions[p.Types.Path()] = true
+					}
+				case *ast.SelectorExpr:
+					// signal.Notify kept in a variable (for tests) and
+					// called through it.
+					if fn, ok := p.Info.Uses[n.Sel].(*types.Func); ok && isFunc(fn, "os/signal", "Notify", "NotifyContext") {
+						m.handles = true
+						m.handlers[p.Types.Path()] = true
 					}
 				}
 				return true
@@ -340,7 +363,7 @@ func (m *Model) findStops() {
 					if isSignalChan(p.Info.TypeOf(n.X)) {
 						m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
 						m.waits = append(m.waits, n.Pos())
-						m.regions = append(m.regions, region{n.Body.Pos(), n.Body.End()})
+						m.regions = append(m.regions, region{pos: n.Body.Pos(), end: n.Body.End()})
 					}
 				}
 				return true
@@ -487,7 +510,7 @@ func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []as
 		case *ast.FuncLit:
 			return false
 		case *ast.DeferStmt:
-			m.regions = append(m.regions, region{n.Pos(), n.End()})
+			m.regions = append(m.regions, region{pos: n.Pos(), end: n.End()})
 		}
 		return true
 	})
@@ -516,7 +539,7 @@ func (m *Model) addAfter(path []ast.Node) bool {
 				continue
 			}
 			if len(parent.Body) > 0 {
-				m.regions = append(m.regions, region{parent.Body[0].Pos(), parent.Body[len(parent.Body)-1].End()})
+				m.regions = append(m.regions, region{pos: parent.Body[0].Pos(), end: parent.Body[len(parent.Body)-1].End()})
 			}
 			sel := path[i-3].(*ast.SelectStmt)
 			if hasDefault(sel) {
@@ -536,14 +559,14 @@ func (m *Model) addAfter(path []ast.Node) bool {
 			}
 			for j, s := range parent.List {
 				if s == child && j+1 < len(parent.List) {
-					m.regions = append(m.regions, region{parent.List[j+1].Pos(), parent.List[len(parent.List)-1].End()})
+					m.regions = append(m.regions, region{pos: parent.List[j+1].Pos(), end: parent.List[len(parent.List)-1].End()})
 				}
 			}
 		case *ast.CaseClause:
 			sure = false
 			for j, s := range parent.Body {
 				if s == child && j+1 < len(parent.Body) {
-					m.regions = append(m.regions, region{parent.Body[j+1].Pos(), parent.Body[len(parent.Body)-1].End()})
+					m.regions = append(m.regions, region{pos: parent.Body[j+1].Pos(), end: parent.Body[len(parent.Body)-1].End()})
 				}
 			}
 		case *ast.SelectStmt, *ast.LabeledStmt, *ast.ExprStmt, *ast.AssignStmt, *ast.FuncDecl, *ast.FuncLit,
@@ -614,10 +637,37 @@ func (m *Model) closeOverCalls() {
 			queue = append(queue, fn)
 		}
 	}
+	stored := m.storedFuncs()
+	type litWork struct {
+		info *types.Info
+		lit  *ast.FuncLit
+	}
+	var lits []litWork
+	litDone := map[*ast.FuncLit]bool{}
 	refs := func(info *types.Info, n ast.Node, pos, end token.Pos) {
 		ast.Inspect(n, func(n ast.Node) bool {
 			if n == nil || n.End() <= pos || n.Pos() >= end {
 				return false
+			}
+			if call, ok := n.(*ast.CallExpr); ok && callee(info, call) == nil {
+				// A call of a func value: any func of its type the
+				// program stored away (a registered callback) may run.
+				if tv, ok := info.Types[call.Fun]; ok && tv.IsValue() {
+					if sig, ok := tv.Type.Underlying().(*types.Signature); ok {
+						for _, s := range stored {
+							if !types.Identical(s.sig, sig) {
+								continue
+							}
+							if s.fn != nil {
+								mark(s.fn)
+							} else if !litDone[s.lit] {
+								litDone[s.lit] = true
+								m.regions = append(m.regions, region{s.lit.Body.Pos(), s.lit.Body.End(), true})
+								lits = append(lits, litWork{s.info, s.lit})
+							}
+						}
+					}
+				}
 			}
 			id, ok := n.(*ast.Ident)
 			if !ok {
@@ -653,7 +703,13 @@ func (m *Model) closeOverCalls() {
 	for _, p := range m.pkgs {
 		infoOf[p.Types] = p.Info
 	}
-	for len(queue) > 0 {
+	for len(queue) > 0 || len(lits) > 0 {
+		if len(lits) > 0 {
+			l := lits[0]
+			lits = lits[1:]
+			refs(l.info, l.lit.Body, l.lit.Body.Pos(), l.lit.Body.End())
+			continue
+		}
 		fn := queue[0]
 		queue = queue[1:]
 		if d := m.decls[fn]; d != nil {
@@ -662,6 +718,55 @@ func (m *Model) closeOverCalls() {
 			}
 		}
 	}
+}
+
+// A storedFunc is a func literal or a function that the program uses as a
+// value (passes, assigns, stores), and may call later through it.
+type storedFunc struct {
+	sig  *types.Signature
+	info *types.Info
+	lit  *ast.FuncLit
+	fn   *types.Func
+}
+
+// storedFuncs returns the func literals and functions of the program used
+// as values: not called on the spot, not started with go or deferred.
+func (m *Model) storedFuncs() []storedFunc {
+	var out []storedFunc
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			called := map[ast.Node]bool{}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					called[ast.Unparen(n.Fun)] = true
+					if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+						called[sel.Sel] = true
+					}
+				case *ast.FuncLit:
+					if called[n] {
+						return true
+					}
+					if sig, ok := p.Info.TypeOf(n).(*types.Signature); ok {
+						out = append(out, storedFunc{sig: sig, info: p.Info, lit: n})
+					}
+				case *ast.SelectorExpr:
+					if called[n] {
+						called[n.Sel] = true
+					}
+				case *ast.Ident:
+					if called[n] {
+						return true
+					}
+					if fn, ok := p.Info.Uses[n].(*types.Func); ok && fn.Signature().Recv() == nil {
+						out = append(out, storedFunc{sig: fn.Signature(), info: p.Info, fn: fn})
+					}
+				}
+				return true
+			})
+		}
+	}
+	return out
 }
 
 // implements reports whether the receiver type of method impl implements
