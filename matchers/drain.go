@@ -11,10 +11,11 @@ import (
 // Why a finding is harmless where it stands (Finding.Harmless), as the
 // drain-path model tells.
 const (
-	harmlessNoMain  = "no main package in the load: nothing shows that this runs when a process is stopped (run drainfix on the program that uses this package)"
-	harmlessNoStop  = "the program handles no termination signal: it has no drain for this to hold up or skip"
-	harmlessOffPath = "not on a drain path: no code that runs after the program learns it must stop reaches it"
-	harmlessUnseen  = "the program hands its termination signals to code drainfix has no source for (a service framework): what runs on its drain is not known, so nothing shows this runs there"
+	harmlessNoMain     = "no main package in the load: nothing shows that this runs when a process is stopped (run drainfix on the program that uses this package)"
+	harmlessNoStop     = "the program handles no termination signal: it has no drain for this to hold up or skip"
+	harmlessOffPath    = "not on a drain path: no code that runs after the program learns it must stop reaches it"
+	harmlessForcedExit = "the program forces its exit a fixed time after it learns it must stop (its drain code sleeps, then exits or kills the process): that already bounds this drain"
+	harmlessUnseen     = "the program hands its termination signals to code drainfix has no source for (a service framework): what runs on its drain is not known, so nothing shows this runs there"
 )
 
 // noDrain returns why code that never stops, or ends the process, is
@@ -138,16 +139,8 @@ func (p *Pass) isMainBody(body *ast.BlockStmt) bool {
 	if body == nil || p.Pkg.Name() != "main" {
 		return false
 	}
-	f := p.FileOf(body.Pos())
-	if f == nil {
-		return false
-	}
-	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body == body {
-			return fd.Recv == nil && fd.Name.Name == "main"
-		}
-	}
-	return false
+	fd := p.declOfBody(body)
+	return fd != nil && fd.Recv == nil && fd.Name.Name == "main"
 }
 
 // funcBodyOf returns the body of the innermost function holding path[0].
@@ -218,7 +211,26 @@ func (p *Pass) skipsOnlyTrivia(body *ast.BlockStmt, pos token.Pos) bool {
 		path = append([]ast.Node{n}, path...)
 		return true
 	})
-	return len(path) > 0 && !p.followed(path)
+	if len(path) == 0 {
+		return false
+	}
+	// followed asks whether the function is main's from the path's end.
+	if fd := p.declOfBody(body); fd != nil {
+		path = append(path, fd)
+	}
+	return !p.followed(path)
+}
+
+// declOfBody returns the function declaration whose body is body.
+func (p *Pass) declOfBody(body *ast.BlockStmt) *ast.FuncDecl {
+	if f := p.FileOf(body.Pos()); f != nil {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body == body {
+				return fd
+			}
+		}
+	}
+	return nil
 }
 
 // enclosingFunc returns the named function whose declaration holds pos.

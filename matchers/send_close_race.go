@@ -299,7 +299,66 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 	if _, ft := funcBody(s.path); ft != s.fd.Type || p.selectWithDone(s.path) {
 		return true
 	}
-	return p.usesWaitGroup(s.fd.Body, groups)
+	return p.usesWaitGroup(s.fd.Body, groups) || p.startedInGroup(s.fd, groups)
+}
+
+// isGroupWrapperMethod reports whether fn is a method named name with
+// params parameters of a small wrapper around a sync.WaitGroup: a struct
+// type holding one (threading.RoutineGroup's Run(fn) and Wait()).
+func isGroupWrapperMethod(fn *types.Func, name string, params int) bool {
+	if fn == nil || fn.Name() != name || fn.Signature().Recv() == nil || fn.Signature().Params().Len() != params {
+		return false
+	}
+	t := fn.Signature().Recv().Type()
+	if ptr, ok := t.(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return false
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		if isNamed(st.Field(i).Type(), "sync", "WaitGroup") {
+			return true
+		}
+	}
+	return false
+}
+
+// startedInGroup reports whether every call of the sender method fd is
+// in a func literal handed to a WaitGroup wrapper of one of groups
+// (g.Run(func() { q.produce() })): the closer's wait on the wrapper waits
+// for it.
+func (p *Pass) startedInGroup(fd *ast.FuncDecl, groups map[string]bool) bool {
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return false
+	}
+	calls, started := 0, 0
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+			if ok && len(call.Args) == 1 && groups[originFieldKey(p.Info, sel.X)] {
+				if lit, ok := ast.Unparen(call.Args[0]).(*ast.FuncLit); ok && isGroupWrapperMethod(callee(p.Info, call), sel.Sel.Name, 1) {
+					ast.Inspect(lit.Body, func(m ast.Node) bool {
+						if c, ok := m.(*ast.CallExpr); ok && callee(p.Info, c) == fn {
+							started++
+						}
+						return true
+					})
+				}
+			}
+			if callee(p.Info, call) == fn {
+				calls++
+			}
+			return true
+		})
+	}
+	return calls > 0 && started == calls
 }
 
 // usesWaitGroup reports whether body calls Add or Done on one of groups.
@@ -383,6 +442,9 @@ func (p *Pass) mutexesHeld(path []ast.Node) map[string]bool {
 		}
 		if lit, ok := parent.(*ast.FuncLit); ok && !p.isOnceDoFunc(path[i+1:], lit) {
 			break
+		}
+		if cc, ok := parent.(*ast.CommClause); ok && cc.Comm == child {
+			continue // a select case's send comes before the case's body
 		}
 		var before []ast.Stmt
 		for _, st := range stmtList(parent) {
@@ -544,7 +606,10 @@ func (p *Pass) waitsBeforeClose(path []ast.Node) (bool, map[string]bool) {
 	waits, groups := false, map[string]bool{}
 	isWait := func(n ast.Node) (*ast.SelectorExpr, bool) {
 		call, ok := n.(*ast.CallExpr)
-		if !ok || !isMethod(callee(p.Info, call), "sync", "WaitGroup", "Wait") {
+		if !ok {
+			return nil, false
+		}
+		if fn := callee(p.Info, call); !isMethod(fn, "sync", "WaitGroup", "Wait") && !isGroupWrapperMethod(fn, "Wait", 0) {
 			return nil, false
 		}
 		sel, _ := ast.Unparen(call.Fun).(*ast.SelectorExpr)

@@ -59,6 +59,11 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				found = append(found, fd)
 				return true
 			}
+			if p.Program.Drain().ForcesExit(p.Pkg) {
+				fd.Harmless = harmlessForcedExit
+				found = append(found, fd)
+				return true
+			}
 			fix, why := p.shutdownNoDeadlineFix(call, arg, taken)
 			fd = withFix(fd, fix, why)
 			found = append(found, fd)

@@ -198,6 +198,19 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				comms = append(comms, cc.Comm)
 				if r := recvOf(cc.Comm); r != nil && isQuit(r.X) {
 					quit = true
+					// Leaving through a loop that works off what is
+					// queued is not leaving at once.
+					for _, s := range cc.Body {
+						ast.Inspect(s, func(n ast.Node) bool {
+							switch n.(type) {
+							case *ast.ForStmt, *ast.RangeStmt:
+								blocks = true
+							case *ast.FuncLit:
+								return false
+							}
+							return !blocks
+						})
+					}
 				}
 			}
 			for _, c := range comms {

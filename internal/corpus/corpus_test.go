@@ -5,6 +5,7 @@ package corpus
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -19,6 +20,12 @@ import (
 // nothing. It is behind the corpus build tag (.ci/run runs it):
 //
 //	go test -tags corpus -run TestCorpus -timeout 60m -v ./internal/corpus
+//
+// The default findings of each module must be exactly those judged and
+// pinned in testdata/expected/MODULE.txt (file:line:col: rule, with
+// " (not fixed)" for a finding without a fix): a new or vanished finding
+// fails the test until it is judged. DRAINFIX_CORPUS_UPDATE=1 rewrites
+// the files (read the diff, judge every change, then commit it).
 //
 // With DRAINFIX_CORPUS_REPORT=DIR it keeps each module's findings
 // (drainfix -json) and fixes (drainfix -diff) there.
@@ -53,6 +60,7 @@ func TestCorpus(t *testing.T) {
 			}
 			t.Logf("%s@%s: %d findings, %d files changed", m.Path, m.Version,
 				strings.Count(findings, "\n"), strings.Count(diff, "\n+++ "))
+			checkExpected(t, m.Path, dir, findings)
 
 			if out, err := drainfix(bin, dir, "-w", "./..."); err != nil && !isExit(err, 1) {
 				t.Fatalf("drainfix -w: %v\n%s", err, out)
@@ -73,6 +81,65 @@ func TestCorpus(t *testing.T) {
 				t.Fatal("a second drainfix -w changed the module again")
 			}
 		})
+	}
+}
+
+// checkExpected compares the module's default findings (drainfix -json
+// output) with the judged ones pinned for it.
+func checkExpected(t *testing.T, path, dir, jsonl string) {
+	t.Helper()
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(jsonl), "\n") {
+		if line == "" {
+			continue
+		}
+		var f struct {
+			File    string `json:"file"`
+			Line    int    `json:"line"`
+			Column  int    `json:"column"`
+			Rule    string `json:"rule"`
+			Fixable bool   `json:"fixable"`
+		}
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("drainfix -json: %v: %s", err, line)
+		}
+		rel, _ := filepath.Rel(dir, f.File)
+		s := fmt.Sprintf("%s:%d:%d: %s", filepath.ToSlash(rel), f.Line, f.Column, f.Rule)
+		if !f.Fixable {
+			s += " (not fixed)"
+		}
+		got = append(got, s)
+	}
+	file := filepath.Join("testdata", "expected", strings.ReplaceAll(path, "/", "_")+".txt")
+	if os.Getenv("DRAINFIX_CORPUS_UPDATE") != "" {
+		os.MkdirAll(filepath.Dir(file), 0o755)
+		if err := os.WriteFile(file, []byte(strings.Join(got, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no judged findings pinned for %s: %v", path, err)
+	}
+	want := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(want) == 1 && want[0] == "" {
+		want = nil
+	}
+	wantSet, gotSet := map[string]bool{}, map[string]bool{}
+	for _, w := range want {
+		wantSet[w] = true
+	}
+	for _, g := range got {
+		gotSet[g] = true
+		if !wantSet[g] {
+			t.Errorf("new finding, not judged: %s", g)
+		}
+	}
+	for _, w := range want {
+		if !gotSet[w] {
+			t.Errorf("judged finding vanished: %s", w)
+		}
 	}
 }
 

@@ -51,6 +51,9 @@ type Model struct {
 	defs     map[types.Object][]ast.Expr
 	cancels  map[types.Object]types.Object // a context's cancel func, by the context
 	waiters  map[*types.Func]bool          // functions that return only after a stop
+	relays   map[types.Object]bool         // channels the drain sends on or closes
+	forcers  map[string]bool               // paths of packages whose drain code forces the exit after a delay
+	stopAt   map[token.Pos]bool            // the stops found, by position
 	visiting map[types.Object]bool
 }
 
@@ -76,6 +79,9 @@ func New(pkgs []Package) *Model {
 		cancels:  map[types.Object]types.Object{},
 		waiters:  map[*types.Func]bool{},
 		visiting: map[types.Object]bool{},
+		relays:   map[types.Object]bool{},
+		forcers:  map[string]bool{},
+		stopAt:   map[token.Pos]bool{},
 	}
 	m.index()
 	for _, main := range m.mains {
@@ -87,6 +93,15 @@ func New(pkgs []Package) *Model {
 	m.findStops()
 	m.propagateWaiters()
 	m.closeOverCalls()
+	// A channel the drain closes or sends on tells whoever receives from
+	// it to stop (close(quit) after <-sig): receiving from it is a stop
+	// too, and what follows it drain code.
+	for round := 0; round < 2 && m.findRelays(); round++ {
+		m.findStops()
+		m.propagateWaiters()
+		m.closeOverCalls()
+	}
+	m.findForcedExits()
 	sort.Slice(m.regions, func(i, j int) bool { return m.regions[i].pos < m.regions[j].pos })
 	return m
 }
@@ -354,13 +369,15 @@ func (m *Model) findStops() {
 				stack = append(stack, n)
 				switch n := n.(type) {
 				case *ast.UnaryExpr:
-					if n.Op == token.ARROW {
+					if n.Op == token.ARROW && !m.stopAt[n.Pos()] {
 						if sig, ok := m.stopChan(p.Info, n.X); ok {
+							m.stopAt[n.Pos()] = true
 							m.addStop(p.Info, n.Pos(), sig, stack)
 						}
 					}
 				case *ast.RangeStmt:
-					if isSignalChan(p.Info.TypeOf(n.X)) {
+					if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) || m.relays[chanKey(p.Info, n.X)]) {
+						m.stopAt[n.Pos()] = true
 						m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
 						m.waits = append(m.waits, n.Pos())
 						m.regions = append(m.regions, region{pos: n.Body.Pos(), end: n.Body.End()})
@@ -372,11 +389,203 @@ func (m *Model) findStops() {
 	}
 }
 
+// ForcesExit reports whether a program holding pkg forces its exit a
+// fixed time after it learns it must stop: drain code sleeps and then
+// exits or kills the process, or arms a timer that does. Every drain of
+// that program is bounded by it.
+//
+// In a library with no main that holds pkg, the program is pkg and what it
+// imports: a framework's shutdown package forcing the exit bounds the
+// drains of the packages that register with it.
+func (m *Model) ForcesExit(pkg *types.Package) bool {
+	forced := func(paths map[string]*types.Package) bool {
+		for path := range m.forcers {
+			if paths[path] != nil {
+				return true
+			}
+		}
+		return false
+	}
+	held := false
+	for _, main := range m.mains {
+		if paths := m.imports(main); paths[pkg.Path()] != nil {
+			held = true
+			if forced(paths) {
+				return true
+			}
+		}
+	}
+	if held || len(m.forcers) == 0 {
+		return false
+	}
+	paths := map[string]*types.Package{}
+	var add func(p *types.Package)
+	add = func(p *types.Package) {
+		if paths[p.Path()] == nil {
+			paths[p.Path()] = p
+			for _, q := range p.Imports() {
+				add(q)
+			}
+		}
+	}
+	add(pkg)
+	return forced(paths)
+}
+
+// findForcedExits records the packages whose drain code (a function on a
+// drain path, or code after a stop) sleeps and then ends the process, or
+// hands a func that ends it to time.AfterFunc.
+func (m *Model) findForcedExits() {
+	ends := func(info *types.Info, n ast.Node) bool {
+		found := false
+		ast.Inspect(n, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				fn := callee(info, call)
+				if fn != nil && (isFunc(fn, "os", "Exit") || isFunc(fn, "syscall", "Kill") ||
+					fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Signature().Recv() != nil && (fn.Name() == "Kill" || fn.Name() == "Signal")) {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+				inDrain := fn != nil && m.onDrain[fn]
+				slept := false
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok || !(inDrain || m.inRegion(call.Pos())) {
+						return true
+					}
+					c := callee(p.Info, call)
+					switch {
+					case c != nil && isFunc(c, "time", "Sleep"):
+						slept = true
+					case c != nil && isFunc(c, "time", "AfterFunc") && len(call.Args) == 2 && ends(p.Info, call.Args[1]):
+						m.forcers[p.Types.Path()] = true
+					case slept && ends(p.Info, call):
+						m.forcers[p.Types.Path()] = true
+					}
+					return true
+				})
+			}
+		}
+	}
+}
+
+// findRelays adds to relays the channels that drain code closes or sends
+// on, and the channel parameters such channels are passed to; it reports
+// whether it found any new one.
+func (m *Model) findRelays() bool {
+	before := len(m.relays)
+	add := func(k types.Object) {
+		if k != nil {
+			m.relays[k] = true
+		}
+	}
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+				inDrain := fn != nil && m.onDrain[fn]
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					switch n := n.(type) {
+					case *ast.SendStmt:
+						if inDrain || m.inRegion(n.Pos()) {
+							add(chanKey(p.Info, n.Chan))
+						}
+					case *ast.CallExpr:
+						if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
+							if _, ok := p.Info.Uses[id].(*types.Builtin); ok && (inDrain || m.inRegion(n.Pos())) {
+								add(chanKey(p.Info, n.Args[0]))
+							}
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	// A relay handed to a function is that function's channel parameter.
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				fn := callee(p.Info, call)
+				if fn == nil {
+					return true
+				}
+				params := fn.Signature().Params()
+				for i, a := range call.Args {
+					if i < params.Len() && m.relays[chanKey(p.Info, a)] {
+						add(params.At(i).Origin())
+					}
+				}
+				return true
+			})
+		}
+	}
+	return len(m.relays) > before
+}
+
+// inRegion reports whether pos lies in code that follows a stop.
+func (m *Model) inRegion(pos token.Pos) bool {
+	for _, r := range m.regions {
+		if r.pos <= pos && pos < r.end {
+			return true
+		}
+	}
+	return false
+}
+
+// chanKey is the variable or field a channel expression names, or nil.
+func chanKey(info *types.Info, e ast.Expr) types.Object {
+	t := info.TypeOf(e)
+	if t == nil {
+		return nil
+	}
+	if _, ok := t.Underlying().(*types.Chan); !ok {
+		return nil
+	}
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if v, ok := info.Uses[e].(*types.Var); ok {
+			return v.Origin()
+		}
+		if v, ok := info.Defs[e].(*types.Var); ok {
+			return v.Origin()
+		}
+	case *ast.SelectorExpr:
+		if v, ok := info.Uses[e.Sel].(*types.Var); ok && v.IsField() {
+			return v.Origin()
+		}
+	}
+	return nil
+}
+
 // stopChan reports whether receiving from ch is learning to stop, and
 // whether it is a signal (not a context).
 func (m *Model) stopChan(info *types.Info, ch ast.Expr) (signal, ok bool) {
 	if isSignalChan(info.TypeOf(ch)) {
 		return true, true
+	}
+	if k := chanKey(info, ch); k != nil && m.relays[k] {
+		return false, true
 	}
 	call, isCall := ast.Unparen(ch).(*ast.CallExpr)
 	if !isCall || len(call.Args) != 0 {
