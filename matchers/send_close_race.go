@@ -77,6 +77,7 @@ func SendCloseRace(p *Pass) []Finding {
 		}
 		var racing []chanUse
 		var closers []string
+		var closeAt []token.Pos
 		for _, s := range u.sends {
 			races := false
 			for _, c := range u.closes {
@@ -87,6 +88,7 @@ func SendCloseRace(p *Pass) []Finding {
 					continue
 				}
 				races = true
+				closeAt = append(closeAt, c.call.Pos())
 				if !slices.Contains(closers, c.fd.Name.Name) {
 					closers = append(closers, c.fd.Name.Name)
 				}
@@ -107,6 +109,17 @@ func SendCloseRace(p *Pass) []Finding {
 		}
 		if len(racing) > 1 {
 			fd.Message += fmt.Sprintf(" (%d methods send on it)", len(racing))
+		}
+		// The race matters to a drain when the close runs on one.
+		fd.Harmless = p.offDrainPath(closeAt[0])
+		for _, at := range closeAt[1:] {
+			if fd.Harmless != "" {
+				fd.Harmless = p.offDrainPath(at)
+			}
+		}
+		if fd.Harmless != "" {
+			found = append(found, fd)
+			continue
 		}
 		if fix, why := p.sendCloseFix(field, u, racing); fix != nil {
 			fd.Fix = fix

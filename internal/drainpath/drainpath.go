@@ -370,7 +370,7 @@ func (m *Model) findStops() {
 				switch n := n.(type) {
 				case *ast.UnaryExpr:
 					if n.Op == token.ARROW && !m.stopAt[n.Pos()] {
-						if sig, ok := m.stopChan(p.Info, n.X); ok {
+						if sig, ok := m.stopChan(p.Info, n.X); ok && !m.joinInDrain(p.Info, n, stack) {
 							m.stopAt[n.Pos()] = true
 							m.addStop(p.Info, n.Pos(), sig, stack)
 						}
@@ -479,6 +479,26 @@ func (m *Model) findForcedExits() {
 			}
 		}
 	}
+}
+
+// joinInDrain reports whether the receive recv, whose syntax path is
+// stack, takes a relayed stop in code that already runs on the drain: a
+// drain waiting for its goroutines to report that they are gone (<-done
+// after close(quit)) is joining them, not learning that it must stop.
+func (m *Model) joinInDrain(info *types.Info, recv *ast.UnaryExpr, stack []ast.Node) bool {
+	if k := chanKey(info, recv.X); k == nil || !m.relays[k] {
+		return false
+	}
+	if m.inRegion(recv.Pos()) {
+		return true
+	}
+	for _, n := range stack {
+		if fd, ok := n.(*ast.FuncDecl); ok {
+			fn, _ := info.Defs[fd.Name].(*types.Func)
+			return fn != nil && m.onDrain[fn]
+		}
+	}
+	return false
 }
 
 // findRelays adds to relays the channels that drain code closes or sends
