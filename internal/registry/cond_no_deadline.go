@@ -24,7 +24,9 @@ loop or a Cond reached through a call, the finding is reported only (add a
 ctx parameter, or turn the loop into a select on a channel). Blocking-queue
 methods (Pop, Get, Take) wait on a Cond by design and are not reported, nor
 is a loop that already checks its context or a function that already wakes
-its Cond with context.AfterFunc or time.AfterFunc.`,
+its Cond with context.AfterFunc or time.AfterFunc. Only a wait that runs on a drain path, or that
+ignores a context in scope, is a default finding; -all shows the others
+with the reason.`,
 	Bad: `func (s *Service) Drain(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -32,7 +32,12 @@ drains. The exit status is then main's to decide: a process that used to exit
 non-zero when the drain was started by a failure (for example by recording the
 error and checking it after the drain). Without such a cancel func the finding
 is reported unfixed: surface the error to main, for example through an error
-channel.`,
+channel.
+
+An exit that skips nothing is not reported: when the starting function is
+main and nothing but log lines, prints and context cancels follows its wait
+or is deferred, the process loses nothing by exiting. In a program that
+handles no termination signal the finding is shown only with -all.`,
 	Bad: `ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 defer cancel()
 go func() {

@@ -23,7 +23,9 @@ return or a break out of the loop sees no later iteration. The fix copies each
 captured variable at the top of the loop body (item := item), which is what Go
 1.22 does. It is refused for a three-clause loop whose body changes the
 variable, since the copy would hide the change from the loop's condition and
-post statement.`,
+post statement. A goroutine the loop waits for, before it
+moves on, to read the variables (it reads them, then signals on a channel
+the loop then receives from) sees no later iteration either.`,
 	Bad: `for _, item := range items {
 	wg.Add(1)
 	go func() {

@@ -21,7 +21,8 @@ done it returns (or, when code follows the loop or the body breaks it,
 breaks the loop by a label, so that a break keeps leaving the loop and not
 the select). It is refused for a channel given by an expression range
 evaluates once (a call), a range assigning to outer variables, and a
-function with results.`,
+function with results. In a program that handles no termination signal, or in a
+package no main of the load uses, the finding is shown only with -all.`,
 	Bad: `go func() {
 	for msg := range incomingCh {
 		_ = process(msg)

@@ -31,7 +31,14 @@ is the usual order. Refused: senders that return anything but just an error
 (they cannot tell the caller the channel is closed), a channel a method makes
 anew (the flag would stay set), a type with value receivers or passed by
 value (the mutex would be copied), an unkeyed literal of the type, and a send
-in a loop, in a goroutine or twice in one method.`,
+in a loop, in a goroutine or twice in one method.
+
+Only a race whose close runs on a drain path (after the program learns it
+must stop, through its call graph) is a default finding; -all shows the
+others. A send that is a select case under the mutex the closer holds,
+with the closed flag checked before it (the unlock written on each
+branch), and senders started through a small wrapper around a WaitGroup
+whose Wait the closer calls first, are not races.`,
 	Bad: `func (p *Pool) Submit(j Job) error {
 	p.queue <- j
 	return nil

@@ -20,7 +20,13 @@ assignment of which is one of them; a context from a parameter, a field or
 any other call is the caller's business. The fix declares a deadline context
 (-timeout, default 25s) derived from the old argument just before the
 statement and passes it to Shutdown. A deferred or go Shutdown is reported
-but not fixed: the deadline would start running long before the drain.`,
+but not fixed: the deadline would start running long before the drain.
+
+Not a default finding: a Shutdown in a goroutine main does not wait for
+while main returns when serving ends (a deadline changes nothing there; see
+exit-before-drain, which fixes it in the same run where it can), and a
+Shutdown in a program that forces its exit a fixed time after the stop (its
+drain code sleeps, then exits or kills the process).`,
 	Bad: `<-ctx.Done()
 if err := srv.Shutdown(context.Background()); err != nil {
 	log.Printf("shutdown: %v", err)

@@ -19,7 +19,12 @@ for a range over time.Tick with a context in scope, makes a time.NewTicker
 just before the loop, defers its Stop, and selects on the ticker and on
 ctx.Done. It is refused when the interval may be zero or negative
 (time.NewTicker panics where time.Tick returns nil): it must be a positive
-constant or checked before, as in if d <= 0 { return }.`,
+constant or checked before, as in if d <= 0 { return }.
+
+Not a default finding: a program that handles no termination signal (a CLI:
+no drain to hold up), and a time.Tick in a select loop of a function that
+main calls once, outside any loop (the ticker lives as long as the
+process).`,
 	Bad: `go func() {
 	for tick := range time.Tick(time.Second) {
 		work(tick)
