@@ -24,8 +24,9 @@ import (
 // The default findings of each module must be exactly those judged and
 // pinned in testdata/expected/MODULE.txt (file:line:col: rule, with
 // " (not fixed)" for a finding without a fix): a new or vanished finding
-// fails the test until it is judged. DRAINFIX_CORPUS_UPDATE=1 rewrites
-// the files (read the diff, judge every change, then commit it).
+// fails the test until it is judged. Lines starting with # hold the
+// verdicts. DRAINFIX_CORPUS_UPDATE=1 rewrites the files without them
+// (read the diff, judge every change, put the verdicts back, commit).
 //
 // With DRAINFIX_CORPUS_REPORT=DIR it keeps each module's findings
 // (drainfix -json) and fixes (drainfix -diff) there.
@@ -122,9 +123,11 @@ func checkExpected(t *testing.T, path, dir, jsonl string) {
 	if err != nil {
 		t.Fatalf("no judged findings pinned for %s: %v", path, err)
 	}
-	want := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(want) == 1 && want[0] == "" {
-		want = nil
+	var want []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			want = append(want, line)
+		}
 	}
 	wantSet, gotSet := map[string]bool{}, map[string]bool{}
 	for _, w := range want {
