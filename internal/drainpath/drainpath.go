@@ -442,7 +442,10 @@ func (m *Model) findForcedExits() {
 			if call, ok := n.(*ast.CallExpr); ok {
 				fn := callee(info, call)
 				if fn != nil && (isFunc(fn, "os", "Exit") || isFunc(fn, "syscall", "Kill") ||
-					fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Signature().Recv() != nil && (fn.Name() == "Kill" || fn.Name() == "Signal")) {
+					fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Signature().Recv() != nil && (fn.Name() == "Kill" || fn.Name() == "Signal") ||
+					// log.Fatal, and a logging package's Fatal (zerolog's
+					// log.Fatal().Msg(...), logrus, zap).
+					fn.Pkg() != nil && strings.Contains(fn.Pkg().Path(), "log") && strings.HasPrefix(fn.Name(), "Fatal")) {
 					found = true
 				}
 			}
