@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"go/types"
 	"go/version"
+	"strings"
 	"sync"
 
 	"github.com/drainfix/drainfix/internal/drainpath"
@@ -66,9 +67,18 @@ type Program struct {
 // Drain returns the program's drain-path model, built on first use.
 func (p *Program) Drain() *drainpath.Model {
 	p.drainOnce.Do(func() {
+		// The model is of the programs a deploy stops: test files (the
+		// larger part of many modules) are left out, as their findings
+		// are never default ones.
 		pkgs := make([]drainpath.Package, len(p.Packages))
 		for i, pass := range p.Packages {
-			pkgs[i] = drainpath.Package{Types: pass.Pkg, Info: pass.Info, Files: pass.Files}
+			var files []*ast.File
+			for _, f := range pass.Owned {
+				if !strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
+					files = append(files, f)
+				}
+			}
+			pkgs[i] = drainpath.Package{Types: pass.Pkg, Info: pass.Info, Files: files}
 		}
 		p.drain = drainpath.New(pkgs)
 	})

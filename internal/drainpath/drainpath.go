@@ -18,7 +18,9 @@ import (
 	"strings"
 )
 
-// A Package is one type-checked package of the program.
+// A Package is one type-checked package of the program. Files are the
+// files it owns: a file a test variant of the package holds again is
+// given once, so that no work is done twice.
 type Package struct {
 	Types *types.Package
 	Info  *types.Info
@@ -53,6 +55,8 @@ type Model struct {
 	waiters  map[*types.Func]bool          // functions that return only after a stop
 	relays   map[types.Object]bool         // channels the drain sends on or closes
 	forcers  map[string]bool               // paths of packages whose drain code forces the exit after a delay
+	merged   []region                      // the regions as sorted disjoint intervals (inRegion's)
+	mergedOf int                           // how many regions merged was made from
 	stopAt   map[token.Pos]bool            // the stops found, by position
 	visiting map[types.Object]bool
 }
@@ -103,6 +107,7 @@ func New(pkgs []Package) *Model {
 	}
 	m.findForcedExits()
 	sort.Slice(m.regions, func(i, j int) bool { return m.regions[i].pos < m.regions[j].pos })
+	m.merge() // queries come from many goroutines: they only read
 	return m
 }
 
@@ -211,16 +216,7 @@ func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
 	if enclosing != nil && m.onDrain[enclosing.Origin()] {
 		return true
 	}
-	// Regions nest and overlap; they are few (a handful per stop).
-	for _, r := range m.regions {
-		if r.pos > pos {
-			break
-		}
-		if pos < r.end {
-			return true
-		}
-	}
-	return false
+	return m.inRegion(pos)
 }
 
 // FollowsStop reports whether the code at pos follows a stop in its own
@@ -269,7 +265,7 @@ func (m *Model) index() {
 					m.recordAssign(p.Info, lhs, n.Values)
 				case *ast.CallExpr:
 					fn := callee(p.Info, n)
-					if fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") {
+					if fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
 						m.handles = true
 						m.handlers[p.Types.Path()] = true
 					}
@@ -279,7 +275,7 @@ func (m *Model) index() {
 				case *ast.SelectorExpr:
 					// signal.Notify kept in a variable (for tests) and
 					// called through it.
-					if fn, ok := p.Info.Uses[n.Sel].(*types.Func); ok && isFunc(fn, "os/signal", "Notify", "NotifyContext") {
+					if fn, ok := p.Info.Uses[n.Sel].(*types.Func); ok && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
 						m.handles = true
 						m.handlers[p.Types.Path()] = true
 					}
@@ -568,12 +564,28 @@ func (m *Model) findRelays() bool {
 
 // inRegion reports whether pos lies in code that follows a stop.
 func (m *Model) inRegion(pos token.Pos) bool {
-	for _, r := range m.regions {
-		if r.pos <= pos && pos < r.end {
-			return true
-		}
+	if m.mergedOf != len(m.regions) {
+		m.merge() // only while New builds the model, on one goroutine
 	}
-	return false
+	i := sort.Search(len(m.merged), func(i int) bool { return m.merged[i].end > pos })
+	return i < len(m.merged) && m.merged[i].pos <= pos
+}
+
+// merge makes merged: the regions as sorted, disjoint intervals.
+func (m *Model) merge() {
+	rs := slices.Clone(m.regions)
+	sort.Slice(rs, func(i, j int) bool { return rs[i].pos < rs[j].pos })
+	m.merged = m.merged[:0]
+	for _, r := range rs {
+		if n := len(m.merged); n > 0 && r.pos <= m.merged[n-1].end {
+			if r.end > m.merged[n-1].end {
+				m.merged[n-1].end = r.end
+			}
+			continue
+		}
+		m.merged = append(m.merged, region{pos: r.pos, end: r.end})
+	}
+	m.mergedOf = len(m.regions)
 }
 
 // chanKey is the variable or field a channel expression names, or nil.
@@ -869,7 +881,20 @@ func (m *Model) closeOverCalls() {
 			queue = append(queue, fn)
 		}
 	}
-	stored := m.storedFuncs()
+	// The stored funcs by the text of their type: comparing each
+	// dynamic call's type with every stored func is quadratic.
+	var stored map[string][]storedFunc // built at the first dynamic call
+	storedOf := func(k string) []storedFunc {
+		if stored == nil {
+			stored = map[string][]storedFunc{}
+			for _, s := range m.storedFuncs() {
+				t := types.TypeString(s.sig, nil)
+				stored[t] = append(stored[t], s)
+			}
+		}
+		return stored[k]
+	}
+	reached := map[string]bool{} // types whose stored funcs are reached
 	type litWork struct {
 		info *types.Info
 		lit  *ast.FuncLit
@@ -885,11 +910,10 @@ func (m *Model) closeOverCalls() {
 				// A call of a func value: any func of its type the
 				// program stored away (a registered callback) may run.
 				if tv, ok := info.Types[call.Fun]; ok && tv.IsValue() {
-					if sig, ok := tv.Type.Underlying().(*types.Signature); ok {
-						for _, s := range stored {
-							if !types.Identical(s.sig, sig) {
-								continue
-							}
+					if sig, ok := tv.Type.Underlying().(*types.Signature); ok && !reached[types.TypeString(sig, nil)] {
+						k := types.TypeString(sig, nil)
+						reached[k] = true
+						for _, s := range storedOf(k) {
 							if s.fn != nil {
 								mark(s.fn)
 							} else if !litDone[s.lit] {
@@ -922,13 +946,21 @@ func (m *Model) closeOverCalls() {
 			return true
 		})
 	}
+	type fileOf struct {
+		f    *ast.File
+		info *types.Info
+	}
+	var files []fileOf
 	for _, p := range m.pkgs {
 		for _, f := range p.Files {
-			for _, r := range m.regions {
-				if r.pos >= f.Pos() && r.end <= f.End() {
-					refs(p.Info, f, r.pos, r.end)
-				}
-			}
+			files = append(files, fileOf{f, p.Info})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].f.FileStart < files[j].f.FileStart })
+	for _, r := range slices.Clone(m.regions) {
+		i := sort.Search(len(files), func(i int) bool { return files[i].f.FileEnd >= r.pos })
+		if i < len(files) && files[i].f.FileStart <= r.pos {
+			refs(files[i].info, files[i].f, r.pos, r.end)
 		}
 	}
 	infoOf := map[*types.Package]*types.Info{}
