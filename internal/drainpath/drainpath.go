@@ -1017,6 +1017,13 @@ func (m *Model) storedFuncs() []storedFunc {
 				case *ast.SelectorExpr:
 					if called[n] {
 						called[n.Sel] = true
+						return true
+					}
+					// A method value (r.stop pushed on a cleanup stack).
+					if fn, ok := p.Info.Uses[n.Sel].(*types.Func); ok && fn.Signature().Recv() != nil {
+						if sig, ok := p.Info.TypeOf(n).(*types.Signature); ok {
+							out = append(out, storedFunc{sig: sig, info: p.Info, fn: fn})
+						}
 					}
 				case *ast.Ident:
 					if called[n] {
