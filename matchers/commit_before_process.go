@@ -89,19 +89,6 @@ type CommitBeforeProcessFix struct {
 	CheckErr bool
 }
 
-// funcTypeOf returns the type of the innermost function holding path[0].
-func funcTypeOf(path []ast.Node) *ast.FuncType {
-	for _, n := range path {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return n.Type
-		case *ast.FuncDecl:
-			return n.Type
-		}
-	}
-	return nil
-}
-
 // returnsJustError reports whether a function of type ft has exactly one
 // result, of type error.
 func returnsJustError(info *types.Info, ft *ast.FuncType) bool {
@@ -276,7 +263,7 @@ func (p *Pass) cbpFix(block ast.Node, gs *ast.GoStmt) (*CommitBeforeProcessFix, 
 		// Offsets are committed per partition and cumulatively: going on
 		// to commit a later message would commit past the failed one, and
 		// lose it anyway. The failure must leave the loop, with its error.
-		if !returnsJustError(p.Info, funcTypeOf(p.pathTo(gs))) {
+		if _, ft := funcBody(p.pathTo(gs)); !returnsJustError(p.Info, ft) {
 			return nil, name + " returns an error, and the consumer's function has no error result to return it through: continuing would commit a later offset past the failed message (offsets are committed per partition, cumulatively); retry the message or stop the consumer by hand"
 		}
 	default:

@@ -132,6 +132,12 @@ func (p *Pass) runsOncePerProcess(fn *types.Func) bool {
 	return calls > 0
 }
 
+// isMainBodyOf reports whether path[0] lies in main.main itself.
+func (p *Pass) isMainBodyOf(path []ast.Node) bool {
+	body, _ := funcBody(path)
+	return p.isMainBody(body)
+}
+
 // isMainBody reports whether body is the body of main.main, whose end is
 // the end of the process: skipping trivia there loses nothing, while the
 // end of any other function is followed by its caller's code.
@@ -141,19 +147,6 @@ func (p *Pass) isMainBody(body *ast.BlockStmt) bool {
 	}
 	fd := p.declOfBody(body)
 	return fd != nil && fd.Recv == nil && fd.Name.Name == "main"
-}
-
-// funcBodyOf returns the body of the innermost function holding path[0].
-func funcBodyOf(path []ast.Node) *ast.BlockStmt {
-	for _, n := range path {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return n.Body
-		case *ast.FuncDecl:
-			return n.Body
-		}
-	}
-	return nil
 }
 
 // trivialCall reports whether skipping call when the process exits loses

@@ -431,7 +431,7 @@ func (p *Pass) followed(path []ast.Node) bool {
 				case *ast.EmptyStmt:
 					continue
 				case *ast.ExprStmt:
-					if call, ok := ast.Unparen(next.X).(*ast.CallExpr); ok && p.trivialCall(call) && p.isMainBody(funcBodyOf(path)) {
+					if call, ok := ast.Unparen(next.X).(*ast.CallExpr); ok && p.trivialCall(call) && p.isMainBodyOf(path) {
 						continue
 					}
 				case *ast.ReturnStmt:

@@ -30,7 +30,7 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	closed, cancelled := map[string]bool{}, false
 	// The stop is sent in the function holding the Wait: fd's body, or a
 	// func literal in it (once.Do(func() { close(quit); wg.Wait() })).
-	body := funcBodyOf(p.pathTo(wait))
+	body, _ := funcBody(p.pathTo(wait))
 	if body == nil {
 		body = fd.Body
 	}
@@ -126,35 +126,20 @@ func (p *Pass) groupWorkers(group string) []*ast.BlockStmt {
 }
 
 // wrapsGroup reports whether call is x.M(f) on the WaitGroup group where
-// M is a method of a type built on a sync.WaitGroup (embedded) that takes
-// just a func(): the small wrapper that starts f as a goroutine the group
-// joins (x.Wrap(func() { ... })).
+// M is a method of a type built on a sync.WaitGroup that takes just a
+// func(): the small wrapper that starts f as a goroutine the group joins
+// (x.Wrap(func() { ... })).
 func (p *Pass) wrapsGroup(call *ast.CallExpr, group string) bool {
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok || len(call.Args) != 1 || varKey(p.Info, sel.X) != group {
 		return false
 	}
 	fn := callee(p.Info, call)
-	if fn == nil || fn.Signature().Recv() == nil || fn.Signature().Params().Len() != 1 {
+	if !isGroupWrapperMethod(fn, sel.Sel.Name, 1) {
 		return false
 	}
-	if sig, ok := fn.Signature().Params().At(0).Type().Underlying().(*types.Signature); !ok || sig.Params().Len() != 0 {
-		return false
-	}
-	t := fn.Signature().Recv().Type()
-	if ptr, ok := t.(*types.Pointer); ok {
-		t = ptr.Elem()
-	}
-	st, ok := t.Underlying().(*types.Struct)
-	if !ok {
-		return false
-	}
-	for i := 0; i < st.NumFields(); i++ {
-		if f := st.Field(i); f.Embedded() && isNamed(f.Type(), "sync", "WaitGroup") {
-			return true
-		}
-	}
-	return false
+	sig, ok := fn.Signature().Params().At(0).Type().Underlying().(*types.Signature)
+	return ok && sig.Params().Len() == 0
 }
 
 // identOfExpr returns the identifier naming e (x or a.x), or nil.

@@ -354,35 +354,24 @@ func (m *Model) recordAssign(info *types.Info, lhs, rhs []ast.Expr) {
 // findStops walks every function for the places the program learns it must
 // stop and records the code that runs after each.
 func (m *Model) findStops() {
-	for _, p := range m.pkgs {
-		for _, f := range p.Files {
-			var stack []ast.Node
-			ast.Inspect(f, func(n ast.Node) bool {
-				if n == nil {
-					stack = stack[:len(stack)-1]
-					return true
+	m.walkWithStack(func(p Package, n ast.Node, stack []ast.Node) {
+		switch n := n.(type) {
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW && !m.stopAt[n.Pos()] {
+				if sig, ok := m.stopChan(p.Info, n.X); ok && !m.joinInDrain(p.Info, n, stack) {
+					m.stopAt[n.Pos()] = true
+					m.addStop(p.Info, n.Pos(), sig, stack)
 				}
-				stack = append(stack, n)
-				switch n := n.(type) {
-				case *ast.UnaryExpr:
-					if n.Op == token.ARROW && !m.stopAt[n.Pos()] {
-						if sig, ok := m.stopChan(p.Info, n.X); ok && !m.joinInDrain(p.Info, n, stack) {
-							m.stopAt[n.Pos()] = true
-							m.addStop(p.Info, n.Pos(), sig, stack)
-						}
-					}
-				case *ast.RangeStmt:
-					if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) || m.relays[chanKey(p.Info, n.X)]) {
-						m.stopAt[n.Pos()] = true
-						m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
-						m.waits = append(m.waits, n.Pos())
-						m.regions = append(m.regions, region{pos: n.Body.Pos(), end: n.Body.End()})
-					}
-				}
-				return true
-			})
+			}
+		case *ast.RangeStmt:
+			if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) || m.relays[chanKey(p.Info, n.X)]) {
+				m.stopAt[n.Pos()] = true
+				m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
+				m.waits = append(m.waits, n.Pos())
+				m.regions = append(m.regions, region{pos: n.Body.Pos(), end: n.Body.End()})
+			}
 		}
-	}
+	})
 }
 
 // ForcesExit reports whether a program holding pkg forces its exit a
@@ -847,24 +836,32 @@ func (m *Model) propagateWaiters() {
 		if len(todo) == 0 {
 			return
 		}
-		for _, p := range m.pkgs {
-			for _, f := range p.Files {
-				var stack []ast.Node
-				ast.Inspect(f, func(n ast.Node) bool {
-					if n == nil {
-						stack = stack[:len(stack)-1]
-						return true
-					}
-					stack = append(stack, n)
-					if call, ok := n.(*ast.CallExpr); ok {
-						if fn := callee(p.Info, call); fn != nil && slices.Contains(todo, fn.Origin()) {
-							m.addStop(p.Info, call.Pos(), false, stack)
-							m.stops = m.stops[:len(m.stops)-1] // a call, not a stop of its own
-						}
-					}
-					return true
-				})
+		m.walkWithStack(func(p Package, n ast.Node, stack []ast.Node) {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if fn := callee(p.Info, call); fn != nil && slices.Contains(todo, fn.Origin()) {
+					m.addStop(p.Info, call.Pos(), false, stack)
+					m.stops = m.stops[:len(m.stops)-1] // a call, not a stop of its own
+				}
 			}
+		})
+	}
+}
+
+// walkWithStack calls visit for every node of the program's files, with
+// the path from the file down to it (stack, outermost first; n is last).
+func (m *Model) walkWithStack(visit func(p Package, n ast.Node, stack []ast.Node)) {
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			var stack []ast.Node
+			ast.Inspect(f, func(n ast.Node) bool {
+				if n == nil {
+					stack = stack[:len(stack)-1]
+					return true
+				}
+				stack = append(stack, n)
+				visit(p, n, stack)
+				return true
+			})
 		}
 	}
 }
