@@ -271,7 +271,10 @@ func (p *Pass) waitsIn(list []ast.Stmt) bool {
 			case *ast.SelectStmt, *ast.RangeStmt:
 				waits = true
 			case *ast.CallExpr:
-				if fn := callee(p.Info, n); fn != nil && (fn.Name() == "Wait" || isFunc(fn, "time", "Sleep")) {
+				fn := callee(p.Info, n)
+				if isMethod(fn, "sync", "WaitGroup", "Wait") || isMethod(fn, "sync", "Cond", "Wait") ||
+					isMethod(fn, "golang.org/x/sync/errgroup", "Group", "Wait") ||
+					isGroupWrapperMethod(fn, "Wait", 0) || isFunc(fn, "time", "Sleep") {
 					waits = true
 				}
 			}

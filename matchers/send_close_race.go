@@ -542,7 +542,7 @@ func (p *Pass) flagsChecked(path []ast.Node) map[string]bool {
 	}
 	addSelect := func(sel *ast.SelectStmt) {
 		for _, cc := range sel.Body.List {
-			if comm := cc.(*ast.CommClause).Comm; comm != nil && isChanRecvStmt(comm) {
+			if comm := cc.(*ast.CommClause).Comm; comm != nil && recvOf(comm) != nil {
 				add(comm)
 			}
 		}
@@ -603,7 +603,7 @@ func (p *Pass) selectWithDone(path []ast.Node) bool {
 		return false
 	}
 	for _, other := range sel.Body.List {
-		if o := other.(*ast.CommClause); o != cc && isChanRecvStmt(o.Comm) {
+		if o := other.(*ast.CommClause); o != cc && recvOf(o.Comm) != nil {
 			return true
 		}
 	}
@@ -638,7 +638,7 @@ func (p *Pass) waitsBeforeClose(path []ast.Node) (bool, map[string]bool) {
 			if st == child {
 				break
 			}
-			if isChanRecvStmt(st) || p.selectRecvs(st) {
+			if recvOf(st) != nil || p.selectRecvs(st) {
 				waits = true
 			}
 			if es, ok := st.(*ast.ExprStmt); ok {
@@ -669,28 +669,13 @@ func (p *Pass) selectRecvs(st ast.Stmt) bool {
 		cc := cc.(*ast.CommClause)
 		switch {
 		case isTerminal(p.Info, cc.Body):
-		case cc.Comm != nil && isChanRecvStmt(cc.Comm):
+		case cc.Comm != nil && recvOf(cc.Comm) != nil:
 			recv = true
 		default:
 			return false
 		}
 	}
 	return recv
-}
-
-// isChanRecvStmt reports whether st is <-x, or v := <-x (and the like).
-func isChanRecvStmt(st ast.Stmt) bool {
-	var x ast.Expr
-	switch st := st.(type) {
-	case *ast.ExprStmt:
-		x = st.X
-	case *ast.AssignStmt:
-		if len(st.Rhs) == 1 {
-			x = st.Rhs[0]
-		}
-	}
-	u, ok := ast.Unparen(x).(*ast.UnaryExpr)
-	return ok && u.Op == token.ARROW
 }
 
 // joinMethodNames lists method names for a message: A, A and B, A, B and C.

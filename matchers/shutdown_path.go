@@ -80,8 +80,9 @@ func (p *Pass) stmtWaits(s ast.Stmt) []wait {
 	return ws
 }
 
-// recvWait classifies a statement (or select comm) that receives.
-func (p *Pass) recvWait(s ast.Stmt) (wait, bool) {
+// recvOf returns the receive a statement (or select comm) makes: <-x,
+// v := <-x and the like; nil for any other statement.
+func recvOf(s ast.Stmt) *ast.UnaryExpr {
 	var x ast.Expr
 	switch s := s.(type) {
 	case *ast.ExprStmt:
@@ -90,11 +91,17 @@ func (p *Pass) recvWait(s ast.Stmt) (wait, bool) {
 		if len(s.Rhs) == 1 {
 			x = s.Rhs[0]
 		}
-	default:
-		return wait{}, false
 	}
-	u, ok := ast.Unparen(x).(*ast.UnaryExpr)
-	if !ok || u.Op != token.ARROW {
+	if u, ok := ast.Unparen(x).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+		return u
+	}
+	return nil
+}
+
+// recvWait classifies a statement (or select comm) that receives.
+func (p *Pass) recvWait(s ast.Stmt) (wait, bool) {
+	u := recvOf(s)
+	if u == nil {
 		return wait{}, false
 	}
 	if k := p.doneOf(u.X); k != "" {

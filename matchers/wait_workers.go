@@ -233,23 +233,6 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 	return leaves, blocks
 }
 
-// recvOf returns the receive a statement (or select comm) makes, or nil.
-func recvOf(s ast.Stmt) *ast.UnaryExpr {
-	var x ast.Expr
-	switch s := s.(type) {
-	case *ast.ExprStmt:
-		x = s.X
-	case *ast.AssignStmt:
-		if len(s.Rhs) == 1 {
-			x = s.Rhs[0]
-		}
-	}
-	if u, ok := ast.Unparen(x).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
-		return u
-	}
-	return nil
-}
-
 // blocksOnChan reports whether body sends on or receives from a channel
 // outside a select with a default.
 func blocksOnChan(body *ast.BlockStmt) bool {

@@ -324,7 +324,7 @@ func (c *Context) Replace(place matchers.StmtPlace, stmt dst.Stmt) error {
 		return err
 	}
 	old := c.Nodes[place.Stmt].(dst.Stmt)
-	list := stmtListOf(c.Nodes[place.Block])
+	list := stmtsOf(c.Nodes[place.Block])
 	for i, s := range *list {
 		if s == old {
 			decs := stmt.Decorations()
@@ -334,19 +334,6 @@ func (c *Context) Replace(place matchers.StmtPlace, stmt dst.Stmt) error {
 		}
 	}
 	return fmt.Errorf("statement not found in its block at %v", c.Pass.Fset.Position(place.Stmt.Pos()))
-}
-
-// stmtListOf returns the statement list of a block or clause.
-func stmtListOf(n dst.Node) *[]dst.Stmt {
-	switch b := n.(type) {
-	case *dst.BlockStmt:
-		return &b.List
-	case *dst.CaseClause:
-		return &b.Body
-	case *dst.CommClause:
-		return &b.Body
-	}
-	return &[]dst.Stmt{}
 }
 
 // InFile reports whether n lies in the file being rewritten: a fix that

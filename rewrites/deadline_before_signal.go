@@ -12,7 +12,7 @@ import (
 // that waits for the stop.
 func DeadlineBeforeSignal(c *Context, f *matchers.Finding) error {
 	fix := f.Fix.(*matchers.DeadlineBeforeSignalFix)
-	list := stmtListOf(c.Nodes[fix.Block])
+	list := stmtsOf(c.Nodes[fix.Block])
 	moved := []dst.Stmt{c.Nodes[fix.Make].(dst.Stmt)}
 	if fix.Cancel != nil {
 		moved = append(moved, c.Nodes[fix.Cancel].(dst.Stmt))

@@ -438,32 +438,37 @@ func (m *Model) findForcedExits() {
 		})
 		return found
 	}
+	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
+		slept := false
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !(inDrain || m.inRegion(call.Pos())) {
+				return true
+			}
+			c := callee(p.Info, call)
+			switch {
+			case c != nil && isFunc(c, "time", "Sleep"):
+				slept = true
+			case c != nil && isFunc(c, "time", "AfterFunc") && len(call.Args) == 2 && ends(p.Info, call.Args[1]):
+				m.forcers[p.Types.Path()] = true
+			case slept && ends(p.Info, call):
+				m.forcers[p.Types.Path()] = true
+			}
+			return true
+		})
+	})
+}
+
+// eachFunc calls visit for every function declaration with a body, and
+// whether it is on a drain path.
+func (m *Model) eachFunc(visit func(p Package, fd *ast.FuncDecl, inDrain bool)) {
 	for _, p := range m.pkgs {
 		for _, f := range p.Files {
 			for _, d := range f.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok || fd.Body == nil {
-					continue
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+					fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+					visit(p, fd, fn != nil && m.onDrain[fn])
 				}
-				fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-				inDrain := fn != nil && m.onDrain[fn]
-				slept := false
-				ast.Inspect(fd.Body, func(n ast.Node) bool {
-					call, ok := n.(*ast.CallExpr)
-					if !ok || !(inDrain || m.inRegion(call.Pos())) {
-						return true
-					}
-					c := callee(p.Info, call)
-					switch {
-					case c != nil && isFunc(c, "time", "Sleep"):
-						slept = true
-					case c != nil && isFunc(c, "time", "AfterFunc") && len(call.Args) == 2 && ends(p.Info, call.Args[1]):
-						m.forcers[p.Types.Path()] = true
-					case slept && ends(p.Info, call):
-						m.forcers[p.Types.Path()] = true
-					}
-					return true
-				})
 			}
 		}
 	}
@@ -499,33 +504,23 @@ func (m *Model) findRelays() bool {
 			m.relays[k] = true
 		}
 	}
-	for _, p := range m.pkgs {
-		for _, f := range p.Files {
-			for _, d := range f.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok || fd.Body == nil {
-					continue
+	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SendStmt:
+				if inDrain || m.inRegion(n.Pos()) {
+					add(chanKey(p.Info, n.Chan))
 				}
-				fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-				inDrain := fn != nil && m.onDrain[fn]
-				ast.Inspect(fd.Body, func(n ast.Node) bool {
-					switch n := n.(type) {
-					case *ast.SendStmt:
-						if inDrain || m.inRegion(n.Pos()) {
-							add(chanKey(p.Info, n.Chan))
-						}
-					case *ast.CallExpr:
-						if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
-							if _, ok := p.Info.Uses[id].(*types.Builtin); ok && (inDrain || m.inRegion(n.Pos())) {
-								add(chanKey(p.Info, n.Args[0]))
-							}
-						}
+			case *ast.CallExpr:
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
+					if _, ok := p.Info.Uses[id].(*types.Builtin); ok && (inDrain || m.inRegion(n.Pos())) {
+						add(chanKey(p.Info, n.Args[0]))
 					}
-					return true
-				})
+				}
 			}
-		}
-	}
+			return true
+		})
+	})
 	// A relay handed to a function is that function's channel parameter.
 	for _, p := range m.pkgs {
 		for _, f := range p.Files {
