@@ -94,42 +94,76 @@ func (p *Pass) requestCtxEndsOnDrain() bool {
 
 // harmlessOnce is why a ticker that lives as long as the process is no
 // leak worth fixing.
-const harmlessOnce = "its function runs once per process, called from main: the ticker lives as long as the process, and its loop has a way out"
+const harmlessOnce = "its function runs a fixed number of times per process, called from main (or from functions main calls), never in a loop: its ticker lives as long as the process, like the goroutine that ticks"
 
-// runsOncePerProcess reports whether fn is only ever called by main.main,
-// as a statement outside any loop, and never used as a value: it runs at
-// most once in the life of the process.
+// runsOncePerProcess reports whether fn runs a fixed number of times in
+// the life of the process: every call of it outside test files is made, outside any
+// loop, goroutine or func literal and not as a value, by main.main or by a
+// function that itself runs once per process (up to four calls down from
+// main), and some such call exists.
 func (p *Pass) runsOncePerProcess(fn *types.Func) bool {
-	if fn == nil {
+	return p.once(fn, 4, map[*types.Func]bool{})
+}
+
+func (p *Pass) once(fn *types.Func, depth int, seen map[*types.Func]bool) bool {
+	if fn == nil || depth < 0 || seen[fn] {
 		return false
 	}
+	seen[fn] = true // a cycle: a recursive call may run it any number of times
+	defer delete(seen, fn)
 	calls := 0
 	for _, pass := range p.Program.Packages {
 		for id, obj := range pass.Info.Uses {
-			if obj != fn {
+			if obj != fn || strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
 				continue
 			}
 			path := pass.pathTo(id)
-			main := false
+			if len(path) < 2 {
+				return false
+			}
+			caller, _ := path[len(path)-2].(*ast.FuncDecl) // the top-level declaration
+			if caller == nil {
+				return false
+			}
+			if c, _ := pass.Info.Defs[caller.Name].(*types.Func); caller.Recv == nil && p.uncalled(c) {
+				continue // a helper only tests call never runs in the program
+			}
 			for i, n := range path {
 				switch n := n.(type) {
 				case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit, *ast.GoStmt:
 					return false
-				case *ast.FuncDecl:
-					main = n.Recv == nil && n.Name.Name == "main" && pass.Pkg.Name() == "main"
 				case *ast.CallExpr:
 					if i > 0 && ast.Unparen(n.Fun) != path[i-1] && (i < 2 || ast.Unparen(n.Fun) != path[i-2]) {
 						return false // an argument: used as a value
 					}
 				}
 			}
-			if !main {
-				return false
+			if !(caller.Recv == nil && caller.Name.Name == "main" && pass.Pkg.Name() == "main") {
+				c, _ := pass.Info.Defs[caller.Name].(*types.Func)
+				if !p.once(c, depth-1, seen) {
+					return false
+				}
 			}
 			calls++
 		}
 	}
 	return calls > 0
+}
+
+// uncalled reports whether nothing outside test files in the program
+// refers to fn.
+func (p *Pass) uncalled(fn *types.Func) bool {
+	if fn == nil || fn.Name() == "init" || fn.Name() == "main" {
+		return false
+	}
+	for _, pass := range p.Program.Packages {
+		for id, obj := range pass.Info.Uses {
+			if obj == fn && !strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // isMainBodyOf reports whether path[0] lies in main.main itself.

@@ -72,9 +72,12 @@ func WaitNoDeadline(p *Pass) []Finding {
 				Pos: sites[0].Call.Pos(), End: sites[0].Call.End(),
 				Message: "the drain waits on a sync.WaitGroup with no deadline: one hung worker keeps the process past its grace period; race the Wait against a context",
 			}
-			if p.workersLeaveOnQuit(fd, sites[0].Call) {
+			switch {
+			case p.workersLeaveOnQuit(fd, sites[0].Call):
 				fnd.Harmless = harmlessLeaveOnQuit
-			} else {
+			case p.workersBoundedByDeadline(sites[0].Call):
+				fnd.Harmless = harmlessWorkersDeadline
+			default:
 				fnd.Harmless = p.unboundedDrainHarmless(fnd.Pos)
 			}
 			if fnd.Harmless != "" {

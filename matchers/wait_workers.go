@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 )
 
 // harmlessLeaveOnQuit is why a Wait whose workers all leave on the stop
@@ -63,6 +64,143 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 	}
 	return true
+}
+
+// harmlessWorkersDeadline is why a Wait whose workers each hand their work
+// a deadline context is not a default finding.
+const harmlessWorkersDeadline = "every goroutine the Wait joins hands its work a deadline context (made with context.WithTimeout or WithDeadline) and does nothing else that can block: the Wait ends by that deadline"
+
+// workersBoundedByDeadline reports whether every goroutine that the
+// WaitGroup of wait joins is bounded by a deadline: each passes a context
+// made with a deadline to its calls, and makes no other call that can
+// block (only log lines, prints, the group's Done and the like), no loop
+// and no channel operation. The shape of a drain that shuts down several
+// servers in parallel under one deadline:
+//
+//	ctx, cancel := context.WithTimeout(context.Background(), grace)
+//	for _, s := range servers {
+//		wg.Go(func() { s.Shutdown(ctx) })
+//	}
+//	wg.Wait()
+func (p *Pass) workersBoundedByDeadline(wait *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(wait.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	group := varKey(p.Info, sel.X)
+	if group == "" {
+		return false
+	}
+	workers := p.groupWorkers(group)
+	for _, w := range workers {
+		if !p.boundedByDeadline(w) {
+			return false
+		}
+	}
+	return len(workers) > 0
+}
+
+// boundedByDeadline reports whether the worker body passes a deadline
+// context to at least one call and every other call it makes cannot block.
+func (p *Pass) boundedByDeadline(body *ast.BlockStmt) bool {
+	bounded, other := false, false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.ForStmt, *ast.RangeStmt, *ast.SelectStmt, *ast.SendStmt:
+			other = true
+		case *ast.UnaryExpr:
+			other = other || n.Op == token.ARROW
+		case *ast.CallExpr:
+			switch {
+			case slices.ContainsFunc(n.Args, p.isDeadlineCtx):
+				bounded = true
+			case !p.cannotBlock(n):
+				other = true
+			}
+		}
+		return !other
+	})
+	return bounded && !other
+}
+
+// cannotBlock reports whether call returns without waiting on anything: a
+// conversion or builtin, a log line or print, a WaitGroup's Done, a
+// method of error, or a function of fmt, errors, strings or strconv.
+func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
+	if tv, ok := p.Info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
+		return true
+	}
+	if p.trivialCall(call) {
+		return true
+	}
+	fn := callee(p.Info, call)
+	if fn == nil {
+		return false
+	}
+	if isMethod(fn, "sync", "WaitGroup", "Done") || fn.Pkg() == nil && fn.Name() == "Error" {
+		return true // error's Error has no package
+	}
+	if fn.Pkg() == nil {
+		return false
+	}
+	switch fn.Pkg().Path() {
+	case "fmt", "errors", "strings", "strconv":
+		return true
+	}
+	return false
+}
+
+// isDeadlineCtx reports whether x is a local variable defined by
+// x, cancel := context.WithTimeout(...) or WithDeadline (or their Cause
+// variants), and never assigned again.
+func (p *Pass) isDeadlineCtx(x ast.Expr) bool {
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.IsField() || !isContext(v.Type()) {
+		return false
+	}
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return false
+	}
+	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
+	if len(path) < 2 {
+		return false
+	}
+	as, ok := path[1].(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) != 2 || as.Lhs[0] != path[0] {
+		return false
+	}
+	call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+	return ok && isFunc(callee(p.Info, call), "context", "WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause") &&
+		!p.assignedAgain(v, path)
+}
+
+// assignedAgain reports whether the local variable v, defined at path[0],
+// is assigned again or has its address taken in the function holding it.
+func (p *Pass) assignedAgain(v *types.Var, path []ast.Node) bool {
+	body, _ := funcBody(path)
+	if body == nil {
+		return true
+	}
+	again := false
+	is := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && id != path[0] && p.Info.ObjectOf(id) == v
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			again = again || slices.ContainsFunc(n.Lhs, is)
+		case *ast.UnaryExpr:
+			again = again || n.Op == token.AND && is(n.X)
+		}
+		return !again
+	})
+	return again
 }
 
 // groupWorkers returns the bodies of the goroutines of the package that
