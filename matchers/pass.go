@@ -62,6 +62,58 @@ type Program struct {
 
 	reqCtxOnce sync.Once
 	reqCtxEnds bool // requestCtxEndsOnDrain's answer
+
+	declsOnce sync.Once
+	decls     map[*types.Func]progDecl // declOf's, built on first use
+	methods   map[string][]*types.Func // the declared methods by name
+}
+
+// A progDecl is a function declared in the program, with the Pass of the
+// package holding it.
+type progDecl struct {
+	pass *Pass
+	fd   *ast.FuncDecl
+}
+
+// declOf returns the declaration of fn in the program's packages (their
+// own files, not a test variant's copies).
+func (p *Program) declOf(fn *types.Func) (progDecl, bool) {
+	p.indexDecls()
+	d, ok := p.decls[fn.Origin()]
+	return d, ok
+}
+
+// methodsNamed returns the methods of the program's types named name.
+func (p *Program) methodsNamed(name string) []*types.Func {
+	p.indexDecls()
+	return p.methods[name]
+}
+
+func (p *Program) indexDecls() {
+	p.declsOnce.Do(func() {
+		p.decls, p.methods = map[*types.Func]progDecl{}, map[string][]*types.Func{}
+		for _, pass := range p.Packages {
+			for _, f := range pass.ownedFiles() {
+				for _, d := range f.Decls {
+					fd, ok := d.(*ast.FuncDecl)
+					if !ok || fd.Body == nil {
+						continue
+					}
+					fn, ok := pass.Info.Defs[fd.Name].(*types.Func)
+					if !ok {
+						continue
+					}
+					if _, dup := p.decls[fn]; dup {
+						continue
+					}
+					p.decls[fn] = progDecl{pass, fd}
+					if fd.Recv != nil {
+						p.methods[fn.Name()] = append(p.methods[fn.Name()], fn)
+					}
+				}
+			}
+		}
+	})
 }
 
 // Drain returns the program's drain-path model, built on first use.

@@ -59,7 +59,7 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		return false
 	}
 	for _, w := range workers {
-		if leaves, blocks := p.leavesOn(w, closed, cancelled, 2); !leaves || blocks {
+		if leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2); !leaves || blocks {
 			return false
 		}
 	}
@@ -93,7 +93,7 @@ func (p *Pass) workersBoundedByDeadline(wait *ast.CallExpr) bool {
 	}
 	workers := p.groupWorkers(group)
 	for _, w := range workers {
-		if !p.boundedByDeadline(w) {
+		if !w.pass.boundedByDeadline(w.body) {
 			return false
 		}
 	}
@@ -203,64 +203,97 @@ func (p *Pass) assignedAgain(v *types.Var, path []ast.Node) bool {
 	return again
 }
 
-// groupWorkers returns the bodies of the goroutines of the package that
-// call Done on the WaitGroup group (in the func literal started, or in the
-// function or method a go statement calls), and the funcs given to its Go.
-func (p *Pass) groupWorkers(group string) []*ast.BlockStmt {
-	decls := p.cbdDecls()
-	var bodies []*ast.BlockStmt
-	doneOn := func(body *ast.BlockStmt) bool {
-		found := false
-		ast.Inspect(body, func(n ast.Node) bool {
+// A worker is the body of a goroutine a WaitGroup joins, with the Pass of
+// the package that declares it.
+type worker struct {
+	pass *Pass
+	body *ast.BlockStmt
+}
+
+// groupWorkers returns the goroutines started in the package that call
+// Done on the WaitGroup group (in the func literal started, or in the
+// function or method a go statement calls, which may be another
+// package's), and the funcs given to its Go.
+func (p *Pass) groupWorkers(group string) []worker {
+	var workers []worker
+	// doneOn reports whether w calls Done on the group, and whether it
+	// reaches the group only through an accessor (r.WaitGroup().Done()).
+	doneOn := func(w worker) (found, accessor bool) {
+		ast.Inspect(w.body, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
-			if ok && isMethod(callee(p.Info, call), "sync", "WaitGroup", "Done") {
-				if s, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && varKey(p.Info, s.X) == group {
-					found = true
-				}
+			if ok && isMethod(callee(w.pass.Info, call), "sync", "WaitGroup", "Done") {
+				s := ast.Unparen(call.Fun).(*ast.SelectorExpr) // a method call
+				found = varKey(w.pass.Info, s.X) == group
+				accessor = !found && slices.Contains(w.pass.fieldsOf(s.X), group)
 			}
-			return !found
+			return !found && !accessor
 		})
-		return found
+		return found || accessor, accessor
 	}
-	bodyOf := func(e ast.Expr) *ast.BlockStmt {
+	// addsBefore reports whether the function holding the go statement
+	// adds to the group: an accessor reached through an interface may
+	// stand for another type's group.
+	addsBefore := func(g *ast.GoStmt) bool {
+		body, _ := funcBody(p.pathTo(g))
+		adds := false
+		if body != nil {
+			ast.Inspect(body, func(n ast.Node) bool {
+				adds = adds || p.addsTo(n, group)
+				return !adds
+			})
+		}
+		return adds
+	}
+	declared := func(fn *types.Func) (worker, bool) {
+		if fn == nil {
+			return worker{}, false
+		}
+		if d, ok := p.Program.declOf(fn); ok {
+			return worker{d.pass, d.fd.Body}, true
+		}
+		return worker{}, false
+	}
+	workerOf := func(e ast.Expr) (worker, bool) {
 		switch e := ast.Unparen(e).(type) {
 		case *ast.FuncLit:
-			return e.Body
+			return worker{p, e.Body}, true
 		case *ast.CallExpr:
 			if lit, ok := ast.Unparen(e.Fun).(*ast.FuncLit); ok {
-				return lit.Body
+				return worker{p, lit.Body}, true
 			}
-			if fn := callee(p.Info, e); fn != nil && decls[fn] != nil {
-				return decls[fn].Body
-			}
+			return declared(callee(p.Info, e))
 		}
-		return nil
+		return worker{}, false
 	}
 	for _, f := range p.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:
-				if b := bodyOf(n.Call); b != nil && doneOn(b) {
-					bodies = append(bodies, b)
+				if w, ok := workerOf(n.Call); ok {
+					if done, accessor := doneOn(w); done && (!accessor || addsBefore(n)) {
+						workers = append(workers, w)
+					}
 				}
 			case *ast.CallExpr:
 				if p.wrapsGroup(n, group) {
-					if b := bodyOf(n.Args[0]); b != nil {
-						bodies = append(bodies, b)
+					if w, ok := workerOf(n.Args[0]); ok {
+						workers = append(workers, w)
 					}
 				}
 				if p.addsTo(n, group) && isMethod(callee(p.Info, n), "sync", "WaitGroup", "Go") && len(n.Args) == 1 {
-					if b := bodyOf(n.Args[0]); b != nil {
-						bodies = append(bodies, b)
-					} else if fn, ok := p.Info.Uses[identOfExpr(n.Args[0])].(*types.Func); ok && decls[fn] != nil {
-						bodies = append(bodies, decls[fn].Body)
+					if w, ok := workerOf(n.Args[0]); ok {
+						workers = append(workers, w)
+					} else if fn, ok := p.Info.Uses[identOfExpr(n.Args[0])].(*types.Func); ok {
+						if w, ok := declared(fn); ok {
+							workers = append(workers, w)
+						}
 					}
 				}
 			}
 			return true
 		})
 	}
-	return bodies
+	return workers
 }
 
 // wrapsGroup reports whether call is x.M(f) on the WaitGroup group where
@@ -297,10 +330,12 @@ func identOfExpr(e ast.Expr) *ast.Ident {
 // anywhere else: a channel operation that is not a case of a select that
 // also waits for the stop, or ranging over a closed channel.
 func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled bool, depth int) (leaves, blocks bool) {
-	isQuit := func(x ast.Expr) bool {
-		return closed[fieldKey(p.Info, x)] || cancelled && p.doneOf(x) != ""
+	isClosed := func(x ast.Expr) bool {
+		return slices.ContainsFunc(p.fieldsOf(x), func(k string) bool { return closed[k] })
 	}
-	decls := p.cbdDecls()
+	isQuit := func(x ast.Expr) bool {
+		return isClosed(x) || cancelled && p.doneOf(x) != ""
+	}
 	guarded := map[ast.Node]bool{} // comms of selects that also wait for the stop
 	ast.Inspect(body, func(n ast.Node) bool {
 		if blocks {
@@ -340,8 +375,12 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				guarded[c] = quit
 			}
 		case *ast.RangeStmt:
-			if closed[fieldKey(p.Info, n.X)] {
-				blocks = true // drains what is queued before it leaves
+			if isClosed(n.X) {
+				if !returnsAtOnce(n.Body) {
+					blocks = true // drains what is queued before it leaves
+				}
+				leaves = true
+				return false
 			}
 		case *ast.SendStmt:
 			blocks = blocks || !guarded[n]
@@ -357,18 +396,107 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		case *ast.CallExpr:
 			// The package's functions the worker calls: their loop may be
 			// the one that leaves on the signal, or may block elsewhere.
-			if fn := callee(p.Info, n); fn != nil && decls[fn] != nil {
-				if depth == 0 {
-					blocks = blocks || blocksOnChan(decls[fn].Body)
-				} else {
-					l, b := p.leavesOn(decls[fn].Body, closed, cancelled, depth-1)
-					leaves, blocks = leaves || l, blocks || b
-				}
+			fn := callee(p.Info, n)
+			if fn == nil {
+				return true
+			}
+			if d, ok := p.Program.declOf(fn); ok && depth == 0 {
+				blocks = blocks || blocksOnChan(d.fd.Body)
+			} else if ok {
+				l, b := d.pass.leavesOn(d.fd.Body, closed, cancelled, depth-1)
+				leaves, blocks = leaves || l, blocks || b
 			}
 		}
 		return true
 	})
 	return leaves, blocks
+}
+
+// returnsAtOnce reports whether a loop body always returns in its first
+// pass: it ends in a return and holds no loop, continue or break (for
+// range quit { return }, which leaves on the first value or the close).
+func returnsAtOnce(body *ast.BlockStmt) bool {
+	if len(body.List) == 0 {
+		return false
+	}
+	if _, ok := body.List[len(body.List)-1].(*ast.ReturnStmt); !ok {
+		return false
+	}
+	other := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ForStmt, *ast.RangeStmt, *ast.SelectStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt:
+			other = true
+		case *ast.BranchStmt:
+			other = other || n.Tok == token.CONTINUE || n.Tok == token.BREAK || n.Tok == token.GOTO
+		}
+		return !other
+	})
+	return !other
+}
+
+// fieldsOf returns the keys of the fields e denotes (through & and
+// parens): fieldKey of e itself, or, for a call x.M() of an accessor (a
+// method of the program whose body is just return r.f or return &r.f), the
+// field it returns; through an interface, the fields returned by every
+// accessor of that name in the program whose type implements it.
+func (p *Pass) fieldsOf(e ast.Expr) []string {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	if k := fieldKey(p.Info, e); k != "" {
+		return []string{k}
+	}
+	call, ok := e.(*ast.CallExpr)
+	if !ok || len(call.Args) != 0 {
+		return nil
+	}
+	fn := callee(p.Info, call)
+	if fn == nil || fn.Signature().Recv() == nil {
+		return nil
+	}
+	impls := []*types.Func{fn}
+	if iface, ok := fn.Signature().Recv().Type().Underlying().(*types.Interface); ok {
+		impls = nil
+		for _, m := range p.Program.methodsNamed(fn.Name()) {
+			if implementsIface(m, iface) {
+				impls = append(impls, m)
+			}
+		}
+	}
+	var keys []string
+	for _, m := range impls {
+		d, ok := p.Program.declOf(m)
+		if !ok || len(d.fd.Body.List) != 1 {
+			continue
+		}
+		ret, ok := d.fd.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		r := ast.Unparen(ret.Results[0])
+		if u, ok := r.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			r = ast.Unparen(u.X)
+		}
+		if k := fieldKey(d.pass.Info, r); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// implementsIface reports whether the receiver type of the method fn, or
+// a pointer to it, implements iface.
+func implementsIface(fn *types.Func, iface *types.Interface) bool {
+	t := fn.Signature().Recv().Type()
+	if types.Implements(t, iface) {
+		return true
+	}
+	_, isPtr := t.(*types.Pointer)
+	return !isPtr && types.Implements(types.NewPointer(t), iface)
 }
 
 // blocksOnChan reports whether body sends on or receives from a channel
