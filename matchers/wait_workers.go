@@ -58,12 +58,97 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	if len(workers) == 0 {
 		return false
 	}
+	// Listeners closed by the drain before the Wait, or by a worker that
+	// leaves on the signal: an accept loop on one of them leaves too.
+	lis := map[string]bool{}
+	p.closesListeners(body, wait.Pos(), lis)
+	var rest []worker
 	for _, w := range workers {
-		if leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2); !leaves || blocks {
+		leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2)
+		switch {
+		case blocks:
+			return false
+		case leaves:
+			w.pass.closesListeners(w.body, w.body.End(), lis)
+		default:
+			rest = append(rest, w)
+		}
+	}
+	for _, w := range rest {
+		if !w.pass.acceptsOn(w.body, lis, 1) {
 			return false
 		}
 	}
 	return true
+}
+
+// closesListeners adds to lis the keys of the listeners (values with an
+// Accept method) that body closes before pos, outside func literals.
+func (p *Pass) closesListeners(body *ast.BlockStmt, pos token.Pos, lis map[string]bool) {
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr)
+			if ok && n.Pos() < pos && sel.Sel.Name == "Close" && len(n.Args) == 0 && p.isListener(sel.X) {
+				if k := varKey(p.Info, sel.X); k != "" {
+					lis[k] = true
+				}
+			}
+		}
+		return true
+	})
+}
+
+// isListener reports whether x has an Accept method (a net.Listener, or
+// any listener type built like one).
+func (p *Pass) isListener(x ast.Expr) bool {
+	t := p.Info.TypeOf(x)
+	if t == nil {
+		return false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Accept")
+	fn, ok := obj.(*types.Func)
+	return ok && fn.Signature().Params().Len() == 0 && fn.Signature().Results().Len() == 2
+}
+
+// acceptsOn reports whether the worker body is an accept loop on one of
+// the closed listeners lis: it calls Accept on one, or hands one to a
+// function of the program that does (depth calls down). Accept fails once
+// its listener is closed, and an accept loop leaves on that error.
+func (p *Pass) acceptsOn(body *ast.BlockStmt, lis map[string]bool, depth int) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && sel.Sel.Name == "Accept" && lis[varKey(p.Info, sel.X)] && p.isListener(sel.X) {
+			found = true
+			return false
+		}
+		fn := callee(p.Info, call)
+		if fn == nil || depth == 0 {
+			return true
+		}
+		d, ok := p.Program.declOf(fn)
+		if !ok {
+			return true
+		}
+		params := fn.Signature().Params()
+		sub := map[string]bool{}
+		for i, a := range call.Args {
+			if i < params.Len() && lis[varKey(p.Info, a)] {
+				sub[ptr(params.At(i))] = true
+			}
+		}
+		if len(sub) > 0 && d.pass.acceptsOn(d.fd.Body, sub, depth-1) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // harmlessWorkersDeadline is why a Wait whose workers each hand their work
