@@ -64,7 +64,7 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	p.closesListeners(body, wait.Pos(), lis)
 	var rest []worker
 	for _, w := range workers {
-		leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2)
+		leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2, handshakeEnd(w.body))
 		switch {
 		case blocks:
 			return false
@@ -411,10 +411,12 @@ func identOfExpr(e ast.Expr) *ast.Ident {
 
 // leavesOn reports whether the worker body receives from one of the
 // closed channels (or a context's Done, when cancelled), itself or in the
-// package's functions it calls (depth levels down), and whether it blocks
+// program's functions it calls (depth levels down), and whether it blocks
 // anywhere else: a channel operation that is not a case of a select that
-// also waits for the stop, or ranging over a closed channel.
-func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled bool, depth int) (leaves, blocks bool) {
+// also waits for the stop, or ranging over a closed channel (and not
+// returning at once). Sends before handshake are the worker's start-up
+// handshake and do not count.
+func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled bool, depth int, handshake token.Pos) (leaves, blocks bool) {
 	isClosed := func(x ast.Expr) bool {
 		return slices.ContainsFunc(p.fieldsOf(x), func(k string) bool { return closed[k] })
 	}
@@ -468,7 +470,7 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				return false
 			}
 		case *ast.SendStmt:
-			blocks = blocks || !guarded[n]
+			blocks = blocks || !guarded[n] && n.Pos() >= handshake
 		case *ast.ExprStmt, *ast.AssignStmt:
 			if r := recvOf(n.(ast.Stmt)); r != nil {
 				switch {
@@ -488,13 +490,27 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 			if d, ok := p.Program.declOf(fn); ok && depth == 0 {
 				blocks = blocks || blocksOnChan(d.fd.Body)
 			} else if ok {
-				l, b := d.pass.leavesOn(d.fd.Body, closed, cancelled, depth-1)
+				l, b := d.pass.leavesOn(d.fd.Body, closed, cancelled, depth-1, token.NoPos)
 				leaves, blocks = leaves || l, blocks || b
 			}
 		}
 		return true
 	})
 	return leaves, blocks
+}
+
+// handshakeEnd returns where a worker's start-up ends: the first loop
+// among the statements of its body. A send before it (ready <- err, the
+// start-up handshake its starter waits for) happened long before the
+// drain; NoPos when the body has no loop at its top level.
+func handshakeEnd(body *ast.BlockStmt) token.Pos {
+	for _, s := range body.List {
+		switch s.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return s.Pos()
+		}
+	}
+	return token.NoPos
 }
 
 // returnsAtOnce reports whether a loop body always returns in its first
