@@ -67,10 +67,35 @@ func LoopNoExit(p *Pass) []Finding {
 				fd.Fix = &LoopNoExitFix{Loop: loop, Ctx: ctx.Name(), Select: p.blockingSelect(loop.Body)}
 			}
 			fd.Harmless = p.noDrain()
+			if fd.Harmless == "" && p.receivesSignals(loop.Body) {
+				fd.Harmless = harmlessSignalLoop
+			}
 			found = append(found, fd)
 			return true
 		})
 	}
+	return found
+}
+
+// harmlessSignalLoop is why a loop that handles the process's signals
+// has no need of a way out.
+const harmlessSignalLoop = "the loop receives the process's signals (it relays or handles them): it must live as long as the process, and no drain waits for it"
+
+// receivesSignals reports whether body receives from a channel of
+// os.Signal, outside func literals.
+func (p *Pass) receivesSignals(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.ARROW && isSignalChan(p.Info.TypeOf(n.X))
+		case *ast.RangeStmt:
+			found = found || isSignalChan(p.Info.TypeOf(n.X))
+		}
+		return !found
+	})
 	return found
 }
 
