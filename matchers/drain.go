@@ -166,6 +166,30 @@ func (p *Pass) uncalled(fn *types.Func) bool {
 	return true
 }
 
+// harmlessNeverCalled is why code in a function nothing calls is harmless.
+const harmlessNeverCalled = "nothing in the program calls the function holding it (no call, no use as a value, no interface the program declares or imports that its type implements with it): it never runs"
+
+// neverCalled reports whether fn can never run in the program: the program
+// has a main, nothing outside test files refers to fn, and, for a method,
+// no interface with a method of its name that the program declares or
+// imports is implemented by its receiver type (a framework could call it
+// through that interface).
+func (p *Pass) neverCalled(fn *types.Func) bool {
+	if fn == nil || !p.Program.Drain().HasMain(p.Pkg) || !p.uncalled(fn) {
+		return false
+	}
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return true
+	}
+	for _, it := range p.programIfaces()[fn.Name()] {
+		if implementsIface(fn, it.iface) {
+			return false
+		}
+	}
+	return true
+}
+
 // isMainBodyOf reports whether path[0] lies in main.main itself.
 func (p *Pass) isMainBodyOf(path []ast.Node) bool {
 	body, _ := funcBody(path)

@@ -54,6 +54,11 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				Pos: call.Pos(), End: call.End(),
 				Message: "(*http.Server).Shutdown with a context that has no deadline waits forever for a hung connection; give it a deadline shorter than the grace period",
 			}
+			if p.neverCalled(p.enclosingFunc(call.Pos())) {
+				fd.Harmless = harmlessNeverCalled
+				found = append(found, fd)
+				return true
+			}
 			if p.cutByMain(call) {
 				fd.Harmless = harmlessCutByMain
 				found = append(found, fd)
