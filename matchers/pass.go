@@ -63,9 +63,57 @@ type Program struct {
 	reqCtxOnce sync.Once
 	reqCtxEnds bool // requestCtxEndsOnDrain's answer
 
+	budgetOnce sync.Once
+	budgets    []*types.Var // budgetFields', built on first use
+
 	declsOnce sync.Once
 	decls     map[*types.Func]progDecl // declOf's, built on first use
 	methods   map[string][]*types.Func // the declared methods by name
+}
+
+// budgetFields returns the time.Duration fields the program (outside test
+// files) passes as the duration of context.WithTimeout in a drain (a
+// function named Stop, Shutdown, Close…, or on a drain path): the drain
+// budgets its types already carry.
+func (p *Program) budgetFields() []*types.Var {
+	p.budgetOnce.Do(func() {
+		seen := map[*types.Var]bool{}
+		for _, pass := range p.Packages {
+			if !imports(pass.Pkg, "context") {
+				continue
+			}
+			for _, f := range pass.ownedFiles() {
+				if strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
+					continue
+				}
+				ast.Inspect(f, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok || len(call.Args) != 2 || !isFunc(callee(pass.Info, call), "context", "WithTimeout") {
+						return true
+					}
+					sel, ok := ast.Unparen(call.Args[1]).(*ast.SelectorExpr)
+					if !ok {
+						return true
+					}
+					// A drain's budget, not a request's timeout: the
+					// function is named as a drain, or runs on a drain path.
+					fn := pass.enclosingFunc(call.Pos())
+					if fn == nil || !isWaitDrainName(fn.Name()) && !p.Drain().Runs(call.Pos(), fn) {
+						return true
+					}
+					if s, ok := pass.Info.Selections[sel]; ok && s.Kind() == types.FieldVal && isNamed(s.Obj().Type(), "time", "Duration") {
+						v := s.Obj().(*types.Var).Origin()
+						if !seen[v] {
+							seen[v] = true
+							p.budgets = append(p.budgets, v)
+						}
+					}
+					return true
+				})
+			}
+		}
+	})
+	return p.budgets
 }
 
 // A progDecl is a function declared in the program, with the Pass of the

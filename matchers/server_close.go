@@ -71,6 +71,10 @@ type DeadlineFix struct {
 	Ctx, Cancel string
 	Base        ast.Expr // nil: context.Background()
 	Reuse       string
+	// Budget, when set, is the duration the type already gives its drains
+	// (Recv.Budget, a time.Duration field the program passes to
+	// context.WithTimeout), used instead of the -timeout value.
+	Recv, Budget string
 }
 
 func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.SelectorExpr) (*ServerCloseFix, string) {
@@ -106,16 +110,102 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 			return DeadlineFix{Place: place, Ctx: name, Reuse: name}, ""
 		}
 	}
+	recv, budget := p.drainBudget(path)
 	for _, names := range [][2]string{{"ctx", "cancel"}, {"shutdownCtx", "shutdownCancel"}, {"drainCtx", "drainCancel"}} {
 		if p.FreshName(place.Stmt, names[0]) == names[0] && p.FreshName(place.Stmt, names[1]) == names[1] {
-			return DeadlineFix{Place: place, Ctx: names[0], Cancel: names[1], Base: base}, ""
+			return DeadlineFix{Place: place, Ctx: names[0], Cancel: names[1], Base: base, Recv: recv, Budget: budget}, ""
 		}
 	}
 	c, cn := p.FreshName(place.Stmt, "shutdownCtx"), p.FreshName(place.Stmt, "shutdownCancel")
 	if c == "" || cn == "" {
 		return DeadlineFix{}, "no free name for the deadline context"
 	}
-	return DeadlineFix{Place: place, Ctx: c, Cancel: cn, Base: base}, ""
+	return DeadlineFix{Place: place, Ctx: c, Cancel: cn, Base: base, Recv: recv, Budget: budget}, ""
+}
+
+// drainBudget returns the receiver name and field of the drain budget the
+// method holding path[0] already has: the one time.Duration field of its
+// receiver's type (direct, or promoted through one embedded field) that
+// the program passes to context.WithTimeout elsewhere (a graceTimeout the
+// type's other drains use). A field promoted through an embedded pointer
+// counts only when the method uses that pointer before path[0], so it is
+// not nil there. "", "" when there is none, or more than one.
+func (p *Pass) drainBudget(path []ast.Node) (recv, field string) {
+	var fd *ast.FuncDecl
+	for _, n := range path {
+		if d, ok := n.(*ast.FuncDecl); ok {
+			fd = d
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return "", ""
+		}
+	}
+	if fd == nil || fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 || fd.Recv.List[0].Names[0].Name == "_" {
+		return "", ""
+	}
+	r := fd.Recv.List[0].Names[0]
+	rv, ok := p.Info.Defs[r].(*types.Var)
+	if !ok {
+		return "", ""
+	}
+	if scope := p.Pkg.Scope().Innermost(path[0].Pos()); scope == nil {
+		return "", ""
+	} else if _, obj := scope.LookupParent(r.Name, path[0].Pos()); obj != rv {
+		return "", "" // the receiver's name is shadowed there
+	}
+	var found []string
+	for _, f := range p.Program.budgetFields() {
+		obj, index, _ := types.LookupFieldOrMethod(rv.Type(), true, p.Pkg, f.Name())
+		v, ok := obj.(*types.Var)
+		if !ok || v.Origin() != f || len(index) > 2 {
+			continue
+		}
+		if len(index) == 2 && !p.embeddedUsedBefore(fd, rv, index[0], path[0].Pos()) {
+			continue
+		}
+		found = append(found, f.Name())
+	}
+	if len(found) != 1 {
+		return "", ""
+	}
+	return r.Name, found[0]
+}
+
+// embeddedUsedBefore reports whether the body of fd selects through the
+// embedded field i of its receiver rv (rv.x where x is promoted through
+// it, or rv.E itself) before pos: when that field is a pointer, it is not
+// nil there.
+func (p *Pass) embeddedUsedBefore(fd *ast.FuncDecl, rv *types.Var, i int, pos token.Pos) bool {
+	st, ok := derefStruct(rv.Type())
+	if !ok || i >= st.NumFields() {
+		return false
+	}
+	if _, isPtr := st.Field(i).Type().Underlying().(*types.Pointer); !isPtr {
+		return true
+	}
+	used := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok || used || n.Pos() >= pos {
+			return !used
+		}
+		if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && p.Info.Uses[id] == rv {
+			if s, ok := p.Info.Selections[sel]; ok && s.Index()[0] == i {
+				used = true
+			}
+		}
+		return !used
+	})
+	return used
+}
+
+// derefStruct returns the struct under t or under what t points to.
+func derefStruct(t types.Type) (*types.Struct, bool) {
+	if ptr, ok := t.Underlying().(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	return st, ok
 }
 
 // isBackground reports whether e is context.Background() or context.TODO().

@@ -12,6 +12,7 @@ import (
 //	ctx, cancel := context.WithTimeout(base, timeout)
 //	defer cancel()
 //
+// where timeout is the type's own drain budget (d.Budget) or -timeout's,
 // and returns the name the context got (the matcher's proposal, unless
 // another fix in this file took it); or, when the drain already made its
 // deadline (d.Reuse), returns that.
@@ -34,8 +35,10 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		}
 		base = &dst.CallExpr{Fun: bg}
 	}
-	dur, err := c.Duration(pos)
-	if err != nil {
+	var dur dst.Expr
+	if d.Budget != "" {
+		dur = &dst.SelectorExpr{X: dst.NewIdent(d.Recv), Sel: dst.NewIdent(d.Budget)}
+	} else if dur, err = c.Duration(pos); err != nil {
 		return "", err
 	}
 	ctxName, err := c.Declare(d.Place, d.Ctx)
