@@ -419,3 +419,79 @@ func main() {
 		t.Errorf("after the fix: reply %q, exited %v after %v, output %q; want done, a clean drain within 2s", a.reply, a.exited, a.took, a.output)
 	}
 }
+
+// shutdown-no-deadline: a request that hangs holds Shutdown with no
+// deadline forever; after the fix the drain ends when the type's own drain
+// budget (its grace field, shorter than -timeout) passes after SIGTERM.
+func TestRuntimeShutdownNoDeadline(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func hung(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Minute)
+	fmt.Fprint(w, "done")
+}
+
+type Server struct {
+	mu    sync.Mutex
+	grace time.Duration
+	srv   *http.Server
+}
+
+func (s *Server) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+type HTTPS struct {
+	*Server
+	https *http.Server
+}
+
+func (h *HTTPS) Stop() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.https.Shutdown(context.Background())
+}
+
+func main() {
+	http.HandleFunc("/slow", hung)
+	base := &Server{grace: 500 * time.Millisecond, srv: &http.Server{}}
+	h := &HTTPS{Server: base, https: &http.Server{Addr: os.Getenv("ADDR")}}
+	go h.https.ListenAndServe()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	base.Stop()
+	fmt.Println("stopped:", h.Stop())
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "context.WithTimeout(context.Background(), h.grace)") {
+		t.Fatalf("the fix does not use the type's drain budget:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, runtimeTimeout+time.Second); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, runtimeTimeout+time.Second)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", runtimeTimeout+time.Second, a.output)
+	case a.took < 400*time.Millisecond || a.took > runtimeTimeout:
+		t.Errorf("after the fix the process exited after %v; want about the type's 500ms budget, less than -timeout's %v", a.took, runtimeTimeout)
+	case !strings.Contains(a.output, "stopped: context deadline exceeded"):
+		t.Errorf("after the fix the drain did not end by its deadline:\n%s", a.output)
+	}
+}
