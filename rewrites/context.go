@@ -28,6 +28,14 @@ type Context struct {
 	names    map[string]string            // import path → local name used in this file
 	declared map[ast.Node]map[string]bool // names the rewrites declared, per statement list
 	add      []string                     // import paths to add, in order of first use
+	made     []madeDeadline               // deadline contexts the rewrites declared
+}
+
+// A madeDeadline is a deadline context a rewrite declared in this file.
+type madeDeadline struct {
+	place matchers.StmtPlace
+	name  string
+	key   string // the base and duration, printed
 }
 
 // A Rewrite applies the fix of one finding.

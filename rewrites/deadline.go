@@ -1,10 +1,16 @@
 package rewrites
 
 import (
+	"fmt"
+	"go/ast"
 	"go/token"
+	"go/types"
+	"strings"
 
 	"github.com/dave/dst"
 	"github.com/drainfix/drainfix/matchers"
+	"golang.org/x/tools/go/ast/astutil"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // declareDeadline inserts, before the fix's statement,
@@ -15,7 +21,11 @@ import (
 // where timeout is the type's own drain budget (d.Budget) or -timeout's,
 // and returns the name the context got (the matcher's proposal, unless
 // another fix in this file took it); or, when the drain already made its
-// deadline (d.Reuse), returns that.
+// deadline (d.Reuse), returns that. One drain sequence has one budget: when
+// another fix in this file already declared the same deadline earlier in
+// the same function, in this statement list or one enclosing it, that one
+// is returned, and the next step of the drain shares it rather than getting
+// a fresh budget of its own.
 func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 	if d.Reuse != "" {
 		return d.Reuse, nil
@@ -41,10 +51,19 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 	} else if dur, err = c.Duration(pos); err != nil {
 		return "", err
 	}
+	// Only a deadline on a root context is shared: a base variable could
+	// be another one at the later place.
+	key := exprText(base) + ", " + exprText(dur)
+	if d.Base == nil || isRootCtx(c.Pass.Info, d.Base) {
+		if name := c.madeBefore(d.Place, key); name != "" {
+			return name, nil
+		}
+	}
 	ctxName, err := c.Declare(d.Place, d.Ctx)
 	if err != nil {
 		return "", err
 	}
+	c.made = append(c.made, madeDeadline{d.Place, ctxName, key})
 	cancelName, err := c.Declare(d.Place, d.Cancel)
 	if err != nil {
 		return "", err
@@ -56,4 +75,62 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 	}
 	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
 	return ctxName, c.Insert(d.Place, false, decl, deferCancel)
+}
+
+// madeBefore returns the name of a deadline context with the same base and
+// duration (key) that a rewrite declared before place, in place's
+// statement list or one enclosing it within the same function, and that
+// no declaration of the source shadows at place; "" for none.
+func (c *Context) madeBefore(place matchers.StmtPlace, key string) string {
+	if len(c.made) == 0 {
+		return ""
+	}
+	path, _ := astutil.PathEnclosingInterval(c.AST, place.Stmt.Pos(), place.Stmt.End())
+	for _, m := range c.made {
+		if m.key != key || m.place.Stmt.Pos() >= place.Stmt.Pos() || c.Pass.FreshName(place.Stmt, m.name) != m.name {
+			continue
+		}
+	up:
+		for _, n := range path {
+			switch n.(type) {
+			case *ast.FuncLit, *ast.FuncDecl:
+				break up
+			}
+			if n == m.place.Block {
+				return m.name
+			}
+		}
+	}
+	return ""
+}
+
+// exprText prints a dst expression built by a rewrite, for comparing two.
+func exprText(e dst.Expr) string {
+	switch e := e.(type) {
+	case *dst.Ident:
+		return e.Path + "." + e.Name
+	case *dst.SelectorExpr:
+		return exprText(e.X) + "." + e.Sel.Name
+	case *dst.CallExpr:
+		args := make([]string, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = exprText(a)
+		}
+		return exprText(e.Fun) + "(" + strings.Join(args, ", ") + ")"
+	case *dst.BinaryExpr:
+		return exprText(e.X) + e.Op.String() + exprText(e.Y)
+	case *dst.BasicLit:
+		return e.Value
+	}
+	return fmt.Sprintf("%T %p", e, e) // never equal to another expression
+}
+
+// isRootCtx reports whether e is context.Background() or context.TODO().
+func isRootCtx(info *types.Info, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	return ok && fn.Pkg() != nil && fn.Pkg().Path() == "context" && (fn.Name() == "Background" || fn.Name() == "TODO")
 }
