@@ -495,3 +495,63 @@ func main() {
 		t.Errorf("after the fix the drain did not end by its deadline:\n%s", a.output)
 	}
 }
+
+// One drain, one budget: two servers each hold a hung request; with a
+// fresh deadline per Shutdown the drain would take twice -timeout. After
+// the fix both share the deadline made at the first step, and the process
+// exits about -timeout after SIGTERM.
+func TestRuntimeOneBudget(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func hung(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Minute)
+	fmt.Fprint(w, "done")
+}
+
+func main() {
+	http.HandleFunc("/slow", hung)
+	a := &http.Server{Addr: os.Getenv("ADDR")}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	b := &http.Server{}
+	go b.Serve(l)
+	go http.Get("http://" + l.Addr().String() + "/slow") // a request hung in b
+	go a.ListenAndServe()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	fmt.Println("a:", a.Shutdown(context.Background()))
+	fmt.Println("b:", b.Shutdown(context.Background()))
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if strings.Count(fixed, "context.WithTimeout(") != 1 {
+		t.Fatalf("the fix does not give the drain one deadline:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, runtimeTimeout+time.Second); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, 3*runtimeTimeout)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", 3*runtimeTimeout, a.output)
+	case a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second:
+		t.Errorf("after the fix the process exited after %v; want about one %v budget for the whole drain", a.took, runtimeTimeout)
+	case !strings.Contains(a.output, "a: context deadline exceeded") || !strings.Contains(a.output, "b: context deadline exceeded"):
+		t.Errorf("after the fix the two steps did not end by the one deadline:\n%s", a.output)
+	}
+}
