@@ -1,9 +1,11 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"strings"
 )
 
@@ -36,11 +38,23 @@ func ExitBeforeDrain(p *Pass) []Finding {
 //	}()
 //	if err := srv.ListenAndServe(); ... { log.Fatal(err) }
 //	<-Done                        // after Serve
+//
+// When the goroutine runs a named function (go drain(srv, quit)), Call, its
+// call is wrapped: go func() { defer close(Done); drain(srv, quit) }().
+// When main goes on after serving fails for another reason (a port in
+// use), the wait is only for a server that was shut down: ErrVar holds the
+// serving error, and the wait is
+//
+//	if errors.Is(ErrVar, http.ErrServerClosed) {
+//		<-Done
+//	}
 type ExitBeforeDrainFix struct {
-	Go    StmtPlace // the go statement
-	Lit   *ast.FuncLit
-	Serve StmtPlace // the statement that serves
-	Done  string
+	Go     StmtPlace // the go statement
+	Lit    *ast.FuncLit
+	Call   *ast.CallExpr // the named function's call, when Lit is nil
+	Serve  StmtPlace     // the statement that serves
+	Done   string
+	ErrVar string
 }
 
 // exitBeforeDrain looks at main's statements for a go statement whose
@@ -53,7 +67,7 @@ func (p *Pass) exitBeforeDrain(body *ast.BlockStmt) []Finding {
 		if !ok {
 			continue
 		}
-		lit, srv, named := p.drainGoroutine(gs)
+		lit, srv, _ := p.drainGoroutine(gs)
 		if srv == "" {
 			continue
 		}
@@ -69,12 +83,8 @@ func (p *Pass) exitBeforeDrain(body *ast.BlockStmt) []Finding {
 				Pos: serve.Pos(), End: serve.End(),
 				Message: "ListenAndServe returns as soon as Shutdown starts and main returns with it: the process exits before the drain in the goroutine finishes, cutting the requests in flight; wait for the drain before main returns",
 			}
-			if named != "" {
-				fd.NoFix = "the drain runs in " + named + ", started with go: have it signal when it is done (close a channel, or return to a goroutine that does), and main wait for that"
-			} else {
-				fix, why := p.exitBeforeDrainFix(body, gs, lit, body.List[j], serve)
-				setFix(&fd, fix, why)
-			}
+			fix, why := p.exitBeforeDrainFix(body, gs, lit, srv, body.List[j], serve)
+			setFix(&fd, fix, why)
 			found = append(found, fd)
 			break
 		}
@@ -157,11 +167,8 @@ func (p *Pass) cutByMain(shutdown *ast.CallExpr) bool {
 					}
 					// Where exit-before-drain makes main wait, this drain
 					// will matter: it gets its deadline in the same run.
-					if lit != nil {
-						fix, _ := p.exitBeforeDrainFix(fd.Body, gs, lit, fd.Body.List[j], serve)
-						return fix == nil
-					}
-					return true
+					fix, _ := p.exitBeforeDrainFix(fd.Body, gs, lit, srv, fd.Body.List[j], serve)
+					return fix == nil
 				}
 			}
 		}
@@ -320,14 +327,29 @@ func signalsDone(info *types.Info, body *ast.BlockStmt) bool {
 // statement must end main on every error but http.ErrServerClosed (else
 // main would wait for a drain that never comes when the listener cannot be
 // opened), and the goroutine must be started right in main.
-func (p *Pass) exitBeforeDrainFix(body *ast.BlockStmt, gs *ast.GoStmt, lit *ast.FuncLit, serveStmt ast.Stmt, serve *ast.CallExpr) (*ExitBeforeDrainFix, string) {
+func (p *Pass) exitBeforeDrainFix(body *ast.BlockStmt, gs *ast.GoStmt, lit *ast.FuncLit, srv string, serveStmt ast.Stmt, serve *ast.CallExpr) (*ExitBeforeDrainFix, string) {
+	errVar := ""
 	if !p.exitsOnOtherErrors(serveStmt, serve) {
-		return nil, "the serve statement does not end main on errors other than http.ErrServerClosed (a port in use): waiting for the drain there would hang until a signal comes; exit on those errors first"
+		errVar = p.serveErrVar(serveStmt, serve)
+		if errVar == "" {
+			return nil, "the serve statement does not end main on errors other than http.ErrServerClosed (a port in use), nor keeps the error in a variable: waiting for the drain there would hang until a signal comes; exit on those errors first"
+		}
+		if why := p.shutDownElsewhere(gs, srv); why != "" {
+			return nil, why
+		}
+		if why := p.universeNames(serveStmt.End(), "errors"); why != "" {
+			return nil, why
+		}
 	}
-	if len(lit.Body.List) == 0 {
-		return nil, "the goroutine has no statements"
+	var first ast.Stmt = gs
+	if lit != nil {
+		if len(lit.Body.List) == 0 {
+			return nil, "the goroutine has no statements"
+		}
+		first = lit.Body.List[0]
+	} else if why := p.argsStable(body, gs); why != "" {
+		return nil, why
 	}
-	first := lit.Body.List[0]
 	done := ""
 	for _, name := range []string{"drained", "shutdownDone", "drainDone"} {
 		if p.FreshName(gs, name) == name && p.FreshName(first, name) == name && p.FreshName(serveStmt, name) == name {
@@ -344,12 +366,158 @@ func (p *Pass) exitBeforeDrainFix(body *ast.BlockStmt, gs *ast.GoStmt, lit *ast.
 	if why := p.universeNames(gs.Pos(), "make"); why != "" {
 		return nil, why
 	}
-	return &ExitBeforeDrainFix{
-		Go:    StmtPlace{Stmt: gs, Block: body},
-		Lit:   lit,
-		Serve: StmtPlace{Stmt: serveStmt, Block: body},
-		Done:  done,
-	}, ""
+	fix := &ExitBeforeDrainFix{
+		Go:     StmtPlace{Stmt: gs, Block: body},
+		Lit:    lit,
+		Serve:  StmtPlace{Stmt: serveStmt, Block: body},
+		Done:   done,
+		ErrVar: errVar,
+	}
+	if lit == nil {
+		fix.Call = gs.Call
+	}
+	return fix, ""
+}
+
+// serveErrVar returns the variable that serveStmt assigns the serving
+// error to (err := srv.ListenAndServe(), err = web.ListenAndServe(srv,
+// ...)), or "".
+func (p *Pass) serveErrVar(serveStmt ast.Stmt, serve *ast.CallExpr) string {
+	as, ok := serveStmt.(*ast.AssignStmt)
+	if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 || ast.Unparen(as.Rhs[0]) != serve {
+		return ""
+	}
+	id, ok := as.Lhs[0].(*ast.Ident)
+	if !ok || id.Name == "_" {
+		return ""
+	}
+	if t := p.Info.TypeOf(id); t == nil || !types.Identical(t, types.Universe.Lookup("error").Type()) {
+		return ""
+	}
+	return id.Name
+}
+
+// shutDownElsewhere says why waiting for the drain when serving returned
+// http.ErrServerClosed could hang: some code of the package other than the
+// drain goroutine gs shuts a server down or closes it, and serving would
+// then end with that error while the drain still waits for its signal.
+func (p *Pass) shutDownElsewhere(gs *ast.GoStmt, srv string) string {
+	drain := ast.Node(gs)
+	if fn := callee(p.Info, gs.Call); fn != nil {
+		if d := p.cbdDecls()[fn]; d != nil {
+			drain = d
+		}
+	}
+	why := ""
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || why != "" || within(drain, call.Pos()) || !isMethod(callee(p.Info, call), "net/http", "Server", "Shutdown", "Close") {
+				return why == ""
+			}
+			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && varKey(p.Info, sel.X) != srv && p.ownServer(sel.X) {
+				return true // another function's own server
+			}
+			pos := p.Fset.Position(call.Pos())
+			why = fmt.Sprintf("a server is also shut down or closed at %s:%d, outside the drain: serving could end with http.ErrServerClosed while the drain still waits for its signal, and main would hang", filepath.Base(pos.Filename), pos.Line)
+			return false
+		})
+	}
+	return why
+}
+
+// ownServer reports whether x is a local variable that its function made
+// itself (x := &http.Server{...}), so that it cannot be another
+// function's server.
+func (p *Pass) ownServer(x ast.Expr) bool {
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.IsField() || v.Parent() == p.Pkg.Scope() {
+		return false
+	}
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return false
+	}
+	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
+	if len(path) < 2 {
+		return false
+	}
+	as, ok := path[1].(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != len(as.Rhs) {
+		return false
+	}
+	for i, l := range as.Lhs {
+		if l == path[0] {
+			u, ok := ast.Unparen(as.Rhs[i]).(*ast.UnaryExpr)
+			if !ok || u.Op != token.AND {
+				return false
+			}
+			_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
+			return lit && !p.assignedAgain(v, path)
+		}
+	}
+	return false
+}
+
+// argsStable says why the go statement's arguments could not be evaluated
+// later, inside a func literal wrapping the call: each must be a constant,
+// nil, make(...) or new(...), or a local variable main does not assign
+// after the go statement.
+func (p *Pass) argsStable(body *ast.BlockStmt, gs *ast.GoStmt) string {
+	if _, ok := ast.Unparen(gs.Call.Fun).(*ast.Ident); !ok {
+		return "the goroutine's function is not named by a plain identifier"
+	}
+	for _, a := range gs.Call.Args {
+		a = ast.Unparen(a)
+		if tv, ok := p.Info.Types[a]; ok && tv.Value != nil || tv.IsNil() {
+			continue
+		}
+		if call, ok := a.(*ast.CallExpr); ok {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := p.Info.Uses[id].(*types.Builtin); ok && (b.Name() == "make" || b.Name() == "new") {
+					continue
+				}
+			}
+		}
+		id, ok := a.(*ast.Ident)
+		v, isVar := p.Info.Uses[id].(*types.Var)
+		if !ok || !isVar || !within(body, v.Pos()) {
+			return "an argument of the go statement is not a local variable, a constant or a new value: wrapped in a func literal, it would be evaluated later"
+		}
+		assigned := false
+		for _, s := range body.List {
+			if s.Pos() <= gs.Pos() {
+				continue
+			}
+			ast.Inspect(s, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					for _, l := range n.Lhs {
+						if lid, ok := ast.Unparen(l).(*ast.Ident); ok && p.Info.ObjectOf(lid) == v {
+							assigned = true
+						}
+					}
+				case *ast.IncDecStmt:
+					if lid, ok := ast.Unparen(n.X).(*ast.Ident); ok && p.Info.ObjectOf(lid) == v {
+						assigned = true
+					}
+				case *ast.UnaryExpr:
+					if lid, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND && p.Info.ObjectOf(lid) == v {
+						assigned = true
+					}
+				}
+				return !assigned
+			})
+		}
+		if assigned {
+			return "main assigns " + id.Name + " after the go statement: wrapped in a func literal, the call would see the new value"
+		}
+	}
+	return ""
 }
 
 // exitsOnOtherErrors reports whether serveStmt is

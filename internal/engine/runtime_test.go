@@ -555,3 +555,79 @@ func main() {
 		t.Errorf("after the fix the two steps did not end by the one deadline:\n%s", a.output)
 	}
 }
+
+// exit-before-drain with the drain in a named function and main going on
+// after any serving error: before the fix the request in flight gets no
+// reply; after it, main waits for the drain (serving ended with
+// http.ErrServerClosed), the request completes and the process exits. A
+// port already in use still ends the process at once, drain or not.
+func TestRuntimeExitBeforeDrainNamed(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func shutdownOnQuit(srv *http.Server, quit <-chan struct{}) error {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	select {
+	case <-sig:
+	case <-quit:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
+
+func main() {
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go shutdownOnQuit(srv, make(chan struct{}))
+	err := srv.ListenAndServe()
+	if err == http.ErrServerClosed {
+		log.Print("stopped")
+	} else {
+		log.Print("serving failed: ", err)
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "<-drained") || !strings.Contains(fixed, "errors.Is(err, http.ErrServerClosed)") {
+		t.Fatalf("the fix does not wait for the drain after a shut-down server:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, 5*time.Second); b.reply == "done" {
+		t.Errorf("before the fix the request in flight completed; the case proves nothing")
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if a.reply != "done" || !a.exited || a.took > 3*time.Second {
+		t.Errorf("after the fix: reply %q, exited %v after %v; want done, exited within 3s\n%s", a.reply, a.exited, a.took, a.output)
+	}
+	// The port in use: serving fails at once and main must not wait.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cmd := exec.Command(after)
+	cmd.Env = append(os.Environ(), "ADDR="+l.Addr().String())
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Errorf("after the fix, with its port in use, the process waited for a drain that never comes")
+	}
+}

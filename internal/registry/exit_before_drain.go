@@ -20,16 +20,22 @@ signals nobody (no close, send, WaitGroup Done or cancel) and nothing after
 the serve statement waits (a receive, a select, a Wait or a Sleep). The
 goroutine may also run a function of the package that is handed the server
 (go shutdownOnQuit(srv)), and main may serve through a helper that is handed
-it (web.ListenAndServe(srv, ...)); a drain in a named function is reported
-but not fixed. While main does not wait, a Shutdown without a deadline in
-that goroutine is not a default finding of shutdown-no-deadline (a deadline
-changes nothing there), unless this rule's fix makes main wait. The fix
-makes a done channel before the go statement, closes it in a defer the
-goroutine starts with, and receives from it after the serve statement, as
-net/http's documentation does. It is only made when the serve statement ends
-main on every other error (if err := srv.ListenAndServe(); err !=
-http.ErrServerClosed { log.Fatal(err) }): otherwise a listener that fails to
-open would leave main waiting for a signal instead of exiting.`,
+it (web.ListenAndServe(srv, ...)). While main does not wait, a Shutdown
+without a deadline in that goroutine is not a default finding of
+shutdown-no-deadline (a deadline changes nothing there), unless this rule's
+fix makes main wait. The fix makes a done channel before the go statement,
+closes it in a defer the goroutine starts with (a named function's call is
+wrapped in a func literal that does, when its arguments are local variables
+main does not assign afterwards, constants or new values), and receives from
+it after the serve statement, as net/http's documentation does. When the
+serve statement ends main on every other error (if err :=
+srv.ListenAndServe(); err != http.ErrServerClosed { log.Fatal(err) }), the
+receive follows it; when main goes on after any error but keeps it (err :=
+srv.ListenAndServe()), the receive waits only if errors.Is(err,
+http.ErrServerClosed), and only when no other code of the package shuts down
+or closes that server. Otherwise the fix is refused: a listener that fails
+to open, or a server closed elsewhere, would leave main waiting for a signal
+instead of exiting.`,
 	Bad: `go func() {
 	<-ctx.Done()
 	if err := srv.Shutdown(drainCtx); err != nil {

@@ -17,9 +17,14 @@ break inside a select or switch leaves only that statement and does not
 count. A loop that receives from a channel and returns once it is closed
 has a way out and is not reported. With a context in scope, the fix checks
 it without blocking at the top of every iteration (in a goroutine whose
-function has no results); without one, the finding is reported unfixed. In a program that handles no termination signal (a CLI), or
-in a package no main of the load uses, an endless loop is shown only with
--all: there is no drain for it to hold up.`,
+function has no results); without one, the finding is reported unfixed.
+
+Not a default finding (-all shows it, with the reason): an endless loop in a
+program that handles no termination signal (a CLI), or in a package no main
+of the load uses (there is no drain for it to hold up), and a loop that
+receives the process's signals (a relay into a larger channel, a SIGHUP
+logger), which must live as long as the process and which no drain waits
+for.`,
 	Bad: `go func() {
 	for {
 		work()

@@ -18,15 +18,23 @@ close the database, exit cleanly) never runs. Reported are contexts that are
 certainly Background or TODO: the argument itself, or a local variable every
 assignment of which is one of them; a context from a parameter, a field or
 any other call is the caller's business. The fix declares a deadline context
-(-timeout, default 25s) derived from the old argument just before the
-statement and passes it to Shutdown. A deferred or go Shutdown is reported
-but not fixed: the deadline would start running long before the drain.
+derived from the old argument just before the statement and passes it to
+Shutdown. Its duration is the drain budget the type already carries, when the
+method's receiver has exactly one time.Duration field that the program's
+drains pass to context.WithTimeout (a graceTimeout); otherwise -timeout
+(default 25s). One drain has one budget: a deadline the drain made after the
+stop is reused, and so is one another fix declared earlier in the same
+function (the next Shutdown of the sequence shares it instead of adding a
+fresh budget). A deferred or go Shutdown is reported but not fixed: the
+deadline would start running long before the drain.
 
 Not a default finding: a Shutdown in a goroutine main does not wait for
 while main returns when serving ends (a deadline changes nothing there; see
 exit-before-drain, which fixes it in the same run where it can), and a
 Shutdown in a program that forces its exit a fixed time after the stop (its
-drain code sleeps, then exits or kills the process).`,
+drain code sleeps, then exits or kills the process), and a Shutdown in a
+function nothing in the program can call (no reference, no interface it
+implements with that method).`,
 	Bad: `<-ctx.Done()
 if err := srv.Shutdown(context.Background()); err != nil {
 	log.Printf("shutdown: %v", err)

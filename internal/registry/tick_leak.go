@@ -22,9 +22,11 @@ ctx.Done. It is refused when the interval may be zero or negative
 constant or checked before, as in if d <= 0 { return }.
 
 Not a default finding: a program that handles no termination signal (a CLI:
-no drain to hold up), and a time.Tick in a select loop of a function that
-main calls once, outside any loop (the ticker lives as long as the
-process).`,
+no drain to hold up), and a time.Tick in a function that runs a fixed number
+of times per process: every caller outside test files is main, or a function
+that itself runs so (up to four calls down), calling it outside any loop,
+goroutine or func literal; helpers only tests call are left out. The ticker
+then lives as long as the process.`,
 	Bad: `go func() {
 	for tick := range time.Tick(time.Second) {
 		work(tick)

@@ -35,10 +35,17 @@ on a drain path (code that runs after the program receives a termination
 signal, or after the Done of a signal context, through the program's call
 graph), or one that ignores a context in scope (whoever made the context
 meant the Wait to be bounded). A Wait whose workers all leave on the stop
-signal the drain sends just before it (they select on the channel it closes
-or the context it cancels, and block nowhere else) is a bounded join, not a
-default finding; nor is a Wait in a test file. -all shows them with the
-reason.
+signal the drain sends just before it is a bounded join, not a default
+finding: they select on the channel it closes or the context it cancels (or
+range over that channel and return at once), or accept on a listener the
+drain, or a worker leaving on the signal, closes; and they block nowhere
+else, sends before their first loop (a start-up handshake) aside. Workers are
+followed into the functions they call and into other packages, and a
+WaitGroup or channel may be reached through accessor methods (r.WaitGroup(),
+r.Done(), also through an interface). Nor is a Wait whose workers each hand
+their work a deadline context (context.WithTimeout) and make no other call
+that can block a default finding, nor a Wait in a test file. -all shows them
+with the reason.
 
 The fix never moves a drain's deadline before the drain: a Wait that follows
 the stop inside its own function (a function that is the program's main
