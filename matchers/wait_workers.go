@@ -51,17 +51,18 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 		return true
 	})
-	if len(closed) == 0 && !cancelled {
+	// Listeners closed and servers shut down by the drain before the
+	// Wait, or by a worker that leaves on the signal: an accept loop on
+	// one of them, or a server's Serve, returns then.
+	lis := map[string]bool{}
+	p.closesListeners(body, wait.Pos(), lis)
+	if len(closed) == 0 && !cancelled && len(lis) == 0 {
 		return false
 	}
 	workers := p.groupWorkers(group)
 	if len(workers) == 0 {
 		return false
 	}
-	// Listeners closed by the drain before the Wait, or by a worker that
-	// leaves on the signal: an accept loop on one of them leaves too.
-	lis := map[string]bool{}
-	p.closesListeners(body, wait.Pos(), lis)
 	var rest []worker
 	for _, w := range workers {
 		leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2, handshakeEnd(w.body))
@@ -83,7 +84,10 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 }
 
 // closesListeners adds to lis the keys of the listeners (values with an
-// Accept method) that body closes before pos, outside func literals.
+// Accept method) that body closes before pos, and of the servers it shuts
+// down or closes ((*http.Server).Shutdown or Close, a gRPC server's Stop or
+// GracefulStop), outside func literals. A local alias of a field (srv :=
+// s.server) stands for the field too.
 func (p *Pass) closesListeners(body *ast.BlockStmt, pos token.Pos, lis map[string]bool) {
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -91,14 +95,52 @@ func (p *Pass) closesListeners(body *ast.BlockStmt, pos token.Pos, lis map[strin
 			return false
 		case *ast.CallExpr:
 			sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr)
-			if ok && n.Pos() < pos && sel.Sel.Name == "Close" && len(n.Args) == 0 && p.isListener(sel.X) {
-				if k := varKey(p.Info, sel.X); k != "" {
+			if !ok || n.Pos() >= pos {
+				return true
+			}
+			fn := callee(p.Info, n)
+			if sel.Sel.Name == "Close" && len(n.Args) == 0 && p.isListener(sel.X) ||
+				isMethod(fn, "net/http", "Server", "Shutdown", "Close") ||
+				isMethod(fn, "google.golang.org/grpc", "Server", "Stop", "GracefulStop") {
+				for _, k := range p.keysOf(sel.X) {
 					lis[k] = true
 				}
 			}
 		}
 		return true
 	})
+}
+
+// keysOf returns varKey of x and, when x is a local variable defined once
+// from a field (srv := s.server) and never assigned again, that field's key.
+func (p *Pass) keysOf(x ast.Expr) []string {
+	k := varKey(p.Info, x)
+	if k == "" {
+		return nil
+	}
+	keys := []string{k}
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	if !ok {
+		return keys
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.IsField() {
+		return keys
+	}
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return keys
+	}
+	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
+	if len(path) < 2 {
+		return keys
+	}
+	if as, ok := path[1].(*ast.AssignStmt); ok && as.Tok == token.DEFINE && len(as.Lhs) == 1 && len(as.Rhs) == 1 && as.Lhs[0] == path[0] && !p.assignedAgain(v, path) {
+		if fk := fieldKey(p.Info, as.Rhs[0]); fk != "" {
+			keys = append(keys, fk)
+		}
+	}
+	return keys
 }
 
 // isListener reports whether x has an Accept method (a net.Listener, or
@@ -114,9 +156,11 @@ func (p *Pass) isListener(x ast.Expr) bool {
 }
 
 // acceptsOn reports whether the worker body is an accept loop on one of
-// the closed listeners lis: it calls Accept on one, or hands one to a
-// function of the program that does (depth calls down). Accept fails once
-// its listener is closed, and an accept loop leaves on that error.
+// the closed listeners lis, or serves one of its stopped servers: it calls
+// Accept on one, Serve (or ListenAndServe) on one or with one, or hands one
+// to a function of the program that does (depth calls down). Accept fails
+// once its listener is closed, and an accept loop leaves on that error;
+// Serve returns once its server is shut down.
 func (p *Pass) acceptsOn(body *ast.BlockStmt, lis map[string]bool, depth int) bool {
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
@@ -124,9 +168,20 @@ func (p *Pass) acceptsOn(body *ast.BlockStmt, lis map[string]bool, depth int) bo
 		if !ok || found {
 			return !found
 		}
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && sel.Sel.Name == "Accept" && lis[varKey(p.Info, sel.X)] && p.isListener(sel.X) {
-			found = true
-			return false
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+			fn := callee(p.Info, call)
+			switch {
+			case sel.Sel.Name == "Accept" && lis[varKey(p.Info, sel.X)] && p.isListener(sel.X):
+				found = true
+			case isMethod(fn, "net/http", "Server", "Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS") ||
+				isMethod(fn, "google.golang.org/grpc", "Server", "Serve"):
+				// Serving returns once its server is shut down or its
+				// listener closed.
+				found = lis[varKey(p.Info, sel.X)] || len(call.Args) > 0 && lis[varKey(p.Info, call.Args[0])]
+			}
+			if found {
+				return false
+			}
 		}
 		fn := callee(p.Info, call)
 		if fn == nil || depth == 0 {
