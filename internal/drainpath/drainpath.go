@@ -105,6 +105,13 @@ func New(pkgs []Package) *Model {
 		m.propagateWaiters()
 		m.closeOverCalls()
 	}
+	// A server the drain shuts down ends its Serve: the code after a
+	// serve call runs after the stop (a main that closes its stores once
+	// ListenAndServe returns).
+	if m.findServeEnds() {
+		m.propagateWaiters()
+		m.closeOverCalls()
+	}
 	m.findForcedExits()
 	sort.Slice(m.regions, func(i, j int) bool { return m.regions[i].pos < m.regions[j].pos })
 	m.merge() // queries come from many goroutines: they only read
@@ -544,6 +551,77 @@ func (m *Model) findRelays() bool {
 		}
 	}
 	return len(m.relays) > before
+}
+
+// findServeEnds finds the servers the drain shuts down or stops
+// ((*http.Server).Shutdown or Close, a gRPC server's GracefulStop or Stop,
+// in code that runs after a stop) and records each call that serves one of
+// them, made as a statement of its function (not started with go or
+// deferred), as a stop: serving returns once the drain has begun. It
+// reports whether it found any.
+func (m *Model) findServeEnds() bool {
+	ended := map[types.Object]bool{}
+	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !inDrain && !m.inRegion(call.Pos()) {
+				return true
+			}
+			fn := callee(p.Info, call)
+			if isMethod(fn, "net/http", "Server", "Shutdown", "Close") || isMethod(fn, "google.golang.org/grpc", "Server", "GracefulStop", "Stop") {
+				if k := objOf(p.Info, ast.Unparen(call.Fun).(*ast.SelectorExpr).X); k != nil {
+					ended[k] = true
+				}
+			}
+			return true
+		})
+	})
+	if len(ended) == 0 {
+		return false
+	}
+	found := false
+	m.walkWithStack(func(p Package, n ast.Node, stack []ast.Node) {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || m.stopAt[call.Pos()] {
+			return
+		}
+		fn := callee(p.Info, call)
+		if !isMethod(fn, "net/http", "Server", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS") && !isMethod(fn, "google.golang.org/grpc", "Server", "Serve") {
+			return
+		}
+		if !ended[objOf(p.Info, ast.Unparen(call.Fun).(*ast.SelectorExpr).X)] {
+			return
+		}
+		for i := len(stack) - 2; i >= 0 && funcBody(stack[i]) == nil; i-- {
+			switch stack[i].(type) {
+			case *ast.GoStmt, *ast.DeferStmt:
+				return // serving in another goroutine, or at return
+			}
+		}
+		m.stopAt[call.Pos()] = true
+		m.addStop(p.Info, call.Pos(), false, stack)
+		m.stops = m.stops[:len(m.stops)-1] // a call, not a stop of its own
+		found = true
+	})
+	return found
+}
+
+// objOf is the variable or field the expression e names (through * and
+// parens), or nil.
+func objOf(info *types.Info, e ast.Expr) types.Object {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if v, ok := info.Uses[e].(*types.Var); ok {
+			return v.Origin()
+		}
+	case *ast.SelectorExpr:
+		if v, ok := info.Uses[e.Sel].(*types.Var); ok && v.IsField() {
+			return v.Origin()
+		}
+	case *ast.StarExpr:
+		return objOf(info, e.X)
+	}
+	return nil
 }
 
 // inRegion reports whether pos lies in code that follows a stop.
@@ -1100,4 +1178,17 @@ func isSignalChan(t types.Type) bool {
 	}
 	ch, ok := t.Underlying().(*types.Chan)
 	return ok && isNamed(ch.Elem(), "os", "Signal")
+}
+
+// isMethod reports whether fn is one of the named methods of path.typ (or
+// of a pointer to it).
+func isMethod(fn *types.Func, path, typ string, names ...string) bool {
+	if fn == nil || fn.Signature().Recv() == nil {
+		return false
+	}
+	t := fn.Signature().Recv().Type()
+	if ptr, ok := t.(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	return isNamed(t, path, typ) && slices.Contains(names, fn.Name())
 }

@@ -303,3 +303,61 @@ func main() {
 		}
 	}
 }
+
+// Serving returns once the drain shuts the server down: the code after a
+// serve call (in main, or after a call of a function that serves last)
+// runs after the stop; a server started with go, or one no drain shuts
+// down, ends nothing.
+func TestServeEnds(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+type App struct{ srv *http.Server }
+
+func (a *App) run() {
+	a.srv.ListenAndServe()
+	a.flushInRun()
+}
+
+func (a *App) flushInRun() {}
+func closeStores()         {}
+func afterGo()             {}
+func afterOther()          {}
+
+func main() {
+	a := &App{srv: &http.Server{}}
+	other := &http.Server{}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		<-sig
+		a.srv.Shutdown(context.Background())
+	}()
+	go other.ListenAndServe()
+	afterGo()
+	other.Serve(nil)
+	afterOther()
+	a.run()
+	closeStores()
+}
+`
+	m, f, info, _ := load(t, src)
+	main := fn(t, f, info, "main")
+	for call, want := range map[string]bool{
+		"afterGo()": false, "afterOther()": false, "closeStores()": true,
+	} {
+		if got := m.Runs(callPos(t, f, src, "\t"+call)+1, main); got != want {
+			t.Errorf("Runs(%s) = %v, want %v", call, got, want)
+		}
+	}
+	if !m.OnDrainPath(fn(t, f, info, "App.flushInRun")) {
+		t.Errorf("flushInRun, called after run's ListenAndServe, is not on the drain path")
+	}
+}
