@@ -631,3 +631,192 @@ func main() {
 		t.Errorf("after the fix, with its port in use, the process waited for a drain that never comes")
 	}
 }
+
+// The gRPC programs' codec: raw bytes, so that no generated code is needed.
+const grpcRawCodec = `
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error)      { return *(v.(*[]byte)), nil }
+func (rawCodec) Unmarshal(data []byte, v any) error { *(v.(*[]byte)) = data; return nil }
+func (rawCodec) Name() string                       { return "raw" }
+`
+
+// grpcClient calls /app.Slow/Call on the address in os.Args[1] and prints
+// the reply or the error.
+const grpcClient = `package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+` + grpcRawCodec + `
+func main() {
+	conn, err := grpc.NewClient(os.Args[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	defer conn.Close()
+	in, out := []byte("x"), []byte(nil)
+	if err := conn.Invoke(context.Background(), "/app.Slow/Call", &in, &out, grpc.ForceCodec(rawCodec{})); err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Print(string(out))
+}
+`
+
+// buildGRPC is build for a program that uses gRPC (the version the corpus
+// pins), with the client above built beside it; it returns the server
+// binary, the client binary and the fixed main.go.
+func buildGRPC(t *testing.T, src string, fix bool) (string, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n\nrequire google.golang.org/grpc v1.85.0\n"))
+	writeTestFile(t, filepath.Join(dir, "main.go"), []byte(src))
+	writeTestFile(t, filepath.Join(dir, "client", "main.go"), []byte(grpcClient))
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir = dir
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+	if fix {
+		res, err := engine.Run(engine.Config{
+			Dir: dir, Patterns: []string{"./..."}, Rules: registry.All(), Timeout: runtimeTimeout,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range res.Errors {
+			t.Fatal(e)
+		}
+		if len(res.Fixes) == 0 {
+			t.Fatalf("drainfix fixed nothing; findings: %+v", res.Findings)
+		}
+		for _, fx := range res.Fixes {
+			writeTestFile(t, fx.Path, fx.New)
+		}
+	}
+	bin, cl := filepath.Join(dir, "app"), filepath.Join(dir, "cl")
+	for _, b := range [][2]string{{bin, "."}, {cl, "./client"}} {
+		cmd := exec.Command("go", "build", "-o", b[0], b[1])
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	fixed, _ := os.ReadFile(filepath.Join(dir, "main.go"))
+	return bin, cl, string(fixed)
+}
+
+// callAndTerm starts the gRPC server bin, makes a call with the client cl
+// (its handler takes about a second), sends SIGTERM while it is in flight
+// and waits up to wait for the server to exit.
+func callAndTerm(t *testing.T, bin, cl string, wait time.Duration) outcome {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "ADDR="+addr)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the program never listened on %s:\n%s", addr, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	reply := make(chan string, 1)
+	go func() {
+		b, _ := exec.Command(cl, addr).CombinedOutput()
+		reply <- string(b)
+	}()
+	time.Sleep(300 * time.Millisecond) // the call is in the handler
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	o := outcome{}
+	select {
+	case <-exited:
+		o.exited, o.took = true, time.Since(sent)
+	case <-time.After(wait):
+	}
+	select {
+	case o.reply = <-reply:
+	case <-time.After(3 * time.Second):
+		o.reply = "no reply"
+	}
+	o.output = out.String()
+	return o
+}
+
+// grpc-stop: Stop cancels the call in flight; after the fix GracefulStop
+// lets it complete, and the process exits once it has, well within the
+// deadline after which Stop would cut it.
+func TestRuntimeGrpcStop(t *testing.T) {
+	src := `package main
+
+import (
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+)
+` + grpcRawCodec + `
+func slow(srv any, stream grpc.ServerStream) error {
+	var in []byte
+	if err := stream.RecvMsg(&in); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	out := []byte("done")
+	return stream.SendMsg(&out)
+}
+
+func main() {
+	l, err := net.Listen("tcp", os.Getenv("ADDR"))
+	if err != nil {
+		panic(err)
+	}
+	s := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(slow))
+	go s.Serve(l)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	s.Stop()
+}
+`
+	before, cl, _ := buildGRPC(t, src, false)
+	after, _, fixed := buildGRPC(t, src, true)
+	if !strings.Contains(fixed, "s.GracefulStop()") {
+		t.Fatalf("the fix does not drain with GracefulStop:\n%s", fixed)
+	}
+	b := callAndTerm(t, before, cl, 5*time.Second)
+	if b.reply == "done" {
+		t.Errorf("before the fix the call in flight completed; the case proves nothing")
+	}
+	a := callAndTerm(t, after, cl, 5*time.Second)
+	t.Logf("before the fix: %q; after: %q, exited after %v", strings.TrimSpace(b.reply), a.reply, a.took)
+	if a.reply != "done" || !a.exited || a.took > runtimeTimeout {
+		t.Errorf("after the fix: reply %q, exited %v after %v; want done, exited before the %v deadline\n%s", a.reply, a.exited, a.took, runtimeTimeout, a.output)
+	}
+}
