@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -334,12 +335,15 @@ func (p *Pass) exitBeforeDrainFix(body *ast.BlockStmt, gs *ast.GoStmt, lit *ast.
 		if errVar == "" {
 			return nil, "the serve statement does not end main on errors other than http.ErrServerClosed (a port in use), nor keeps the error in a variable: waiting for the drain there would hang until a signal comes; exit on those errors first"
 		}
-		if why := p.shutDownElsewhere(gs, srv); why != "" {
-			return nil, why
-		}
 		if why := p.universeNames(serveStmt.End(), "errors"); why != "" {
 			return nil, why
 		}
+	}
+	if why := p.shutDownElsewhere(gs, srv); why != "" {
+		return nil, why
+	}
+	if why := p.blocksAfterDrain(gs, lit); why != "" {
+		return nil, why
 	}
 	var first ast.Stmt = gs
 	if lit != nil {
@@ -377,6 +381,65 @@ func (p *Pass) exitBeforeDrainFix(body *ast.BlockStmt, gs *ast.GoStmt, lit *ast.
 		fix.Call = gs.Call
 	}
 	return fix, ""
+}
+
+// blocksAfterDrain says why main could wait forever for the drain
+// goroutine: after its Shutdown, the goroutine (its func literal, or the
+// function it runs) can block: a receive (a second signal before a hard
+// exit), a select, a range over a channel, a loop with no condition, or a
+// Wait.
+func (p *Pass) blocksAfterDrain(gs *ast.GoStmt, lit *ast.FuncLit) string {
+	body := (*ast.BlockStmt)(nil)
+	if lit != nil {
+		body = lit.Body
+	} else if d := p.cbdDecls()[callee(p.Info, gs.Call)]; d != nil {
+		body = d.Body
+	}
+	if body == nil {
+		return "the drain goroutine's code is not in the package"
+	}
+	shutdown := p.drainCallIn(body)
+	if shutdown == nil {
+		return "the drain goroutine's Shutdown is not found"
+	}
+	why := ""
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil || why != "" || n.End() <= shutdown.End() && !within(n, shutdown.Pos()) {
+			return false
+		}
+		if n.Pos() < shutdown.End() {
+			return true // encloses the Shutdown: look inside
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				why = "a receive"
+			}
+		case *ast.SelectStmt:
+			why = "a select"
+		case *ast.RangeStmt:
+			if t := p.Info.TypeOf(n.X); t != nil {
+				if _, ok := t.Underlying().(*types.Chan); ok {
+					why = "a range over a channel"
+				}
+			}
+		case *ast.ForStmt:
+			if n.Cond == nil {
+				why = "a loop with no condition"
+			}
+		case *ast.CallExpr:
+			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Wait" {
+				why = "a Wait"
+			}
+		}
+		return why == ""
+	})
+	if why != "" {
+		return "after its Shutdown the drain goroutine can block (" + why + "): main would wait for it forever"
+	}
+	return ""
 }
 
 // serveErrVar returns the variable that serveStmt assigns the serving
@@ -488,33 +551,46 @@ func (p *Pass) argsStable(body *ast.BlockStmt, gs *ast.GoStmt) string {
 		if !ok || !isVar || !within(body, v.Pos()) {
 			return "an argument of the go statement is not a local variable, a constant or a new value: wrapped in a func literal, it would be evaluated later"
 		}
+		// The variable, a field or an element of it, assigned after the
+		// go statement; or its address taken anywhere (a pointer may
+		// change it later).
+		isV := func(e ast.Expr) bool {
+			for {
+				switch x := ast.Unparen(e).(type) {
+				case *ast.Ident:
+					return p.Info.ObjectOf(x) == v
+				case *ast.SelectorExpr:
+					if _, isPtr := p.Info.TypeOf(x.X).Underlying().(*types.Pointer); isPtr {
+						return false // through a pointer: shared either way
+					}
+					e = x.X
+				case *ast.IndexExpr:
+					if _, isArr := p.Info.TypeOf(x.X).Underlying().(*types.Array); !isArr {
+						return false
+					}
+					e = x.X
+				default:
+					return false
+				}
+			}
+		}
 		assigned := false
 		for _, s := range body.List {
-			if s.Pos() <= gs.Pos() {
-				continue
-			}
+			after := s.Pos() > gs.Pos()
 			ast.Inspect(s, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.AssignStmt:
-					for _, l := range n.Lhs {
-						if lid, ok := ast.Unparen(l).(*ast.Ident); ok && p.Info.ObjectOf(lid) == v {
-							assigned = true
-						}
-					}
+					assigned = assigned || after && slices.ContainsFunc(n.Lhs, isV)
 				case *ast.IncDecStmt:
-					if lid, ok := ast.Unparen(n.X).(*ast.Ident); ok && p.Info.ObjectOf(lid) == v {
-						assigned = true
-					}
+					assigned = assigned || after && isV(n.X)
 				case *ast.UnaryExpr:
-					if lid, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND && p.Info.ObjectOf(lid) == v {
-						assigned = true
-					}
+					assigned = assigned || n.Op == token.AND && isV(n.X)
 				}
 				return !assigned
 			})
 		}
 		if assigned {
-			return "main assigns " + id.Name + " after the go statement: wrapped in a func literal, the call would see the new value"
+			return "main assigns " + id.Name + " (or a part of it) after the go statement, or takes its address: wrapped in a func literal, the call would see the new value"
 		}
 	}
 	return ""

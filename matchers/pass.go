@@ -74,10 +74,60 @@ type Program struct {
 // budgetFields returns the time.Duration fields the program (outside test
 // files) passes as the duration of context.WithTimeout in a drain (a
 // function named Stop, Shutdown, Close…, or on a drain path): the drain
-// budgets its types already carry.
+// budgets its types already carry. A field the program never sets (in a
+// composite literal or an assignment), or compares with a constant (zero
+// meaning "use a default"), is left out: it may be zero, an expired
+// deadline.
 func (p *Program) budgetFields() []*types.Var {
 	p.budgetOnce.Do(func() {
 		seen := map[*types.Var]bool{}
+		set, compared := map[*types.Var]bool{}, map[*types.Var]bool{}
+		fieldOf := func(info *types.Info, e ast.Expr) *types.Var {
+			switch e := ast.Unparen(e).(type) {
+			case *ast.SelectorExpr:
+				if s, ok := info.Selections[e]; ok && s.Kind() == types.FieldVal {
+					return s.Obj().(*types.Var).Origin()
+				}
+			case *ast.Ident:
+				if v, ok := info.Uses[e].(*types.Var); ok && v.IsField() {
+					return v.Origin() // a key of a composite literal
+				}
+			}
+			return nil
+		}
+		for _, pass := range p.Packages {
+			for _, f := range pass.ownedFiles() {
+				if strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
+					continue
+				}
+				ast.Inspect(f, func(n ast.Node) bool {
+					switch n := n.(type) {
+					case *ast.KeyValueExpr:
+						if v := fieldOf(pass.Info, n.Key); v != nil {
+							set[v] = true
+						}
+					case *ast.AssignStmt:
+						for _, l := range n.Lhs {
+							if v := fieldOf(pass.Info, l); v != nil {
+								set[v] = true
+							}
+						}
+					case *ast.BinaryExpr:
+						if tv, ok := pass.Info.Types[n.Y]; ok && tv.Value != nil {
+							if v := fieldOf(pass.Info, n.X); v != nil {
+								compared[v] = true
+							}
+						}
+						if tv, ok := pass.Info.Types[n.X]; ok && tv.Value != nil {
+							if v := fieldOf(pass.Info, n.Y); v != nil {
+								compared[v] = true
+							}
+						}
+					}
+					return true
+				})
+			}
+		}
 		for _, pass := range p.Packages {
 			if !imports(pass.Pkg, "context") {
 				continue
@@ -103,7 +153,7 @@ func (p *Program) budgetFields() []*types.Var {
 					}
 					if s, ok := pass.Info.Selections[sel]; ok && s.Kind() == types.FieldVal && isNamed(s.Obj().Type(), "time", "Duration") {
 						v := s.Obj().(*types.Var).Origin()
-						if !seen[v] {
+						if !seen[v] && set[v] && !compared[v] {
 							seen[v] = true
 							p.budgets = append(p.budgets, v)
 						}

@@ -171,10 +171,10 @@ func (p *Pass) drainBudget(path []ast.Node) (recv, field string) {
 	return r.Name, found[0]
 }
 
-// embeddedUsedBefore reports whether the body of fd selects through the
-// embedded field i of its receiver rv (rv.x where x is promoted through
-// it, or rv.E itself) before pos: when that field is a pointer, it is not
-// nil there.
+// embeddedUsedBefore reports whether a statement of the body of fd
+// before pos selects through the embedded field i of its receiver rv (rv.x
+// where x is promoted through it) unconditionally: when that field is a
+// pointer, it is not nil after that.
 func (p *Pass) embeddedUsedBefore(fd *ast.FuncDecl, rv *types.Var, i int, pos token.Pos) bool {
 	st, ok := derefStruct(rv.Type())
 	if !ok || i >= st.NumFields() {
@@ -183,19 +183,35 @@ func (p *Pass) embeddedUsedBefore(fd *ast.FuncDecl, rv *types.Var, i int, pos to
 	if _, isPtr := st.Field(i).Type().Underlying().(*types.Pointer); !isPtr {
 		return true
 	}
+	// Only a statement of the body itself, not one under a condition (if
+	// s.Base != nil { ... }), and only a selection that goes through the
+	// pointer (s.mu, promoted from it), not one that reads the pointer.
 	used := false
-	ast.Inspect(fd.Body, func(n ast.Node) bool {
-		sel, ok := n.(*ast.SelectorExpr)
-		if !ok || used || n.Pos() >= pos {
-			return !used
+	for _, st := range fd.Body.List {
+		if st.Pos() >= pos || used {
+			break
 		}
-		if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && p.Info.Uses[id] == rv {
-			if s, ok := p.Info.Selections[sel]; ok && s.Index()[0] == i {
-				used = true
+		switch st.(type) {
+		case *ast.ExprStmt, *ast.AssignStmt, *ast.DeferStmt:
+		default:
+			continue
+		}
+		ast.Inspect(st, func(n ast.Node) bool {
+			if _, ok := n.(*ast.FuncLit); ok {
+				return false
 			}
-		}
-		return !used
-	})
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok || used {
+				return !used
+			}
+			if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && p.Info.Uses[id] == rv {
+				if s, ok := p.Info.Selections[sel]; ok && len(s.Index()) > 1 && s.Index()[0] == i {
+					used = true
+				}
+			}
+			return !used
+		})
+	}
 	return used
 }
 
