@@ -531,10 +531,25 @@ func (p *Pass) ownServer(x ast.Expr) bool {
 // nil, make(...) or new(...), or a local variable main does not assign
 // after the go statement.
 func (p *Pass) argsStable(body *ast.BlockStmt, gs *ast.GoStmt) string {
-	if _, ok := ast.Unparen(gs.Call.Fun).(*ast.Ident); !ok {
-		return "the goroutine's function is not named by a plain identifier"
+	args := gs.Call.Args
+	switch fun := ast.Unparen(gs.Call.Fun).(type) {
+	case *ast.Ident:
+	case *ast.SelectorExpr:
+		// A method (go a.drain(srv)): its receiver is evaluated later
+		// too. A package-qualified function (no selection) has none; a
+		// func held in a field may change.
+		sel, ok := p.Info.Selections[fun]
+		switch {
+		case !ok:
+		case sel.Kind() == types.MethodVal:
+			args = append([]ast.Expr{fun.X}, args...)
+		default:
+			return "the goroutine's function is not named by a function or a method of a variable"
+		}
+	default:
+		return "the goroutine's function is not named by a function or a method of a variable"
 	}
-	for _, a := range gs.Call.Args {
+	for _, a := range args {
 		a = ast.Unparen(a)
 		if tv, ok := p.Info.Types[a]; ok && tv.Value != nil || tv.IsNil() {
 			continue
