@@ -266,7 +266,8 @@ func (p *Pass) serveCallIn(s ast.Stmt, srv string) *ast.CallExpr {
 }
 
 // waitsIn reports whether any of the statements blocks for something a
-// drain could signal: a receive, a select, a Wait or a Sleep.
+// drain could signal: a receive, a select, a range over a channel, a Wait
+// or a Sleep.
 func (p *Pass) waitsIn(list []ast.Stmt) bool {
 	waits := false
 	for _, s := range list {
@@ -276,8 +277,13 @@ func (p *Pass) waitsIn(list []ast.Stmt) bool {
 				return false
 			case *ast.UnaryExpr:
 				waits = waits || n.Op == token.ARROW
-			case *ast.SelectStmt, *ast.RangeStmt:
+			case *ast.SelectStmt:
 				waits = true
+			case *ast.RangeStmt:
+				if t := p.Info.TypeOf(n.X); t != nil {
+					_, isChan := t.Underlying().(*types.Chan)
+					waits = waits || isChan
+				}
 			case *ast.CallExpr:
 				fn := callee(p.Info, n)
 				if isMethod(fn, "sync", "WaitGroup", "Wait") || isMethod(fn, "sync", "Cond", "Wait") ||

@@ -105,6 +105,32 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	case *ast.DeferStmt, *ast.GoStmt, *ast.LabeledStmt:
 		return DeadlineFix{}, "the call is deferred, started as a goroutine or labelled"
 	}
+	fnNode := ast.Node(nil)
+	for _, n := range path {
+		if _, ok := n.(*ast.FuncLit); ok {
+			fnNode = n
+			break
+		}
+		if _, ok := n.(*ast.FuncDecl); ok {
+			fnNode = n
+			break
+		}
+	}
+	if loop, _ := outerLoop(path, fnNode).(ast.Stmt); loop != nil {
+		// One budget for every step of the loop, made before it: a
+		// deadline per iteration would defer a cancel per step and give
+		// each step a budget of its own.
+		lp, ok := stmtPlace(p.pathTo(loop))
+		switch {
+		case base != nil && !isBackground(p.Info, base):
+			return DeadlineFix{}, "the call is in a loop and its context is not a root one: a deadline made before the loop could not derive from it"
+		case !ok || !p.Program.Drain().Runs(loop.Pos(), p.enclosingFunc(loop.Pos())):
+			return DeadlineFix{}, "the call is in a loop that does not run only after the stop: a deadline made before it could expire before the drain, and one per iteration would pile up"
+		case p.waitsIn([]ast.Stmt{loop}):
+			return DeadlineFix{}, "the call is in a loop that also waits (a receive, a select, a Wait or a Sleep): a deadline made before it would be spent waiting, and one per iteration would pile up"
+		}
+		place = lp
+	}
 	if base == nil || isBackground(p.Info, base) {
 		if name := p.drainDeadlineBefore(path, place.Stmt.Pos()); name != "" {
 			return DeadlineFix{Place: place, Ctx: name, Reuse: name}, ""

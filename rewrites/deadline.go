@@ -90,7 +90,7 @@ func (c *Context) madeBefore(place matchers.StmtPlace, key string) string {
 	}
 	path, _ := astutil.PathEnclosingInterval(c.AST, place.Stmt.Pos(), place.Stmt.End())
 	for _, m := range c.made {
-		if m.key != key || m.place.Stmt.Pos() >= place.Stmt.Pos() || c.Pass.FreshName(place.Stmt, m.name) != m.name {
+		if m.key != key || m.place.Stmt.Pos() > place.Stmt.Pos() || c.Pass.FreshName(place.Stmt, m.name) != m.name {
 			continue
 		}
 	up:
