@@ -58,7 +58,8 @@ func LoopNoExit(p *Pass) []Finding {
 				Pos: loop.Pos(), End: loop.Body.Lbrace + 1,
 				Message: "this goroutine's for loop has no way out (no return, break or context check): it cannot be drained and runs until the process dies",
 			}
-			switch ctx := p.ContextAt(loop.Body.Lbrace + 1); {
+			ctx := p.ContextAt(loop.Body.Lbrace + 1)
+			switch {
 			case ctx == nil:
 				fd.NoFix = "no context is in scope to stop the loop"
 			case hasResults(g.Type):
@@ -67,8 +68,12 @@ func LoopNoExit(p *Pass) []Finding {
 				fd.Fix = &LoopNoExitFix{Loop: loop, Ctx: ctx.Name(), Select: p.blockingSelect(loop.Body)}
 			}
 			fd.Harmless = p.noDrain()
-			if fd.Harmless == "" && p.receivesSignals(loop.Body) {
+			switch {
+			case fd.Harmless != "":
+			case p.receivesSignals(loop.Body):
 				fd.Harmless = harmlessSignalLoop
+			case ctx == nil && !p.joined(g) && !p.startedPerEvent(g.Go):
+				fd.Harmless = harmlessLifetimeLoop
 			}
 			found = append(found, fd)
 			return true
@@ -97,6 +102,70 @@ func (p *Pass) receivesSignals(body *ast.BlockStmt) bool {
 		return !found
 	})
 	return found
+}
+
+// harmlessLifetimeLoop is why an endless loop that has no way to learn of
+// the stop and that nothing waits for is not a default finding.
+const harmlessLifetimeLoop = "no context is in scope to stop it, nothing waits for the goroutine, and it is started a fixed number of times (not per connection or message): it lives as long as the process and holds up no drain"
+
+// joined reports whether something waits for the goroutine g: it (or the
+// func literal its go statement starts) tells someone it is done, calling
+// Done on a WaitGroup or closing a channel. An endless loop then holds up
+// that wait forever. (A send is data, not a sign of completion.)
+func (p *Pass) joined(g goFunc) bool {
+	done := func(body *ast.BlockStmt) bool {
+		found := false
+		ast.Inspect(body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || found {
+				return !found
+			}
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+					found = true
+				}
+			}
+			found = found || isMethod(callee(p.Info, call), "sync", "WaitGroup", "Done")
+			return !found
+		})
+		return found
+	}
+	if done(g.Body) {
+		return true
+	}
+	if g.Go != nil {
+		if lit, ok := ast.Unparen(g.Go.Call.Fun).(*ast.FuncLit); ok && done(lit.Body) {
+			return true
+		}
+	}
+	return false
+}
+
+// startedPerEvent reports whether the go statement runs in a loop that
+// waits for events (a for loop, or a range over a channel or an
+// iterator, in its own function): a goroutine started per connection or
+// per message that never ends leaks one each time. A range over a slice,
+// a map or a number starts a fixed number of them.
+func (p *Pass) startedPerEvent(g *ast.GoStmt) bool {
+	if g == nil {
+		return true
+	}
+	for _, n := range p.pathTo(g) {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return false
+		case *ast.ForStmt:
+			return true
+		case *ast.RangeStmt:
+			if t := p.Info.TypeOf(n.X); t != nil {
+				switch t.Underlying().(type) {
+				case *types.Chan, *types.Signature:
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // A LoopNoExitFix puts
@@ -142,6 +211,7 @@ func (p *Pass) blockingSelect(body *ast.BlockStmt) *ast.SelectStmt {
 type goFunc struct {
 	Body *ast.BlockStmt
 	Type *ast.FuncType
+	Go   *ast.GoStmt // the go statement that starts it (the first found)
 }
 
 // goroutineFuncs returns the functions the package starts as goroutines: a
@@ -161,10 +231,11 @@ func (p *Pass) goroutineFuncs() []goFunc {
 	}
 	seen := map[*ast.BlockStmt]bool{}
 	var out []goFunc
+	var g *ast.GoStmt
 	add := func(body *ast.BlockStmt, typ *ast.FuncType) {
 		if body != nil && !seen[body] {
 			seen[body] = true
-			out = append(out, goFunc{Body: body, Type: typ})
+			out = append(out, goFunc{Body: body, Type: typ, Go: g})
 		}
 	}
 	started := func(call *ast.CallExpr) {
@@ -176,8 +247,8 @@ func (p *Pass) goroutineFuncs() []goFunc {
 	}
 	for _, f := range p.Files {
 		p.inspectFile(f, func(n ast.Node) bool {
-			g, ok := n.(*ast.GoStmt)
-			if !ok {
+			var ok bool
+			if g, ok = n.(*ast.GoStmt); !ok {
 				return true
 			}
 			if lit, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit); ok {

@@ -24,7 +24,12 @@ program that handles no termination signal (a CLI), or in a package no main
 of the load uses (there is no drain for it to hold up), and a loop that
 receives the process's signals (a relay into a larger channel, a SIGHUP
 logger), which must live as long as the process and which no drain waits
-for.`,
+for; and a loop that has no context in scope to stop it, in a goroutine
+nothing waits for (no WaitGroup Done, no close of a channel) and that is
+started a fixed number of times (not inside a for loop or a range over a
+channel or an iterator, where it would be one per connection or message):
+it lives as long as the process, an in-memory poller or a control loop,
+and holds up no drain.`,
 	Bad: `go func() {
 	for {
 		work()
