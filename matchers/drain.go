@@ -114,7 +114,7 @@ func (p *Pass) once(fn *types.Func, depth int, seen map[*types.Func]bool) bool {
 	calls := 0
 	for _, pass := range p.Program.Packages {
 		for id, obj := range pass.Info.Uses {
-			if obj != fn || strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
+			if f, ok := obj.(*types.Func); !ok || f.Origin() != fn.Origin() || strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
 				continue
 			}
 			path := pass.pathTo(id)
@@ -156,9 +156,11 @@ func (p *Pass) uncalled(fn *types.Func) bool {
 	if fn == nil || fn.Name() == "init" || fn.Name() == "main" {
 		return false
 	}
+	fn = fn.Origin()
 	for _, pass := range p.Program.Packages {
 		for id, obj := range pass.Info.Uses {
-			if obj == fn && !strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
+			// A method of a generic type is used through its instances.
+			if f, ok := obj.(*types.Func); ok && f.Origin() == fn && !strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
 				return false
 			}
 		}
