@@ -499,37 +499,16 @@ func (p *Pass) shutDownElsewhere(gs *ast.GoStmt, srv string) string {
 // itself (x := &http.Server{...}), so that it cannot be another
 // function's server.
 func (p *Pass) ownServer(x ast.Expr) bool {
-	id, ok := ast.Unparen(x).(*ast.Ident)
-	if !ok {
+	_, as, i := p.localDef(x)
+	if as == nil || len(as.Lhs) != len(as.Rhs) {
 		return false
 	}
-	v, ok := p.Info.Uses[id].(*types.Var)
-	if !ok || v.IsField() || v.Parent() == p.Pkg.Scope() {
+	u, ok := ast.Unparen(as.Rhs[i]).(*ast.UnaryExpr)
+	if !ok || u.Op != token.AND {
 		return false
 	}
-	f := p.FileOf(v.Pos())
-	if f == nil {
-		return false
-	}
-	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
-	if len(path) < 2 {
-		return false
-	}
-	as, ok := path[1].(*ast.AssignStmt)
-	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != len(as.Rhs) {
-		return false
-	}
-	for i, l := range as.Lhs {
-		if l == path[0] {
-			u, ok := ast.Unparen(as.Rhs[i]).(*ast.UnaryExpr)
-			if !ok || u.Op != token.AND {
-				return false
-			}
-			_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
-			return lit && !p.assignedAgain(v, path)
-		}
-	}
-	return false
+	_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
+	return lit
 }
 
 // argsStable says why the go statement's arguments could not be evaluated

@@ -16,15 +16,13 @@ const harmlessLeaveOnQuit = "every goroutine the Wait joins leaves on the stop s
 // closes channels held in fields, or cancels a context, and each worker
 // receives from one of those channels (or from a context's Done, when one
 // was cancelled) in a select or a plain receive. A worker that ranges over
-// a closed channel drains what is queued first and does not count, nor
-// does a worker that is not found (started in another package): only
-// known workers that all leave on the signal excuse the Wait.
+// a closed channel drains what is queued first and does not count (unless
+// it returns at once), nor does a worker whose code is not in the program:
+// only known workers that all leave on the signal excuse the Wait. An
+// accept loop on a listener the drain closes, and a server's Serve that
+// the drain shuts down, leave too.
 func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
-	sel, ok := ast.Unparen(wait.Fun).(*ast.SelectorExpr)
-	if !ok {
-		return false
-	}
-	group := varKey(p.Info, sel.X)
+	group := p.waitGroupOf(wait)
 	if group == "" {
 		return false
 	}
@@ -119,24 +117,8 @@ func (p *Pass) keysOf(x ast.Expr) []string {
 		return nil
 	}
 	keys := []string{k}
-	id, ok := ast.Unparen(x).(*ast.Ident)
-	if !ok {
-		return keys
-	}
-	v, ok := p.Info.Uses[id].(*types.Var)
-	if !ok || v.IsField() {
-		return keys
-	}
-	f := p.FileOf(v.Pos())
-	if f == nil {
-		return keys
-	}
-	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
-	if len(path) < 2 {
-		return keys
-	}
-	if as, ok := path[1].(*ast.AssignStmt); ok && as.Tok == token.DEFINE && len(as.Lhs) == 1 && len(as.Rhs) == 1 && as.Lhs[0] == path[0] && !p.assignedAgain(v, path) {
-		if fk := fieldKey(p.Info, as.Rhs[0]); fk != "" {
+	if _, as, i := p.localDef(x); as != nil && len(as.Lhs) == len(as.Rhs) {
+		if fk := fieldKey(p.Info, as.Rhs[i]); fk != "" {
 			keys = append(keys, fk)
 		}
 	}
@@ -206,6 +188,15 @@ func (p *Pass) acceptsOn(body *ast.BlockStmt, lis map[string]bool, depth int) bo
 	return found
 }
 
+// waitGroupOf returns the key of the WaitGroup a wg.Wait() call waits on,
+// or "".
+func (p *Pass) waitGroupOf(wait *ast.CallExpr) string {
+	if sel, ok := ast.Unparen(wait.Fun).(*ast.SelectorExpr); ok {
+		return varKey(p.Info, sel.X)
+	}
+	return ""
+}
+
 // harmlessWorkersDeadline is why a Wait whose workers each hand their work
 // a deadline context is not a default finding.
 const harmlessWorkersDeadline = "every goroutine the Wait joins hands its work a deadline context (made with context.WithTimeout or WithDeadline) and does nothing else that can block: the Wait ends by that deadline"
@@ -223,11 +214,7 @@ const harmlessWorkersDeadline = "every goroutine the Wait joins hands its work a
 //	}
 //	wg.Wait()
 func (p *Pass) workersBoundedByDeadline(wait *ast.CallExpr) bool {
-	sel, ok := ast.Unparen(wait.Fun).(*ast.SelectorExpr)
-	if !ok {
-		return false
-	}
-	group := varKey(p.Info, sel.X)
+	group := p.waitGroupOf(wait)
 	if group == "" {
 		return false
 	}
@@ -294,29 +281,44 @@ func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
 // x, cancel := context.WithTimeout(...) or WithDeadline (or their Cause
 // variants), and never assigned again.
 func (p *Pass) isDeadlineCtx(x ast.Expr) bool {
-	id, ok := ast.Unparen(x).(*ast.Ident)
-	if !ok {
-		return false
-	}
-	v, ok := p.Info.Uses[id].(*types.Var)
-	if !ok || v.IsField() || !isContext(v.Type()) {
-		return false
-	}
-	f := p.FileOf(v.Pos())
-	if f == nil {
-		return false
-	}
-	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
-	if len(path) < 2 {
-		return false
-	}
-	as, ok := path[1].(*ast.AssignStmt)
-	if !ok || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) != 2 || as.Lhs[0] != path[0] {
+	v, as, i := p.localDef(x)
+	if v == nil || !isContext(v.Type()) || i != 0 || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
 		return false
 	}
 	call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
-	return ok && isFunc(callee(p.Info, call), "context", "WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause") &&
-		!p.assignedAgain(v, path)
+	return ok && isFunc(callee(p.Info, call), "context", "WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause")
+}
+
+// localDef returns the local variable that x names, the := statement that
+// defines it and the index of the variable among its left-hand sides,
+// when it is never assigned again nor has its address taken; nil when not.
+func (p *Pass) localDef(x ast.Expr) (*types.Var, *ast.AssignStmt, int) {
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	if !ok {
+		return nil, nil, 0
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.IsField() || v.Parent() == nil || v.Parent() == p.Pkg.Scope() {
+		return nil, nil, 0
+	}
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return nil, nil, 0
+	}
+	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
+	if len(path) < 2 {
+		return nil, nil, 0
+	}
+	as, ok := path[1].(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || p.assignedAgain(v, path) {
+		return nil, nil, 0
+	}
+	for i, l := range as.Lhs {
+		if l == path[0] {
+			return v, as, i
+		}
+	}
+	return nil, nil, 0
 }
 
 // assignedAgain reports whether the local variable v, defined at path[0],
