@@ -68,17 +68,14 @@ func WaitNoDeadline(p *Pass) []Finding {
 			if len(sites) == 0 {
 				continue
 			}
-			fnd := Finding{
-				Pos: sites[0].Call.Pos(), End: sites[0].Call.End(),
-				Message: "the drain waits on a sync.WaitGroup with no deadline: one hung worker keeps the process past its grace period; race the Wait against a context",
-			}
-			switch {
-			case p.workersLeaveOnQuit(fd, sites[0].Call):
-				fnd.Harmless = harmlessLeaveOnQuit
-			case p.workersBoundedByDeadline(sites[0].Call):
-				fnd.Harmless = harmlessWorkersDeadline
-			default:
-				fnd.Harmless = p.unboundedDrainHarmless(fnd.Pos)
+			// The finding is at the first Wait that matters; when none
+			// does, at the first, with its reason.
+			fnd := Finding{Message: "the drain waits on a sync.WaitGroup with no deadline: one hung worker keeps the process past its grace period; race the Wait against a context"}
+			for i := len(sites) - 1; i >= 0; i-- {
+				why := p.waitHarmless(fd, sites[i].Call)
+				if why == "" || fnd.Harmless != "" || fnd.Pos == token.NoPos {
+					fnd.Pos, fnd.End, fnd.Harmless = sites[i].Call.Pos(), sites[i].Call.End(), why
+				}
 			}
 			if fnd.Harmless != "" {
 				found = append(found, fnd)
@@ -95,6 +92,22 @@ func WaitNoDeadline(p *Pass) []Finding {
 		}
 	}
 	return found
+}
+
+// waitHarmless returns why the Wait call in fd is harmless where it
+// stands: its workers leave on the drain's signal, are bounded by a
+// deadline, or call Done before anything that can block; or it runs on no
+// drain path. "" when it matters.
+func (p *Pass) waitHarmless(fd *ast.FuncDecl, wait *ast.CallExpr) string {
+	switch {
+	case p.workersLeaveOnQuit(fd, wait):
+		return harmlessLeaveOnQuit
+	case p.workersBoundedByDeadline(wait):
+		return harmlessWorkersDeadline
+	case p.workersStartBarrier(wait):
+		return harmlessStartBarrier
+	}
+	return p.unboundedDrainHarmless(wait.Pos())
 }
 
 // ownedFiles returns the files findings may be reported in: a test

@@ -197,9 +197,60 @@ func (p *Pass) waitGroupOf(wait *ast.CallExpr) string {
 	return ""
 }
 
+// harmlessStartBarrier is why a Wait whose workers call Done before
+// anything that can block is not a default finding.
+const harmlessStartBarrier = "every goroutine the Wait joins calls Done on its group before anything that can block: the Wait only waits for them to start"
+
+// workersStartBarrier reports whether every goroutine that the WaitGroup
+// of wait joins calls Done on it as a statement of its body that only
+// defers and calls that cannot block precede: a barrier that waits for
+// the goroutines to start (started.Done() first thing, the real work
+// joined by another group).
+func (p *Pass) workersStartBarrier(wait *ast.CallExpr) bool {
+	group := p.waitGroupOf(wait)
+	if group == "" {
+		return false
+	}
+	workers := p.groupWorkers(group)
+	for _, w := range workers {
+		if !w.pass.doneFirst(w.body, group) {
+			return false
+		}
+	}
+	return len(workers) > 0
+}
+
+// doneFirst reports whether body calls Done on the group before any
+// statement that may block (only defers and calls that cannot block come
+// first).
+func (p *Pass) doneFirst(body *ast.BlockStmt, group string) bool {
+	for _, st := range body.List {
+		switch st := st.(type) {
+		case *ast.DeferStmt:
+			continue
+		case *ast.ExprStmt:
+			call, ok := ast.Unparen(st.X).(*ast.CallExpr)
+			if !ok {
+				return false
+			}
+			if isMethod(callee(p.Info, call), "sync", "WaitGroup", "Done") {
+				if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && (varKey(p.Info, sel.X) == group || slices.Contains(p.fieldsOf(sel.X), group)) {
+					return true
+				}
+			}
+			if !p.cannotBlock(call) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // harmlessWorkersDeadline is why a Wait whose workers each hand their work
 // a deadline context is not a default finding.
-const harmlessWorkersDeadline = "every goroutine the Wait joins hands its work a deadline context (made with context.WithTimeout or WithDeadline) and does nothing else that can block: the Wait ends by that deadline"
+const harmlessWorkersDeadline = "every goroutine the Wait joins hands its work a deadline context (made with context.WithTimeout or WithDeadline) or the context in scope at the Wait, and does nothing else that can block: the Wait ends when that context does"
 
 // workersBoundedByDeadline reports whether every goroutine that the
 // WaitGroup of wait joins is bounded by a deadline: each passes a context
@@ -218,9 +269,10 @@ func (p *Pass) workersBoundedByDeadline(wait *ast.CallExpr) bool {
 	if group == "" {
 		return false
 	}
+	own := p.ContextAt(wait.Pos())
 	workers := p.groupWorkers(group)
 	for _, w := range workers {
-		if !w.pass.boundedByDeadline(w.body) {
+		if !w.pass.boundedByDeadline(w.body, own) {
 			return false
 		}
 	}
@@ -228,18 +280,35 @@ func (p *Pass) workersBoundedByDeadline(wait *ast.CallExpr) bool {
 }
 
 // boundedByDeadline reports whether the worker body passes a deadline
-// context to at least one call and every other call it makes cannot block.
-func (p *Pass) boundedByDeadline(body *ast.BlockStmt) bool {
+// context, or own (the context in scope at the Wait, which a fix would
+// race the Wait against), to at least one call and every other call it
+// makes cannot block.
+func (p *Pass) boundedByDeadline(body *ast.BlockStmt, own *types.Var) bool {
+	isBound := func(e ast.Expr) bool {
+		if id, ok := ast.Unparen(e).(*ast.Ident); ok && own != nil && p.Info.Uses[id] == own {
+			return true
+		}
+		return p.isDeadlineCtx(e)
+	}
 	bounded, other := false, false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
-		case *ast.FuncLit, *ast.ForStmt, *ast.RangeStmt, *ast.SelectStmt, *ast.SendStmt:
+		case *ast.FuncLit, *ast.ForStmt, *ast.SelectStmt, *ast.SendStmt:
 			other = true
+		case *ast.RangeStmt:
+			// A range over a slice or a map ends; over a channel or an
+			// iterator it may not.
+			if t := p.Info.TypeOf(n.X); t != nil {
+				switch t.Underlying().(type) {
+				case *types.Chan, *types.Signature:
+					other = true
+				}
+			}
 		case *ast.UnaryExpr:
 			other = other || n.Op == token.ARROW
 		case *ast.CallExpr:
 			switch {
-			case slices.ContainsFunc(n.Args, p.isDeadlineCtx):
+			case slices.ContainsFunc(n.Args, isBound):
 				bounded = true
 			case !p.cannotBlock(n):
 				other = true
@@ -402,6 +471,13 @@ func (p *Pass) groupWorkers(group string) []worker {
 		case *ast.CallExpr:
 			if lit, ok := ast.Unparen(e.Fun).(*ast.FuncLit); ok {
 				return worker{p, lit.Body}, true
+			}
+			// A func literal kept in a local variable (stop := func(s
+			// *Server) {...}; go stop(s)).
+			if _, as, i := p.localDef(e.Fun); as != nil && len(as.Lhs) == len(as.Rhs) {
+				if lit, ok := ast.Unparen(as.Rhs[i]).(*ast.FuncLit); ok {
+					return worker{p, lit.Body}, true
+				}
 			}
 			return declared(callee(p.Info, e))
 		}

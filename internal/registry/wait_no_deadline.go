@@ -43,9 +43,12 @@ else, sends before their first loop (a start-up handshake) aside. Workers are
 followed into the functions they call and into other packages, and a
 WaitGroup or channel may be reached through accessor methods (r.WaitGroup(),
 r.Done(), also through an interface). Nor is a Wait whose workers each hand
-their work a deadline context (context.WithTimeout) and make no other call
-that can block a default finding, nor a Wait in a test file. -all shows them
-with the reason.
+their work a deadline context (context.WithTimeout), or the very context in
+scope at the Wait, and make no other call that can block (racing the Wait
+against that context adds nothing); nor a Wait whose workers all call Done
+first thing, before anything that can block (a barrier that waits for them
+to start); nor a Wait in a test file. With several Waits in one function,
+the finding is at the first that matters. -all shows them with the reason.
 
 The fix never moves a drain's deadline before the drain: a Wait that follows
 the stop inside its own function (a function that is the program's main
