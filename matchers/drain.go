@@ -221,9 +221,10 @@ func (p *Pass) trivialCall(call *ast.CallExpr) bool {
 		return false
 	}
 	name := fn.Name()
-	if path := fn.Pkg().Path(); strings.Contains(path, "log") && path != "log" && path != "log/slog" {
+	if path := fn.Pkg().Path(); strings.Contains(path, "log") && path != "log" && path != "log/slog" || path == "go.uber.org/zap" {
 		// A logging package's leveled calls (logger.Info, klog.Infof, a
-		// logrus entry's Warnln); never its Fatal or Panic.
+		// logrus entry's Warnln, zap's, whose path has no "log"); never
+		// its Fatal or Panic.
 		for _, level := range []string{"Debug", "Info", "Warn", "Error", "Print", "Trace"} {
 			if strings.HasPrefix(name, level) {
 				return true

@@ -321,7 +321,8 @@ func (p *Pass) boundedByDeadline(body *ast.BlockStmt, own *types.Var) bool {
 
 // cannotBlock reports whether call returns without waiting on anything: a
 // conversion or builtin, a log line or print, a WaitGroup's Done, a
-// method of error, or a function of fmt, errors, strings or strconv.
+// method of error, a function of fmt, errors, strings, strconv or
+// context, or a listener's Close.
 func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
 	if tv, ok := p.Info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
 		return true
@@ -340,7 +341,11 @@ func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
 		return false
 	}
 	switch fn.Pkg().Path() {
-	case "fmt", "errors", "strings", "strconv":
+	case "fmt", "errors", "strings", "strconv", "context":
+		return true
+	}
+	// Closing a listener does not wait for its connections.
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fn.Name() == "Close" && p.isListener(sel.X) {
 		return true
 	}
 	return false
