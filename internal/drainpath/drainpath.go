@@ -37,6 +37,13 @@ type Stop struct {
 
 // A Model is what the program does when it is told to stop.
 type Model struct {
+	// closeOverCalls' state, kept so that a later closure (after relays
+	// or serve calls add regions) walks only what is new.
+	closedTo int                     // the regions already closed over
+	stored   map[string][]storedFunc // the stored funcs by type
+	reached  map[string]bool         // func types whose stored funcs are marked
+	litDone  map[*ast.FuncLit]bool   // func literals already walked
+
 	mains    []*types.Package                             // the main packages (not test mains)
 	handles  bool                                         // some package calls signal.Notify or NotifyContext
 	handlers map[string]bool                              // paths of the packages that do
@@ -96,6 +103,16 @@ func New(pkgs []Package) *Model {
 	}
 	m.findStops()
 	m.propagateWaiters()
+	if len(m.mains) == 0 {
+		// No program: the call graph from a stop describes no process's
+		// drain (the standard library's test runner handles signals).
+		// The stops and what follows them in their functions stay, for
+		// the rules that look at one function.
+		m.findForcedExits()
+		sort.Slice(m.regions, func(i, j int) bool { return m.regions[i].pos < m.regions[j].pos })
+		m.merge()
+		return m
+	}
 	m.closeOverCalls()
 	// A channel the drain closes or sends on tells whoever receives from
 	// it to stop (close(quit) after <-sig): receiving from it is a stop
@@ -952,25 +969,27 @@ func (m *Model) closeOverCalls() {
 		}
 	}
 	// The stored funcs by the text of their type: comparing each
-	// dynamic call's type with every stored func is quadratic.
-	var stored map[string][]storedFunc // built at the first dynamic call
+	// dynamic call's type with every stored func is quadratic. Built at
+	// the first dynamic call, kept for the next closure.
 	storedOf := func(k string) []storedFunc {
-		if stored == nil {
-			stored = map[string][]storedFunc{}
+		if m.stored == nil {
+			m.stored = map[string][]storedFunc{}
 			for _, s := range m.storedFuncs() {
 				t := types.TypeString(s.sig, nil)
-				stored[t] = append(stored[t], s)
+				m.stored[t] = append(m.stored[t], s)
 			}
 		}
-		return stored[k]
+		return m.stored[k]
 	}
-	reached := map[string]bool{} // types whose stored funcs are reached
+	if m.reached == nil {
+		m.reached, m.litDone = map[string]bool{}, map[*ast.FuncLit]bool{}
+	}
+	reached, litDone := m.reached, m.litDone // types whose stored funcs are reached; literals walked
 	type litWork struct {
 		info *types.Info
 		lit  *ast.FuncLit
 	}
 	var lits []litWork
-	litDone := map[*ast.FuncLit]bool{}
 	refs := func(info *types.Info, n ast.Node, pos, end token.Pos) {
 		ast.Inspect(n, func(n ast.Node) bool {
 			if n == nil || n.End() <= pos || n.Pos() >= end {
@@ -1027,7 +1046,9 @@ func (m *Model) closeOverCalls() {
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].f.FileStart < files[j].f.FileStart })
-	for _, r := range slices.Clone(m.regions) {
+	// Only the regions found since the last closure: what the earlier
+	// ones reach is marked already.
+	for _, r := range slices.Clone(m.regions[m.closedTo:]) {
 		i := sort.Search(len(files), func(i int) bool { return files[i].f.FileEnd >= r.pos })
 		if i < len(files) && files[i].f.FileStart <= r.pos {
 			refs(files[i].info, files[i].f, r.pos, r.end)
@@ -1052,6 +1073,7 @@ func (m *Model) closeOverCalls() {
 			}
 		}
 	}
+	m.closedTo = len(m.regions)
 }
 
 // A storedFunc is a func literal or a function that the program uses as a
