@@ -38,6 +38,11 @@ type Pass struct {
 
 	indexMu sync.Mutex
 	index   *nodeIndex // inspectFile's, built on first use
+
+	startsOnce sync.Once
+	starts     []ast.Node // groupWorkers': the go statements and Go-like calls, found on first use
+	workersMu  sync.Mutex
+	workers    map[string][]worker // groupWorkers' answers, by group
 }
 
 // Done frees what the rules built while matching the package; the engine

@@ -431,6 +431,21 @@ type worker struct {
 // function or method a go statement calls, which may be another
 // package's), and the funcs given to its Go.
 func (p *Pass) groupWorkers(group string) []worker {
+	p.workersMu.Lock()
+	defer p.workersMu.Unlock()
+	if w, ok := p.workers[group]; ok {
+		return w
+	}
+	if p.workers == nil {
+		p.workers = map[string][]worker{}
+	}
+	w := p.findWorkers(group)
+	p.workers[group] = w
+	return w
+}
+
+// findWorkers is groupWorkers' search.
+func (p *Pass) findWorkers(group string) []worker {
 	var workers []worker
 	// doneOn reports whether w calls Done on the group, and whether it
 	// reaches the group only through an accessor (r.WaitGroup().Done()).
@@ -488,35 +503,59 @@ func (p *Pass) groupWorkers(group string) []worker {
 		}
 		return worker{}, false
 	}
-	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.GoStmt:
-				if w, ok := workerOf(n.Call); ok {
-					if done, accessor := doneOn(w); done && (!accessor || addsBefore(n)) {
-						workers = append(workers, w)
-					}
+	for _, n := range p.goStarts() {
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			if w, ok := workerOf(n.Call); ok {
+				if done, accessor := doneOn(w); done && (!accessor || addsBefore(n)) {
+					workers = append(workers, w)
 				}
-			case *ast.CallExpr:
-				if p.wrapsGroup(n, group) {
-					if w, ok := workerOf(n.Args[0]); ok {
-						workers = append(workers, w)
-					}
+			}
+		case *ast.CallExpr:
+			if p.wrapsGroup(n, group) {
+				if w, ok := workerOf(n.Args[0]); ok {
+					workers = append(workers, w)
 				}
-				if p.addsTo(n, group) && isMethod(callee(p.Info, n), "sync", "WaitGroup", "Go") && len(n.Args) == 1 {
-					if w, ok := workerOf(n.Args[0]); ok {
+			}
+			if p.addsTo(n, group) && isMethod(callee(p.Info, n), "sync", "WaitGroup", "Go") && len(n.Args) == 1 {
+				if w, ok := workerOf(n.Args[0]); ok {
+					workers = append(workers, w)
+				} else if fn, ok := p.Info.Uses[identOfExpr(n.Args[0])].(*types.Func); ok {
+					if w, ok := declared(fn); ok {
 						workers = append(workers, w)
-					} else if fn, ok := p.Info.Uses[identOfExpr(n.Args[0])].(*types.Func); ok {
-						if w, ok := declared(fn); ok {
-							workers = append(workers, w)
-						}
 					}
 				}
 			}
-			return true
-		})
+		}
 	}
 	return workers
+}
+
+// goStarts returns, once per package, the places that may start a
+// worker: go statements, and calls with one argument of a method Go or of
+// a method of a type built on a WaitGroup (which groupWorkers then checks
+// against the group).
+func (p *Pass) goStarts() []ast.Node {
+	p.startsOnce.Do(func() {
+		for _, f := range p.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.GoStmt:
+					p.starts = append(p.starts, n)
+				case *ast.CallExpr:
+					if len(n.Args) == 1 {
+						if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+							if s, ok := p.Info.Selections[sel]; ok && s.Kind() == types.MethodVal {
+								p.starts = append(p.starts, n)
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	})
+	return p.starts
 }
 
 // wrapsGroup reports whether call is x.M(f) on the WaitGroup group where
