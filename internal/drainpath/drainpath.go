@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // A Package is one type-checked package of the program. Files are the
@@ -37,6 +38,14 @@ type Stop struct {
 
 // A Model is what the program does when it is told to stop.
 type Model struct {
+	// In a load with no main (deferred), the stops' own regions and
+	// waits answer FollowsStop and WaitsIn; the rest is built by the
+	// first query that needs it (lazy).
+	deferred    bool
+	nearRegions []region
+	nearWaits   []token.Pos
+	lazy        sync.Once
+
 	// closeOverCalls' state, kept so that a later closure (after relays
 	// or serve calls add regions) walks only what is new.
 	closedTo int                     // the regions already closed over
@@ -104,15 +113,26 @@ func New(pkgs []Package) *Model {
 	m.findStops()
 	m.propagateWaiters()
 	if len(m.mains) == 0 {
-		// No program: the call graph from a stop describes no process's
-		// drain (the standard library's test runner handles signals).
-		// The stops and what follows them in their functions stay, for
-		// the rules that look at one function.
-		m.findForcedExits()
-		sort.Slice(m.regions, func(i, j int) bool { return m.regions[i].pos < m.regions[j].pos })
-		m.merge()
+		// No program: the stops and what follows them in their
+		// functions are enough for the rules that look at one function
+		// (FollowsStop, WaitsIn, and Runs and OnDrainPath, which have no
+		// program's call graph to follow). The call graph from a stop
+		// (the standard library's test runner handles signals) is built
+		// only when ForcesExit needs it: a library's own forced exit
+		// bounds the drains registered with it.
+		m.sortAndMerge()
+		m.nearRegions, m.nearWaits = slices.Clone(m.regions), slices.Clone(m.waits)
+		m.deferred = true
 		return m
 	}
+	m.complete()
+	return m
+}
+
+// complete builds the rest of the model: the call-graph closure from the
+// stops, relays and serve calls, and forced exits. New does it at once in
+// a load with a main; in one without, the first query that needs it does.
+func (m *Model) complete() {
 	m.closeOverCalls()
 	// A channel the drain closes or sends on tells whoever receives from
 	// it to stop (close(quit) after <-sig): receiving from it is a stop
@@ -130,9 +150,33 @@ func New(pkgs []Package) *Model {
 		m.closeOverCalls()
 	}
 	m.findForcedExits()
+	m.sortAndMerge()
+}
+
+// sortAndMerge prepares the regions for lookups: queries come from many
+// goroutines, and they only read.
+func (m *Model) sortAndMerge() {
 	sort.Slice(m.regions, func(i, j int) bool { return m.regions[i].pos < m.regions[j].pos })
-	m.merge() // queries come from many goroutines: they only read
+	m.merge()
+}
+
+// full returns the model with its call-graph closure, building it on the
+// first call in a load with no main.
+func (m *Model) full() *Model {
+	if m.deferred {
+		m.lazy.Do(m.complete)
+	}
 	return m
+}
+
+// near returns the regions and waits of the queries about one function:
+// in a load with no main, those New found before any closure (complete
+// may be adding to the model's own meanwhile).
+func (m *Model) near() ([]region, []token.Pos) {
+	if m.deferred {
+		return m.nearRegions, m.nearWaits
+	}
+	return m.regions, m.waits
 }
 
 // HasMain reports whether a main package of the load is, or imports, the
@@ -214,13 +258,14 @@ func (m *Model) imports(main *types.Package) map[string]*types.Package {
 }
 
 // Stops returns where the program learns it must stop, in position order.
-func (m *Model) Stops() []Stop { return m.stops }
+func (m *Model) Stops() []Stop { return m.full().stops }
 
 // WaitsIn reports whether the code between pos and end learns that the
 // process must stop: it holds a stop, or a call of a function that returns
 // only after one.
 func (m *Model) WaitsIn(pos, end token.Pos) bool {
-	for _, w := range m.waits {
+	_, waits := m.near()
+	for _, w := range waits {
 		if pos <= w && w < end {
 			return true
 		}
@@ -230,13 +275,23 @@ func (m *Model) WaitsIn(pos, end token.Pos) bool {
 
 // OnDrainPath reports whether fn is called (or referenced: a method value,
 // a deferred or started function) by code that runs after a stop.
-func (m *Model) OnDrainPath(fn *types.Func) bool { return m.onDrain[fn.Origin()] }
+func (m *Model) OnDrainPath(fn *types.Func) bool { return !m.deferred && m.onDrain[fn.Origin()] }
 
 // Runs reports whether the code at pos runs after a stop: it lies after a
 // stop in its own function (or in a function literal such code runs), or in
 // the body of a function on a drain path. enclosing is the named function
 // holding pos, nil for none.
 func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
+	if m.deferred {
+		// No program: code after a stop in its own function only.
+		regions, _ := m.near()
+		for _, r := range regions {
+			if r.pos <= pos && pos < r.end {
+				return true
+			}
+		}
+		return false
+	}
 	if enclosing != nil && m.onDrain[enclosing.Origin()] {
 		return true
 	}
@@ -247,7 +302,8 @@ func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
 // function: it lies after a receive from a signal channel or a signal
 // context's Done (or a call of a function that returns only after one).
 func (m *Model) FollowsStop(pos token.Pos) bool {
-	for _, r := range m.regions {
+	regions, _ := m.near()
+	for _, r := range regions {
 		if !r.called && r.pos <= pos && pos < r.end {
 			return true
 		}
@@ -407,6 +463,7 @@ func (m *Model) findStops() {
 // imports: a framework's shutdown package forcing the exit bounds the
 // drains of the packages that register with it.
 func (m *Model) ForcesExit(pkg *types.Package) bool {
+	m = m.full()
 	forced := func(paths map[string]*types.Package) bool {
 		for path := range m.forcers {
 			if paths[path] != nil {
