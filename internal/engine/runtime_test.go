@@ -47,21 +47,7 @@ func build(t *testing.T, src string, fix bool) (string, string) {
 	writeTestFile(t, filepath.Join(dir, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"))
 	writeTestFile(t, filepath.Join(dir, "main.go"), []byte(src))
 	if fix {
-		res, err := engine.Run(engine.Config{
-			Dir: dir, Patterns: []string{"./..."}, Rules: registry.All(), Timeout: runtimeTimeout,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range res.Errors {
-			t.Fatal(e)
-		}
-		if len(res.Fixes) == 0 {
-			t.Fatalf("drainfix fixed nothing; findings: %+v", res.Findings)
-		}
-		for _, fx := range res.Fixes {
-			writeTestFile(t, fx.Path, fx.New)
-		}
+		fixDir(t, dir)
 	}
 	bin := filepath.Join(dir, "app")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -71,6 +57,26 @@ func build(t *testing.T, src string, fix bool) (string, string) {
 	}
 	fixed, _ := os.ReadFile(filepath.Join(dir, "main.go"))
 	return bin, string(fixed)
+}
+
+// fixDir fixes the module in dir with every rule, -timeout runtimeTimeout.
+func fixDir(t *testing.T, dir string) {
+	t.Helper()
+	res, err := engine.Run(engine.Config{
+		Dir: dir, Patterns: []string{"./..."}, Rules: registry.All(), Timeout: runtimeTimeout,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Errors {
+		t.Fatal(e)
+	}
+	if len(res.Fixes) == 0 {
+		t.Fatalf("drainfix fixed nothing; findings: %+v", res.Findings)
+	}
+	for _, fx := range res.Fixes {
+		writeTestFile(t, fx.Path, fx.New)
+	}
 }
 
 // freeAddr returns a loopback address nothing listens on.
@@ -685,21 +691,7 @@ func buildGRPC(t *testing.T, src string, fix bool) (string, string, string) {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
 	if fix {
-		res, err := engine.Run(engine.Config{
-			Dir: dir, Patterns: []string{"./..."}, Rules: registry.All(), Timeout: runtimeTimeout,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range res.Errors {
-			t.Fatal(e)
-		}
-		if len(res.Fixes) == 0 {
-			t.Fatalf("drainfix fixed nothing; findings: %+v", res.Findings)
-		}
-		for _, fx := range res.Fixes {
-			writeTestFile(t, fx.Path, fx.New)
-		}
+		fixDir(t, dir)
 	}
 	bin, cl := filepath.Join(dir, "app"), filepath.Join(dir, "cl")
 	for _, b := range [][2]string{{bin, "."}, {cl, "./client"}} {
