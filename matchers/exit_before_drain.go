@@ -269,33 +269,63 @@ func (p *Pass) serveCallIn(s ast.Stmt, srv string) *ast.CallExpr {
 // drain could signal: a receive, a select, a range over a channel, a Wait
 // or a Sleep.
 func (p *Pass) waitsIn(list []ast.Stmt) bool {
-	waits := false
 	for _, s := range list {
-		ast.Inspect(s, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.UnaryExpr:
-				waits = waits || n.Op == token.ARROW
-			case *ast.SelectStmt:
-				waits = true
-			case *ast.RangeStmt:
-				if t := p.Info.TypeOf(n.X); t != nil {
-					_, isChan := t.Underlying().(*types.Chan)
-					waits = waits || isChan
-				}
-			case *ast.CallExpr:
-				fn := callee(p.Info, n)
-				if isMethod(fn, "sync", "WaitGroup", "Wait") || isMethod(fn, "sync", "Cond", "Wait") ||
-					isMethod(fn, "golang.org/x/sync/errgroup", "Group", "Wait") ||
-					isGroupWrapperMethod(fn, "Wait", 0) || isFunc(fn, "time", "Sleep") {
-					waits = true
+		if p.waitIn(s, token.NoPos, token.NoPos, true) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitsBetween reports whether the code of n between pos and end (outside
+// func literals) may wait for something: a receive, a select, a range
+// over a channel, a Wait of a WaitGroup (or a wrapper of one), a Cond, an
+// errgroup, a command or a process, or a time.Sleep. The rewrites ask it before sharing a deadline across it.
+func (p *Pass) WaitsBetween(n ast.Node, pos, end token.Pos) bool {
+	return p.waitIn(n, pos, end, true) != ""
+}
+
+// waitIn returns what in n (between pos and end when they are set, outside
+// func literals) may wait: "a receive", "a select", "a range over a
+// channel", "a Wait", or "a Sleep" (when sleeps count), or "".
+func (p *Pass) waitIn(n ast.Node, pos, end token.Pos, sleeps bool) string {
+	why := ""
+	ast.Inspect(n, func(n ast.Node) bool {
+		if n == nil || why != "" || pos.IsValid() && (n.End() <= pos || n.Pos() >= end) {
+			return false
+		}
+		if pos.IsValid() && n.Pos() < pos {
+			return true // holds the range: look inside
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				why = "a receive"
+			}
+		case *ast.SelectStmt:
+			why = "a select"
+		case *ast.RangeStmt:
+			if t := p.Info.TypeOf(n.X); t != nil {
+				if _, isChan := t.Underlying().(*types.Chan); isChan {
+					why = "a range over a channel"
 				}
 			}
-			return !waits
-		})
-	}
-	return waits
+		case *ast.CallExpr:
+			fn := callee(p.Info, n)
+			switch {
+			case isMethod(fn, "sync", "WaitGroup", "Wait") || isMethod(fn, "sync", "Cond", "Wait") ||
+				isMethod(fn, "golang.org/x/sync/errgroup", "Group", "Wait") || isGroupWrapperMethod(fn, "Wait", 0) ||
+				isMethod(fn, "os/exec", "Cmd", "Wait") || isMethod(fn, "os", "Process", "Wait"):
+				why = "a Wait"
+			case sleeps && isFunc(fn, "time", "Sleep"):
+				why = "a Sleep"
+			}
+		}
+		return why == ""
+	})
+	return why
 }
 
 // signalsDone reports whether a goroutine's body tells anyone it is done:
@@ -408,39 +438,15 @@ func (p *Pass) blocksAfterDrain(gs *ast.GoStmt, lit *ast.FuncLit) string {
 	if shutdown == nil {
 		return "the drain goroutine's Shutdown is not found"
 	}
-	why := ""
+	// After the Shutdown: a wait (a bounded Sleep aside), or a loop with
+	// no condition.
+	why := p.waitIn(body, shutdown.End(), body.End(), false)
 	ast.Inspect(body, func(n ast.Node) bool {
-		if n == nil || why != "" || n.End() <= shutdown.End() && !within(n, shutdown.Pos()) {
-			return false
+		if f, ok := n.(*ast.ForStmt); ok && why == "" && f.Pos() >= shutdown.End() && f.Cond == nil {
+			why = "a loop with no condition"
 		}
-		if n.Pos() < shutdown.End() {
-			return true // encloses the Shutdown: look inside
-		}
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.UnaryExpr:
-			if n.Op == token.ARROW {
-				why = "a receive"
-			}
-		case *ast.SelectStmt:
-			why = "a select"
-		case *ast.RangeStmt:
-			if t := p.Info.TypeOf(n.X); t != nil {
-				if _, ok := t.Underlying().(*types.Chan); ok {
-					why = "a range over a channel"
-				}
-			}
-		case *ast.ForStmt:
-			if n.Cond == nil {
-				why = "a loop with no condition"
-			}
-		case *ast.CallExpr:
-			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Wait" {
-				why = "a Wait"
-			}
-		}
-		return why == ""
+		_, lit := n.(*ast.FuncLit)
+		return !lit && why == ""
 	})
 	if why != "" {
 		return "after its Shutdown the drain goroutine can block (" + why + "): main would wait for it forever"

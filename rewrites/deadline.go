@@ -110,37 +110,15 @@ func (c *Context) madeBefore(place matchers.StmtPlace, key string) string {
 // waitsBetween reports whether the code of block between pos and end may
 // wait for something before the drain goes on: a stop the drain-path
 // model knows (a signal, a Done, a function that returns only after one),
-// a receive, a select, a range over a channel, or a call of a Wait or
-// Sleep. A deadline made before such a wait (at start-up, before the
-// signal) must not be the drain's: it may have expired by then.
+// or what matchers.Pass.WaitsBetween calls a wait (a receive, a select, a
+// range over a channel, a Wait, a Sleep). A deadline made before such a
+// wait (at start-up, before the signal) must not be the drain's: it may
+// have expired by then.
 func (c *Context) waitsBetween(block ast.Node, pos, end token.Pos) bool {
 	if c.Pass.Program != nil && c.Pass.Program.Drain().WaitsIn(pos, end) {
 		return true
 	}
-	waits := false
-	ast.Inspect(block, func(n ast.Node) bool {
-		if n == nil || waits || n.End() <= pos || n.Pos() >= end {
-			return false
-		}
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.UnaryExpr:
-			waits = n.Op == token.ARROW
-		case *ast.SelectStmt:
-			waits = true
-		case *ast.RangeStmt:
-			if t := c.Pass.Info.TypeOf(n.X); t != nil {
-				_, waits = t.Underlying().(*types.Chan)
-			}
-		case *ast.CallExpr:
-			if fn, ok := typeutil.Callee(c.Pass.Info, n).(*types.Func); ok {
-				waits = fn.Name() == "Wait" || fn.Name() == "Sleep" && fn.Pkg() != nil && fn.Pkg().Path() == "time"
-			}
-		}
-		return !waits
-	})
-	return waits
+	return c.Pass.WaitsBetween(block, pos, end)
 }
 
 // exprText prints a dst expression built by a rewrite, for comparing two.
