@@ -98,7 +98,7 @@ func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
 	if p.isMainFunc(path) && !p.runsServer(gs, lit) {
 		return Finding{}, false
 	}
-	if p.signalsDone(gs, lit) || p.joinedAfter(body, gs, path) {
+	if p.signalsDone(gs, lit) || p.joinedAfter(body, gs, path) || neverReturns(body, gs.End()) {
 		return Finding{}, false
 	}
 	fd := Finding{Pos: gs.Pos(), End: gs.End(), Message: goUnjoinedMsg}
@@ -397,6 +397,11 @@ func (p *Pass) goUnjoinedFix(path []ast.Node, body *ast.BlockStmt, gs *ast.GoStm
 			return nil, why
 		}
 	}
+	if later := p.deferredBetween(body, def.End(), gs.Pos()); later != nil {
+		// Deferred calls run last first: that clean-up would run before
+		// the join, under the goroutine still using what it releases.
+		return nil, fmt.Sprintf("a clean-up deferred after the cancel (%s) would run before the join, while the goroutine may still use it; join the goroutine in that clean-up's place", deferDesc(later))
+	}
 	g := st.groups[def]
 	if g == nil {
 		// One WaitGroup per deferred cancel, named apart from the others
@@ -426,6 +431,119 @@ func (p *Pass) goUnjoinedFix(path []ast.Node, body *ast.BlockStmt, gs *ast.GoStm
 		return nil, "the name of the WaitGroup joining the other goroutines is taken here"
 	}
 	return &GoUnjoinedFix{Go: goPlace, Lit: lit, Defer: defPlace, Group: g}, ""
+}
+
+// deferDesc names what a defer statement calls: the callee, or for a
+// func literal the first call in it.
+func deferDesc(d *ast.DeferStmt) string {
+	call := d.Call
+	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		call = nil
+		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok && call == nil {
+				call = c
+			}
+			return call == nil
+		})
+		if call == nil {
+			return "an empty func literal"
+		}
+	}
+	return types.ExprString(call.Fun)
+}
+
+// neverReturns reports whether the function with body cannot return once
+// past pos: it has no return statement after pos and ends in select {} or
+// in a for loop with no condition and no break. Its deferred cancel never
+// runs, so nothing is left to join (a command that streams until the
+// process is killed).
+func neverReturns(body *ast.BlockStmt, pos token.Pos) bool {
+	if len(body.List) == 0 {
+		return false
+	}
+	switch last := body.List[len(body.List)-1].(type) {
+	case *ast.SelectStmt:
+		if len(last.Body.List) > 0 {
+			return false
+		}
+	case *ast.ForStmt:
+		if last.Cond != nil || hasBreak(last) {
+			return false
+		}
+	default:
+		return false
+	}
+	returns := false
+	inspectFunc(body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.ReturnStmt); ok && n.Pos() > pos {
+			returns = true
+		}
+		return !returns
+	})
+	return !returns
+}
+
+// hasBreak reports whether a break or goto in loop (outside func literals)
+// can leave it: an unlabelled break not inside a nested loop, switch or
+// select, a labelled break or any goto.
+func hasBreak(loop *ast.ForStmt) bool {
+	found := false
+	var walk func(n ast.Node, nested bool)
+	walk = func(n ast.Node, nested bool) {
+		ast.Inspect(n, func(m ast.Node) bool {
+			if found {
+				return false
+			}
+			switch m := m.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				if m != ast.Node(loop) && !nested {
+					walk(m, true)
+					return false
+				}
+			case *ast.BranchStmt:
+				if m.Tok == token.GOTO || m.Tok == token.BREAK && (m.Label != nil || !nested) {
+					found = true
+				}
+			}
+			return true
+		})
+	}
+	walk(loop.Body, false)
+	return found
+}
+
+// deferredBetween returns the first defer statement of body (outside func
+// literals) in (from, to) that releases something: not one whose calls
+// only log or cancel a context.
+func (p *Pass) deferredBetween(body *ast.BlockStmt, from, to token.Pos) *ast.DeferStmt {
+	var found *ast.DeferStmt
+	inspectFunc(body, func(n ast.Node) bool {
+		d, ok := n.(*ast.DeferStmt)
+		if !ok || found != nil || d.Pos() <= from || d.Pos() >= to {
+			return found == nil
+		}
+		trivial := true
+		ast.Inspect(d.Call, func(m ast.Node) bool {
+			if c, ok := m.(*ast.CallExpr); ok && c != d.Call || ok && c == d.Call && !isFuncLit(c.Fun) {
+				if !p.trivialCall(c) {
+					trivial = false
+				}
+			}
+			return trivial
+		})
+		if !trivial {
+			found = d
+		}
+		return found == nil
+	})
+	return found
+}
+
+func isFuncLit(e ast.Expr) bool {
+	_, ok := ast.Unparen(e).(*ast.FuncLit)
+	return ok
 }
 
 // freeAt reports whether name refers to nothing at pos (nor at the top of

@@ -65,6 +65,9 @@ type Program struct {
 	drainOnce sync.Once
 	drain     *drainpath.Model // Drain's, built on first use
 
+	srcMu sync.Mutex
+	src   map[string]*ast.File // funcSource's parsed dependency files, by name
+
 	reqCtxOnce sync.Once
 	reqCtxEnds bool // requestCtxEndsOnDrain's answer
 

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 )
 
 // SendCloseRace: a method sends on a channel field that another method of
@@ -20,13 +21,18 @@ import (
 //   - a channel closed only by the method that sends on it, or by one-shot
 //     methods that each send once and close (Resume or Fail);
 //   - unexported methods only ever called one after the other from one
-//     function (a run loop that sends, then closes at its end);
+//     function (a run loop that sends, then closes at its end), and an
+//     unexported sender called only by the closer itself, before its close
+//     (a loop that hands each event to a helper and defers the close);
 //   - a closer that waits for the senders first (WaitGroup.Wait, a
 //     receive, a select on receives) when the senders can be waited for: a
 //     select send beside a receive case, a send in a goroutine, or a
 //     sender counted in that WaitGroup;
 //   - a close followed by a new channel in the field (a broadcast), and a
-//     close in a closure kept for later (sync.OnceFunc, a callback).
+//     close in a closure kept for later (sync.OnceFunc, a callback);
+//   - a send whose panic is recovered: the function holding it defers a
+//     recover first, or it is a func literal handed to a function that
+//     defers a recover and then calls it (a PanicToError helper).
 //
 // The fix, when every racing sender returns just an error and the type is
 // a struct of this package, adds a mutex and a closed flag next to the
@@ -79,12 +85,15 @@ func SendCloseRace(p *Pass) []Finding {
 		var closers []string
 		var closeAt []token.Pos
 		for _, s := range u.sends {
+			if p.recovered(s.path) {
+				continue // the panic is caught: a send after the close is an error, by design
+			}
 			races := false
 			for _, c := range u.closes {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) {
 					continue
 				}
 				races = true
@@ -441,6 +450,65 @@ func (p *Pass) sequential(a, b *ast.FuncDecl) bool {
 		})
 	}
 	return ok && caller != nil && caller != a && caller != b && calls[fa] > 0 && calls[fb] > 0
+}
+
+// sendsForCloser reports whether the sending method a is unexported and
+// called only by the method holding the close c, directly (not in a
+// goroutine, a func literal or as a value) and before the close, which is
+// deferred or comes after every call: the sends and the close run in one
+// goroutine, in order.
+func (p *Pass) sendsForCloser(a *ast.FuncDecl, c chanUse) bool {
+	fa, _ := p.Info.Defs[a.Name].(*types.Func)
+	if fa == nil || fa.Exported() {
+		return false
+	}
+	deferred := false
+	for _, n := range c.path {
+		if _, ok := n.(*ast.DeferStmt); ok {
+			deferred = true
+		}
+		if n == c.fd {
+			break
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false // a close kept for later
+		}
+	}
+	calls, ok := 0, true
+	for _, pass := range p.Program.Packages {
+		for id, obj := range pass.Info.Uses {
+			fn, _ := obj.(*types.Func)
+			if !ok || fn == nil || fn.Origin() != fa || strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
+				continue
+			}
+			path := pass.pathTo(id)
+			if len(path) < 3 {
+				ok = false
+				break
+			}
+			sel, _ := path[1].(*ast.SelectorExpr)
+			call, _ := path[2].(*ast.CallExpr)
+			if sel == nil || call == nil || call.Fun != sel || !deferred && id.Pos() > c.call.Pos() {
+				ok = false
+				break
+			}
+			for _, n := range path[3:] {
+				switch n.(type) {
+				case *ast.FuncLit, *ast.GoStmt:
+					ok = false
+				}
+				if n == c.fd || !ok {
+					break
+				}
+			}
+			if !ok || !slices.Contains(path, ast.Node(c.fd)) {
+				ok = false
+				break
+			}
+			calls++
+		}
+	}
+	return ok && calls > 0
 }
 
 // mutexesHeld returns the mutexes locked (and not yet unlocked) before
