@@ -13,9 +13,11 @@ import (
 // goroutine has a context (a parameter, or one its literal captures) that
 // the loop never looks at, cancelling it does not stop the loop: the drain
 // waits for a close that may never come, or for the whole backlog. Loops
-// that mention a context, and channels that come from a call given a
-// context or are closed by code that waits for a context's Done, are not
-// reported. The fix receives in a select that also watches ctx.Done; the
+// that mention a context or select on a quit channel they leave on, and
+// channels that come from a call given a context, are closed by code that
+// waits for a context's Done, or are closed after a wait for their senders
+// (wg.Wait(); close(errs): a collector, which must not leave before its
+// senders), are not reported. The fix receives in a select that also watches ctx.Done; the
 // body, its comments and the variable's name are kept, and a break of the
 // loop is given a label so that it does not break the select instead.
 //
@@ -50,7 +52,7 @@ func RangeNoCtx(p *Pass) []Finding {
 				return true
 			}
 			ctx := p.ContextAt(rng.Pos())
-			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X) {
+			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X) || p.watchesQuit(rng.Body) {
 				return true
 			}
 			fd := Finding{
@@ -236,7 +238,8 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 			case *ast.CallExpr:
 				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 && key != "" {
 					if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" && varKey(p.Info, n.Args[0]) == key {
-						bound = bound || p.closedOnDone(p.pathTo(n))
+						path := p.pathTo(n)
+						bound = bound || p.closedOnDone(path) || p.closedAfterWait(path)
 					}
 				}
 			}
@@ -244,6 +247,84 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 		}, (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.KeyValueExpr)(nil), (*ast.CallExpr)(nil))
 	}
 	return bound
+}
+
+// closedAfterWait reports whether the close at path[0] comes after a wait
+// in its block (wg.Wait(), a receive): the function joins the channel's
+// senders, then closes it, and the range collecting from them ends then.
+// Leaving that range on ctx instead would strand senders that do not watch
+// ctx, and the wait before the close would never return.
+func (p *Pass) closedAfterWait(path []ast.Node) bool {
+	if len(path) < 3 {
+		return false
+	}
+	var list []ast.Stmt
+	switch b := path[2].(type) {
+	case *ast.BlockStmt:
+		list = b.List
+	case *ast.CaseClause:
+		list = b.Body
+	case *ast.CommClause:
+		list = b.Body
+	}
+	for _, st := range list {
+		if st == path[1] {
+			return false
+		}
+		if p.waitIn(st, token.NoPos, token.NoPos, false) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// watchesQuit reports whether a range body selects on a receive whose
+// case leaves the loop (a return, a labelled break, a goto): the loop has
+// a stop signal of its own, as one mentioning a context has.
+func (p *Pass) watchesQuit(body *ast.BlockStmt) bool {
+	found := false
+	inspectFunc(body, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectStmt)
+		if !ok || found {
+			return !found
+		}
+		for _, c := range sel.Body.List {
+			cc := c.(*ast.CommClause)
+			if cc.Comm == nil || !isRecvStmt(cc.Comm) {
+				continue
+			}
+			for _, st := range cc.Body {
+				inspectFunc(st, func(m ast.Node) bool {
+					switch m := m.(type) {
+					case *ast.ReturnStmt:
+						found = true
+					case *ast.BranchStmt:
+						if m.Tok == token.GOTO || m.Tok == token.BREAK && m.Label != nil {
+							found = true
+						}
+					}
+					return !found
+				})
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// isRecvStmt reports whether a select case's statement receives.
+func isRecvStmt(st ast.Stmt) bool {
+	var e ast.Expr
+	switch st := st.(type) {
+	case *ast.ExprStmt:
+		e = st.X
+	case *ast.AssignStmt:
+		if len(st.Rhs) == 1 {
+			e = st.Rhs[0]
+		}
+	}
+	u, ok := ast.Unparen(e).(*ast.UnaryExpr)
+	return ok && u.Op == token.ARROW
 }
 
 // refsIn returns the keys (refKey) of the variables mentioned in e.
