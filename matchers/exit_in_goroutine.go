@@ -20,8 +20,8 @@ import (
 // to skip). An exit the goroutine reaches after a termination signal or a
 // context's Done (a second signal, a drain that overran) is the drain's
 // hard stop and is not reported. An exit on the error of net/http's
-// ListenAndServe or Serve is
-// left alone: apart from http.ErrServerClosed (fatal-on-serve-closed's
+// ListenAndServe or Serve (directly, or through a function of the program
+// that only returns that error) is left alone: apart from http.ErrServerClosed (fatal-on-serve-closed's
 // business) they fail when the listener cannot be opened, before anything
 // is in flight. The fix needs a cancel func of the program's lifetime
 // context (signal.NotifyContext or context.WithCancel, whose context is
@@ -327,18 +327,44 @@ func (p *Pass) onServeError(path []ast.Node, g goroutine) bool {
 }
 
 // callsServe reports whether n calls net/http's ListenAndServe or Serve
-// (or their TLS forms), as a function or a method of *http.Server.
+// (or their TLS forms), as a function or a method of *http.Server, or a
+// function of the program that only returns such a call's error (a
+// StartMetrics wrapper).
 func (p *Pass) callsServe(n ast.Node) bool {
+	return p.callsServeDepth(n, 1)
+}
+
+func (p *Pass) callsServeDepth(n ast.Node, depth int) bool {
 	found := false
 	inspectFunc(n, func(n ast.Node) bool {
 		if call, ok := n.(*ast.CallExpr); ok {
 			fn := callee(p.Info, call)
 			names := []string{"ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"}
-			found = isMethod(fn, "net/http", "Server", names...) || isFunc(fn, "net/http", names...)
+			found = isMethod(fn, "net/http", "Server", names...) || isFunc(fn, "net/http", names...) ||
+				depth > 0 && fn != nil && p.returnsServeError(fn, depth-1)
 		}
 		return !found
 	})
 	return found
+}
+
+// returnsServeError reports whether every return statement of fn, a
+// function of the loaded program, returns the error of a serve call.
+func (p *Pass) returnsServeError(fn *types.Func, depth int) bool {
+	d, ok := p.Program.declOf(fn)
+	if !ok || d.fd.Body == nil {
+		return false
+	}
+	returns := 0
+	serves := true
+	inspectFunc(d.fd.Body, func(n ast.Node) bool {
+		if r, ok := n.(*ast.ReturnStmt); ok {
+			returns++
+			serves = serves && len(r.Results) == 1 && d.pass.callsServeDepth(r.Results[0], depth)
+		}
+		return serves
+	})
+	return serves && returns > 0
 }
 
 func (p *Pass) exitInGoroutineFix(path []ast.Node, exit *ast.CallExpr, g goroutine) (*ExitInGoroutineFix, string) {
