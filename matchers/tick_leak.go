@@ -15,7 +15,9 @@ import (
 // drained. From Go 1.23 (by the file's language version) an unreferenced
 // ticker is collected, and only a for range time.Tick loop that has no way
 // out is reported. time.Tick in main.main and init runs once for the
-// program's life and is not reported. The fix, for a range loop with a
+// program's life and is not reported; nor, by default, a loop over it
+// with no context in scope in a goroutine nothing waits for, started a
+// fixed number of times (a scheduler of the process's life). The fix, for a range loop with a
 // context in scope and an interval that is a positive constant (or checked
 // to be positive: time.NewTicker panics where time.Tick(0) returns nil),
 // makes a ticker stopped when the function returns and selects on the
@@ -85,6 +87,15 @@ func TickLeak(p *Pass) []Finding {
 			fd.Harmless = p.noDrain()
 			if fd.Harmless == "" && rng == nil && p.runsOncePerProcess(p.enclosingFunc(call.Pos())) {
 				fd.Harmless = harmlessOnce
+			}
+			if fd.Harmless == "" && rng != nil && p.ContextAt(call.Pos()) == nil {
+				// A loop over the ticker in a goroutine of the process's
+				// life, like loop-no-exit's endless loops.
+				for _, g := range p.goroutineFuncs() {
+					if g.Body == body && !p.joined(g) && !p.startedPerEvent(g.Go) {
+						fd.Harmless = harmlessLifetimeLoop
+					}
+				}
 			}
 			found = append(found, fd)
 			return true
