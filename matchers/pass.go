@@ -65,6 +65,11 @@ type Program struct {
 	drainOnce sync.Once
 	drain     *drainpath.Model // Drain's, built on first use
 
+	testOnlyOnce      sync.Once
+	testOnly          map[string]bool // testOnlyPkgs', built on first use
+	testOnlyDeclsOnce sync.Once
+	testOnlyDeclSet   map[token.Pos]bool // testOnlyDecls', built on first use
+
 	srcMu sync.Mutex
 	src   map[string]*ast.File // funcSource's parsed dependency files, by name
 

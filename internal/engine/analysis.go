@@ -46,6 +46,8 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 			}
 			if strings.HasSuffix(fi.name, "_test.go") {
 				f.Harmless = harmlessInTest
+			} else if f.Harmless == "" && pass.TestOnly(f.Pos) {
+				f.Harmless = matchers.HarmlessTestOnly
 			}
 			if f.Harmless != "" && !all {
 				continue

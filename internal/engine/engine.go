@@ -320,6 +320,8 @@ func matchRule(cfg Config, pass *matchers.Pass, r *registry.Rule, files map[*tok
 		}
 		if strings.HasSuffix(fi.name, "_test.go") {
 			f.Harmless = harmlessInTest
+		} else if f.Harmless == "" && pass.TestOnly(f.Pos) {
+			f.Harmless = matchers.HarmlessTestOnly
 		}
 		if f.Harmless != "" {
 			if !cfg.All {

@@ -1,0 +1,245 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+	"strings"
+)
+
+// HarmlessTestOnly is why a finding in code that only tests reach is not
+// a default finding.
+const HarmlessTestOnly = "only tests reach this code (its package is imported only by test files and test-only packages, or its function is called only from them): it never runs in a deployed process"
+
+// TestOnly reports whether the code at pos, in a file that is not a test
+// file, is reached only from tests: its package is test-only (below), or
+// the function holding it is (testOnlyDecls).
+func (p *Pass) TestOnly(pos token.Pos) bool {
+	if p.Program.testOnlyPkgs()[p.Pkg.Path()] {
+		return true
+	}
+	fn := p.enclosingFunc(pos)
+	return fn != nil && p.Program.testOnlyDecls()[fn.Origin().Pos()]
+}
+
+// testOnlyPkgs returns the paths of the loaded packages that are imported
+// only by test files and by other such packages (a test suite's helpers,
+// mocks and e2e specs): the greatest set where every importing file outside
+// it is a _test.go file. A main package, and one nothing imports, is never
+// in it.
+func (p *Program) testOnlyPkgs() map[string]bool {
+	p.testOnlyOnce.Do(func() {
+		type importer struct {
+			from string
+			test bool
+		}
+		imps := map[string][]importer{}
+		main := map[string]bool{}
+		for _, pass := range p.Packages {
+			from := pass.Pkg.Path()
+			if strings.HasSuffix(from, ".test") {
+				continue // a generated test main
+			}
+			if pass.Pkg.Name() == "main" {
+				main[from] = true
+			}
+			for _, f := range pass.Files {
+				test := strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go")
+				for _, spec := range f.Imports {
+					if path, err := strconv.Unquote(spec.Path.Value); err == nil && path != from {
+						imps[path] = append(imps[path], importer{from, test})
+					}
+				}
+			}
+		}
+		set := map[string]bool{}
+		for _, pass := range p.Packages {
+			path := pass.Pkg.Path()
+			if !main[path] && len(imps[path]) > 0 && !strings.HasSuffix(path, ".test") {
+				set[path] = true
+			}
+		}
+		for changed := true; changed; {
+			changed = false
+			for path := range set {
+				for _, im := range imps[path] {
+					if !im.test && !set[strings.TrimSuffix(im.from, "_test")] {
+						delete(set, path)
+						changed = true
+						break
+					}
+				}
+			}
+		}
+		p.testOnly = set
+	})
+	return p.testOnly
+}
+
+// testOnlyDecls returns the declarations (by position, the same in every
+// variant of a package) of the functions and types that only test code
+// reaches: the greatest set of unexported functions (or functions of
+// package main), unexported types and the methods of those types where
+// every use is in a test file, a test-only package, or a function of the
+// set (a type's own methods included), and a function or type is used at
+// least once (a method is as reachable as its type); and of those, the
+// ones a test reaches, directly or through others. A mock's constructor
+// called only by tests, and the mock's methods, are in it; a helper the
+// program also calls is not.
+func (p *Program) testOnlyDecls() map[token.Pos]bool {
+	p.testOnlyDeclsOnce.Do(func() {
+		set := map[token.Pos]bool{}
+		recvOf := map[token.Pos]token.Pos{} // method -> its type
+		type use struct {
+			pass *Pass
+			id   *ast.Ident
+		}
+		uses := map[token.Pos][]use{}
+		pkgs := p.testOnlyPkgs()
+		for _, pass := range p.Packages {
+			if strings.HasSuffix(pass.Pkg.Path(), ".test") {
+				continue
+			}
+			for _, f := range pass.Files {
+				if strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
+					continue
+				}
+				for _, d := range f.Decls {
+					switch d := d.(type) {
+					case *ast.FuncDecl:
+						fn, _ := pass.Info.Defs[d.Name].(*types.Func)
+						if fn == nil || d.Recv == nil && (fn.Name() == "main" || fn.Name() == "init") {
+							continue
+						}
+						if d.Recv != nil {
+							if t := recvNamed(fn); t != nil && !t.Obj().Exported() {
+								set[fn.Pos()], recvOf[fn.Pos()] = true, t.Obj().Pos()
+							}
+						} else if !fn.Exported() || pass.Pkg.Name() == "main" {
+							set[fn.Pos()] = true
+						}
+					case *ast.GenDecl:
+						for _, spec := range d.Specs {
+							if ts, ok := spec.(*ast.TypeSpec); ok && !ts.Name.IsExported() {
+								set[ts.Name.Pos()] = true
+							}
+						}
+					}
+				}
+			}
+		}
+		for _, pass := range p.Packages {
+			for id, obj := range pass.Info.Uses {
+				switch obj := obj.(type) {
+				case *types.Func:
+					if at := obj.Origin().Pos(); set[at] {
+						uses[at] = append(uses[at], use{pass, id})
+					}
+				case *types.TypeName:
+					if set[obj.Pos()] {
+						uses[obj.Pos()] = append(uses[obj.Pos()], use{pass, id})
+					}
+				}
+			}
+		}
+		testOnlyAt := func(u use) bool {
+			if strings.HasSuffix(u.pass.Fset.Position(u.id.Pos()).Filename, "_test.go") || pkgs[u.pass.Pkg.Path()] {
+				return true
+			}
+			at := u.pass.enclosingDecl(u.id.Pos())
+			return at.IsValid() && set[at]
+		}
+		for changed := true; changed; {
+			changed = false
+			for at := range set {
+				keep := true
+				if t, ok := recvOf[at]; ok {
+					keep = set[t]
+				} else {
+					keep = len(uses[at]) > 0
+					for _, u := range uses[at] {
+						if !testOnlyAt(u) {
+							keep = false
+							break
+						}
+					}
+				}
+				if !keep {
+					delete(set, at)
+					changed = true
+				}
+			}
+		}
+		// Of those, only what tests reach: a type used only by its own
+		// methods, or a function nothing outside the set calls, is unused
+		// (neverCalled's business), not test-only.
+		reached := map[token.Pos]bool{}
+		for changed := true; changed; {
+			changed = false
+			for at := range set {
+				if reached[at] {
+					continue
+				}
+				r := false
+				if t, ok := recvOf[at]; ok {
+					r = reached[t]
+				} else {
+					for _, u := range uses[at] {
+						if strings.HasSuffix(u.pass.Fset.Position(u.id.Pos()).Filename, "_test.go") || pkgs[u.pass.Pkg.Path()] {
+							r = true
+						} else if d := u.pass.enclosingDecl(u.id.Pos()); d != at && reached[d] {
+							r = true
+						}
+						if r {
+							break
+						}
+					}
+				}
+				if r {
+					reached[at] = true
+					changed = true
+				}
+			}
+		}
+		p.testOnlyDeclSet = reached
+	})
+	return p.testOnlyDeclSet
+}
+
+// recvNamed is the named type of a method's receiver.
+func recvNamed(fn *types.Func) *types.Named {
+	t := fn.Signature().Recv().Type()
+	if pt, ok := t.(*types.Pointer); ok {
+		t = pt.Elem()
+	}
+	n, _ := t.(*types.Named)
+	return n
+}
+
+// enclosingDecl returns the position that keys the top-level function or
+// type declaration holding pos (testOnlyDecls' keys), or token.NoPos.
+func (p *Pass) enclosingDecl(pos token.Pos) token.Pos {
+	f := p.FileOf(pos)
+	if f == nil {
+		return token.NoPos
+	}
+	for _, d := range f.Decls {
+		if pos < d.Pos() || pos >= d.End() {
+			continue
+		}
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if fn, ok := p.Info.Defs[d.Name].(*types.Func); ok {
+				return fn.Origin().Pos()
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				if ts, ok := spec.(*ast.TypeSpec); ok && ts.Pos() <= pos && pos < ts.End() {
+					return ts.Name.Pos()
+				}
+			}
+		}
+	}
+	return token.NoPos
+}
