@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/constant"
+	"go/token"
 	"go/types"
 	"strings"
 	"time"
@@ -17,7 +18,8 @@ import (
 // handler is a function, method or literal of type func(http.ResponseWriter,
 // *http.Request). Not reported: a Sleep in a goroutine the handler starts or
 // in a closure it stores for later, a constant Sleep under a second outside
-// any loop (the drain waits no longer than that), a handler that already
+// any loop (the drain waits no longer than that; also a field the program
+// only sets to such constants, directly or through a setter), a handler that already
 // selects on a context's Done or checks its Err (it polls, and the Sleep is
 // its interval), and handlers in _test.go files (a test's slow handler is
 // slow on purpose).
@@ -118,7 +120,7 @@ func (p *Pass) handlerSleep(call *ast.CallExpr, idx *handlerIndex) (Finding, boo
 		return Finding{}, false
 	}
 	loop := outerLoop(path, h.Node)
-	if loop == nil && p.shortSleep(call.Args[0]) {
+	if loop == nil && (p.shortSleep(call.Args[0]) || p.shortField(call.Args[0])) {
 		return Finding{}, false
 	}
 	fd := Finding{Pos: call.Pos(), End: call.End(), Message: handlerIgnoresCtxMsg}
@@ -252,6 +254,113 @@ func outerLoop(path []ast.Node, fn ast.Node) ast.Node {
 		}
 	}
 	return loop
+}
+
+// shortField reports whether d is a field (x.f) that the program only
+// ever sets to constant durations under a second: every assignment to it
+// outside test files stores such a constant, or a parameter of the
+// function it is in (a setter) that every call outside test files gives
+// such a constant (frp's SetAuthFailDelay(200 * time.Millisecond)).
+func (p *Pass) shortField(d ast.Expr) bool {
+	sel, ok := ast.Unparen(d).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	field, ok := p.Info.Uses[sel.Sel].(*types.Var)
+	if !ok || !field.IsField() {
+		return false
+	}
+	stores := 0
+	short := true
+	for _, pass := range p.Program.Packages {
+		for _, f := range pass.Files {
+			if !short || strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				if !short {
+					return false
+				}
+				var value ast.Expr
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					for i, l := range n.Lhs {
+						if ls, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && pass.Info.Uses[ls.Sel] == field {
+							if len(n.Rhs) != len(n.Lhs) || n.Tok != token.ASSIGN {
+								short = false
+								return false
+							}
+							value = n.Rhs[i]
+						}
+					}
+				case *ast.KeyValueExpr:
+					if id, ok := n.Key.(*ast.Ident); ok && pass.Info.Uses[id] == field {
+						value = n.Value
+					}
+				case *ast.UnaryExpr:
+					if n.Op == token.AND {
+						if ls, ok := ast.Unparen(n.X).(*ast.SelectorExpr); ok && pass.Info.Uses[ls.Sel] == field {
+							short = false // its address escapes
+						}
+					}
+				}
+				if value != nil {
+					stores++
+					short = pass.shortSleep(value) || pass.shortParam(value)
+				}
+				return short
+			})
+		}
+	}
+	return short && stores > 0
+}
+
+// shortParam reports whether e is a parameter of the function declaring
+// it that every call of that function outside test files (at least one)
+// gives a constant duration under a second.
+func (p *Pass) shortParam(e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	param, ok := p.Info.Uses[id].(*types.Var)
+	if !ok {
+		return false
+	}
+	fn := p.enclosingFunc(id.Pos())
+	if fn == nil {
+		return false
+	}
+	params := fn.Signature().Params()
+	index := -1
+	for i := 0; i < params.Len(); i++ {
+		if params.At(i) == param {
+			index = i
+		}
+	}
+	if index < 0 || fn.Signature().Variadic() && index == params.Len()-1 {
+		return false
+	}
+	calls := 0
+	for _, pass := range p.Program.Packages {
+		for use, obj := range pass.Info.Uses {
+			if f, ok := obj.(*types.Func); !ok || f.Origin() != fn.Origin() || strings.HasSuffix(pass.Fset.Position(use.Pos()).Filename, "_test.go") {
+				continue
+			}
+			path := pass.pathTo(use)
+			var call *ast.CallExpr
+			for i := 1; i < len(path) && i <= 2; i++ {
+				if c, ok := path[i].(*ast.CallExpr); ok && (ast.Unparen(c.Fun) == path[i-1]) {
+					call = c
+				}
+			}
+			if call == nil || index >= len(call.Args) || !pass.shortSleep(call.Args[index]) {
+				return false // a method value, or a long or unknown delay
+			}
+			calls++
+		}
+	}
+	return calls > 0
 }
 
 // shortSleep reports whether d is a constant duration under a second.
