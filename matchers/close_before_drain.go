@@ -114,7 +114,10 @@ func (m *cbdMatcher) block(block ast.Node, list []ast.Stmt) []Finding {
 	moved := map[ast.Stmt][]ast.Stmt{} // drain → closes fixed to follow it
 	for i, s := range list {
 		call, x := m.p.cbdClose(s)
-		if call == nil || cbdListener(m.p.Info.TypeOf(x)) {
+		if call == nil || cbdListener(m.p.Info.TypeOf(x)) || isServerType(m.p.Info.TypeOf(x)) {
+			// Closing a listener stops the intake, and closing a server
+			// is how its Serve workers are stopped (cutting its requests
+			// is server-close's business), not work failing on it.
 			continue
 		}
 		if !m.indexed {

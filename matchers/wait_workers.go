@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 )
 
 // harmlessLeaveOnQuit is why a Wait whose workers all leave on the stop
@@ -99,7 +100,8 @@ func (p *Pass) closesListeners(body *ast.BlockStmt, pos token.Pos, lis map[strin
 			fn := callee(p.Info, n)
 			if sel.Sel.Name == "Close" && len(n.Args) == 0 && p.isListener(sel.X) ||
 				isMethod(fn, "net/http", "Server", "Shutdown", "Close") ||
-				isMethod(fn, "google.golang.org/grpc", "Server", "Stop", "GracefulStop") {
+				isMethod(fn, "google.golang.org/grpc", "Server", "Stop", "GracefulStop") ||
+				isStopName(sel.Sel.Name) && isServerType(p.Info.TypeOf(sel.X)) {
 				for _, k := range p.keysOf(sel.X) {
 					lis[k] = true
 				}
@@ -107,6 +109,26 @@ func (p *Pass) closesListeners(body *ast.BlockStmt, pos token.Pos, lis map[strin
 		}
 		return true
 	})
+}
+
+// isServerType reports whether t is a server: it has a Serve method whose
+// first parameter is a listener (a type with an Accept method), as
+// net/http's, gRPC's, go-smtp's and go-imap's servers have. Its Serve
+// returns once it is stopped (Shutdown, Close, Stop) or its listener is
+// closed.
+func isServerType(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Serve")
+	fn, ok := obj.(*types.Func)
+	if !ok || fn.Signature().Params().Len() == 0 {
+		return false
+	}
+	lt := fn.Signature().Params().At(0).Type()
+	acc, _, _ := types.LookupFieldOrMethod(lt, true, nil, "Accept")
+	a, ok := acc.(*types.Func)
+	return ok && a.Signature().Params().Len() == 0 && a.Signature().Results().Len() == 2
 }
 
 // keysOf returns varKey of x and, when x is a local variable defined once
@@ -156,7 +178,8 @@ func (p *Pass) acceptsOn(body *ast.BlockStmt, lis map[string]bool, depth int) bo
 			case sel.Sel.Name == "Accept" && lis[varKey(p.Info, sel.X)] && p.isListener(sel.X):
 				found = true
 			case isMethod(fn, "net/http", "Server", "Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS") ||
-				isMethod(fn, "google.golang.org/grpc", "Server", "Serve"):
+				isMethod(fn, "google.golang.org/grpc", "Server", "Serve") ||
+				(strings.HasPrefix(sel.Sel.Name, "Serve") || strings.HasPrefix(sel.Sel.Name, "ListenAndServe")) && isServerType(p.Info.TypeOf(sel.X)):
 				// Serving returns once its server is shut down or its
 				// listener closed.
 				found = lis[varKey(p.Info, sel.X)] || len(call.Args) > 0 && lis[varKey(p.Info, call.Args[0])]
