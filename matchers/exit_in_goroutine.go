@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -11,22 +12,26 @@ import (
 // code that started it waits to drain.
 //
 // os.Exit ends the process from wherever it is called: main's drain never
-// starts, and no deferred call of any goroutine runs. A goroutine that
-// fails should hand the failure to main, which drains and then decides the
-// exit status. Reported inside go func() {...}() (and closures it calls),
+// starts, and no deferred call of any goroutine runs. A goroutine that fails
+// should hand the failure to main, which drains and then decides the exit
+// status. Reported inside go func() {...}() (and closures it calls),
 // errgroup and WaitGroup Go funcs, and functions of the package that are
 // only ever started with go, when a function starting the goroutine waits
-// afterwards for a termination signal or a context's Done (it has a drain
-// to skip). An exit the goroutine reaches after a termination signal or a
-// context's Done (a second signal, a drain that overran) is the drain's
-// hard stop and is not reported. An exit on the error of net/http's
-// ListenAndServe or Serve (directly, or through a function of the program
-// that only returns that error) is left alone: apart from http.ErrServerClosed (fatal-on-serve-closed's
-// business) they fail when the listener cannot be opened, before anything
-// is in flight. The fix needs a cancel func of the program's lifetime
-// context (signal.NotifyContext or context.WithCancel, whose context is
-// waited on) in scope: the exit becomes a log line, then cancel() and
-// return, and main drains.
+// afterwards for a termination signal or a context's Done (it has a drain to
+// skip). An exit the goroutine reaches after a termination signal or a
+// context's Done (a second signal, a drain that overran) is the drain's hard
+// stop and is not reported. An exit taken only on the error of a call the
+// stop cannot end (given no context but Background or TODO, on a value the
+// package never stops: a dial, a read of stdin, a component's start) is a
+// failure exit, not on the stop's path: shown only with -all. An exit on the
+// error of net/http's ListenAndServe or Serve (directly, or through a
+// function of the program that only returns that error) is left alone: apart
+// from http.ErrServerClosed (fatal-on-serve-closed's business) they fail
+// when the listener cannot be opened, before anything is in flight. The fix
+// needs a cancel func of the program's lifetime context
+// (signal.NotifyContext or context.WithCancel, whose context is waited on)
+// in scope: the exit becomes a log line, then cancel() and return, and main
+// drains.
 //
 //	go func() {
 //		if err := server.Run(ctx); err != nil {
@@ -70,6 +75,11 @@ func ExitInGoroutine(p *Pass) []Finding {
 			fix, why := p.exitInGoroutineFix(path, call, g)
 			setFix(&fd, fix, why)
 			fd.Harmless = p.noDrain()
+			if fd.Harmless == "" {
+				if failed := p.exitsOnOwnFailure(path, g); failed != "" {
+					fd.Harmless = fmt.Sprintf(harmlessOwnFailure, failed)
+				}
+			}
 			found = append(found, fd)
 			return true
 		}, (*ast.CallExpr)(nil))
@@ -292,6 +302,126 @@ func (p *Pass) drainSkipped(g goroutine) bool {
 		}
 	}
 	return false
+}
+
+// harmlessOwnFailure is why an exit taken only when a call fails on its
+// own is not a default finding.
+const harmlessOwnFailure = "the exit runs only when %s fails on its own (it is given no context the stop can cancel, and nothing in the package stops what it runs on): a stop never leads to it, so no drain is cut short by it; it is a failure exit (at start-up, or of a part the process cannot run without)"
+
+// exitsOnOwnFailure returns the call whose error alone leads to the exit at
+// path[0], when that call cannot fail because of the stop: the exit is
+// under an if on an error variable, every assignment of that variable in
+// the goroutine before the exit is a call given no context but
+// context.Background or TODO, and no method of the package that stops
+// (Shutdown, Close, Stop, GracefulStop) is called on the call's receiver.
+// An exit taken whatever the call returns (log.Fatal(srv.Serve(l))), or on
+// the error of a call the stop can end (Run(ctx)), is on the stop's path.
+func (p *Pass) exitsOnOwnFailure(path []ast.Node, g goroutine) string {
+	var errVar *types.Var
+	for _, n := range path {
+		if n == g.fn {
+			break
+		}
+		ifs, ok := n.(*ast.IfStmt)
+		if !ok || errVar != nil {
+			continue
+		}
+		ast.Inspect(ifs.Cond, func(m ast.Node) bool {
+			if id, ok := m.(*ast.Ident); ok && errVar == nil {
+				if v, ok := p.Info.Uses[id].(*types.Var); ok && isErrorType(v.Type()) {
+					errVar = v
+				}
+			}
+			return errVar == nil
+		})
+	}
+	if errVar == nil {
+		return ""
+	}
+	var calls []*ast.CallExpr
+	ok := true
+	inspectFunc(g.body, func(n ast.Node) bool {
+		as, isAssign := n.(*ast.AssignStmt)
+		if !ok || !isAssign || as.Pos() >= path[0].Pos() {
+			return ok
+		}
+		for i, l := range as.Lhs {
+			id, isID := ast.Unparen(l).(*ast.Ident)
+			if !isID || p.Info.ObjectOf(id) != errVar {
+				continue
+			}
+			rhs := as.Rhs[0]
+			if len(as.Rhs) == len(as.Lhs) {
+				rhs = as.Rhs[i]
+			}
+			call, isCall := ast.Unparen(rhs).(*ast.CallExpr)
+			if !isCall {
+				ok = false
+				return false
+			}
+			calls = append(calls, call)
+		}
+		return ok
+	})
+	if !ok || len(calls) == 0 {
+		return ""
+	}
+	for _, call := range calls {
+		for _, a := range call.Args {
+			if isNamed(p.Info.TypeOf(a), "context", "Context") && !p.neverCancelled(a) {
+				return ""
+			}
+		}
+		if sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr); isSel {
+			if s, isMethod := p.Info.Selections[sel]; isMethod && s.Kind() == types.MethodVal && p.stoppedInPackage(sel.X) {
+				return ""
+			}
+		}
+	}
+	return types.ExprString(calls[0].Fun)
+}
+
+// neverCancelled reports whether the context expression e is
+// context.Background() or context.TODO(), or a local variable defined
+// once from one.
+func (p *Pass) neverCancelled(e ast.Expr) bool {
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+		return isFunc(callee(p.Info, call), "context", "Background", "TODO")
+	}
+	if _, as, i := p.localDef(e); as != nil && len(as.Lhs) == len(as.Rhs) {
+		if call, ok := ast.Unparen(as.Rhs[i]).(*ast.CallExpr); ok {
+			return isFunc(callee(p.Info, call), "context", "Background", "TODO")
+		}
+	}
+	return false
+}
+
+// stoppedInPackage reports whether the package calls a stopping method
+// (Shutdown, Close, Stop, GracefulStop) on x's value, by key.
+func (p *Pass) stoppedInPackage(x ast.Expr) bool {
+	keys := map[string]bool{}
+	for _, k := range p.keysOf(x) {
+		keys[k] = true
+	}
+	if len(keys) == 0 {
+		return true // unknown: assume it is
+	}
+	found := false
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || found {
+				return !found
+			}
+			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && isStopName(sel.Sel.Name) {
+				for _, k := range p.keysOf(sel.X) {
+					found = found || keys[k]
+				}
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // onServeError reports whether the exit at path[0] is on the error of
