@@ -256,6 +256,35 @@ func outerLoop(path []ast.Node, fn ast.Node) ast.Node {
 	return loop
 }
 
+// repeatingLoop is outerLoop for a call that can run again: none when the
+// call's statement list ends in a return after it (a select case on the
+// stop that drains, then returns), since the function then leaves every
+// loop.
+func repeatingLoop(path []ast.Node, fn ast.Node) ast.Node {
+	for _, n := range path {
+		if n == fn {
+			break
+		}
+		var list []ast.Stmt
+		switch n := n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return outerLoop(path, fn) // the call repeats with it
+		case *ast.BlockStmt:
+			list = n.List
+		case *ast.CaseClause:
+			list = n.Body
+		case *ast.CommClause:
+			list = n.Body
+		}
+		if len(list) > 0 {
+			if _, ok := list[len(list)-1].(*ast.ReturnStmt); ok && path[0].Pos() < list[len(list)-1].Pos() {
+				return nil
+			}
+		}
+	}
+	return outerLoop(path, fn)
+}
+
 // shortField reports whether d is a field (x.f) that the program only
 // ever sets to constant durations under a second: every assignment to it
 // outside test files stores such a constant, or a parameter of the

@@ -116,7 +116,7 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 			break
 		}
 	}
-	if loop, _ := outerLoop(path, fnNode).(ast.Stmt); loop != nil {
+	if loop, _ := repeatingLoop(path, fnNode).(ast.Stmt); loop != nil {
 		// One budget for every step of the loop, made before it: a
 		// deadline per iteration would defer a cancel per step and give
 		// each step a budget of its own.
