@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -144,7 +145,7 @@ func (p *Program) testOnlyDecls() map[token.Pos]bool {
 			}
 		}
 		testOnlyAt := func(u use) bool {
-			if strings.HasSuffix(u.pass.Fset.Position(u.id.Pos()).Filename, "_test.go") || pkgs[u.pass.Pkg.Path()] {
+			if strings.HasSuffix(u.pass.Fset.File(u.id.Pos()).Name(), "_test.go") || pkgs[u.pass.Pkg.Path()] {
 				return true
 			}
 			at := u.pass.enclosingDecl(u.id.Pos())
@@ -186,7 +187,7 @@ func (p *Program) testOnlyDecls() map[token.Pos]bool {
 					r = reached[t]
 				} else {
 					for _, u := range uses[at] {
-						if strings.HasSuffix(u.pass.Fset.Position(u.id.Pos()).Filename, "_test.go") || pkgs[u.pass.Pkg.Path()] {
+						if strings.HasSuffix(u.pass.Fset.File(u.id.Pos()).Name(), "_test.go") || pkgs[u.pass.Pkg.Path()] {
 							r = true
 						} else if d := u.pass.enclosingDecl(u.id.Pos()); d != at && reached[d] {
 							r = true
@@ -224,11 +225,9 @@ func (p *Pass) enclosingDecl(pos token.Pos) token.Pos {
 	if f == nil {
 		return token.NoPos
 	}
-	for _, d := range f.Decls {
-		if pos < d.Pos() || pos >= d.End() {
-			continue
-		}
-		switch d := d.(type) {
+	i := sort.Search(len(f.Decls), func(i int) bool { return f.Decls[i].End() > pos })
+	if i < len(f.Decls) && f.Decls[i].Pos() <= pos {
+		switch d := f.Decls[i].(type) {
 		case *ast.FuncDecl:
 			if fn, ok := p.Info.Defs[d.Name].(*types.Func); ok {
 				return fn.Origin().Pos()
