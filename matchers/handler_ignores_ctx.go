@@ -265,18 +265,11 @@ func repeatingLoop(path []ast.Node, fn ast.Node) ast.Node {
 		if n == fn {
 			break
 		}
-		var list []ast.Stmt
-		switch n := n.(type) {
+		switch n.(type) {
 		case *ast.ForStmt, *ast.RangeStmt:
 			return outerLoop(path, fn) // the call repeats with it
-		case *ast.BlockStmt:
-			list = n.List
-		case *ast.CaseClause:
-			list = n.Body
-		case *ast.CommClause:
-			list = n.Body
 		}
-		if len(list) > 0 {
+		if list := stmtList(n); len(list) > 0 {
 			if _, ok := list[len(list)-1].(*ast.ReturnStmt); ok && path[0].Pos() < list[len(list)-1].Pos() {
 				return nil
 			}

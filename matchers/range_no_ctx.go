@@ -258,16 +258,7 @@ func (p *Pass) closedAfterWait(path []ast.Node) bool {
 	if len(path) < 3 {
 		return false
 	}
-	var list []ast.Stmt
-	switch b := path[2].(type) {
-	case *ast.BlockStmt:
-		list = b.List
-	case *ast.CaseClause:
-		list = b.Body
-	case *ast.CommClause:
-		list = b.Body
-	}
-	for _, st := range list {
+	for _, st := range stmtList(path[2]) {
 		if st == path[1] {
 			return false
 		}
