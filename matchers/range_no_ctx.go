@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 )
 
 // RangeNoCtx: a goroutine ranges over a channel and ignores the context
@@ -206,6 +207,7 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 		call, ok := ast.Unparen(rhs).(*ast.CallExpr)
 		return ok && made[varKey(p.Info, lhs)] && p.mentionsContext(call)
 	}
+	keys := p.chanKeys(ch)
 	bound := false
 	for _, f := range p.Files {
 		p.inspectFile(f, func(n ast.Node) bool {
@@ -236,10 +238,10 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 					}
 				}
 			case *ast.CallExpr:
-				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 && key != "" {
-					if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" && varKey(p.Info, n.Args[0]) == key {
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 && len(keys) > 0 {
+					if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" && p.closesOneOf(n.Args[0], keys) {
 						path := p.pathTo(n)
-						bound = bound || p.closedOnDone(path) || p.closedAfterWait(path)
+						bound = bound || p.closedOnDone(path) || p.closedAfterWait(path, n.Args[0])
 					}
 				}
 			}
@@ -249,20 +251,167 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 	return bound
 }
 
-// closedAfterWait reports whether the close at path[0] comes after a wait
-// in its block (wg.Wait(), a receive): the function joins the channel's
-// senders, then closes it, and the range collecting from them ends then.
-// Leaving that range on ctx instead would strand senders that do not watch
-// ctx, and the wait before the close would never return.
-func (p *Pass) closedAfterWait(path []ast.Node) bool {
+// closedAfterWait reports whether the close of ch at path[0] comes after
+// its producers are done: after a wait in its block (wg.Wait(), a group's
+// Wait, a receive), after a call in its block that was handed ch (the
+// producer ran to its end: produce(ctx, ch); close(ch)), or deferred in a
+// function that sends on ch itself (a producer closing its output). The
+// range collecting from them ends then; leaving it on ctx instead would
+// strand senders that do not watch ctx, and the wait before the close
+// would never return.
+func (p *Pass) closedAfterWait(path []ast.Node, ch ast.Expr) bool {
 	if len(path) < 3 {
 		return false
 	}
-	for _, st := range stmtList(path[2]) {
-		if st == path[1] {
+	keys := map[string]bool{}
+	for _, k := range p.closeKeys(ch) {
+		keys[k] = true
+	}
+	if _, ok := path[1].(*ast.DeferStmt); ok {
+		body, _ := funcBody(path)
+		sends := false
+		if body != nil {
+			inspectFunc(body, func(n ast.Node) bool {
+				if s, ok := n.(*ast.SendStmt); ok && keys[varKey(p.Info, s.Chan)] {
+					sends = true
+				}
+				return !sends
+			})
+		}
+		return sends
+	}
+	// The statements before the close's, in its block and the blocks
+	// around it (a close in a loop after the wait), up to its function.
+	for i := 2; i < len(path); i++ {
+		switch path[i].(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
 			return false
 		}
-		if p.waitIn(st, token.NoPos, token.NoPos, false) != "" {
+		for _, st := range stmtList(path[i]) {
+			if st == path[i-1] {
+				break
+			}
+			if p.waitIn(st, token.NoPos, token.NoPos, false) != "" || p.groupWaitIn(st) {
+				return true
+			}
+			handed := false
+			inspectFunc(st, func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok {
+					for _, a := range call.Args {
+						handed = handed || keys[varKey(p.Info, a)]
+					}
+				}
+				return !handed
+			})
+			if handed {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// groupWaitIn reports whether st calls Wait on a group: a value whose type
+// has both a Go and a Wait method (an errgroup, a conc pool), outside func
+// literals.
+func (p *Pass) groupWaitIn(st ast.Stmt) bool {
+	found := false
+	inspectFunc(st, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && sel.Sel.Name == "Wait" {
+			if t := p.Info.TypeOf(sel.X); t != nil {
+				if g, _, _ := types.LookupFieldOrMethod(t, true, nil, "Go"); g != nil {
+					_, found = g.(*types.Func)
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// chanKeys returns the keys a ranged channel ch is known by: its own; for
+// a parameter of a func literal started with go, those of the argument
+// given to it; for the value of a range over a slice or array s, the key
+// of s's elements ("elem " + key of s).
+func (p *Pass) chanKeys(ch ast.Expr) []string {
+	var keys []string
+	if k := varKey(p.Info, ch); k != "" {
+		keys = append(keys, k)
+	}
+	id, ok := ast.Unparen(ch).(*ast.Ident)
+	if !ok {
+		return keys
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok {
+		return keys
+	}
+	path := p.pathTo(&ast.Ident{NamePos: v.Pos(), Name: v.Name()})
+	if len(path) < 2 {
+		return keys
+	}
+	switch n := path[1].(type) {
+	case *ast.RangeStmt:
+		if vid, ok := n.Value.(*ast.Ident); ok && vid.Pos() == v.Pos() {
+			if k := varKey(p.Info, n.X); k != "" {
+				keys = append(keys, "elem "+k)
+			}
+		}
+	case *ast.Field:
+		// A parameter: of a func literal called by a go statement?
+		// path: the name, its Field, FieldList, FuncType, FuncLit, the
+		// call of the literal, the go statement.
+		if len(path) < 7 {
+			break
+		}
+		lit, ok := path[4].(*ast.FuncLit)
+		if !ok {
+			break
+		}
+		call, ok := path[5].(*ast.CallExpr)
+		if !ok || ast.Unparen(call.Fun) != lit {
+			break
+		}
+		if _, ok := path[6].(*ast.GoStmt); !ok {
+			break
+		}
+		i := 0
+		for _, f := range lit.Type.Params.List {
+			for _, name := range f.Names {
+				if name.Pos() == v.Pos() && i < len(call.Args) {
+					keys = append(keys, p.chanKeys(call.Args[i])...)
+				}
+				i++
+			}
+		}
+	}
+	return keys
+}
+
+// closeKeys returns the keys of the channel a close(e) closes: e's own,
+// and for s[i], the key of s's elements.
+func (p *Pass) closeKeys(e ast.Expr) []string {
+	var keys []string
+	if k := varKey(p.Info, e); k != "" {
+		keys = append(keys, k)
+	}
+	if ix, ok := ast.Unparen(e).(*ast.IndexExpr); ok {
+		if k := varKey(p.Info, ix.X); k != "" {
+			keys = append(keys, "elem "+k)
+		}
+	}
+	return keys
+}
+
+// closesOneOf reports whether close(e) closes a channel known by one of
+// keys.
+func (p *Pass) closesOneOf(e ast.Expr, keys []string) bool {
+	for _, k := range p.closeKeys(e) {
+		if slices.Contains(keys, k) {
 			return true
 		}
 	}
