@@ -26,7 +26,8 @@ before the close stops (its workers are out of sight and the close may be
 what ends them, as for a server's accept loop on a listener it was given),
 on a close of something the workers never refer to, a close
 after the drain or deferred, a close of the drained value or of what holds
-it, a listener, a Close that closes a channel (a stop signal), a close the
+it, a listener, a server (a type whose Serve takes a listener: closing it is
+how its Serve workers stop, and waiting first would hang), a Close that closes a channel (a stop signal), a close the
 drain repeats itself, and a close that is how the workers stop (their loop
 takes its work from X, or from a stream or reader made on X, without a
 context). The fix moves the close statement, with its comments and error

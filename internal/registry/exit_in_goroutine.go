@@ -20,8 +20,9 @@ function starting the goroutine then waits for a termination signal or a
 context's Done: it has a drain the exit skips. An exit the goroutine reaches
 after a signal or a context's Done itself (the forced exit on a second signal,
 or when the drain overruns its deadline) is the drain's hard stop and is not
-reported. An exit on the error of net/http's ListenAndServe or Serve is left
-to fatal-on-serve-closed: apart from http.ErrServerClosed they fail when the
+reported. An exit on the error of net/http's ListenAndServe or Serve (directly, or
+through a function of the program that only returns that error) is left to
+fatal-on-serve-closed: apart from http.ErrServerClosed they fail when the
 listener cannot be opened, before anything is in flight. The fix needs a
 cancel func of the program's lifetime context in scope (made by
 signal.NotifyContext or context.WithCancel in a function that waits for the
@@ -37,7 +38,11 @@ channel.
 An exit that skips nothing is not reported: when the starting function is
 main and nothing but log lines, prints and context cancels follows its wait
 or is deferred, the process loses nothing by exiting. In a program that
-handles no termination signal the finding is shown only with -all.`,
+handles no termination signal the finding is shown only with -all, and so
+is an exit taken only on the error of a call the stop cannot end (given no
+context but context.Background or TODO, on a value the package never
+stops: a dial, a read of stdin, a module's start): a failure exit, which no
+stop leads to.`,
 	Bad: `ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 defer cancel()
 go func() {

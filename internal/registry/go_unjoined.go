@@ -18,7 +18,9 @@ the function defers the cancel of ctx and does not join the goroutine: no
 WaitGroup or errgroup, no channel the goroutine is given or sends on and the
 function receives from, no later call on the goroutine's receiver (Stop,
 Shutdown). In main.main, whose exit ends every goroutine anyway, only a
-goroutine running a Run, Serve, Start or Listen call is reported. The fix
+goroutine running a Run, Serve, Start or Listen call is reported. Nor is a
+function that cannot return once past the go statement (it ends in
+select {} or an endless loop): its deferred cancel never runs. The fix
 declares a sync.WaitGroup and defers its Wait just before the defer cancel(),
 so that Wait runs after cancel (defers run last in, first out), adds the
 goroutine to it and makes it call Done when it ends. Each deferred cancel gets
@@ -26,7 +28,8 @@ its own WaitGroup (wg, wg2, ...). The fix is refused for a go statement in a
 loop, when the deferred cancel is not in a block enclosing the go statement,
 before it, and when go f(args) has a function or arguments that are not plain
 variables left unchanged afterwards (moved into a func literal, they would be
-evaluated later).`,
+evaluated later), and when a clean-up deferred after the cancel (closing a
+database) would run before the join, with the goroutine still using it.`,
 	Bad: `ctx, cancel := context.WithCancel(ctx)
 defer cancel()
 go server.Run(ctx)`,

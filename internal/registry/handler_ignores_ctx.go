@@ -14,8 +14,9 @@ server cuts the connection at the end of a drain (Close, or a BaseContext
 cancelled on shutdown), the request's context is done, but the handler sleeps
 on, and Shutdown waits for it. A handler is a function, method or function
 literal of type func(http.ResponseWriter, *http.Request). Not reported: a
-Sleep in a goroutine the handler starts or a closure it keeps for later, a
-constant Sleep under a second outside any loop, a handler that already selects
+Sleep in a goroutine the handler starts or a closure it keeps for later, a constant Sleep under a second outside any loop (also the Sleep of a
+field the program only sets to such constants, directly or through a
+setter), a handler that already selects
 on a context's Done or checks its Err, and handlers in _test.go files. The fix
 replaces the Sleep with a timer and a select that also waits for
 r.Context().Done(), where the handler answers 503 (unless it has already

@@ -13,8 +13,12 @@ var rangeNoCtx = &Rule{
 has a context (a parameter of its function, or one its literal captures) but
 never looks at it in the loop does not stop when the context is cancelled:
 the drain waits for a close that may never come, or for the whole backlog.
-Loops that mention a context, and channels made by a call given a context or
-closed by code that waits for a context's Done, are not reported. The fix
+Loops that mention a context or select on a quit channel they leave on,
+and channels made by a call given a context, closed by code that waits for
+a context's Done, or closed once their producers are done (after a
+wg.Wait() or a group's Wait, after the call they were handed returns, or by
+a producer that defers the close), are not reported: the range ends then,
+and leaving it early would strand senders that do not watch the context. The fix
 receives in a select that also watches ctx.Done, keeping the body, its
 comments and the variable's name; when the channel is closed or the context
 done it returns (or, when code follows the loop or the body breaks it,

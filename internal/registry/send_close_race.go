@@ -18,8 +18,12 @@ sends on it, or by one-shot methods that each send once and close; unexported
 methods only ever called one after the other from one function (a run loop);
 a closer that waits for the senders (WaitGroup.Wait, a receive) when they can
 be waited for (a select send beside a receive, a send in a goroutine, a
-sender counted in that WaitGroup); a close followed by a new channel in the
-field, and a close in a closure kept for later. The fix, when every racing
+sender counted in that WaitGroup); a close followed by a new channel in the field, and a close in a closure kept for later;
+a send whose panic is recovered (a deferred recover in its function, or a func
+literal handed to a helper that defers a recover and then calls it, also
+from another module: a PanicToError helper); and an unexported sender called
+only by the closer itself, before its deferred close (one goroutine, in
+order). The fix, when every racing
 sender returns just an error and the type is a struct of this package, adds a
 mutex and a closed flag next to the channel (closeMu and closed, or free
 names), makes each sender check the flag under the mutex and return

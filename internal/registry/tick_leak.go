@@ -25,8 +25,9 @@ Not a default finding: a program that handles no termination signal (a CLI:
 no drain to hold up), and a time.Tick in a function that runs a fixed number
 of times per process: every caller outside test files is main, or a function
 that itself runs so (up to four calls down), calling it outside any loop,
-goroutine or func literal; helpers only tests call are left out. The ticker
-then lives as long as the process.`,
+goroutine or func literal; helpers only tests call are left out. The ticker then lives as long as the process. Nor is a range over
+time.Tick with no context in scope, in a goroutine nothing waits for and
+started a fixed number of times (a scheduler of the process's life).`,
 	Bad: `go func() {
 	for tick := range time.Tick(time.Second) {
 		work(tick)
