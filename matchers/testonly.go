@@ -27,8 +27,9 @@ func (p *Pass) TestOnly(pos token.Pos) bool {
 // testOnlyPkgs returns the paths of the loaded packages that are imported
 // only by test files and by other such packages (a test suite's helpers,
 // mocks and e2e specs): the greatest set where every importing file outside
-// it is a _test.go file. A main package, and one nothing imports, is never
-// in it.
+// it is a _test.go file. A package a main imports (directly or not), one
+// nothing but its own tests imports, and any package of a load with no
+// main (which may hold only part of its importers) is never in it.
 func (p *Program) testOnlyPkgs() map[string]bool {
 	p.testOnlyOnce.Do(func() {
 		type importer struct {
@@ -48,16 +49,42 @@ func (p *Program) testOnlyPkgs() map[string]bool {
 			for _, f := range pass.Files {
 				test := strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go")
 				for _, spec := range f.Imports {
-					if path, err := strconv.Unquote(spec.Path.Value); err == nil && path != from {
+					// A package's own tests (p_test) say nothing about who
+					// else uses it.
+					if path, err := strconv.Unquote(spec.Path.Value); err == nil && path != strings.TrimSuffix(from, "_test") {
 						imps[path] = append(imps[path], importer{from, test})
 					}
 				}
 			}
 		}
 		set := map[string]bool{}
+		if len(main) == 0 {
+			// Without a program the load may hold only part of a
+			// package's importers (a pre-commit run on a few packages).
+			p.testOnly = set
+			return
+		}
+		// What a main imports, directly or not, runs in the program,
+		// whether or not the importers are loaded with syntax.
+		used := map[string]bool{}
+		var walk func(pkg *types.Package)
+		walk = func(pkg *types.Package) {
+			if used[pkg.Path()] {
+				return
+			}
+			used[pkg.Path()] = true
+			for _, imp := range pkg.Imports() {
+				walk(imp)
+			}
+		}
+		for _, pass := range p.Packages {
+			if main[pass.Pkg.Path()] {
+				walk(pass.Pkg)
+			}
+		}
 		for _, pass := range p.Packages {
 			path := pass.Pkg.Path()
-			if !main[path] && len(imps[path]) > 0 && !strings.HasSuffix(path, ".test") {
+			if !used[path] && len(imps[path]) > 0 && !strings.HasSuffix(path, ".test") {
 				set[path] = true
 			}
 		}
