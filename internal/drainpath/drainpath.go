@@ -71,6 +71,7 @@ type Model struct {
 	waiters  map[*types.Func]bool          // functions that return only after a stop
 	relays   map[types.Object]bool         // channels the drain sends on or closes
 	forcers  map[string]bool               // paths of packages whose drain code forces the exit after a delay
+	boxed    map[*types.TypeName]bool      // types whose values the program converts to an interface (boxedTypes')
 	merged   []region                      // the regions as sorted disjoint intervals (inRegion's)
 	mergedOf int                           // how many regions merged was made from
 	stopAt   map[token.Pos]bool            // the stops found, by position
@@ -1083,7 +1084,7 @@ func (m *Model) closeOverCalls() {
 			if recv := fn.Signature().Recv(); recv != nil {
 				if iface, ok := recv.Type().Underlying().(*types.Interface); ok {
 					for _, impl := range m.methods[fn.Name()] {
-						if implements(impl, iface) {
+						if implements(impl, iface) && m.reachesInterfaces(impl) {
 							mark(impl)
 						}
 					}
@@ -1187,6 +1188,191 @@ func (m *Model) storedFuncs() []storedFunc {
 		}
 	}
 	return out
+}
+
+// reachesInterfaces reports whether values of impl's receiver type can be
+// behind an interface: the program converts one (or a struct embedding
+// it) to an interface somewhere. A call through an interface can only run
+// the methods of such types: class-hierarchy dispatch alone would put on
+// the drain path every Close of the program whose type happens to fit.
+func (m *Model) reachesInterfaces(impl *types.Func) bool {
+	t := impl.Signature().Recv().Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := t.(*types.Named)
+	if !ok {
+		return true
+	}
+	if m.boxed == nil {
+		m.boxed = m.boxedTypes()
+	}
+	return m.boxed[n.Origin().Obj()]
+}
+
+// boxedTypes returns the named types whose values the program's code
+// converts to an interface, implicitly or not: assigned to an interface
+// variable or field, passed for an interface parameter (append's
+// included), returned as an interface result, put in an interface
+// element of a composite literal or sent on a channel of interfaces; and,
+// with a struct, the types it embeds (their methods are promoted).
+func (m *Model) boxedTypes() map[*types.TypeName]bool {
+	boxed := map[*types.TypeName]bool{}
+	var add func(t types.Type, depth int)
+	add = func(t types.Type, depth int) {
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		n, ok := t.(*types.Named)
+		if !ok || depth > 4 {
+			return
+		}
+		obj := n.Origin().Obj()
+		if boxed[obj] {
+			return
+		}
+		boxed[obj] = true
+		if st, ok := n.Underlying().(*types.Struct); ok {
+			for i := range st.NumFields() {
+				if f := st.Field(i); f.Embedded() {
+					add(f.Type(), depth+1)
+				}
+			}
+		}
+	}
+	isIface := func(t types.Type) bool {
+		if t == nil {
+			return false
+		}
+		_, ok := t.Underlying().(*types.Interface)
+		return ok
+	}
+	conv := func(info *types.Info, e ast.Expr, dst types.Type) {
+		if e == nil || !isIface(dst) {
+			return
+		}
+		if t := info.TypeOf(e); t != nil && !isIface(t) {
+			add(t, 0)
+		}
+	}
+	for _, p := range m.pkgs {
+		info := p.Info
+		var walk func(body ast.Node, results *types.Tuple)
+		walk = func(body ast.Node, results *types.Tuple) {
+			ast.Inspect(body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncLit:
+					if sig, ok := info.TypeOf(n).(*types.Signature); ok {
+						walk(n.Body, sig.Results())
+					}
+					return false
+				case *ast.AssignStmt:
+					if n.Tok == token.ASSIGN && len(n.Lhs) == len(n.Rhs) {
+						for i := range n.Lhs {
+							conv(info, n.Rhs[i], info.TypeOf(n.Lhs[i]))
+						}
+					}
+				case *ast.ValueSpec:
+					if n.Type != nil {
+						for _, v := range n.Values {
+							conv(info, v, info.TypeOf(n.Type))
+						}
+					}
+				case *ast.ReturnStmt:
+					if results != nil && len(n.Results) == results.Len() {
+						for i, r := range n.Results {
+							conv(info, r, results.At(i).Type())
+						}
+					}
+				case *ast.SendStmt:
+					if ch, ok := types.Unalias(info.TypeOf(n.Chan)).Underlying().(*types.Chan); ok {
+						conv(info, n.Value, ch.Elem())
+					}
+				case *ast.CallExpr:
+					tv, ok := info.Types[n.Fun]
+					if !ok {
+						return true
+					}
+					if tv.IsType() {
+						if len(n.Args) == 1 {
+							conv(info, n.Args[0], tv.Type)
+						}
+						return true
+					}
+					sig, ok := tv.Type.Underlying().(*types.Signature)
+					if !ok {
+						return true
+					}
+					params := sig.Params()
+					for i, a := range n.Args {
+						var pt types.Type
+						switch {
+						case sig.Variadic() && i >= params.Len()-1:
+							pt = params.At(params.Len() - 1).Type()
+							if s, ok := pt.(*types.Slice); ok && !n.Ellipsis.IsValid() {
+								pt = s.Elem()
+							}
+						case i < params.Len():
+							pt = params.At(i).Type()
+						}
+						conv(info, a, pt)
+					}
+				case *ast.CompositeLit:
+					t := info.TypeOf(n)
+					if t == nil {
+						return true
+					}
+					switch u := t.Underlying().(type) {
+					case *types.Struct:
+						for i, el := range n.Elts {
+							if kv, ok := el.(*ast.KeyValueExpr); ok {
+								if id, ok := kv.Key.(*ast.Ident); ok {
+									if f, ok := info.Uses[id].(*types.Var); ok {
+										conv(info, kv.Value, f.Type())
+									}
+								}
+							} else if i < u.NumFields() {
+								conv(info, el, u.Field(i).Type())
+							}
+						}
+					case *types.Slice, *types.Array, *types.Map:
+						var key, elem types.Type
+						switch u := u.(type) {
+						case *types.Slice:
+							elem = u.Elem()
+						case *types.Array:
+							elem = u.Elem()
+						case *types.Map:
+							key, elem = u.Key(), u.Elem()
+						}
+						for _, el := range n.Elts {
+							if kv, ok := el.(*ast.KeyValueExpr); ok {
+								if key != nil {
+									conv(info, kv.Key, key)
+								}
+								conv(info, kv.Value, elem)
+							} else {
+								conv(info, el, elem)
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok {
+					if fn, ok := info.Defs[fd.Name].(*types.Func); ok && fd.Body != nil {
+						walk(fd.Body, fn.Signature().Results())
+					}
+					continue
+				}
+				walk(d, nil) // package-level var initializers
+			}
+		}
+	}
+	return boxed
 }
 
 // implements reports whether the receiver type of method impl implements

@@ -361,3 +361,60 @@ func main() {
 		t.Errorf("flushInRun, called after run's ListenAndServe, is not on the drain path")
 	}
 }
+
+func TestInterfaceDispatch(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+type Closer interface{ Close() }
+
+type store struct{}
+
+func (s *store) Close() {}
+
+// pipeline fits Closer too, but the program never puts one behind an
+// interface: a call through Closer cannot run its Close.
+type pipeline struct{}
+
+func (p *pipeline) Close() {}
+
+// embedded reaches Closer inside wrapper, which promotes its Close.
+type embedded struct{}
+
+func (e *embedded) Close() {}
+
+type wrapper struct{ *embedded }
+
+func open() Closer { return &store{} }
+
+func request() {
+	p := &pipeline{}
+	defer p.Close()
+}
+
+func main() {
+	request()
+	var closers []Closer
+	closers = append(closers, open(), wrapper{&embedded{}})
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	for _, c := range closers {
+		c.Close()
+	}
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{
+		"store.Close": true, "embedded.Close": true, "pipeline.Close": false,
+	} {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
