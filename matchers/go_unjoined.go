@@ -98,7 +98,7 @@ func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
 	if p.isMainFunc(path) && !p.runsServer(gs, lit) {
 		return Finding{}, false
 	}
-	if p.signalsDone(gs, lit) || p.joinedAfter(body, gs, path) || neverReturns(body, gs.End()) {
+	if p.signalsDone(gs, lit) || p.joinedAfter(body, gs, path) || p.cannotReturnAfter(body, gs.End()) {
 		return Finding{}, false
 	}
 	fd := Finding{Pos: gs.Pos(), End: gs.End(), Message: goUnjoinedMsg}
@@ -452,12 +452,12 @@ func deferDesc(d *ast.DeferStmt) string {
 	return types.ExprString(call.Fun)
 }
 
-// neverReturns reports whether the function with body cannot return once
-// past pos: it has no return statement after pos and ends in select {} or
-// in a for loop with no condition and no break. Its deferred cancel never
-// runs, so nothing is left to join (a command that streams until the
-// process is killed).
-func neverReturns(body *ast.BlockStmt, pos token.Pos) bool {
+// cannotReturnAfter reports whether the function with body cannot return
+// once past pos: it has no return statement after pos and ends in
+// select {} or in a for loop with no condition and no way out (loopWaysOut).
+// Its deferred cancel never runs, so nothing is left to join (a command
+// that streams until the process is killed).
+func (p *Pass) cannotReturnAfter(body *ast.BlockStmt, pos token.Pos) bool {
 	if len(body.List) == 0 {
 		return false
 	}
@@ -467,7 +467,7 @@ func neverReturns(body *ast.BlockStmt, pos token.Pos) bool {
 			return false
 		}
 	case *ast.ForStmt:
-		if last.Cond != nil || hasBreak(last) {
+		if w := p.loopWaysOut(last.Body, nil); last.Cond != nil || w.out || len(w.breaks) > 0 {
 			return false
 		}
 	default:
@@ -481,37 +481,6 @@ func neverReturns(body *ast.BlockStmt, pos token.Pos) bool {
 		return !returns
 	})
 	return !returns
-}
-
-// hasBreak reports whether a break or goto in loop (outside func literals)
-// can leave it: an unlabelled break not inside a nested loop, switch or
-// select, a labelled break or any goto.
-func hasBreak(loop *ast.ForStmt) bool {
-	found := false
-	var walk func(n ast.Node, nested bool)
-	walk = func(n ast.Node, nested bool) {
-		ast.Inspect(n, func(m ast.Node) bool {
-			if found {
-				return false
-			}
-			switch m := m.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
-				if m != ast.Node(loop) && !nested {
-					walk(m, true)
-					return false
-				}
-			case *ast.BranchStmt:
-				if m.Tok == token.GOTO || m.Tok == token.BREAK && (m.Label != nil || !nested) {
-					found = true
-				}
-			}
-			return true
-		})
-	}
-	walk(loop.Body, false)
-	return found
 }
 
 // deferredBetween returns the first defer statement of body (outside func

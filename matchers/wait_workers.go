@@ -125,10 +125,7 @@ func isServerType(t types.Type) bool {
 	if !ok || fn.Signature().Params().Len() == 0 {
 		return false
 	}
-	lt := fn.Signature().Params().At(0).Type()
-	acc, _, _ := types.LookupFieldOrMethod(lt, true, nil, "Accept")
-	a, ok := acc.(*types.Func)
-	return ok && a.Signature().Params().Len() == 0 && a.Signature().Results().Len() == 2
+	return isListenerType(fn.Signature().Params().At(0).Type())
 }
 
 // keysOf returns varKey of x and, when x is a local variable defined once
@@ -150,7 +147,12 @@ func (p *Pass) keysOf(x ast.Expr) []string {
 // isListener reports whether x has an Accept method (a net.Listener, or
 // any listener type built like one).
 func (p *Pass) isListener(x ast.Expr) bool {
-	t := p.Info.TypeOf(x)
+	return isListenerType(p.Info.TypeOf(x))
+}
+
+// isListenerType reports whether t has an Accept method taking nothing
+// and returning two results (a connection and an error).
+func isListenerType(t types.Type) bool {
 	if t == nil {
 		return false
 	}
