@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -60,12 +61,81 @@ func BlockForever(p *Pass) []Finding {
 				Pos: last.Pos(), End: last.End(),
 				Message: "main blocks forever and the program handles no signal: SIGTERM kills it without running deferred calls or draining what it started; wait for SIGTERM with signal.NotifyContext and drain",
 			}
-			fix, why := p.blockForeverFix(f, fd, last, decl)
-			setFix(&fnd, fix, why)
+			if what := p.nothingToDrain(fd); what == "" {
+				fnd.Harmless = harmlessNothingToDrain
+			} else {
+				fix, why := p.blockForeverFix(f, fd, last, decl)
+				setFix(&fnd, fix, why)
+			}
 			found = append(found, fnd)
 		}
 	}
 	return found
+}
+
+const harmlessNothingToDrain = "main defers nothing and starts nothing that serves or has a drain method (no Start, Run, Serve or Listen call in its package, no call into the program's other packages, no value with a Shutdown, Stop, GracefulStop, Drain or Flush method): returning on SIGTERM would run nothing that being killed by it skips"
+
+// nothingToDrain returns "" when a SIGTERM that kills the program skips
+// nothing that returning from main would run: main's body defers
+// nothing, no file of main's package calls a function or method named
+// Start, Run, Serve or Listen… (a server or worker pool started) or a
+// function of the program's other packages (which may start one), and
+// main's function, literals included, holds no value with a drain method
+// (Shutdown, Stop, GracefulStop, Drain) or a Flush. Otherwise it returns
+// what there is to drain. Close alone (a client connection, a file) is
+// no drain: nothing flushes on it that unbuffered writes have not done.
+func (p *Pass) nothingToDrain(fd *ast.FuncDecl) string {
+	what := ""
+	inspectFunc(fd.Body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.DeferStmt); ok && what == "" {
+			what = "a deferred call"
+		}
+		return what == ""
+	})
+	if what != "" {
+		return what
+	}
+	for _, file := range p.Owned {
+		if p.isTestFile(file) {
+			continue
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok && what == "" {
+				fn := callee(p.Info, call)
+				if fn == nil {
+					return true
+				}
+				if isStartName(fn.Name()) {
+					what = fn.Name()
+				} else if _, ok := p.Program.declOf(fn); ok && fn.Pkg() != p.Pkg {
+					what = fn.FullName() // the program's own code, which may start anything
+				}
+			}
+			return what == ""
+		})
+	}
+	if what != "" {
+		return what
+	}
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok || what != "" {
+			return what == ""
+		}
+		v, ok := p.Info.Defs[id].(*types.Var)
+		if !ok {
+			return true
+		}
+		for _, name := range append(slices.Clone(drainMethods), "Flush") {
+			if obj, _, _ := types.LookupFieldOrMethod(v.Type(), true, p.Pkg, name); obj != nil {
+				if _, ok := obj.(*types.Func); ok {
+					what = v.Name() + "." + name
+				}
+			}
+		}
+		return what == ""
+	})
+	return what
 }
 
 // A BlockForeverFix turns the blocking statement Place.Stmt into
