@@ -353,15 +353,16 @@ func ptr(obj types.Object) string {
 // when there is none. Package-level contexts are not a lifetime a function
 // owns and are not returned.
 func (p *Pass) ContextAt(pos token.Pos) *types.Var {
-	for sc := p.Pkg.Scope().Innermost(pos); sc != nil && sc != p.Pkg.Scope() && sc != types.Universe; sc = sc.Parent() {
+	inner := p.Pkg.Scope().Innermost(pos)
+	for sc := inner; sc != nil && sc != p.Pkg.Scope() && sc != types.Universe; sc = sc.Parent() {
 		var best *types.Var
 		for _, name := range sc.Names() {
 			v, ok := sc.Lookup(name).(*types.Var)
 			if !ok || v.Pos() >= pos || !isContext(v.Type()) || name == "_" {
 				continue
 			}
-			if _, obj := sc.LookupParent(name, pos); obj != v {
-				continue // shadowed at pos
+			if _, obj := inner.LookupParent(name, pos); obj != v {
+				continue // shadowed at pos (ctx := "label" in a goroutine)
 			}
 			if best == nil || name == "ctx" {
 				best = v
