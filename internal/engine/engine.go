@@ -156,6 +156,8 @@ func check(cfg Config, fset *token.FileSet, passes []*matchers.Pass, files map[*
 
 	res := &Result{}
 	fixes, fixErrs := fixAll(cfg, files, all)
+	errs = append(errs, fixErrs...)
+	fixes, fixErrs = verify(cfg, passes, files, all, fixes)
 	res.Fixes = fixes
 	errs = append(errs, fixErrs...)
 	for _, f := range all {
