@@ -33,6 +33,7 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 		pass.Owned = append(pass.Owned, f)
 	}
 	cfg := Config{Timeout: timeout, Parallel: 1}
+	v := newVerifier(cfg, []*matchers.Pass{pass})
 	var diags []analysis.Diagnostic
 	for _, r := range rules {
 		found, err := safeMatch(r, pass)
@@ -57,7 +58,7 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 			if f.Harmless != "" {
 				msg += " (not a default finding: " + f.Harmless + ")"
 			} else if f.Fix != nil && r.Fix != nil && len(f.Touches) == 0 {
-				if fix, err := suggestedFix(cfg, fi, &ruleFinding{rule: r, pass: pass, Finding: f}); err == nil {
+				if fix, err := suggestedFix(cfg, v, fi, &ruleFinding{rule: r, pass: pass, Finding: f}); err == nil {
 					d.SuggestedFixes = fix
 				} else {
 					msg += " (not fixed: " + err.Error() + ")"
@@ -74,8 +75,9 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 	return diags
 }
 
-// suggestedFix computes one finding's fix alone and turns it into edits.
-func suggestedFix(cfg Config, fi *file, f *ruleFinding) ([]analysis.SuggestedFix, error) {
+// suggestedFix computes one finding's fix alone, verifies it as the CLI
+// does, and turns it into edits.
+func suggestedFix(cfg Config, v *verifier, fi *file, f *ruleFinding) ([]analysis.SuggestedFix, error) {
 	fix, failed, err := fixFile(cfg, fi, []*ruleFinding{f})
 	if err != nil {
 		return nil, err
@@ -85,6 +87,9 @@ func suggestedFix(cfg Config, fi *file, f *ruleFinding) ([]analysis.SuggestedFix
 	}
 	if fix == nil {
 		return nil, fmt.Errorf("the fix changes nothing")
+	}
+	if bad := v.check([]FileFix{*fix}); len(bad) > 0 {
+		return nil, fmt.Errorf("the fixed code %s", v.first(bad))
 	}
 	tf := fi.pass.Fset.File(fi.ast.Pos())
 	var edits []analysis.TextEdit

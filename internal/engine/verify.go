@@ -42,7 +42,7 @@ func verify(cfg Config, passes []*matchers.Pass, files map[*token.File]*file, al
 		}
 		alone := fixAlone(cfg, files, f)
 		if bad := v.check(alone); len(bad) > 0 {
-			f.Fix, f.NoFix = nil, "the fixed code does not type-check: "+v.first(bad)
+			f.Fix, f.NoFix = nil, "the fixed code "+v.first(bad)
 		}
 	}
 	fixes, errs := fixAll(cfg, files, all)
@@ -53,7 +53,7 @@ func verify(cfg Config, passes []*matchers.Pass, files map[*token.File]*file, al
 	why := v.first(failing)
 	for _, f := range all {
 		if f.Fix != nil && v.touches(f, files, failing) {
-			f.Fix, f.NoFix = nil, "together with the other fixes of the package, the fixed code does not type-check: "+why
+			f.Fix, f.NoFix = nil, "together with the other fixes of the package, the fixed code "+why
 		}
 	}
 	fixes, errs2 := fixAll(cfg, files, all)
@@ -63,7 +63,7 @@ func verify(cfg Config, passes []*matchers.Pass, files map[*token.File]*file, al
 		// nothing is written rather than half of it.
 		for _, f := range all {
 			if f.Fix != nil {
-				f.Fix, f.NoFix = nil, "the fixed program does not type-check: "+v.first(failing)
+				f.Fix, f.NoFix = nil, "with the fixes of other packages, the fixed code "+v.first(failing)
 			}
 		}
 		return nil, errs
@@ -120,8 +120,9 @@ func newVerifier(cfg Config, passes []*matchers.Pass) *verifier {
 	return v
 }
 
-// A failure is a package that does not type-check with the fixes, and
-// the first error.
+// A failure is a package that does not type-check or fails go vet with
+// the fixes, and what fails first ("does not type-check: file:line:col:
+// message", "fails go vet: …").
 type failure struct {
 	pass *matchers.Pass
 	err  string
@@ -136,19 +137,34 @@ func (v *verifier) check(fixes []FileFix) []failure {
 	for _, fx := range fixes {
 		newSrc[fx.Path] = fx.New
 	}
-	// The packages holding a changed file (test variants included).
-	var todo []*matchers.Pass
+	// The packages holding a changed file (test variants included), and
+	// the loaded packages that import one of them: if its API changes,
+	// they are checked against the new one, and so are the packages in
+	// between, so that every package sees one version of each type.
+	changed := map[*matchers.Pass]bool{}
 	for _, p := range v.passes {
 		for _, f := range p.Files {
 			if _, ok := newSrc[p.Fset.File(f.Pos()).Name()]; ok {
+				changed[p] = true
+				break
+			}
+		}
+	}
+	var todo []*matchers.Pass
+	for _, p := range v.passes {
+		if changed[p] {
+			todo = append(todo, p)
+			continue
+		}
+		for c := range changed {
+			if importsPkg(p.Pkg, c.Pkg) {
 				todo = append(todo, p)
 				break
 			}
 		}
 	}
-	// Dependencies first, so that an importer sees the new types: a
-	// package imports every package its imports import, so it imports
-	// more of the others than any of them.
+	// Dependencies first: a package imports every package its imports
+	// import, so it imports more of the others than any of them.
 	deps := map[*matchers.Pass]int{}
 	for _, a := range todo {
 		for _, b := range todo {
@@ -158,28 +174,24 @@ func (v *verifier) check(fixes []FileFix) []failure {
 		}
 	}
 	slices.SortStableFunc(todo, func(a, b *matchers.Pass) int { return deps[a] - deps[b] })
-	checked := map[*types.Package]*types.Package{} // original → new
+	// The new version of a package, where its importers must use it:
+	// its API changed, or it was checked against new versions of its
+	// imports (its types refer to theirs). A changed package whose API
+	// stays the same is used as loaded.
+	checked := map[*types.Package]*types.Package{}
 	var failing []failure
-	done := map[*matchers.Pass]bool{}
-	for i := 0; i < len(todo); i++ {
-		p := todo[i]
-		if done[p] {
+	for _, p := range todo {
+		replaced := slices.ContainsFunc(p.Pkg.Imports(), func(q *types.Package) bool { return checked[q] != nil })
+		if !changed[p] && !replaced {
 			continue
 		}
-		done[p] = true
 		pkg, err := v.checkPass(p, newSrc, checked)
 		if err != "" {
 			failing = append(failing, failure{p, err})
 			continue
 		}
-		checked[p.Pkg] = pkg
-		if apiChanged(p.Pkg, pkg) {
-			// The loaded packages that import it must still build.
-			for _, q := range v.passes {
-				if !done[q] && slices.Contains(q.Pkg.Imports(), p.Pkg) && !slices.Contains(todo[i+1:], q) {
-					todo = append(todo, q)
-				}
-			}
+		if replaced || apiChanged(p.Pkg, pkg) {
+			checked[p.Pkg] = pkg
 		}
 	}
 	return failing
@@ -197,7 +209,7 @@ func (v *verifier) checkPass(p *matchers.Pass, newSrc map[string][]byte, checked
 		}
 		nf, err := parser.ParseFile(p.Fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
-			return nil, v.rel(err.Error())
+			return nil, "does not parse: " + v.rel(err.Error())
 		}
 		files = append(files, nf)
 	}
@@ -224,7 +236,7 @@ func (v *verifier) checkPass(p *matchers.Pass, newSrc map[string][]byte, checked
 	}
 	pkg, _ := conf.Check(p.Pkg.Path(), p.Fset, files, info)
 	if first != nil {
-		return nil, v.rel(first.Error())
+		return nil, "does not type-check: " + v.rel(first.Error())
 	}
 	if msg := v.newVetDiagnostic(p, files, pkg, info); msg != "" {
 		return nil, msg

@@ -65,9 +65,9 @@ func copied() sync.Mutex { return mu } // vet: already there
 		name, fixed, want string
 	}{
 		{"fine", strings.Replace(orig, "cap(p.jobs)", "len(p.jobs) + cap(p.jobs)", 1), ""},
-		{"compile", strings.Replace(orig, "cap(p.jobs)", "ctx.Done()", 1), "p.go:7:35: undefined: ctx"},
+		{"compile", strings.Replace(orig, "cap(p.jobs)", "ctx.Done()", 1), "does not type-check: p.go:7:35: undefined: ctx"},
 		{"vet", strings.Replace(orig, "jobs chan int", "jobs chan int\n\tmu sync.Mutex", 1),
-			"go vet: p.go:8:9: copylocks: size passes lock by value: example.com/p.pool contains sync.Mutex"},
+			"fails go vet: p.go:8:9: copylocks: size passes lock by value: example.com/p.pool contains sync.Mutex"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

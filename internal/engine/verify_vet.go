@@ -65,7 +65,7 @@ func (v *verifier) newVetDiagnostic(p *matchers.Pass, files []*ast.File, pkg *ty
 		return ""
 	}
 	sort.Strings(news)
-	return "go vet: " + v.rel(firstAt[news[0]])
+	return "fails go vet: " + v.rel(firstAt[news[0]])
 }
 
 // runVet runs vetAnalyzers on one type-checked package and returns their
