@@ -47,10 +47,11 @@ func New(name string, rules []*registry.Rule) *analysis.Analyzer {
 	if len(rules) == 1 {
 		a.URL = DocURL + rules[0].Name
 	}
-	timeout := a.Flags.Duration("timeout", 25*time.Second, "the drain deadline written into fixes")
+	timeout := &deadlineFlag{25 * time.Second}
+	a.Flags.Var(timeout, "timeout", "the drain deadline written into fixes (at least 1s)")
 	all := a.Flags.Bool("all", false, "also report findings that are harmless where they stand, with the reason (never fixed)")
 	a.Run = func(pass *analysis.Pass) (any, error) {
-		diags := engine.Diagnostics(pass.Fset, pass.Files, pass.Pkg, pass.TypesInfo, rules, *timeout, *all,
+		diags := engine.Diagnostics(pass.Fset, pass.Files, pass.Pkg, pass.TypesInfo, rules, timeout.d, *all,
 			func(r *registry.Rule) string { return DocURL + r.Name })
 		for _, d := range diags {
 			pass.Report(d)
@@ -97,10 +98,28 @@ func Select(only, disable []string, timeout time.Duration) (*analysis.Analyzer, 
 		return nil, fmt.Errorf("no drainfix rule left to run")
 	}
 	a := New("drainfix", rules)
-	if timeout > 0 {
+	if timeout != 0 {
 		if err := a.Flags.Set("timeout", timeout.String()); err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
+}
+
+// A deadlineFlag is the -timeout flag: a duration of at least
+// registry.MinTimeout, refused when set otherwise.
+type deadlineFlag struct{ d time.Duration }
+
+func (f *deadlineFlag) String() string { return f.d.String() }
+
+func (f *deadlineFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if err := registry.CheckTimeout(d); err != nil {
+		return err
+	}
+	f.d = d
+	return nil
 }

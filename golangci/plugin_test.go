@@ -1,6 +1,7 @@
 package golangci
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/golangci/plugin-module-register/register"
@@ -27,6 +28,9 @@ func TestPlugin(t *testing.T) {
 	}
 	if _, err := newPlugin(map[string]any{"rules": []string{"no-such-rule"}}); err == nil {
 		t.Error("an unknown rule is accepted")
+	}
+	if _, err := newPlugin(map[string]any{"timeout": "500ms"}); err == nil || !strings.Contains(err.Error(), "the drain deadline must be at least 1s (got 500ms)") {
+		t.Errorf("a timeout of 500ms: err = %v", err)
 	}
 	if _, err := newPlugin(map[string]any{"bogus": 1}); err == nil {
 		t.Error("an unknown setting is accepted")

@@ -261,10 +261,16 @@ func isStdGroup(specs []dst.Spec) bool {
 // Duration returns the drain deadline as an expression (25 * time.Second).
 func (c *Context) Duration(pos token.Pos) (dst.Expr, error) {
 	d := c.Timeout
-	unit, n := "Second", int64(d/time.Second)
-	switch {
-	case d%time.Second != 0:
-		unit, n = "Millisecond", int64(d/time.Millisecond)
+	// The largest unit that divides it: 90*time.Minute, not 5400*time.Second.
+	unit, n := "Nanosecond", int64(d)
+	for _, u := range []struct {
+		name string
+		d    time.Duration
+	}{{"Hour", time.Hour}, {"Minute", time.Minute}, {"Second", time.Second}, {"Millisecond", time.Millisecond}, {"Microsecond", time.Microsecond}} {
+		if d%u.d == 0 {
+			unit, n = u.name, int64(d/u.d)
+			break
+		}
 	}
 	sel, err := c.Qual("time", unit, pos)
 	if err != nil {

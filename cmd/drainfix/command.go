@@ -103,8 +103,8 @@ func (c *command) main(args []string) int {
 	if modes > 1 {
 		return c.usageErr("-diff, -w, -l, -json and -format sarif exclude each other")
 	}
-	if c.timeout <= 0 {
-		return c.usageErr("-timeout must be positive")
+	if err := registry.CheckTimeout(c.timeout); err != nil {
+		return c.usageErr("-timeout: %v", err)
 	}
 	rules, err := selectRules(c.rules, c.disable)
 	if err != nil {

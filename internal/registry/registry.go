@@ -6,6 +6,7 @@ package registry
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/drainfix/drainfix/matchers"
 	"github.com/drainfix/drainfix/rewrites"
@@ -114,4 +115,18 @@ func All() []*Rule {
 		exitBeforeDrain,
 		deadlineBeforeSignal,
 	}
+}
+
+// MinTimeout is the shortest drain deadline fixes may write: anything
+// shorter (999us, 1ns) is a slip of the unit, and would give every drain
+// no time at all.
+const MinTimeout = time.Second
+
+// CheckTimeout reports why d cannot be the drain deadline written into
+// fixes, or nil.
+func CheckTimeout(d time.Duration) error {
+	if d < MinTimeout {
+		return fmt.Errorf("the drain deadline must be at least %v (got %v)", MinTimeout, d)
+	}
+	return nil
 }
