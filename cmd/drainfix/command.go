@@ -185,16 +185,24 @@ func (c *command) output(res *engine.Result) int {
 			fmt.Fprintln(c.stdout, c.rel(fx.Path))
 		}
 	case c.write:
-		failed := false
+		// All or nothing: a fix may span files (a signature and its
+		// callers), and half of it does not build.
+		todo := make([]fileFix, 0, len(res.Fixes))
 		for _, fx := range res.Fixes {
-			if err := writeFile(fx.Path, fx.Old, fx.New); err != nil {
+			todo = append(todo, fileFix{fx.Path, fx.Old, fx.New})
+		}
+		failed, written := writeAll(todo)
+		for _, fx := range res.Fixes {
+			if err := failed[fx.Path]; err != nil {
 				fmt.Fprintf(c.stderr, "drainfix: %s: %v\n", c.rel(fx.Path), err)
-				failed = true
 			}
+		}
+		if len(failed) > 0 && written == 0 && len(res.Fixes) > 1 {
+			fmt.Fprintf(c.stderr, "drainfix: nothing written: %d of the %d files to fix cannot be written\n", len(failed), len(res.Fixes))
 		}
 		unfixed := c.report(c.stdout, res.Findings, func(f engine.Finding) bool { return !f.Fixable })
 		switch {
-		case failed:
+		case len(failed) > 0:
 			return exitError
 		case unfixed > 0:
 			return exitFindings

@@ -49,3 +49,30 @@ func TestWriteFile(t *testing.T) {
 		t.Error("writeFile replaced a read-only file")
 	}
 }
+
+// TestWriteHardLink: a file with another hard link is rewritten in place,
+// so both names keep seeing one file, with the new contents.
+func TestWriteHardLink(t *testing.T) {
+	dir := t.TempDir()
+	path, link := filepath.Join(dir, "a.go"), filepath.Join(dir, "b.go")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(path, link); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if err := writeFile(path, []byte("old"), []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(link); string(b) != "new" {
+		t.Errorf("the other link holds %q, want new", b)
+	}
+	a, _ := os.Stat(path)
+	b, _ := os.Stat(link)
+	if !os.SameFile(a, b) {
+		t.Error("the rewrite cut the file off from its other link")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("directory holds %d entries after the write, want 2", len(ents))
+	}
+}
