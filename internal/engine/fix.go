@@ -11,6 +11,7 @@ import (
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
+	"github.com/drainfix/drainfix/internal/diff"
 	"github.com/drainfix/drainfix/rewrites"
 )
 
@@ -182,7 +183,7 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 		if !bytes.Equal(formatted, out) {
 			return nil, nil, fmt.Errorf("fixed file is not gofmt-clean")
 		}
-		return &FileFix{Path: fi.name, Old: src, New: shape.apply(out)}, failed, nil
+		return &FileFix{Path: fi.name, Old: src, New: shape.apply(lf, out)}, failed, nil
 	}
 }
 
@@ -260,6 +261,9 @@ func applyOne(ctx *rewrites.Context, f *ruleFinding) (err error) {
 // A shape is what normalize took off a file.
 type shape struct {
 	bom, crlf, noFinalNewline bool
+	// src is the file without its byte-order mark and with a final
+	// newline, its line ends as they were (when some are CRLF).
+	src []byte
 }
 
 var bom = []byte("\ufeff")
@@ -272,29 +276,73 @@ func normalize(src []byte) ([]byte, shape) {
 		sh.bom = true
 		src = src[len(bom):]
 	}
-	if bytes.Contains(src, []byte("\r\n")) {
-		sh.crlf = true
-		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
-	}
 	if len(src) > 0 && src[len(src)-1] != '\n' {
 		sh.noFinalNewline = true
 		src = append(src[:len(src):len(src)], '\n')
 	}
+	if bytes.Contains(src, []byte("\r\n")) {
+		sh.crlf = true
+		sh.src = src
+		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	}
 	return src, sh
 }
 
-// apply puts back on printed output what normalize took off.
-func (sh shape) apply(out []byte) []byte {
-	if sh.noFinalNewline {
-		out = bytes.TrimSuffix(out, []byte("\n"))
-	}
+// apply puts back on printed output (out, a new version of lf, which
+// normalize returned) what normalize took off. Line ends are kept line by
+// line: the lines the fix did not change keep theirs, and the lines it
+// wrote take the end of the line they replace or follow, so one CRLF line
+// in an LF file (or the reverse) stays one line.
+func (sh shape) apply(lf, out []byte) []byte {
 	if sh.crlf {
-		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
+		out = sh.lineEnds(lf, out)
+	}
+	if sh.noFinalNewline {
+		out = bytes.TrimSuffix(out, []byte("\n")) // the one normalize added: it ends a line as LF
 	}
 	if sh.bom {
 		out = append(bom[:len(bom):len(bom)], out...)
 	}
 	return out
+}
+
+// lineEnds maps the line edits that turn lf into out onto the file with
+// its own line ends (sh.src).
+func (sh shape) lineEnds(lf, out []byte) []byte {
+	orig := sh.src
+	// at[i] is where lf[i] is in orig: a CRLF's \r has no place in lf.
+	at := make([]int, 0, len(lf)+1)
+	for i := 0; i < len(orig); i++ {
+		if orig[i] == '\r' && i+1 < len(orig) && orig[i+1] == '\n' {
+			continue
+		}
+		at = append(at, i)
+	}
+	at = append(at, len(orig))
+	// crlfAt reports whether the line of orig holding offset o ends in CRLF.
+	crlfAt := func(o int) bool {
+		if o >= len(orig) {
+			o = len(orig) - 1
+		}
+		nl := bytes.IndexByte(orig[o:], '\n')
+		if nl < 0 {
+			return false
+		}
+		return o+nl > 0 && orig[o+nl-1] == '\r'
+	}
+	var b bytes.Buffer
+	prev := 0
+	for _, e := range diff.Edits(lf, out) {
+		b.Write(orig[at[prev]:at[e.Start]])
+		text := e.New
+		if crlfAt(at[e.Start]) {
+			text = bytes.ReplaceAll(text, []byte("\n"), []byte("\r\n"))
+		}
+		b.Write(text)
+		prev = e.End
+	}
+	b.Write(orig[at[prev]:])
+	return b.Bytes()
 }
 
 // fixAlone computes one finding's fix without the others, in every file it
