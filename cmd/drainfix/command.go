@@ -176,10 +176,23 @@ func (c *command) output(res *engine.Result) int {
 			enc.Encode(f)
 		}
 	case c.diff:
+		// A diff names files relative to where it is applied: one outside
+		// the working directory has no such name (an absolute path is
+		// refused by git apply and patch -p1 alike).
+		outside := 0
 		for _, fx := range res.Fixes {
-			c.stdout.Write(diff.Unified(filepath.ToSlash(c.rel(fx.Path)), fx.Old, fx.New))
+			rel := c.rel(fx.Path)
+			if filepath.IsAbs(rel) {
+				fmt.Fprintf(c.stderr, "drainfix: %s: outside the working directory, not in the diff; run drainfix -diff where it is (-C)\n", fx.Path)
+				outside++
+				continue
+			}
+			c.stdout.Write(diff.Unified(filepath.ToSlash(rel), fx.Old, fx.New))
 		}
 		c.report(c.stderr, res.Findings, func(f engine.Finding) bool { return !f.Fixable })
+		if outside > 0 {
+			return exitError
+		}
 	case c.list:
 		for _, fx := range res.Fixes {
 			fmt.Fprintln(c.stdout, c.rel(fx.Path))

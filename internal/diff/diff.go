@@ -41,8 +41,8 @@ func Unified(path string, old, new []byte) []byte {
 	lines := diffLines(string(old), string(new))
 
 	var buf bytes.Buffer
-	buf.WriteString("--- a/" + path + "\n")
-	buf.WriteString("+++ b/" + path + "\n")
+	buf.WriteString("--- " + fileHeader("a/"+path) + "\n")
+	buf.WriteString("+++ " + fileHeader("b/"+path) + "\n")
 
 	// oldBefore/newBefore count the lines of each side that precede
 	// lines[i]; hunk headers need them at every hunk start.
@@ -96,6 +96,45 @@ func Unified(path string, old, new []byte) []byte {
 		prevEnd, i = end, end
 	}
 	return buf.Bytes()
+}
+
+// fileHeader writes a file name as git does, so that git apply and
+// patch -p1 both read it back: C-quoted when it holds a quote, a
+// backslash, a control byte or a non-ASCII byte; followed by a tab when it
+// holds a space (both tools end a name at a tab; patch otherwise ends it at
+// the space).
+func fileHeader(name string) string {
+	quote := false
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == 0x7f {
+			quote = true
+		}
+	}
+	if quote {
+		var b strings.Builder
+		b.WriteByte('"')
+		for i := 0; i < len(name); i++ {
+			switch c := name[i]; {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c < 0x20 || c >= 0x7f:
+				fmt.Fprintf(&b, "\\%03o", c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	if strings.Contains(name, " ") {
+		return name + "\t"
+	}
+	return name
 }
 
 // hunkRange formats one side of a hunk header as GNU diff does: an empty
