@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/drainfix/drainfix/internal/diff"
 	"github.com/drainfix/drainfix/internal/engine"
@@ -25,6 +27,7 @@ type (
 	}
 	sarifRun struct {
 		Tool               sarifTool                   `json:"tool"`
+		ColumnKind         string                      `json:"columnKind"`
 		OriginalURIBaseIDs map[string]sarifArtifactLoc `json:"originalUriBaseIds,omitempty"`
 		Results            []sarifResult               `json:"results"`
 	}
@@ -105,8 +108,12 @@ func (c *command) writeSARIF(w io.Writer, res *engine.Result) error {
 		OriginalURIBaseIDs: map[string]sarifArtifactLoc{
 			"%SRCROOT%": {URI: (&url.URL{Scheme: "file", Path: filepath.ToSlash(c.dir) + "/"}).String()},
 		},
-		Results: []sarifResult{},
+		// Columns count UTF-16 code units, as SARIF viewers (and their
+		// editors) do by default; drainfix's own columns are bytes.
+		ColumnKind: "utf16CodeUnits",
+		Results:    []sarifResult{},
 	}
+	lines := fileLines{}
 	for i, r := range rules {
 		index[r.Name] = i
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
@@ -124,7 +131,10 @@ func (c *command) writeSARIF(w io.Writer, res *engine.Result) error {
 			Message: sarifText{Text: f.Message},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: c.artifact(f.File),
-				Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn},
+				Region: sarifRegion{
+					StartLine: f.Line, StartColumn: lines.utf16Col(f.File, f.Line, f.Column),
+					EndLine: f.EndLine, EndColumn: lines.utf16Col(f.File, f.EndLine, f.EndColumn),
+				},
 			}}},
 		}
 		if len(f.Fix) > 0 {
@@ -169,7 +179,7 @@ func replacements(old, new []byte) []sarifReplacement {
 			// The last line has no newline: end after its last character.
 			lastNL := bytes.LastIndexByte(old, '\n')
 			region.EndLine = end
-			region.EndColumn = len([]rune(string(old[lastNL+1:]))) + 1
+			region.EndColumn = len(utf16.Encode([]rune(string(old[lastNL+1:])))) + 1
 		}
 		rep := sarifReplacement{DeletedRegion: region}
 		if len(e.New) > 0 {
@@ -178,4 +188,28 @@ func replacements(old, new []byte) []sarifReplacement {
 		reps = append(reps, rep)
 	}
 	return reps
+}
+
+// fileLines reads files' lines, once each, to turn byte columns into
+// UTF-16 ones.
+type fileLines map[string][][]byte
+
+// utf16Col returns the 1-based UTF-16 column of the 1-based byte column
+// col on line of file; col itself when the file cannot be read.
+func (fl fileLines) utf16Col(file string, line, col int) int {
+	ls, ok := fl[file]
+	if !ok {
+		if b, err := os.ReadFile(file); err == nil {
+			ls = bytes.Split(b, []byte("\n"))
+		}
+		fl[file] = ls
+	}
+	if line < 1 || line > len(ls) || col < 1 {
+		return col
+	}
+	l := ls[line-1]
+	if col-1 > len(l) {
+		return col
+	}
+	return len(utf16.Encode([]rune(string(l[:col-1])))) + 1
 }

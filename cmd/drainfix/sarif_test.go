@@ -121,3 +121,53 @@ func applyReplacements(t *testing.T, src string, reps []sarifReplacement) string
 	}
 	return src
 }
+
+// TestSARIFColumns: SARIF columns count UTF-16 code units (columnKind
+// says so), -json columns count bytes: after "café" (5 bytes, 4 units)
+// and an emoji (4 bytes, 2 units) they differ.
+func TestSARIFColumns(t *testing.T) {
+	dir := t.TempDir()
+	writeT(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\ngo 1.22\n")
+	writeT(t, filepath.Join(dir, "main.go"), `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	café := /* 🚀 */ make(chan os.Signal)
+	signal.Notify(café, syscall.SIGTERM)
+	<-café
+}
+`)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"-C", dir, "-format", "sarif", "./..."}, nil, &out, &errOut); code != exitFindings {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())
+	}
+	var log sarifLog
+	if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	if k := log.Runs[0].ColumnKind; k != "utf16CodeUnits" {
+		t.Errorf("columnKind %q, want utf16CodeUnits", k)
+	}
+	if len(log.Runs[0].Results) != 1 {
+		t.Fatalf("%d results, want 1", len(log.Runs[0].Results))
+	}
+	// \t + "café := /* 🚀 */ " is 1+4+4+3+2+4 = 18 units: make is at 19.
+	if r := log.Runs[0].Results[0].Locations[0].PhysicalLocation.Region; r.StartLine != 10 || r.StartColumn != 19 {
+		t.Errorf("SARIF region starts at %d:%d, want 10:19", r.StartLine, r.StartColumn)
+	}
+	out.Reset()
+	run([]string{"-C", dir, "-json", "./..."}, nil, &out, &errOut)
+	var f struct{ Line, Column int }
+	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
+		t.Fatal(err)
+	}
+	// In bytes: 1+5+4+3+4+4 = 21, make at 22.
+	if f.Line != 10 || f.Column != 22 {
+		t.Errorf("-json position %d:%d, want 10:22", f.Line, f.Column)
+	}
+}
