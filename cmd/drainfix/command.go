@@ -136,7 +136,11 @@ func (c *command) main(args []string) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	patterns := c.patterns(fs.Args())
+	patterns, err := c.patterns(fs.Args())
+	if err != nil {
+		fmt.Fprintln(c.stderr, "drainfix:", err)
+		return exitError
+	}
 	progress := c.progress()
 	res, err := engine.Run(engine.Config{
 		Dir: c.dir, Patterns: patterns, Rules: rules, Tests: c.tests, All: c.all,
@@ -149,6 +153,9 @@ func (c *command) main(args []string) int {
 		return exitError
 	}
 	code := c.output(res)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(c.stderr, "drainfix: warning:", c.relMsg(w))
+	}
 	for _, e := range res.Errors {
 		fmt.Fprintln(c.stderr, "drainfix:", oneLine(e.Error()))
 	}
@@ -239,6 +246,14 @@ func (c *command) report(w io.Writer, fs []engine.Finding, keep func(engine.Find
 	return n
 }
 
+// relMsg shortens a message that starts with an absolute file name.
+func (c *command) relMsg(msg string) string {
+	if i := strings.Index(msg, ":"); i > 0 && filepath.IsAbs(msg[:i]) {
+		return c.rel(msg[:i]) + msg[i:]
+	}
+	return msg
+}
+
 // rel returns path relative to the working directory when inside it.
 func (c *command) rel(path string) string {
 	if r, err := filepath.Rel(c.dir, path); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
@@ -250,9 +265,9 @@ func (c *command) rel(path string) string {
 // patterns turns the arguments into go/packages patterns: a .go file
 // becomes a file= query (only its package is loaded), a directory becomes
 // a ./-relative path.
-func (c *command) patterns(args []string) []string {
+func (c *command) patterns(args []string) ([]string, error) {
 	if len(args) == 0 {
-		return []string{"./..."}
+		return []string{"./..."}, nil
 	}
 	out := make([]string, 0, len(args))
 	for _, a := range args {
@@ -262,6 +277,9 @@ func (c *command) patterns(args []string) []string {
 		}
 		dir := strings.TrimSuffix(a, "/...")
 		st, err := os.Stat(p)
+		if err != nil && strings.HasSuffix(a, ".go") && !strings.Contains(a, "...") {
+			return nil, fmt.Errorf("%s: no such file", a)
+		}
 		switch {
 		case err == nil && !st.IsDir() && strings.HasSuffix(a, ".go"):
 			out = append(out, "file="+p)
@@ -274,7 +292,7 @@ func (c *command) patterns(args []string) []string {
 			out = append(out, a)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func isDir(path string) bool {

@@ -29,7 +29,8 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 		if tf == nil || ast.IsGenerated(f) {
 			continue
 		}
-		byTF[tf] = &file{ast: f, name: tf.Name(), pass: pass, fixable: true, suppress: parseSuppressions(fset, f)}
+		sup, _ := parseSuppressions(fset, f) // an unknown rule is the CLI's warning to give
+		byTF[tf] = &file{ast: f, name: tf.Name(), pass: pass, fixable: true, suppress: sup}
 		pass.Owned = append(pass.Owned, f)
 	}
 	cfg := Config{Timeout: timeout, Parallel: 1}

@@ -11,6 +11,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -69,7 +70,8 @@ type FileFix struct {
 type Result struct {
 	Findings []Finding
 	Fixes    []FileFix
-	Errors   []error // one per failing package or file
+	Errors   []error  // one per failing package or file
+	Warnings []string // what the run could go on despite (an unknown rule in a suppression comment)
 }
 
 // A ruleFinding is a matcher's finding with its rule and package.
@@ -86,6 +88,7 @@ type file struct {
 	pass     *matchers.Pass // of the package that owns the file
 	fixable  bool           // in a main module, not vendored
 	suppress suppressions
+	warnings []string // about its suppression comments
 }
 
 // Run loads the packages and checks them.
@@ -102,6 +105,11 @@ func Run(cfg Config) (*Result, error) {
 	slices.SortFunc(pkgs, func(a, b *packages.Package) int { return strings.Compare(a.ID, b.ID) })
 
 	var errs []error
+	for _, pat := range cfg.Patterns {
+		if !matchesAny(cfg.Dir, pat, pkgs) {
+			errs = append(errs, fmt.Errorf("pattern %s matched no packages", pat))
+		}
+	}
 	seenErr := map[string]bool{}
 	prog := &matchers.Program{}
 	files := map[*token.File]*file{}
@@ -141,7 +149,8 @@ func RunTyped(cfg Config, fset *token.FileSet, astFiles []*ast.File, pkg *types.
 		if tf == nil || ast.IsGenerated(f) {
 			continue
 		}
-		files[tf] = &file{ast: f, name: tf.Name(), pass: pass, fixable: true, suppress: parseSuppressions(fset, f)}
+		sup, warns := parseSuppressions(fset, f)
+		files[tf] = &file{ast: f, name: tf.Name(), pass: pass, fixable: true, suppress: sup, warnings: warns}
 		pass.Owned = append(pass.Owned, f)
 	}
 	return check(cfg, fset, []*matchers.Pass{pass}, files, nil)
@@ -155,6 +164,10 @@ func check(cfg Config, fset *token.FileSet, passes []*matchers.Pass, files map[*
 	errs = append(errs, matchErrs...)
 
 	res := &Result{}
+	for _, fi := range files {
+		res.Warnings = append(res.Warnings, fi.warnings...)
+	}
+	slices.Sort(res.Warnings)
 	fixes, fixErrs := fixAll(cfg, files, all)
 	errs = append(errs, fixErrs...)
 	fixes, fixErrs = verify(cfg, passes, files, all, fixes)
@@ -207,12 +220,14 @@ func claimFiles(fset *token.FileSet, p *packages.Package, pass *matchers.Pass, f
 		if tf == nil || !goFiles[tf.Name()] || taken[tf.Name()] || ast.IsGenerated(f) {
 			continue
 		}
+		sup, warns := parseSuppressions(fset, f)
 		files[tf] = &file{
 			ast:      f,
 			name:     tf.Name(),
 			pass:     pass,
 			fixable:  inMainModule(p, tf.Name()),
-			suppress: parseSuppressions(fset, f),
+			suppress: sup,
+			warnings: warns,
 		}
 		pass.Owned = append(pass.Owned, f)
 	}
@@ -441,4 +456,49 @@ func describe(dir string, e packages.Error) string {
 		return msg
 	}
 	return relTo(dir, e.Pos) + ": " + msg
+}
+
+// matchesAny reports whether a package of pkgs matches the go pattern pat
+// (a directory, relative or absolute, or an import path, either ending in
+// /... or holding ... as a wildcard); file= queries and the go command's
+// own names (std, all, cmd) are taken as matching.
+func matchesAny(dir, pat string, pkgs []*packages.Package) bool {
+	if strings.HasPrefix(pat, "file=") || pat == "std" || pat == "all" || pat == "cmd" {
+		return true
+	}
+	if filepath.IsAbs(pat) || pat == "." || pat == ".." || strings.HasPrefix(pat, "./") || strings.HasPrefix(pat, "../") {
+		base, recursive := strings.CutSuffix(filepath.ToSlash(pat), "/...")
+		if pat == "..." || base == "." && recursive {
+			base = "."
+		}
+		abs := base
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(dir, base)
+		}
+		abs = filepath.Clean(abs)
+		for _, p := range pkgs {
+			if p.Dir == "" {
+				return true // no directory to tell: assume it matched
+			}
+			if p.Dir == abs || recursive && strings.HasPrefix(p.Dir, abs+string(filepath.Separator)) {
+				return true
+			}
+		}
+		return false
+	}
+	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(pat), `\.\.\.`, `.*`) + "$"
+	if base, ok := strings.CutSuffix(pat, "/..."); ok && !strings.Contains(base, "...") {
+		// x/... matches x itself too.
+		re = "^" + regexp.QuoteMeta(base) + "(/.*)?$"
+	}
+	rx, err := regexp.Compile(re)
+	if err != nil {
+		return true
+	}
+	for _, p := range pkgs {
+		if rx.MatchString(p.PkgPath) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,33 +1,66 @@
 package engine
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"strings"
+
+	"github.com/drainfix/drainfix/internal/registry"
 )
 
 // suppressions maps a line to the rules silenced on it ("" for all).
 type suppressions map[int][]string
 
 // parseSuppressions reads //drainfix:ignore RULE[,RULE] reason and
-// //nolint[:drainfix] comments. Each silences its own line and the next.
-func parseSuppressions(fset *token.FileSet, f *ast.File) suppressions {
+// //nolint[:drainfix] comments. Each silences its own line and the next;
+// one in a declaration's doc comment silences the whole declaration, as
+// golangci-lint reads //nolint. It also returns a warning for each rule a
+// comment names that drainfix does not have (a typo silences nothing).
+func parseSuppressions(fset *token.FileSet, f *ast.File) (suppressions, []string) {
 	var s suppressions
+	var warnings []string
+	add := func(line int, rules []string) {
+		if s == nil {
+			s = suppressions{}
+		}
+		s[line] = append(s[line], rules...)
+	}
+	docs := map[*ast.CommentGroup]ast.Decl{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Doc != nil {
+				docs[d.Doc] = d
+			}
+		case *ast.GenDecl:
+			if d.Doc != nil {
+				docs[d.Doc] = d
+			}
+		}
+	}
 	for _, cg := range f.Comments {
 		for _, c := range cg.List {
 			rules, ok := directive(c.Text)
 			if !ok {
 				continue
 			}
-			if s == nil {
-				s = suppressions{}
+			at := fset.PositionFor(c.Slash, false)
+			for _, r := range rules {
+				if r != "" && registry.Lookup(r) == nil {
+					warnings = append(warnings, fmt.Sprintf("%s:%d: unknown rule %q in a suppression comment: it silences nothing", at.Filename, at.Line, r))
+				}
 			}
-			line := fset.PositionFor(c.Slash, false).Line
-			s[line] = append(s[line], rules...)
-			s[line+1] = append(s[line+1], rules...)
+			add(at.Line, rules)
+			add(at.Line+1, rules)
+			if d := docs[cg]; d != nil {
+				for l, end := fset.PositionFor(d.Pos(), false).Line, fset.PositionFor(d.End(), false).Line; l <= end; l++ {
+					add(l, rules)
+				}
+			}
 		}
 	}
-	return s
+	return s, warnings
 }
 
 // directive parses one comment; rules is [""] when every rule is silenced.
