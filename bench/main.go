@@ -95,6 +95,10 @@ func run(reps int, withCorpus bool) error {
 	fmt.Printf("\nlinear growth: %.2f ms/file on std, %.2f ms/file on net/... (ratio %.2f)\n",
 		perFile["std"], perFile["net/..."], perFile["net/..."]/perFile["std"])
 
+	if err := hugeFunction(reps, tmp, bare, drainfix); err != nil {
+		return err
+	}
+
 	if len(mods) == 0 {
 		return nil
 	}
@@ -215,4 +219,39 @@ func holds(ok bool) string {
 		return "holds"
 	}
 	return "MISSED"
+}
+
+// hugeFunction times drainfix -json on one generated function of n
+// goroutines, each ranging over a channel without watching the context in
+// scope (a finding each), for two sizes four times apart: no rule may be
+// quadratic in a function's size, so the time may grow about fourfold,
+// not sixteenfold.
+func hugeFunction(reps int, tmp, bare, drainfix string) error {
+	var walls []time.Duration
+	sizes := []int{2500, 10000}
+	for _, n := range sizes {
+		dir := filepath.Join(tmp, fmt.Sprintf("huge%d", n))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		var b strings.Builder
+		b.WriteString("package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"os/signal\"\n\t\"sync\"\n\t\"syscall\"\n)\n\n")
+		b.WriteString("func run(ctx context.Context, ch chan int) {\n\tvar wg sync.WaitGroup\n")
+		for i := range n {
+			fmt.Fprintf(&b, "\twg.Add(1)\n\tgo func() {\n\t\tdefer wg.Done()\n\t\tfor v := range ch {\n\t\t\tfmt.Println(%d, v)\n\t\t}\n\t}()\n", i)
+		}
+		b.WriteString("\t<-ctx.Done()\n\twg.Wait()\n}\n\nfunc main() {\n\tctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)\n\tdefer stop()\n\trun(ctx, make(chan int))\n}\n")
+		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/huge\n\ngo 1.24\n"), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+		bl, d := measurePair(reps, dir, []string{bare, "./..."}, []string{drainfix, "-json", "./..."})
+		fmt.Printf("one function of %d goroutines (%d findings): bare load %s, drainfix -json %s\n", n, n, round(bl.wall), round(d.wall))
+		walls = append(walls, d.wall)
+	}
+	r := ratio(walls[1], walls[0])
+	fmt.Printf("four times the function, %.1f× the time: %s (≤6×; quadratic would be 16×)\n", r, holds(r <= 6))
+	return nil
 }

@@ -39,6 +39,9 @@ type Pass struct {
 	indexMu sync.Mutex
 	index   *nodeIndex // inspectFile's, built on first use
 
+	parentsMu sync.Mutex
+	parents   map[ast.Decl]map[ast.Node]ast.Node // pathTo's, per top-level declaration, built on first use
+
 	startsOnce sync.Once
 	starts     []ast.Node // groupWorkers': the go statements and Go-like calls, found on first use
 	workersMu  sync.Mutex
@@ -53,6 +56,9 @@ func (p *Pass) Done() {
 	p.indexMu.Lock()
 	p.index = nil
 	p.indexMu.Unlock()
+	p.parentsMu.Lock()
+	p.parents = nil
+	p.parentsMu.Unlock()
 }
 
 // A Program is every package loaded without errors in one run.

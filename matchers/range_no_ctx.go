@@ -4,7 +4,9 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"maps"
 	"slices"
+	"strings"
 )
 
 // RangeNoCtx: a goroutine ranges over a channel and ignores the context
@@ -43,6 +45,7 @@ import (
 //	}()
 func RangeNoCtx(p *Pass) []Finding {
 	var found []Finding
+	bound := map[string]bool{} // chanBoundByCtx's answers: many goroutines range over one channel
 	for _, g := range p.goroutineFuncs() {
 		ast.Inspect(g.Body, func(n ast.Node) bool {
 			if _, ok := n.(*ast.FuncLit); ok {
@@ -53,7 +56,7 @@ func RangeNoCtx(p *Pass) []Finding {
 				return true
 			}
 			ctx := p.ContextAt(rng.Pos())
-			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X) || p.watchesQuit(rng.Body) {
+			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X, bound) || p.watchesQuit(rng.Body) {
 				return true
 			}
 			fd := Finding{
@@ -193,8 +196,9 @@ func (p *Pass) mentionsContext(n ast.Node) bool {
 // elsewhere: it, or a variable it is reached through (sub in sub.C), is
 // assigned the result of a call given a context (a ctx-aware producer or
 // subscription), or it is closed in a function that waits for a context's
-// Done.
-func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
+// Done. The answer depends on the channel's keys alone: memo keeps it
+// by them.
+func (p *Pass) chanBoundByCtx(ch ast.Expr, memo map[string]bool) bool {
 	key := varKey(p.Info, ch)
 	made := p.refsIn(ch) // what a ctx-aware call may have made
 	if key != "" {
@@ -203,11 +207,21 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr) bool {
 	if len(made) == 0 {
 		return false
 	}
+	keys := p.chanKeys(ch)
+	memoKey := strings.Join(slices.Sorted(maps.Keys(made)), "\x00") + "\x01" + strings.Join(slices.Sorted(slices.Values(keys)), "\x00")
+	if b, ok := memo[memoKey]; ok {
+		return b
+	}
+	b := p.chanBoundByCtxKeys(made, keys)
+	memo[memoKey] = b
+	return b
+}
+
+func (p *Pass) chanBoundByCtxKeys(made map[string]bool, keys []string) bool {
 	fromCtxCall := func(lhs, rhs ast.Expr) bool {
 		call, ok := ast.Unparen(rhs).(*ast.CallExpr)
 		return ok && made[varKey(p.Info, lhs)] && p.mentionsContext(call)
 	}
-	keys := p.chanKeys(ch)
 	bound := false
 	for _, f := range p.Files {
 		p.inspectFile(f, func(n ast.Node) bool {

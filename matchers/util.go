@@ -90,7 +90,96 @@ func (p *Pass) pathTo(n ast.Node) []ast.Node {
 	if f == nil {
 		return nil
 	}
-	return enclosing(f, n.Pos(), n.End())
+	start, end := n.Pos(), n.End()
+	i := sort.Search(len(f.Decls), func(i int) bool { return f.Decls[i].End() > start })
+	if i == len(f.Decls) || f.Decls[i].Pos() > start || end > f.Decls[i].End() {
+		return enclosing(f, start, end)
+	}
+	switch n.(type) {
+	case *ast.Comment, *ast.CommentGroup:
+		// Comments are not among PathEnclosingInterval's children.
+		return enclosing(f, start, end)
+	}
+	decl := f.Decls[i]
+	parent := p.parentsOf(decl)
+	if _, ok := parent[n]; !ok && n != ast.Node(decl) || start == end {
+		// Not a node of the tree (made up by a rule), or one of no
+		// extent (the empty statement of a label on a closing brace).
+		return enclosing(f, start, end)
+	}
+	// The extent of a function declaration's type is, to
+	// PathEnclosingInterval, the declaration's (the nodes inside the type
+	// do have it on their path).
+	skip := func(a ast.Node) bool {
+		ft, ok := a.(*ast.FuncType)
+		if !ok {
+			return false
+		}
+		fd, ok := parent[ft].(*ast.FuncDecl)
+		return ok && fd.Type == ft
+	}
+	if skip(n) {
+		n = parent[n]
+	}
+	// Up from n through its parents: a walk as deep as the tree, where
+	// PathEnclosingInterval lists every statement of each block on the
+	// way down (quadratic in a function of 10,000 statements). Down from
+	// n first, as it does: a child with n's very extent (the call of an
+	// expression statement) is the innermost node of the interval.
+	var down []ast.Node
+	for cur := n; cur != nil; {
+		down = append(down, cur)
+		var next ast.Node
+		ast.Inspect(cur, func(c ast.Node) bool {
+			if c == cur {
+				return true
+			}
+			switch c.(type) {
+			case *ast.CommentGroup, nil:
+				return false
+			}
+			if next == nil && !skip(c) && c.Pos() <= start && end <= c.End() {
+				next = c
+			}
+			return false
+		})
+		cur = next
+	}
+	path := make([]ast.Node, 0, len(down)+8)
+	for k := len(down) - 1; k >= 0; k-- {
+		path = append(path, down[k])
+	}
+	for a := parent[n]; a != nil; a = parent[a] {
+		path = append(path, a)
+	}
+	return append(path, f)
+}
+
+// parentsOf returns the parent of each node of decl (decl has none).
+func (p *Pass) parentsOf(decl ast.Decl) map[ast.Node]ast.Node {
+	p.parentsMu.Lock()
+	defer p.parentsMu.Unlock()
+	if m := p.parents[decl]; m != nil {
+		return m
+	}
+	m := map[ast.Node]ast.Node{}
+	var stack []ast.Node
+	ast.Inspect(decl, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		if len(stack) > 0 {
+			m[n] = stack[len(stack)-1]
+		}
+		stack = append(stack, n)
+		return true
+	})
+	if p.parents == nil {
+		p.parents = map[ast.Decl]map[ast.Node]ast.Node{}
+	}
+	p.parents[decl] = m
+	return m
 }
 
 // enclosing is astutil.PathEnclosingInterval(f, start, end) with the path
