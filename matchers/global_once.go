@@ -82,7 +82,10 @@ type GlobalOnceFix struct {
 	Spec   *ast.ValueSpec // removed; with Decl when it is its only spec
 	Struct *ast.StructType
 	Field  string
-	Uses   []OnceUse
+	// AtEnd puts the field last rather than first: first would move a
+	// 64-bit field that sync/atomic needs 8-aligned on 32-bit platforms.
+	AtEnd bool
+	Uses  []OnceUse
 	// Import is the file's import of sync, removed when the variable was
 	// its only use there; nil otherwise.
 	Import *ast.ImportSpec
@@ -293,6 +296,7 @@ func (p *Pass) globalOnceFix(file *ast.File, gd *ast.GenDecl, vs *ast.ValueSpec,
 	if why := p.fieldAddable(owner); why != "" {
 		return nil, why
 	}
+	fix.AtEnd = !p.keepsAtomicAlignment(st, 0, v.Type())
 	if !p.declaresStruct(file, st) {
 		fix.Import = p.lastSyncUse(file, vs)
 	}

@@ -56,6 +56,13 @@ func (p *Pass) sendCloseFix(field *types.Var, u *chanFieldUse, racing []chanUse)
 	for _, r := range u.remade {
 		return nil, r.fd.Name.Name + " stores a new channel in " + field.Name() + ": a closed flag would stay set for it"
 	}
+	// After the channel's field, unless that would move a 64-bit field
+	// sync/atomic needs 8-aligned on 32-bit platforms: then last.
+	for i, f := range st.Fields.List {
+		if f == after && !p.keepsAtomicAlignment(st, i+1, p.syncMutexType(), types.Typ[types.Bool]) {
+			after = st.Fields.List[len(st.Fields.List)-1]
+		}
+	}
 	fix := &SendCloseRaceFix{Struct: st, After: after, Chan: field.Name()}
 	fix.Mu = p.freeFieldName(u.named, "", "closeMu", field.Name()+"Mu")
 	fix.Flag = p.freeFieldName(u.named, fix.Mu, "closed", field.Name()+"Closed")

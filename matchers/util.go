@@ -504,3 +504,54 @@ func importsPath(pkg *types.Package, path string, memo map[*types.Package]bool) 
 	}
 	return false
 }
+
+// sizes32 is a 32-bit layout (386, arm): there a 64-bit word is aligned
+// to 8 only where the struct's layout puts it.
+var sizes32 = types.SizesFor("gc", "386")
+
+// keepsAtomicAlignment reports whether inserting fields of the types add
+// before the field entry at (len(st.Fields.List) appends) keeps every
+// 64-bit integer field of the struct that was 8-aligned on a 32-bit
+// layout 8-aligned: sync/atomic's 64-bit functions panic on one that is
+// not ("unaligned 64-bit atomic operation"). atomic.Int64 and its kind
+// align themselves and need nothing.
+func (p *Pass) keepsAtomicAlignment(st *ast.StructType, at int, add ...types.Type) bool {
+	t, ok := p.Info.TypeOf(st).(*types.Struct)
+	if !ok {
+		return true
+	}
+	before := make([]*types.Var, 0, t.NumFields()+len(add))
+	for i := range t.NumFields() {
+		before = append(before, t.Field(i))
+	}
+	varAt := 0 // index of the first var of entry at
+	for _, f := range st.Fields.List[:at] {
+		varAt += max(len(f.Names), 1)
+	}
+	var after []*types.Var
+	after = append(after, before[:varAt]...)
+	for _, a := range add {
+		after = append(after, types.NewField(token.NoPos, p.Pkg, "_", a, false))
+	}
+	after = append(after, before[varAt:]...)
+	offBefore, offAfter := sizes32.Offsetsof(before), sizes32.Offsetsof(after)
+	for i := varAt; i < len(before); i++ {
+		b, ok := before[i].Type().Underlying().(*types.Basic)
+		if !ok || b.Kind() != types.Int64 && b.Kind() != types.Uint64 {
+			continue
+		}
+		if offBefore[i]%8 == 0 && offAfter[i+len(add)]%8 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// syncMutexType is a type laid out as sync.Mutex (two 32-bit words), for
+// layouts in a package that may not import sync.
+func (p *Pass) syncMutexType() types.Type {
+	return types.NewStruct([]*types.Var{
+		types.NewField(token.NoPos, p.Pkg, "state", types.Typ[types.Int32], false),
+		types.NewField(token.NoPos, p.Pkg, "sema", types.Typ[types.Uint32], false),
+	}, nil)
+}

@@ -40,7 +40,11 @@ func GlobalOnce(c *Context, f *matchers.Finding) error {
 			field.Decs.Start, field.Decs.End = comments, end
 		}
 		st := dstOf[*dst.StructType](c, fix.Struct)
-		st.Fields.List = append([]*dst.Field{field}, st.Fields.List...)
+		if fix.AtEnd {
+			st.Fields.List = append(st.Fields.List, field)
+		} else {
+			st.Fields.List = append([]*dst.Field{field}, st.Fields.List...)
+		}
 	}
 	for _, u := range fix.Uses {
 		if !c.InFile(u.Sel) {
