@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -93,6 +94,10 @@ type CondNoDeadlineFix struct {
 	Ctx   string
 	Stop  string   // proposed name of AfterFunc's stop func
 	Zeros []string // zero values of the results before the error: 0, "", false, nil or T{}
+	// Unlock, when set, is the explicit unlock after the loop (the
+	// function locks before it and defers no unlock): the early return
+	// runs it first, or the lock would stay held.
+	Unlock *ast.ExprStmt
 }
 
 func (p *Pass) condNoDeadline(fd *ast.FuncDecl, loop *ast.ForStmt, wait *ast.CallExpr) Finding {
@@ -156,7 +161,54 @@ func (p *Pass) condNoDeadlineFix(fd *ast.FuncDecl, loop *ast.ForStmt, cond ast.E
 	if stop == "" {
 		return nil, "no free name for the stop func"
 	}
-	return &CondNoDeadlineFix{Loop: loop, Place: place, Cond: cond, Ctx: ctx.Name(), Stop: stop, Zeros: zeros}, ""
+	unlock, why := p.condUnlock(fd, place)
+	if why != "" {
+		return nil, why
+	}
+	return &CondNoDeadlineFix{Loop: loop, Place: place, Cond: cond, Ctx: ctx.Name(), Stop: stop, Zeros: zeros, Unlock: unlock}, ""
+}
+
+// condUnlock returns the unlock the fix's early return must run first:
+// when fd locks (sync's Lock or RLock, a Locker's too) before the wait
+// loop at place, in its block, and defers no unlock, the first unlock
+// statement after the loop in that block. A function that does not lock
+// waits under its caller's lock, which the caller releases.
+func (p *Pass) condUnlock(fd *ast.FuncDecl, place StmtPlace) (*ast.ExprStmt, string) {
+	syncCall := func(call *ast.CallExpr, names ...string) bool {
+		fn := callee(p.Info, call)
+		return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "sync" && slices.Contains(names, fn.Name())
+	}
+	deferred := false
+	inspectFunc(fd.Body, func(n ast.Node) bool {
+		if d, ok := n.(*ast.DeferStmt); ok && syncCall(d.Call, "Unlock", "RUnlock") {
+			deferred = true
+		}
+		return !deferred
+	})
+	if deferred {
+		return nil, ""
+	}
+	list := stmtList(place.Block)
+	at := slices.Index(list, place.Stmt)
+	locked := false
+	for _, st := range list[:max(at, 0)] {
+		if es, ok := st.(*ast.ExprStmt); ok {
+			if call, ok := ast.Unparen(es.X).(*ast.CallExpr); ok && syncCall(call, "Lock", "RLock") {
+				locked = true
+			}
+		}
+	}
+	if !locked {
+		return nil, ""
+	}
+	for _, st := range list[at+1:] {
+		if es, ok := st.(*ast.ExprStmt); ok {
+			if call, ok := ast.Unparen(es.X).(*ast.CallExpr); ok && syncCall(call, "Unlock", "RUnlock") {
+				return es, ""
+			}
+		}
+	}
+	return nil, "the function locks before the wait loop and unlocks neither by defer nor right after the loop: the early return on the deadline would leave the lock held"
 }
 
 // isDrainFunc reports whether fd drains something: its name says so, or it

@@ -72,6 +72,13 @@ func CondNoDeadline(c *Context, f *matchers.Finding) error {
 		Cond: &dst.BinaryExpr{X: dst.NewIdent("err"), Op: token.NEQ, Y: dst.NewIdent("nil")},
 		Body: &dst.BlockStmt{List: condLines(&dst.ReturnStmt{Results: results})},
 	}
+	if fix.Unlock != nil {
+		// The lock the function took is not released by a defer: the
+		// return must release it, as the code after the loop does.
+		unlock := dst.Clone(c.Nodes[fix.Unlock]).(dst.Stmt)
+		unlock.Decorations().Start, unlock.Decorations().End = nil, nil
+		check.Body.List = condLines(unlock, check.Body.List[0])
+	}
 	first := fix.Loop.Body.List[0]
 	top := matchers.StmtPlace{Stmt: first, Block: fix.Loop.Body}
 	old := dstOf[dst.Stmt](c, first).Decorations()

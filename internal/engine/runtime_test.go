@@ -812,3 +812,87 @@ func main() {
 		t.Errorf("after the fix: reply %q, exited %v after %v; want done, exited before the %v deadline\n%s", a.reply, a.exited, a.took, runtimeTimeout, a.output)
 	}
 }
+
+// cond-no-deadline where the drain locks and unlocks explicitly (no
+// defer): before the fix a request that never ends holds the drain past
+// any deadline; after it the drain gives up at the deadline and releases
+// the lock on the way out, so the clean-up after it, which takes the same
+// lock, runs and the process exits (issue 12: the first fix returned with
+// the lock held, and the clean-up hung).
+func TestRuntimeCondNoDeadlineUnlock(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+type Service struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	inFlight int
+}
+
+func (s *Service) Begin() {
+	s.mu.Lock()
+	s.inFlight++
+	s.mu.Unlock()
+}
+
+func (s *Service) Drain(ctx context.Context) error {
+	s.mu.Lock()
+	for s.inFlight > 0 {
+		s.cond.Wait()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
+}
+
+func main() {
+	s := &Service{}
+	s.cond = sync.NewCond(&s.mu)
+	s.Begin() // a job that never ends
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.Drain(ctx); err != nil {
+		fmt.Println("drain:", err)
+	}
+	fmt.Println("left in flight:", s.Count())
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "s.mu.Unlock()\n\t\t\treturn err") {
+		t.Fatalf("the fix does not release the lock before its early return:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, runtimeTimeout+2*time.Second); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, runtimeTimeout+3*time.Second)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v (the lock still held?)\n%s", runtimeTimeout+3*time.Second, a.output)
+	case a.took > runtimeTimeout+time.Second:
+		t.Errorf("after the fix the process exited after %v; want about the %v deadline", a.took, runtimeTimeout)
+	case !strings.Contains(a.output, "drain: context deadline exceeded") || !strings.Contains(a.output, "left in flight: 1"):
+		t.Errorf("after the fix the deadline error is not reported or the clean-up did not run:\n%s", a.output)
+	}
+}
