@@ -319,17 +319,33 @@ func (c *Context) Insert(place matchers.StmtPlace, after bool, stmts ...dst.Stmt
 		i++
 	} else {
 		// Comments above the old statement move up to the first new one, so
-		// that they keep describing the block of code they stood over.
+		// that they keep describing the block of code they stood over; a
+		// //drainfix:ignore or //nolint stays on it: it silences findings
+		// on the line below it, which is still the old statement's.
 		old := (*list)[i].Decorations()
 		if len(stmts) > 0 {
 			first := stmts[0].Decorations()
 			first.Before = old.Before
-			first.Start, old.Start = old.Start, nil
+			var up, keep dst.Decorations
+			for _, d := range old.Start {
+				if isSuppression(d) {
+					keep = append(keep, d)
+				} else {
+					up = append(up, d)
+				}
+			}
+			first.Start, old.Start = up, keep
 			old.Before = dst.NewLine
 		}
 	}
 	*list = append((*list)[:i:i], append(stmts, (*list)[i:]...)...)
 	return nil
+}
+
+// isSuppression reports whether a comment silences drainfix on the line
+// below it.
+func isSuppression(comment string) bool {
+	return strings.HasPrefix(comment, "//drainfix:ignore") || strings.HasPrefix(comment, "//nolint")
 }
 
 // Replace puts stmt in place of the statement of place, with its comments.
@@ -343,6 +359,7 @@ func (c *Context) Replace(place matchers.StmtPlace, stmt dst.Stmt) error {
 		if s == old {
 			decs := stmt.Decorations()
 			decs.After, decs.End = old.Decorations().After, old.Decorations().End
+			decs.Start = append(decs.Start, old.Decorations().Start...) // a suppression Insert left on it
 			*list = append((*list)[:i], (*list)[i+1:]...)
 			return nil
 		}
