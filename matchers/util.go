@@ -555,3 +555,19 @@ func (p *Pass) syncMutexType() types.Type {
 		types.NewField(token.NoPos, p.Pkg, "sema", types.Typ[types.Uint32], false),
 	}, nil)
 }
+
+// inspectFuncs calls visit with the body of each function of f, declared
+// or literal.
+func inspectFuncs(f *ast.File, visit func(*ast.BlockStmt)) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			if n.Body != nil {
+				visit(n.Body)
+			}
+		case *ast.FuncLit:
+			visit(n.Body)
+		}
+		return true
+	})
+}

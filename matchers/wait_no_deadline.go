@@ -357,6 +357,9 @@ func (p *Pass) waitNoDeadlineFix(fd *ast.FuncDecl, sites []*WaitSite) (*WaitNoDe
 	if why := p.universeNames(fd.Body.Lbrace, "close", "make", "nil", "error"); why != "" {
 		return nil, why
 	}
+	if why := p.groupReusedAfter(fd, fn, sites); why != "" {
+		return nil, why
+	}
 	fix := &WaitNoDeadlineFix{Func: fd, Waits: sites, AddResult: !hasErr}
 	if why := p.waitCtx(fd, fix); why != "" {
 		return nil, why
@@ -381,6 +384,98 @@ func (p *Pass) waitNoDeadlineFix(fd *ast.FuncDecl, sites []*WaitSite) (*WaitNoDe
 		fix.Calls = calls
 	}
 	return fix, ""
+}
+
+// groupReusedAfter says why the WaitGroup cannot be raced against a
+// deadline when it is used again after the drain: a function of the
+// package that adds to it (a Subscribe that starts the workers again) is
+// called after a call of the drain, in one function (or both in one loop).
+// After a drain that timed out, the fix's goroutine is still in Wait, and
+// the next Add and Wait panic ("WaitGroup is reused before previous Wait
+// has returned": kafka-go's Reader.unsubscribe and subscribe).
+func (p *Pass) groupReusedAfter(fd *ast.FuncDecl, drain *types.Func, sites []*WaitSite) string {
+	groups := map[string]bool{}
+	for _, s := range sites {
+		if sel, ok := ast.Unparen(s.Call.Fun).(*ast.SelectorExpr); ok {
+			if k := varKey(p.Info, sel.X); k != "" {
+				groups[k] = true
+			}
+		}
+	}
+	// The functions that add to the group, other than the drain.
+	adders := map[*types.Func]bool{}
+	for _, f := range p.Files {
+		for _, d := range f.Decls {
+			other, ok := d.(*ast.FuncDecl)
+			if !ok || other == fd || other.Body == nil {
+				continue
+			}
+			fn, _ := p.Info.Defs[other.Name].(*types.Func)
+			if fn == nil {
+				continue
+			}
+			ast.Inspect(other.Body, func(n ast.Node) bool {
+				for g := range groups {
+					if p.addsTo(n, g) {
+						adders[fn] = true
+					}
+				}
+				return !adders[fn]
+			})
+		}
+	}
+	if len(adders) == 0 {
+		return ""
+	}
+	why := ""
+	for _, f := range p.Files {
+		inspectFuncs(f, func(body *ast.BlockStmt) {
+			var drains, adds []ast.Node
+			ast.Inspect(body, func(n ast.Node) bool {
+				if _, ok := n.(*ast.FuncLit); ok {
+					return false
+				}
+				if call, ok := n.(*ast.CallExpr); ok {
+					if fn := callee(p.Info, call); fn != nil {
+						switch {
+						case fn.Origin() == drain:
+							drains = append(drains, call)
+						case adders[fn.Origin()]:
+							adds = append(adds, call)
+						}
+					}
+				}
+				return true
+			})
+			for _, d := range drains {
+				for _, a := range adds {
+					if why == "" && (a.Pos() > d.Pos() || p.inOneLoop(body, d, a)) {
+						why = fmt.Sprintf("%s adds to the WaitGroup again after %s drains it (%s): after a drain that timed out, the goroutine still in Wait would make that reuse panic",
+							callee(p.Info, a.(*ast.CallExpr)).Name(), fd.Name.Name, shortPos(p.Fset, a.Pos()))
+					}
+				}
+			}
+		})
+	}
+	return why
+}
+
+// inOneLoop reports whether a and b, in body, lie in one for or range
+// loop of it.
+func (p *Pass) inOneLoop(body *ast.BlockStmt, a, b ast.Node) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ForStmt, *ast.RangeStmt:
+			if n.Pos() <= a.Pos() && a.End() <= n.End() && n.Pos() <= b.Pos() && b.End() <= n.End() {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // waitCtx picks the context the Waits race against: the one every Wait
