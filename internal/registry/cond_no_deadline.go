@@ -18,7 +18,9 @@ context.AfterFunc example of the Go documentation: before the loop it
 arranges for the Cond to be broadcast, under the Cond's own lock so the
 wake-up cannot be lost between the check and Wait, once the context is done,
 and at the top of the loop it returns ctx.Err() (with zero values for the
-other results). It needs a context in scope, a file at go1.21 or later, and
+other results); when the drain locked before the loop and unlocks after it
+without defer, that return unlocks first, or the lock would stay held. It
+needs a context in scope, a file at go1.21 or later, and
 a last result of type error; otherwise, and for a wait loop inside another
 loop or a Cond reached through a call, the finding is reported only (add a
 ctx parameter, or turn the loop into a select on a channel). Blocking-queue

@@ -59,7 +59,10 @@ keeps one budget. A new error result is never dropped: a call site that
 ignored the result logs it (with log, or log/slog where the file uses only
 that), and a call started as a goroutine or deferred refuses the fix. A
 Wait followed by more clean-up is not fixed: returning on the deadline would
-skip it.`,
+skip it. Nor is a Wait whose
+WaitGroup is added to again after the drain (an unsubscribe and subscribe
+cycle): after a drain that timed out, the fix's goroutine would still be in
+Wait, and the reuse panics.`,
 	Bad: `func (p *Pool) Drain() {
 	close(p.queue)
 	p.wg.Wait()
