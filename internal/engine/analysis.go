@@ -35,7 +35,13 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 	}
 	cfg := Config{Timeout: timeout, Parallel: 1}
 	v := newVerifier(cfg, []*matchers.Pass{pass})
-	var diags []analysis.Diagnostic
+	type entry struct {
+		d   analysis.Diagnostic
+		msg string
+		f   *ruleFinding
+		fi  *file
+	}
+	var entries []*entry
 	for _, r := range rules {
 		found, err := safeMatch(r, pass)
 		if err != nil {
@@ -54,48 +60,103 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 			if f.Harmless != "" && !all {
 				continue
 			}
-			d := analysis.Diagnostic{Pos: f.Pos, End: f.End, Category: r.Name, URL: urlFor(r)}
-			msg := f.Message
-			if f.Harmless != "" {
-				msg += " (not a default finding: " + f.Harmless + ")"
-			} else if f.Fix != nil && r.Fix != nil && len(f.Touches) == 0 {
-				if fix, err := suggestedFix(cfg, v, fi, &ruleFinding{rule: r, pass: pass, Finding: f}); err == nil {
-					d.SuggestedFixes = fix
-				} else {
-					msg += " (not fixed: " + err.Error() + ")"
-				}
-			} else if len(f.Touches) > 0 {
-				msg += " (not fixed here: the fix changes other files; run drainfix -w)"
-			} else if f.NoFix != "" {
-				msg += " (not fixed: " + f.NoFix + ")"
+			e := &entry{d: analysis.Diagnostic{Pos: f.Pos, End: f.End, Category: r.Name, URL: urlFor(r)}, msg: f.Message}
+			switch {
+			case f.Harmless != "":
+				e.msg += " (not a default finding: " + f.Harmless + ")"
+			case f.Fix != nil && r.Fix != nil && len(f.Touches) == 0:
+				e.f, e.fi = &ruleFinding{rule: r, pass: pass, Finding: f}, fi
+			case len(f.Touches) > 0:
+				e.msg += " (not fixed here: the fix changes other files; run drainfix -w)"
+			case f.NoFix != "":
+				e.msg += " (not fixed: " + f.NoFix + ")"
 			}
-			d.Message = r.Name + ": " + msg
-			diags = append(diags, d)
+			entries = append(entries, e)
 		}
+	}
+	// The fixes of one function go together, as drainfix -w makes them:
+	// go vet -fix applies every suggested fix, and two computed alone
+	// would each declare the deadline (ctx, cancel :=) in one block.
+	type key struct {
+		fi   *file
+		decl ast.Decl
+	}
+	groups := map[key][]*entry{}
+	var order []key
+	for _, e := range entries {
+		if e.f == nil {
+			continue
+		}
+		k := key{e.fi, enclosingTopDecl(e.fi.ast, e.f.Pos)}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], e)
+	}
+	for _, k := range order {
+		g := groups[k]
+		fs := make([]*ruleFinding, len(g))
+		for i, e := range g {
+			fs[i] = e.f
+		}
+		fix, failed, err := suggestedFix(cfg, v, k.fi, fs)
+		var first *entry
+		for _, e := range g {
+			switch why, bad := failed[e.f]; {
+			case err != nil:
+				e.msg += " (not fixed: " + err.Error() + ")"
+			case bad:
+				e.msg += " (not fixed: " + why + ")"
+			case first == nil:
+				first = e
+				e.d.SuggestedFixes = fix
+			default:
+				at := fset.PositionFor(first.d.Pos, false)
+				e.msg += fmt.Sprintf(" (fixed with the finding at line %d, whose suggested fix covers the function)", at.Line)
+			}
+		}
+	}
+	diags := make([]analysis.Diagnostic, 0, len(entries))
+	for _, e := range entries {
+		e.d.Message = e.d.Category + ": " + e.msg
+		diags = append(diags, e.d)
 	}
 	return diags
 }
 
-// suggestedFix computes one finding's fix alone, verifies it as the CLI
-// does, and turns it into edits.
-func suggestedFix(cfg Config, v *verifier, fi *file, f *ruleFinding) ([]analysis.SuggestedFix, error) {
-	fix, failed, err := fixFile(cfg, fi, []*ruleFinding{f})
+// enclosingTopDecl returns the top-level declaration of f holding pos, or
+// nil.
+func enclosingTopDecl(f *ast.File, pos token.Pos) ast.Decl {
+	for _, d := range f.Decls {
+		if d.Pos() <= pos && pos < d.End() {
+			return d
+		}
+	}
+	return nil
+}
+
+// suggestedFix computes the fixes of fs (findings of one function)
+// together, verifies them as the CLI does, and turns them into edits; a
+// fix whose rewrite fails is left out and returned in failed, with why.
+func suggestedFix(cfg Config, v *verifier, fi *file, fs []*ruleFinding) ([]analysis.SuggestedFix, map[*ruleFinding]string, error) {
+	fix, failed, err := fixFile(cfg, fi, fs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if why, ok := failed[f]; ok {
-		return nil, fmt.Errorf("%s", why)
-	}
+	f := fs[0]
 	if fix == nil {
-		return nil, fmt.Errorf("the fix changes nothing")
+		if len(failed) > 0 {
+			return nil, failed, nil
+		}
+		return nil, nil, fmt.Errorf("the fix changes nothing")
 	}
 	if bad := v.check([]FileFix{*fix}); len(bad) > 0 {
-		return nil, fmt.Errorf("the fixed code %s", v.first(bad))
+		return nil, nil, fmt.Errorf("the fixed code %s", v.first(bad))
 	}
 	tf := fi.pass.Fset.File(fi.ast.Pos())
 	var edits []analysis.TextEdit
 	for _, e := range diff.Edits(fix.Old, fix.New) {
 		edits = append(edits, analysis.TextEdit{Pos: tf.Pos(e.Start), End: tf.Pos(e.End), NewText: e.New})
 	}
-	return []analysis.SuggestedFix{{Message: "drainfix: " + f.rule.Summary, TextEdits: edits}}, nil
+	return []analysis.SuggestedFix{{Message: "drainfix: " + f.rule.Summary, TextEdits: edits}}, failed, nil
 }
