@@ -296,6 +296,9 @@ func (p *Pass) globalOnceFix(file *ast.File, gd *ast.GenDecl, vs *ast.ValueSpec,
 	if why := p.fieldAddable(owner); why != "" {
 		return nil, why
 	}
+	if why := p.unloadedCopies(owner, p.Fset.File(owner.Obj().Pos()).Name()); why != "" {
+		return nil, why
+	}
 	fix.AtEnd = !p.keepsAtomicAlignment(st, 0, v.Type())
 	if !p.declaresStruct(file, st) {
 		fix.Import = p.lastSyncUse(file, vs)

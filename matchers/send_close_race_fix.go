@@ -50,6 +50,9 @@ func (p *Pass) sendCloseFix(field *types.Var, u *chanFieldUse, racing []chanUse)
 	if why := p.lockCopyRisk(u.named); why != "" {
 		return nil, why
 	}
+	if why := p.unloadedCopies(u.named, p.Fset.File(u.named.Obj().Pos()).Name()); why != "" {
+		return nil, why
+	}
 	if why := p.unkeyedLiteral(u.named); why != "" {
 		return nil, why
 	}

@@ -45,7 +45,7 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx, addErr 
 			return nil, fmt.Sprintf("%s satisfies %s, which requires the current signature", fn.Name(), iface)
 		}
 	}
-	if why := p.unloadedCallers(root, internal && fn.Exported() && !main, fn.Name()); why != "" {
+	if why := p.unloadedCallers(root, internal && fn.Exported() && !main, fn.Name(), "call"); why != "" {
 		return nil, why
 	}
 	var sites []*CtxCallSite
@@ -485,7 +485,7 @@ func methodSetLookup(t types.Type, pkg *types.Package, name string) (*types.Func
 // unloadedCallers returns why not when a Go file under dir (its whole tree
 // when deep) was not loaded (left out by build constraints, -tests=false
 // or the patterns) and mentions name: a call there would be left broken.
-func (p *Pass) unloadedCallers(dir string, deep bool, name string) string {
+func (p *Pass) unloadedCallers(dir string, deep bool, name, use string) string {
 	loaded := map[string]bool{}
 	for _, q := range p.programPasses() {
 		for _, f := range q.Files {
@@ -515,7 +515,7 @@ func (p *Pass) unloadedCallers(dir string, deep bool, name string) string {
 		}
 		if fileMentions(path, name) {
 			rel, _ := filepath.Rel(dir, path)
-			why = fmt.Sprintf("%s was not loaded (build constraints, -tests=false, the patterns, or a vet run of one package) and may call %s", filepath.ToSlash(rel), name)
+			why = fmt.Sprintf("%s was not loaded (build constraints, -tests=false, the patterns, or a vet run of one package) and may %s %s", filepath.ToSlash(rel), use, name)
 		}
 		return nil
 	})
@@ -555,4 +555,46 @@ func isPredeclaredError(t types.Type) bool {
 func shortPos(fset *token.FileSet, pos token.Pos) string {
 	at := fset.Position(pos)
 	return fmt.Sprintf("%s:%d", filepath.Base(at.Filename), at.Line)
+}
+
+// unloadedCopies says why a field holding a lock cannot be added to owner
+// when code drainfix did not load may copy its values (go vet's
+// copylocks would then fail there): a test file of the package left out
+// of the load (-tests=false), another file of it that names the type (a
+// build constraint), or, when the type is exported, any file of the
+// module that was not loaded and names it.
+func (p *Pass) unloadedCopies(owner *types.Named, declFile string) string {
+	dir := filepath.Dir(declFile)
+	// A test of the package may copy one without naming the type (c :=
+	// *New()): any test file left out of the load is a reason.
+	loaded := map[string]bool{}
+	for _, q := range p.programPasses() {
+		for _, f := range q.Files {
+			loaded[q.Fset.File(f.Pos()).Name()] = true
+		}
+	}
+	tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	for _, t := range tests {
+		if !loaded[t] {
+			return fmt.Sprintf("%s was not loaded (-tests=false, or a build constraint) and may copy a value of %s", filepath.Base(t), owner.Obj().Name())
+		}
+	}
+	if why := p.unloadedCallers(dir, false, owner.Obj().Name(), "copy a value of"); why != "" {
+		return why
+	}
+	if !owner.Obj().Exported() {
+		return ""
+	}
+	root := dir
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		up := filepath.Dir(root)
+		if up == root {
+			return ""
+		}
+		root = up
+	}
+	return p.unloadedCallers(root, true, owner.Obj().Name(), "copy a value of")
 }
