@@ -59,6 +59,11 @@ type ServerCloseFix struct {
 	Call     *ast.CallExpr
 	Sel      *ast.SelectorExpr
 	Deadline DeadlineFix
+	// Fatal are the exits on the call's error that skip clean-up
+	// (log.Fatal(srv.Close())): on Shutdown's error they are what
+	// fatal-on-shutdown reports, so the fix makes them log lines too, in
+	// the same run.
+	Fatal []*FatalOnShutdownFix
 }
 
 // A DeadlineFix declares ctx, cancel := context.WithTimeout(Base, timeout)
@@ -91,7 +96,18 @@ func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.Sele
 	if why != "" {
 		return nil, why
 	}
-	return &ServerCloseFix{Call: call, Sel: sel, Deadline: d}, ""
+	fix := &ServerCloseFix{Call: call, Sel: sel, Deadline: d}
+	for _, exit := range p.fatalOnShutdown(call) {
+		if p.suppressedAt(exit.Pos, "fatal-on-shutdown") {
+			continue // the user keeps this exit
+		}
+		ff, _ := exit.Fix.(*FatalOnShutdownFix)
+		if ff == nil {
+			return nil, "the exit on its error would skip the clean-up after a drain that fails, and cannot become a log line: " + exit.NoFix
+		}
+		fix.Fatal = append(fix.Fatal, ff)
+	}
+	return fix, ""
 }
 
 // deadlineFix finds where a deadline context can be declared for the call

@@ -18,5 +18,10 @@ func ServerClose(c *Context, f *matchers.Finding) error {
 	sel := dstOf[*dst.SelectorExpr](c, fix.Sel)
 	sel.Sel.Name = "Shutdown"
 	call.Args = []dst.Expr{dst.NewIdent(ctx)}
+	for _, ff := range fix.Fatal {
+		if err := FatalOnShutdown(c, &matchers.Finding{Fix: ff}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
