@@ -43,7 +43,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 				return true
 			}
 			parent := types.ExprString(call.Args[0])
-			fix, why := p.drainCtxFix(call, chain)
+			fix, why := p.drainCtxFix(call, chain, d)
 			base := "context.WithoutCancel(" + parent + ")"
 			switch {
 			case fix == nil:
@@ -74,17 +74,52 @@ type DrainCtxFix struct {
 
 // drainCtxFix chooses the replacement of call's parent. chain says how the
 // parent was reached from the done context.
-func (p *Pass) drainCtxFix(call *ast.CallExpr, chain derivChain) (*DrainCtxFix, string) {
+func (p *Pass) drainCtxFix(call *ast.CallExpr, chain derivChain, l *lazyDerivations) (*DrainCtxFix, string) {
 	if p.AtLeast(call.Pos(), "go1.21") {
 		return &DrainCtxFix{Call: call}, ""
 	}
 	if chain.values {
 		return nil, "context.WithoutCancel needs go1.21, and context.Background() would drop the values set by context.WithValue"
 	}
+	if from := p.mayCarryValues(chain.done, chain.doneName, l.get()); from != "" {
+		return nil, "context.WithoutCancel needs go1.21, and context.Background() would drop the values the context may carry from " + from
+	}
 	if name := p.lastUseIn(call.Args[0]); name != "" {
 		return nil, "context.WithoutCancel needs go1.21, and context.Background() would leave " + name + " unused"
 	}
 	return &DrainCtxFix{Call: call, Background: true}, ""
+}
+
+// mayCarryValues follows the context of refKey k up through its
+// derivations and returns where it may get values from (a context.WithValue,
+// a parameter or a field, another call), or "" when it reaches
+// context.Background() or TODO() only through contexts that add none
+// (WithCancel and the like, signal.NotifyContext).
+func (p *Pass) mayCarryValues(k, name string, d ctxDerivations) string {
+	for range 20 {
+		dv, ok := d.of[k]
+		if !ok || d.reassigned[k] {
+			return name + " (a parameter, a field, or a variable assigned more than once)"
+		}
+		if dv.value {
+			return "context.WithValue"
+		}
+		parent := ast.Unparen(dv.parent)
+		if c, ok := parent.(*ast.CallExpr); ok {
+			if isFunc(callee(p.Info, c), "context", "Background", "TODO") {
+				return ""
+			}
+			if isFunc(callee(p.Info, c), "context", "WithValue") {
+				return "context.WithValue"
+			}
+			return types.ExprString(c.Fun) + "()"
+		}
+		k, name = refKey(p.Info, parent), types.ExprString(parent)
+		if k == "" {
+			return name
+		}
+	}
+	return "a long chain of contexts"
 }
 
 // cancelCtxFuncs are the context functions whose result is cancelled with
@@ -200,7 +235,9 @@ func (p *Pass) ctxDerivations() ctxDerivations {
 
 // A derivChain is how a parent context was reached from a done context.
 type derivChain struct {
-	values bool // through context.WithValue
+	values   bool   // through context.WithValue
+	done     string // the refKey of the done context the chain reaches
+	doneName string // its text
 }
 
 // doneParent reports whether the parent argument of call, at path, is a
@@ -245,6 +282,7 @@ func (p *Pass) doneParent(path []ast.Node, call *ast.CallExpr, l *lazyDerivation
 			return "", derivChain{}, false
 		}
 		if w := done[k]; w != "" {
+			chain.done, chain.doneName = k, types.ExprString(e)
 			return doneText(p, path, w), chain, true
 		}
 		dv, ok := d.of[k]

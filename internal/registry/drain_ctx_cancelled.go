@@ -18,8 +18,11 @@ birth: Shutdown returns context.Canceled at once and every request in flight
 is dropped. The ctx of signal.NotifyContext is the usual case. The fix keeps
 the parent but not its cancellation: the parent argument becomes
 context.WithoutCancel(parent), which keeps its values (Go 1.21); files older
-than go1.21 get context.Background(), unless that would drop values set with
-context.WithValue or leave a variable unused.`,
+than go1.21 get context.Background() only where the done context provably
+carries no values (it comes from Background through contexts that add none,
+such as signal.NotifyContext): not where values were set with
+context.WithValue, or may have been (a parameter, a field, another call), nor
+where it would leave a variable unused.`,
 	Bad: `ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 defer stop()
 <-ctx.Done()

@@ -16,7 +16,9 @@ server must be drained with Shutdown, which stops accepting, lets handlers
 finish and closes idle connections, bounded by a deadline shorter than the
 orchestrator's grace period. The fix declares a deadline context (-timeout,
 default 25s) just before the statement and calls Shutdown with it, keeping
-the statement's error handling. Close after a Shutdown of the same server is
+the statement's error handling; an exit on its error that would skip
+clean-up (log.Fatal(srv.Close())) becomes a log line in the same run, as
+fatal-on-shutdown makes it on Shutdown's. Close after a Shutdown of the same server is
 the fallback for a failed drain and is not reported.`,
 	Bad: `<-stop
 srv.Close()`,
