@@ -83,7 +83,9 @@ const harmlessNothingToDrain = "main defers nothing and starts nothing that serv
 // main's function, literals included, holds no value with a drain method
 // (Shutdown, Stop, GracefulStop, Drain) or a Flush. Otherwise it returns
 // what there is to drain. Close alone (a client connection, a file) is
-// no drain: nothing flushes on it that unbuffered writes have not done.
+// no drain: nothing flushes on it that unbuffered writes have not done;
+// nor is a value main closes itself before it blocks, or one a goroutine
+// holds (main's return would not run its clean-up either).
 func (p *Pass) nothingToDrain(fd *ast.FuncDecl) string {
 	what := ""
 	inspectFunc(fd.Body, func(n ast.Node) bool {
@@ -117,13 +119,28 @@ func (p *Pass) nothingToDrain(fd *ast.FuncDecl) string {
 	if what != "" {
 		return what
 	}
-	ast.Inspect(fd.Body, func(n ast.Node) bool {
+	// Values main itself holds (not a goroutine's: returning from main
+	// runs nothing of theirs either) and does not close before it blocks.
+	closed := map[*types.Var]bool{}
+	inspectFunc(fd.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && isStopName(sel.Sel.Name) {
+				if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
+					if v, ok := p.Info.Uses[id].(*types.Var); ok {
+						closed[v] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	inspectFunc(fd.Body, func(n ast.Node) bool {
 		id, ok := n.(*ast.Ident)
 		if !ok || what != "" {
 			return what == ""
 		}
 		v, ok := p.Info.Defs[id].(*types.Var)
-		if !ok {
+		if !ok || closed[v] {
 			return true
 		}
 		for _, name := range append(slices.Clone(drainMethods), "Flush") {
