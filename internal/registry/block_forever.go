@@ -17,8 +17,10 @@ calls never run and whatever main started is cut off mid-request. A program
 that handles signals in any of its packages the run loaded (main's own, or one
 it imports) is not reported. A main with nothing to drain (it defers nothing,
 its package starts no server or worker and calls into no other package of the
-program, and it holds nothing with a drain method or a Flush) is not a default
-finding: being killed skips nothing that returning from main would run. The
+program, and it holds nothing with a drain method or a Flush that it has not
+closed itself; what its goroutines hold does not count, as main's return runs
+none of their clean-up either) is not a default finding: being killed skips
+nothing that returning from main would run. The
 fix waits for SIGINT or SIGTERM with
 signal.NotifyContext in place of the forever block, then drains each local
 main started (x.Start(), go x.Serve(...)) whose type has a Shutdown, Drain,
