@@ -123,14 +123,8 @@ func (p *Pass) nothingToDrain(fd *ast.FuncDecl) string {
 	// runs nothing of theirs either) and does not close before it blocks.
 	closed := map[*types.Var]bool{}
 	inspectFunc(fd.Body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok {
-			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && isStopName(sel.Sel.Name) {
-				if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
-					if v, ok := p.Info.Uses[id].(*types.Var); ok {
-						closed[v] = true
-					}
-				}
-			}
+		if v := p.stoppedVar(n); v != nil {
+			closed[v] = true
 		}
 		return true
 	})
@@ -435,14 +429,8 @@ func (p *Pass) startedDrains(body *ast.BlockStmt, last ast.Stmt) []BlockForeverD
 	})
 	// What main already stops (a deferred Stop, say) it must not stop twice.
 	ast.Inspect(body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok {
-			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && isStopName(sel.Sel.Name) {
-				if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
-					if v, ok := p.Info.Uses[id].(*types.Var); ok {
-						seen[v] = false
-					}
-				}
-			}
+		if v := p.stoppedVar(n); v != nil {
+			seen[v] = false
 		}
 		return true
 	})
@@ -467,6 +455,28 @@ func isStartName(name string) bool {
 		}
 	}
 	return false
+}
+
+// stoppedVar returns the variable n stops: n is v.M() where M is a
+// method of v's type that stops or releases it (isStopName), or nil.
+func (p *Pass) stoppedVar(n ast.Node) *types.Var {
+	call, ok := n.(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || !isStopName(sel.Sel.Name) {
+		return nil
+	}
+	if fn := callee(p.Info, call); fn == nil || fn.Signature().Recv() == nil {
+		return nil // a func-valued field, not the type's method
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, _ := p.Info.Uses[id].(*types.Var)
+	return v
 }
 
 // isStopName reports whether a method so named stops or releases

@@ -486,12 +486,7 @@ func methodSetLookup(t types.Type, pkg *types.Package, name string) (*types.Func
 // when deep) was not loaded (left out by build constraints, -tests=false
 // or the patterns) and mentions name: a call there would be left broken.
 func (p *Pass) unloadedCallers(dir string, deep bool, name, use string) string {
-	loaded := map[string]bool{}
-	for _, q := range p.programPasses() {
-		for _, f := range q.Files {
-			loaded[q.Fset.File(f.Pos()).Name()] = true
-		}
-	}
+	loaded := p.loadedFileNames()
 	var why string
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || why != "" {
@@ -557,6 +552,18 @@ func shortPos(fset *token.FileSet, pos token.Pos) string {
 	return fmt.Sprintf("%s:%d", filepath.Base(at.Filename), at.Line)
 }
 
+// loadedFileNames returns the names of every file the program's packages
+// were loaded from.
+func (p *Pass) loadedFileNames() map[string]bool {
+	loaded := map[string]bool{}
+	for _, q := range p.programPasses() {
+		for _, f := range q.Files {
+			loaded[q.Fset.File(f.Pos()).Name()] = true
+		}
+	}
+	return loaded
+}
+
 // unloadedCopies says why a field holding a lock cannot be added to owner
 // when code drainfix did not load may copy its values (go vet's
 // copylocks would then fail there): a test file of the package left out
@@ -567,12 +574,7 @@ func (p *Pass) unloadedCopies(owner *types.Named, declFile string) string {
 	dir := filepath.Dir(declFile)
 	// A test of the package may copy one without naming the type (c :=
 	// *New()): any test file left out of the load is a reason.
-	loaded := map[string]bool{}
-	for _, q := range p.programPasses() {
-		for _, f := range q.Files {
-			loaded[q.Fset.File(f.Pos()).Name()] = true
-		}
-	}
+	loaded := p.loadedFileNames()
 	tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
 	for _, t := range tests {
 		if !loaded[t] {

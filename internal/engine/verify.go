@@ -83,6 +83,7 @@ type verifier struct {
 	mu       sync.Mutex
 	exported map[string]*types.Package // packages read from export data, by path
 	vetBase  map[*matchers.Pass]map[string]int
+	reach    map[*types.Package]map[*types.Package]bool // importsPkg's
 }
 
 func newVerifier(cfg Config, passes []*matchers.Pass) *verifier {
@@ -95,7 +96,7 @@ func newVerifier(cfg Config, passes []*matchers.Pass) *verifier {
 	if a := os.Getenv("GOARCH"); cfg.Env == nil && a != "" {
 		arch = a
 	}
-	v := &verifier{cfg: cfg, passes: passes, sizes: types.SizesFor("gc", arch), loaded: map[string]*types.Package{}, graph: map[string]*types.Package{}, exported: map[string]*types.Package{}, vetBase: map[*matchers.Pass]map[string]int{}}
+	v := &verifier{cfg: cfg, passes: passes, sizes: types.SizesFor("gc", arch), loaded: map[string]*types.Package{}, graph: map[string]*types.Package{}, exported: map[string]*types.Package{}, vetBase: map[*matchers.Pass]map[string]int{}, reach: map[*types.Package]map[*types.Package]bool{}}
 	// Only complete packages: one that export data mentions but that was
 	// not imported itself holds just what its importers refer to (and
 	// may have no name).
@@ -157,7 +158,7 @@ func (v *verifier) check(fixes []FileFix) []failure {
 			continue
 		}
 		for c := range changed {
-			if importsPkg(p.Pkg, c.Pkg) {
+			if v.importsPkg(p.Pkg, c.Pkg) {
 				todo = append(todo, p)
 				break
 			}
@@ -168,7 +169,7 @@ func (v *verifier) check(fixes []FileFix) []failure {
 	deps := map[*matchers.Pass]int{}
 	for _, a := range todo {
 		for _, b := range todo {
-			if a != b && importsPkg(a.Pkg, b.Pkg) {
+			if a != b && v.importsPkg(a.Pkg, b.Pkg) {
 				deps[a]++
 			}
 		}
@@ -354,23 +355,28 @@ type importerFunc func(path string) (*types.Package, error)
 
 func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
-// importsPkg reports whether a imports b, directly or not.
-func importsPkg(a, b *types.Package) bool {
-	seen := map[*types.Package]bool{}
-	var walk func(p *types.Package) bool
-	walk = func(p *types.Package) bool {
-		if seen[p] {
-			return false
-		}
-		seen[p] = true
-		for _, q := range p.Imports() {
-			if q == b || walk(q) {
-				return true
+// importsPkg reports whether a imports b, directly or not. The packages a
+// reaches are computed once per a: check asks for every pair of a changed
+// package and a loaded one, once per fix tried alone.
+func (v *verifier) importsPkg(a, b *types.Package) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	reach := v.reach[a]
+	if reach == nil {
+		reach = map[*types.Package]bool{}
+		var walk func(p *types.Package)
+		walk = func(p *types.Package) {
+			for _, q := range p.Imports() {
+				if !reach[q] {
+					reach[q] = true
+					walk(q)
+				}
 			}
 		}
-		return false
+		walk(a)
+		v.reach[a] = reach
 	}
-	return walk(a)
+	return reach[b]
 }
 
 // apiChanged reports whether the exported declarations of a package differ
