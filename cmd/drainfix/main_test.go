@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +74,8 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
 			},
-			"gengo": genGo,
+			"gengo":       genGo,
+			"sameoutside": sameOutside,
 		},
 	})
 }
@@ -91,4 +95,65 @@ func genGo(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(&b, "\n// Gen%d waits for a signal.\nfunc Gen%d() os.Signal {\n\tc := make(chan os.Signal)\n\tsignal.Notify(c, os.Interrupt)\n\treturn <-c\n}\n", i, i)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), b.Bytes(), 0o644))
+}
+
+// sameOutside compares two versions of a Go file outside some of their
+// top-level declarations: sameoutside OLD NEW NAME... removes from each
+// file the functions named NAME (and the import block for "import"),
+// each with its doc comment and its line end, and fails unless what is
+// left is byte for byte the same.
+func sameOutside(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 3 {
+		ts.Fatalf("usage: sameoutside OLD NEW NAME...")
+	}
+	strip := func(name string) []byte {
+		src := []byte(ts.ReadFile(name))
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
+		ts.Check(err)
+		var cut [][2]int
+		for _, d := range f.Decls {
+			var id string
+			var doc *ast.CommentGroup
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				id, doc = d.Name.Name, d.Doc
+			case *ast.GenDecl:
+				if d.Tok == token.IMPORT {
+					id, doc = "import", d.Doc
+				}
+			}
+			for _, want := range args[2:] {
+				if id != want {
+					continue
+				}
+				start := fset.Position(d.Pos()).Offset
+				if doc != nil {
+					start = fset.Position(doc.Pos()).Offset
+				}
+				end := fset.Position(d.End()).Offset
+				if nl := bytes.IndexByte(src[end:], '\n'); nl >= 0 {
+					end += nl + 1
+				}
+				cut = append(cut, [2]int{start, end})
+			}
+		}
+		if len(cut) != len(args)-2 {
+			ts.Fatalf("%s: found %d of the declarations %v", name, len(cut), args[2:])
+		}
+		var out []byte
+		prev := 0
+		for _, c := range cut {
+			out = append(append(out, src[prev:c[0]]...), "<cut>\n"...)
+			prev = c[1]
+		}
+		return append(out, src[prev:]...)
+	}
+	a, b := strip(args[0]), strip(args[1])
+	if same := bytes.Equal(a, b); same == neg {
+		if neg {
+			ts.Fatalf("%s and %s are the same outside %v", args[0], args[1], args[2:])
+		}
+		ts.Fatalf("%s and %s differ outside %v:\n%s\n----\n%s", args[0], args[1], args[2:], a, b)
+	}
 }

@@ -18,9 +18,12 @@ import (
 // vet -vettool, gopls, golangci-lint) and returns one diagnostic per
 // finding, carrying the rule's fix, computed alone, as text edits. A fix
 // that must change other packages (a signature and its call sites) cannot
-// be expressed there and is left out; the finding says so.
+// be expressed there and is left out; the finding says so. The edits are
+// made against the contents readFile returns (the pass's ReadFile: an
+// editor's unsaved buffer under gopls); nil means the file on disk.
 func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, info *types.Info,
-	rules []*registry.Rule, timeout time.Duration, all bool, urlFor func(*registry.Rule) string) []analysis.Diagnostic {
+	rules []*registry.Rule, timeout time.Duration, all bool, urlFor func(*registry.Rule) string,
+	readFile func(string) ([]byte, error)) []analysis.Diagnostic {
 	pass := &matchers.Pass{Fset: fset, Files: files, Pkg: pkg, Info: info}
 	pass.Program = &matchers.Program{Packages: []*matchers.Pass{pass}}
 	byTF := map[*token.File]*file{}
@@ -33,7 +36,7 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 		byTF[tf] = &file{ast: f, name: tf.Name(), pass: pass, fixable: true, suppress: sup}
 		pass.Owned = append(pass.Owned, f)
 	}
-	cfg := Config{Timeout: timeout, Parallel: 1}
+	cfg := Config{Timeout: timeout, Parallel: 1, ReadFile: readFile}
 	v := newVerifier(cfg, []*matchers.Pass{pass})
 	type entry struct {
 		d   analysis.Diagnostic

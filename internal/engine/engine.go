@@ -4,7 +4,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -41,6 +40,9 @@ type Config struct {
 	// FixPerFinding also computes each finding's fix alone (Finding.Fix),
 	// for outputs that attach a fix to each result (SARIF).
 	FixPerFinding bool
+	// ReadFile reads a file the fixes change, as it was loaded (an
+	// editor's buffer under go/analysis); nil means os.ReadFile.
+	ReadFile func(name string) ([]byte, error)
 }
 
 // A Finding is one reported bug with its resolved position.
@@ -110,21 +112,13 @@ func Run(cfg Config) (*Result, error) {
 			errs = append(errs, fmt.Errorf("pattern %s matched no packages", pat))
 		}
 	}
-	seenErr := map[string]bool{}
+	errs = append(errs, loadErrors(cfg.Dir, pkgs)...)
 	prog := &matchers.Program{}
 	files := map[*token.File]*file{}
 	var passes []*matchers.Pass
 	for _, p := range pkgs {
 		if len(p.Errors) > 0 {
-			msg := fmt.Sprintf("%s: %s", p.PkgPath, describe(cfg.Dir, bestError(p.Errors)))
-			if len(p.Errors) > 1 {
-				msg += fmt.Sprintf(" (and %d more errors)", len(p.Errors)-1)
-			}
-			if !seenErr[msg] {
-				seenErr[msg] = true
-				errs = append(errs, errors.New(msg))
-			}
-			continue
+			continue // loadErrors said why
 		}
 		pass := &matchers.Pass{Fset: fset, Files: p.Syntax, Pkg: p.Types, Info: p.TypesInfo, Program: prog}
 		passes = append(passes, pass)
@@ -423,11 +417,23 @@ func relTo(dir, path string) string {
 	return path
 }
 
+// oneLine puts an error of the go command or the compiler on one line:
+// the go command's hint, on indented lines, is kept ("to add it: go get
+// …"); the header of a failed compile ("# pkg") and any further message
+// are dropped.
 func oneLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > 1 && strings.HasPrefix(lines[0], "# ") {
+		lines = lines[1:]
 	}
-	return s
+	out := lines[0]
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "\t") && !strings.HasPrefix(l, " ") {
+			break
+		}
+		out += " " + strings.TrimSpace(l)
+	}
+	return out
 }
 
 // bestError picks the most telling of a package's errors: a parse error,

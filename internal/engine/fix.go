@@ -113,15 +113,20 @@ func cmpString(a, b string) int {
 
 // fixFile applies the fixes of found to one file. A fix whose rewrite fails
 // is dropped (returned in failed, with the reason) and the file is
-// rewritten again from scratch without it. It returns a nil fix when
-// nothing changes, and an error when the file cannot be rewritten at all.
+// rewritten again from scratch without it; so is a fix that cannot be
+// spliced into the file as it stands (splice). It returns a nil fix when
+// nothing changes, and an error when the file cannot be read as loaded.
 func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed map[*ruleFinding]string, err error) {
 	failed = map[*ruleFinding]string{}
 	if len(found) == 0 {
 		return nil, failed, nil
 	}
 	slices.SortStableFunc(found, func(a, b *ruleFinding) int { return int(a.Pos) - int(b.Pos) })
-	src, err := os.ReadFile(fi.name)
+	read := cfg.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	src, err := read(fi.name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,24 +134,34 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 	if tf == nil || tf.Size() != len(src) {
 		return nil, nil, fmt.Errorf("file changed on disk since it was loaded")
 	}
+	refuse := func(why string) (*FileFix, map[*ruleFinding]string, error) {
+		for _, f := range found {
+			if _, bad := failed[f]; !bad {
+				failed[f] = why
+			}
+		}
+		return nil, failed, nil
+	}
+	if pos := lineDirective(fi.ast); pos.IsValid() {
+		return refuse(fmt.Sprintf("the file has a //line directive (line %d): its positions are not its own; left untouched", tf.Line(pos)))
+	}
 	// What the printer cannot reproduce (a byte-order mark, CRLF line ends,
 	// a missing final newline) is taken off here and put back at the end.
 	lf, shape := normalize(src)
 
-	// The file must come back byte for byte when nothing is changed, or a
-	// rewrite would also reformat what it did not touch. Printing leaves
-	// the dst tree as it was, so the first attempt rewrites the same tree.
+	// printed is the file as the printer renders the unchanged tree; the
+	// fix is what the printer renders differently once the tree is
+	// rewritten. Printing leaves the dst tree as it was, so the first
+	// attempt rewrites the same tree.
 	d, err := decorate(fi)
 	if err != nil {
-		return nil, nil, err
+		return refuse("the file cannot be rewritten: " + err.Error())
 	}
-	same, err := d.print()
+	printed, err := d.print()
 	if err != nil {
-		return nil, nil, err
+		return refuse("the file cannot be rewritten: " + err.Error())
 	}
-	if !bytes.Equal(same, lf) {
-		return nil, nil, fmt.Errorf("file does not survive a round trip through the printer (not gofmt-formatted, or //line directives); left untouched")
-	}
+	clean := bytes.Equal(printed, lf)
 
 	for {
 		var live []*ruleFinding
@@ -161,29 +176,52 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 		if d == nil {
 			// A rewrite failed part way: start again from a fresh tree.
 			if d, err = decorate(fi); err != nil {
-				return nil, nil, err
+				return refuse("the file cannot be rewritten: " + err.Error())
 			}
 		}
 		out, bad, err := d.rewrite(cfg, fi, live)
 		d = nil
 		if err != nil {
-			return nil, nil, err
+			return refuse(err.Error())
 		}
 		if bad != nil {
 			failed[bad.f] = bad.err.Error()
 			continue
 		}
-		if bytes.Equal(out, lf) {
+		if bytes.Equal(out, printed) {
 			return nil, failed, nil
 		}
 		formatted, err := format.Source(out)
 		if err != nil {
-			return nil, nil, fmt.Errorf("fixed file does not parse: %v", err)
+			return refuse(fmt.Sprintf("internal error: the fixed file does not parse: %v", err))
 		}
-		if !bytes.Equal(formatted, out) {
-			return nil, nil, fmt.Errorf("fixed file is not gofmt-clean")
+		if clean && !bytes.Equal(formatted, out) {
+			return refuse("internal error: the fixed file is not gofmt-clean")
 		}
-		return &FileFix{Path: fi.name, Old: src, New: shape.apply(lf, out)}, failed, nil
+		merged, err := splice(lf, printed, out)
+		if c, ok := err.(*spliceConflict); ok {
+			// Drop the fixes of the declaration that holds the line, or all.
+			why := conflictReason(tf, c.at)
+			var hit []*ruleFinding
+			for _, f := range live {
+				if d := enclosingTopDecl(fi.ast, f.Pos); d != nil && tf.Offset(d.Pos()) <= c.at && c.at < tf.Offset(d.End()) {
+					hit = append(hit, f)
+				}
+			}
+			if len(hit) == 0 {
+				hit = live
+			}
+			for _, f := range hit {
+				failed[f] = why
+			}
+			continue
+		}
+		// The splice keeps what the fix did not change: the code must be
+		// what the printer rendered, whatever the formatting.
+		if !clean && !sameCode(merged, out) {
+			return refuse("internal error: the fix could not be spliced into the file as it stands")
+		}
+		return &FileFix{Path: fi.name, Old: src, New: shape.apply(lf, merged)}, failed, nil
 	}
 }
 
