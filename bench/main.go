@@ -98,6 +98,9 @@ func run(reps int, withCorpus bool) error {
 	if err := hugeFunction(reps, tmp, bare, drainfix); err != nil {
 		return err
 	}
+	if err := largeFile(reps, tmp, drainfix); err != nil {
+		return err
+	}
 
 	if len(mods) == 0 {
 		return nil
@@ -253,5 +256,49 @@ func hugeFunction(reps int, tmp, bare, drainfix string) error {
 	}
 	r := ratio(walls[1], walls[0])
 	fmt.Printf("four times the function, %.1f× the time: %s (≤6×; quadratic would be 16×)\n", r, holds(r <= 6))
+	return nil
+}
+
+// largeFile times the fix phase on one file of about 1600 lines with one
+// fix: drainfix -diff against drainfix -json, for the file gofmt-clean and
+// for the same file with a legacy // +build line and unsorted imports,
+// into whose own bytes the fix is spliced.
+func largeFile(reps int, tmp, drainfix string) error {
+	for _, clean := range []bool{true, false} {
+		dir := filepath.Join(tmp, fmt.Sprintf("largefile-%v", clean))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		var b strings.Builder
+		imports := "import (\n\t\"os\"\n\t\"os/signal\"\n)\n"
+		if !clean {
+			b.WriteString("// +build !nobench\n\n")
+			imports = "import (\n\t\"os/signal\"\n\t\"os\"\n)\n"
+		}
+		b.WriteString("package main\n\n" + imports)
+		for i := range 180 {
+			fmt.Fprintf(&b, "\nfunc f%d(a, b int) int {\n\tx := a + b\n\tif x > %d {\n\t\treturn x - %d\n\t}\n\t// the rest\n\treturn x * 2\n}\n", i, i, i)
+		}
+		b.WriteString("\nfunc main() {\n\tc := make(chan os.Signal)\n\tsignal.Notify(c, os.Interrupt)\n\t<-c\n}\n")
+		files := map[string]string{"go.mod": "module example.com/largefile\n\ngo 1.22\n", "main.go": b.String()}
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+				return err
+			}
+		}
+		check := exec.Command(drainfix, "-diff", "./...")
+		check.Dir = dir
+		out, _ := check.Output()
+		if !strings.Contains(string(out), "+\tc := make(chan os.Signal, 1)") {
+			return fmt.Errorf("large file (gofmt-clean: %v): the fix is not applied:\n%s", clean, out)
+		}
+		rep, dif := measurePair(reps, dir, []string{drainfix, "-json", "./..."}, []string{drainfix, "-diff", "./..."})
+		kind := "gofmt-clean, printed"
+		if !clean {
+			kind = "not gofmt-clean, spliced"
+		}
+		fmt.Printf("fix phase on one file of %d lines (%s): report %s, diff %s: +%s\n",
+			strings.Count(b.String(), "\n"), kind, round(rep.wall), round(dif.wall), (dif.wall - rep.wall).Round(time.Millisecond))
+	}
 	return nil
 }
