@@ -417,53 +417,6 @@ func relTo(dir, path string) string {
 	return path
 }
 
-// oneLine puts an error of the go command or the compiler on one line:
-// the go command's hint, on indented lines, is kept ("to add it: go get
-// …"); the header of a failed compile ("# pkg") and any further message
-// are dropped.
-func oneLine(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > 1 && strings.HasPrefix(lines[0], "# ") {
-		lines = lines[1:]
-	}
-	out := lines[0]
-	for _, l := range lines[1:] {
-		if !strings.HasPrefix(l, "\t") && !strings.HasPrefix(l, " ") {
-			break
-		}
-		out += " " + strings.TrimSpace(l)
-	}
-	return out
-}
-
-// bestError picks the most telling of a package's errors: a parse error,
-// then the go command's own (a missing module, an import cycle), then a
-// type error; the go command's summary of a failed compile ("# pkg") last.
-func bestError(errs []packages.Error) packages.Error {
-	better := []func(packages.Error) bool{
-		func(e packages.Error) bool { return e.Kind == packages.ParseError },
-		func(e packages.Error) bool { return e.Kind == packages.ListError && !strings.HasPrefix(e.Msg, "#") },
-		func(e packages.Error) bool { return e.Kind == packages.TypeError },
-	}
-	for _, ok := range better {
-		for _, e := range errs {
-			if ok(e) {
-				return e
-			}
-		}
-	}
-	return errs[0]
-}
-
-// describe formats a package error on one line, its position relative to dir.
-func describe(dir string, e packages.Error) string {
-	msg := oneLine(e.Msg)
-	if e.Pos == "" || e.Pos == "-" {
-		return msg
-	}
-	return relTo(dir, e.Pos) + ": " + msg
-}
-
 // matchesAny reports whether a package of pkgs matches the go pattern pat
 // (a directory, relative or absolute, or an import path, either ending in
 // /... or holding ... as a wildcard); file= queries and the go command's

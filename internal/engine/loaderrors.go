@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -39,7 +41,7 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 			if at != p {
 				blocked = p
 			}
-			add(at.PkgPath+": "+describeErrors(dir, at.Errors), blocked)
+			add(at.PkgPath+": "+describeErrors(dir, at), blocked)
 			continue
 		}
 		// A broken package of the main module that p imports.
@@ -53,7 +55,7 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 				seen[d] = true
 				if len(d.Errors) > 0 {
 					at := causeOf(d, map[*packages.Package]bool{})
-					add(at.PkgPath+": "+describeErrors(dir, at.Errors), nil)
+					add(at.PkgPath+": "+describeErrors(dir, at), nil)
 					continue
 				}
 				walk(d)
@@ -110,21 +112,70 @@ func importFailed(e packages.Error) string {
 }
 
 // describeErrors gives the most telling of a package's errors on one
-// line, and how many others it has.
-func describeErrors(dir string, errs []packages.Error) string {
-	best := bestError(errs)
-	msg := describe(dir, best)
-	more := 0
-	for _, e := range errs {
-		// The go command's "# pkg" summary of a failed compile repeats
-		// the type errors.
-		if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "#") && len(errs) > 1 {
-			continue
-		}
-		more++
+// line. A package and its test variant have the same path and cause: the
+// count of its other errors would tell them apart, so it is left out.
+func describeErrors(dir string, p *packages.Package) string {
+	e := bestError(p.Errors)
+	msg := oneLine(e.Msg)
+	if e.Pos != "" && e.Pos != "-" {
+		return relTo(dir, e.Pos) + ": " + msg
 	}
-	if more > 1 {
-		msg += fmt.Sprintf(" (and %d more errors)", more-1)
+	// The compiler's messages under "# pkg" name files relative to the
+	// package's directory.
+	if file, rest, ok := strings.Cut(msg, ":"); ok && !filepath.IsAbs(file) && len(p.GoFiles) > 0 {
+		if path := filepath.Join(filepath.Dir(p.GoFiles[0]), file); fileExists(path) {
+			return relTo(dir, path) + ":" + rest
+		}
 	}
 	return msg
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// bestError picks the most telling of a package's errors: a parse error,
+// then the go command's own (a missing module, an import cycle), then a
+// type error, then the compiler's under the go command's "# pkg" (a cgo
+// failure), and last a type error that only says an import failed.
+func bestError(errs []packages.Error) packages.Error {
+	better := []func(packages.Error) bool{
+		func(e packages.Error) bool { return e.Kind == packages.ParseError },
+		func(e packages.Error) bool { return e.Kind == packages.ListError && !strings.HasPrefix(e.Msg, "#") },
+		func(e packages.Error) bool {
+			return e.Kind == packages.TypeError && !strings.HasPrefix(e.Msg, "could not import ")
+		},
+		func(e packages.Error) bool {
+			return e.Kind == packages.ListError && strings.Contains(strings.TrimSpace(e.Msg), "\n")
+		},
+		func(e packages.Error) bool { return e.Kind == packages.TypeError },
+	}
+	for _, ok := range better {
+		for _, e := range errs {
+			if ok(e) {
+				return e
+			}
+		}
+	}
+	return errs[0]
+}
+
+// oneLine puts an error of the go command or the compiler on one line:
+// the header of a failed compile ("# pkg") is dropped, and so is all
+// after the first message but the go command's hint, on the indented
+// lines after a colon ("to add it:\n\tgo get …").
+func oneLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > 1 && strings.HasPrefix(lines[0], "# ") {
+		lines = lines[1:]
+	}
+	out := lines[0]
+	for _, l := range lines[1:] {
+		if !strings.HasSuffix(out, ":") || !strings.HasPrefix(l, "\t") {
+			break
+		}
+		out += " " + strings.TrimSpace(l)
+	}
+	return out
 }
