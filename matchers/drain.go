@@ -53,6 +53,9 @@ func (p *Pass) offDrainPath(pos token.Pos) string {
 // scope (one the function was handed or made) is not excused: whoever made
 // the context meant the wait to be bounded, wherever it is called from.
 func (p *Pass) unboundedDrainHarmless(pos token.Pos) string {
+	if p.Program.Drain().ForcesExit(p.Pkg) {
+		return harmlessForcedExit
+	}
 	if p.ContextAt(pos) != nil {
 		return ""
 	}

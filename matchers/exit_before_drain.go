@@ -93,12 +93,14 @@ func (p *Pass) exitBeforeDrain(body *ast.BlockStmt) []Finding {
 	return found
 }
 
-// mainExitsFirst reports whether the call at path[0], made on the server
-// srv in a goroutine main starts, would be cut short by main: main serves
-// srv after the go statement and returns when serving ends, without
-// waiting for the goroutine. A drain put there (Close turned into
-// Shutdown) would make serving end at once, and main exit.
-func (p *Pass) mainExitsFirst(path []ast.Node, srv string) bool {
+// exitsFirst reports whether the call at path[0], made on the server srv
+// in a goroutine that a function starts, would be cut short by that
+// function: it serves srv after the go statement and returns when serving
+// ends, without waiting for the goroutine. A drain put there (Close
+// turned into Shutdown) would make serving end at once and the function
+// return: main exits, and any other function leaves its caller free to
+// exit before the drain. It returns the function's name, or "".
+func (p *Pass) exitsFirst(path []ast.Node, srv string) string {
 	for i := 1; i+2 < len(path); i++ {
 		lit, ok := path[i].(*ast.FuncLit)
 		if !ok {
@@ -106,28 +108,31 @@ func (p *Pass) mainExitsFirst(path []ast.Node, srv string) bool {
 		}
 		call, ok := path[i+1].(*ast.CallExpr)
 		if !ok || call.Fun != lit {
-			return false
+			return ""
 		}
 		gs, ok := path[i+2].(*ast.GoStmt)
 		if !ok || i+4 >= len(path) || signalsDone(p.Info, lit.Body) {
-			return false
+			return ""
 		}
 		body, ok := path[i+3].(*ast.BlockStmt)
 		fd, isDecl := path[i+4].(*ast.FuncDecl)
-		if !ok || !isDecl || fd.Name.Name != "main" || fd.Recv != nil || p.Pkg.Name() != "main" {
-			return false
+		if !ok || !isDecl {
+			return ""
 		}
 		for j, s := range body.List {
 			if s.Pos() <= gs.Pos() {
 				continue
 			}
 			if p.serveCallIn(s, srv) != nil {
-				return !p.waitsIn(body.List[j+1:])
+				if p.waitsIn(body.List[j:]) {
+					return ""
+				}
+				return fd.Name.Name
 			}
 		}
-		return false
+		return ""
 	}
-	return false
+	return ""
 }
 
 // harmlessCutByMain is why a drain that main never waits for is not worth

@@ -1,9 +1,13 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
+	"strings"
+	"time"
 )
 
 // ServerClose: (*http.Server).Close on a shutdown path.
@@ -43,6 +47,11 @@ func ServerClose(p *Pass) []Finding {
 			fd := Finding{
 				Pos: call.Pos(), End: call.End(),
 				Message: "(*http.Server).Close on the shutdown path cuts in-flight requests; drain with Shutdown under a deadline",
+			}
+			if d := p.shortWriteTimeout(sel.X); d > 0 {
+				fd.Harmless = fmt.Sprintf("the server's WriteTimeout (%v) already fails every request that runs longer: Close cuts no more work than that", d)
+				found = append(found, fd)
+				return true
 			}
 			fix, why := p.serverCloseFix(path, call, sel)
 			fd = withFix(fd, fix, why)
@@ -89,8 +98,10 @@ func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.Sele
 	if !isMethod(fn, "net/http", "Server", "Shutdown") {
 		return nil, "the receiver's Shutdown method is not (*http.Server).Shutdown"
 	}
-	if p.mainExitsFirst(path, varKey(p.Info, sel.X)) {
+	if fn := p.exitsFirst(path, varKey(p.Info, sel.X)); fn == "main" && p.Pkg.Name() == "main" {
 		return nil, "main returns as soon as ListenAndServe does and nothing waits for this goroutine: with Shutdown here, serving would end at once and the process exit before the drain (exit-before-drain); make main wait for the goroutine, then drain"
+	} else if fn != "" {
+		return nil, fn + " returns as soon as ListenAndServe does and nothing waits for this goroutine: with Shutdown here, serving would end at once and " + fn + " return before the drain, leaving its caller free to exit (exit-before-drain); make " + fn + " wait for the goroutine, then drain"
 	}
 	d, why := p.deadlineFix(path, nil)
 	if why != "" {
@@ -346,4 +357,63 @@ func (p *Pass) calledBefore(path []ast.Node, srv ast.Expr, call *ast.CallExpr, p
 		return true
 	})
 	return found
+}
+
+// shortWriteTimeout returns the WriteTimeout of the server srv when it is
+// a constant of at most a second (0 otherwise): srv is a variable given
+// one http.Server literal, whose timeouts nothing else sets. Every response
+// must then be written within that time of its request's header, so a
+// request that Close cuts would have failed a moment later anyway.
+func (p *Pass) shortWriteTimeout(srv ast.Expr) time.Duration {
+	key := varKey(p.Info, srv)
+	if key == "" {
+		return 0
+	}
+	var lit *ast.CompositeLit
+	assigned := 0
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && varKey(p.Info, sel.X) == key && strings.HasSuffix(sel.Sel.Name, "Timeout") {
+						assigned += 2 // a timeout set apart from the literal
+					}
+					if varKey(p.Info, l) == key {
+						assigned++
+						if len(n.Lhs) == len(n.Rhs) {
+							lit = p.httpServerLit(n.Rhs[i])
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if varKey(p.Info, id) == key {
+						assigned++
+						if len(n.Names) == len(n.Values) {
+							lit = p.httpServerLit(n.Values[i])
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	if assigned != 1 || lit == nil {
+		return 0
+	}
+	for _, el := range lit.Elts {
+		kv, ok := el.(*ast.KeyValueExpr)
+		if id, isID := kv.Key.(*ast.Ident); !ok || !isID || id.Name != "WriteTimeout" {
+			continue
+		}
+		tv := p.Info.Types[kv.Value]
+		if tv.Value == nil || tv.Value.Kind() != constant.Int {
+			return 0
+		}
+		if d, exact := constant.Int64Val(tv.Value); exact && d > 0 && time.Duration(d) <= time.Second {
+			return time.Duration(d)
+		}
+	}
+	return 0
 }

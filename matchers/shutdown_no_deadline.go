@@ -64,6 +64,13 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				found = append(found, fd)
 				return true
 			}
+			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+				if fn := p.exitsFirst(p.pathTo(call), varKey(p.Info, sel.X)); fn != "" {
+					fd.Harmless = fn + " returns as soon as serving ends and nothing waits for this goroutine: the Shutdown cannot keep the process waiting, and a deadline here changes nothing until " + fn + " waits for the drain (see exit-before-drain)"
+					found = append(found, fd)
+					return true
+				}
+			}
 			if p.Program.Drain().ForcesExit(p.Pkg) {
 				fd.Harmless = harmlessForcedExit
 				found = append(found, fd)

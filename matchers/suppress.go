@@ -8,6 +8,8 @@ import (
 
 // Directive parses one comment: a //drainfix:ignore RULE[,RULE] reason or
 // a //nolint[:drainfix] one; rules is [""] when every rule is silenced.
+// //nolint:govet (or :lostcancel, :sigchanyzer) silences the rules that
+// report what that go vet analyzer reports (vetTwins).
 func Directive(text string) (rules []string, ok bool) {
 	text = strings.TrimPrefix(text, "//")
 	switch {
@@ -40,9 +42,21 @@ func Directive(text string) (rules []string, ok bool) {
 			if l == "drainfix" || l == "all" {
 				return []string{""}, true
 			}
+			rules = append(rules, vetTwins[l]...)
 		}
+		return rules, len(rules) > 0
 	}
 	return nil, false
+}
+
+// vetTwins are the rules that report what a go vet analyzer reports, by
+// the names golangci-lint's //nolint takes for it: a user who silenced
+// go vet's lostcancel or sigchanyzer there has silenced the same finding.
+var vetTwins = map[string][]string{
+	"govet":       {"lost-cancel", "signal-unbuffered"},
+	"vet":         {"lost-cancel", "signal-unbuffered"},
+	"lostcancel":  {"lost-cancel"},
+	"sigchanyzer": {"signal-unbuffered"},
 }
 
 // suppressedAt reports whether a comment on pos's line, or on the line
