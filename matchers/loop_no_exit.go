@@ -113,9 +113,16 @@ const harmlessLifetimeLoop = "no context is in scope to stop it, nothing waits f
 // Done on a WaitGroup or closing a channel. An endless loop then holds up
 // that wait forever. (A send is data, not a sign of completion.)
 func (p *Pass) joined(g goFunc) bool {
+	// A close or Done inside a loop or a func literal of the body (a
+	// once.Do(func() { close(ready) }) in the loop) says the goroutine has
+	// started, not that it has ended.
 	done := func(body *ast.BlockStmt) bool {
 		found := false
 		ast.Inspect(body, func(n ast.Node) bool {
+			switch n.(type) {
+			case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit:
+				return false
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok || found {
 				return !found
