@@ -48,6 +48,11 @@ func ServerClose(p *Pass) []Finding {
 				Pos: call.Pos(), End: call.End(),
 				Message: "(*http.Server).Close on the shutdown path cuts in-flight requests; drain with Shutdown under a deadline",
 			}
+			if alt := p.gracefulSibling(path); alt != "" {
+				fd.Harmless = "the code chooses between this Close and a drain with Shutdown (" + alt + ") on purpose: where it closes, it does so instead of a drain it has ruled out"
+				found = append(found, fd)
+				return true
+			}
 			if d := p.shortWriteTimeout(sel.X); d > 0 {
 				fd.Harmless = fmt.Sprintf("the server's WriteTimeout (%v) already fails every request that runs longer: Close cuts no more work than that", d)
 				found = append(found, fd)
@@ -416,4 +421,81 @@ func (p *Pass) shortWriteTimeout(srv ast.Expr) time.Duration {
 		}
 	}
 	return 0
+}
+
+// gracefulSibling reports whether the Close at path[0] is one branch of a
+// choice whose other branch drains a server with Shutdown: an if whose
+// other branch calls (*http.Server).Shutdown, directly or in a function of
+// the package it calls, where the if holds the Close or a call of the
+// function that holds it. It returns what drains in the other branch, or
+// "".
+func (p *Pass) gracefulSibling(path []ast.Node) string {
+	// drains returns the Shutdown call or the call of a function of the
+	// package that makes one, in n.
+	drains := func(n ast.Node) string {
+		what := ""
+		ast.Inspect(n, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || what != "" {
+				return what == ""
+			}
+			fn := callee(p.Info, call)
+			if isMethod(fn, "net/http", "Server", "Shutdown") {
+				what = "Shutdown"
+				return false
+			}
+			if fn != nil && fn.Pkg() == p.Pkg {
+				if d, ok := p.Program.declOf(fn); ok && d.fd.Body != nil {
+					ast.Inspect(d.fd.Body, func(m ast.Node) bool {
+						if c, ok := m.(*ast.CallExpr); ok && isMethod(callee(d.pass.Info, c), "net/http", "Server", "Shutdown") {
+							what = fn.Name()
+						}
+						return what == ""
+					})
+				}
+			}
+			return what == ""
+		})
+		return what
+	}
+	// other returns what drains in the branch of an if on path that does
+	// not hold path[0].
+	other := func(path []ast.Node) string {
+		for i := 1; i < len(path); i++ {
+			ifs, ok := path[i].(*ast.IfStmt)
+			if !ok || ifs.Else == nil {
+				continue
+			}
+			switch path[i-1] {
+			case ifs.Body:
+				if d := drains(ifs.Else); d != "" {
+					return d
+				}
+			case ifs.Else:
+				if d := drains(ifs.Body); d != "" {
+					return d
+				}
+			}
+		}
+		return ""
+	}
+	if d := other(path); d != "" {
+		return d
+	}
+	fd := funcDeclOf(path)
+	if fd == nil {
+		return ""
+	}
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return ""
+	}
+	for id, obj := range p.Info.Uses {
+		if obj == fn {
+			if d := other(p.pathTo(id)); d != "" {
+				return d
+			}
+		}
+	}
+	return ""
 }
