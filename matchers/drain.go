@@ -49,12 +49,17 @@ func (p *Pass) offDrainPath(pos token.Pos) string {
 }
 
 // unboundedDrainHarmless returns why a wait with no deadline at pos is
-// harmless: it runs on no drain path. A wait that ignores a context in
+// harmless: the program forces its exit a fixed time after the stop, every
+// caller already races the wait's function against a deadline, or it runs
+// on no drain path. A wait that ignores a context in
 // scope (one the function was handed or made) is not excused: whoever made
 // the context meant the wait to be bounded, wherever it is called from.
 func (p *Pass) unboundedDrainHarmless(pos token.Pos) string {
 	if p.Program.Drain().ForcesExit(p.Pkg) {
 		return harmlessForcedExit
+	}
+	if p.boundedByCallers(p.enclosingFunc(pos)) {
+		return harmlessBoundedCaller
 	}
 	if p.ContextAt(pos) != nil {
 		return ""
