@@ -11,12 +11,14 @@ package drainpath
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A Package is one type-checked package of the program. Files are the
@@ -456,9 +458,9 @@ func (m *Model) findStops() {
 }
 
 // ForcesExit reports whether a program holding pkg forces its exit a
-// fixed time after it learns it must stop: drain code sleeps and then
-// exits or kills the process, or arms a timer that does. Every drain of
-// that program is bounded by it.
+// fixed time (at most forcedExitLimit) after it learns it must stop: drain
+// code sleeps and then exits or kills the process, or arms a timer that
+// does. Every drain of that program is bounded by it.
 //
 // In a library with no main that holds pkg, the program is pkg and what it
 // imports: a framework's shutdown package forcing the exit bounds the
@@ -499,9 +501,16 @@ func (m *Model) ForcesExit(pkg *types.Package) bool {
 	return forced(paths)
 }
 
+// forcedExitLimit is the longest forced exit that bounds a drain: the
+// grace period orchestrators give by default (Kubernetes: 30s). A process
+// that drains for a minute before its fallback exit is killed first.
+const forcedExitLimit = 30 * time.Second
+
 // findForcedExits records the packages whose drain code (a function on a
-// drain path, or code after a stop) sleeps and then ends the process, or
-// hands a func that ends it to time.AfterFunc.
+// drain path, or code after a stop) sleeps a constant time of at most
+// forcedExitLimit and then ends the process, or hands a func that ends it
+// to time.AfterFunc with such a delay. A delay the code computes (from
+// configuration) may be anything, and bounds nothing that can be shown.
 func (m *Model) findForcedExits() {
 	ends := func(info *types.Info, n ast.Node) bool {
 		found := false
@@ -520,8 +529,18 @@ func (m *Model) findForcedExits() {
 		})
 		return found
 	}
+	// within reports whether d is a constant delay short enough to bound
+	// a drain: at most forcedExitLimit.
+	within := func(info *types.Info, d ast.Expr) bool {
+		tv := info.Types[d]
+		if tv.Value == nil || tv.Value.Kind() != constant.Int {
+			return false
+		}
+		v, exact := constant.Int64Val(tv.Value)
+		return exact && v >= 0 && time.Duration(v) <= forcedExitLimit
+	}
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
-		slept := false
+		var slept ast.Expr
 		ast.Inspect(fd.Body, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !(inDrain || m.inRegion(call.Pos())) {
@@ -529,12 +548,16 @@ func (m *Model) findForcedExits() {
 			}
 			c := callee(p.Info, call)
 			switch {
-			case c != nil && isFunc(c, "time", "Sleep"):
-				slept = true
+			case c != nil && isFunc(c, "time", "Sleep") && len(call.Args) == 1:
+				slept = call.Args[0]
 			case c != nil && isFunc(c, "time", "AfterFunc") && len(call.Args) == 2 && ends(p.Info, call.Args[1]):
-				m.forcers[p.Types.Path()] = true
-			case slept && ends(p.Info, call):
-				m.forcers[p.Types.Path()] = true
+				if within(p.Info, call.Args[0]) {
+					m.forcers[p.Types.Path()] = true
+				}
+			case slept != nil && ends(p.Info, call):
+				if within(p.Info, slept) {
+					m.forcers[p.Types.Path()] = true
+				}
 			}
 			return true
 		})
