@@ -458,7 +458,8 @@ func (m *Model) findStops() {
 }
 
 // ForcesExit reports whether a program holding pkg forces its exit a
-// fixed time (at most forcedExitLimit) after it learns it must stop: drain
+// fixed time (configured, or a constant of at most forcedExitLimit) after
+// it learns it must stop: drain
 // code sleeps and then exits or kills the process, or arms a timer that
 // does. Every drain of that program is bounded by it.
 //
@@ -501,16 +502,17 @@ func (m *Model) ForcesExit(pkg *types.Package) bool {
 	return forced(paths)
 }
 
-// forcedExitLimit is the longest forced exit that bounds a drain: the
-// grace period orchestrators give by default (Kubernetes: 30s). A process
-// that drains for a minute before its fallback exit is killed first.
+// forcedExitLimit is the longest constant forced exit that bounds a
+// drain: the grace period orchestrators give by default (Kubernetes: 30s).
+// A process that drains for a minute before its fallback exit is killed
+// first.
 const forcedExitLimit = 30 * time.Second
 
 // findForcedExits records the packages whose drain code (a function on a
-// drain path, or code after a stop) sleeps a constant time of at most
-// forcedExitLimit and then ends the process, or hands a func that ends it
-// to time.AfterFunc with such a delay. A delay the code computes (from
-// configuration) may be anything, and bounds nothing that can be shown.
+// drain path, or code after a stop) sleeps and then ends the process, or
+// hands a func that ends it to time.AfterFunc. A delay the code computes
+// (from its configuration) is the budget its users chose and counts; a
+// constant one counts when it is at most forcedExitLimit.
 func (m *Model) findForcedExits() {
 	ends := func(info *types.Info, n ast.Node) bool {
 		found := false
@@ -529,12 +531,13 @@ func (m *Model) findForcedExits() {
 		})
 		return found
 	}
-	// within reports whether d is a constant delay short enough to bound
-	// a drain: at most forcedExitLimit.
+	// within reports whether the delay d bounds a drain: a budget the
+	// program computes (from its configuration) is the one its users
+	// chose; a constant must be at most forcedExitLimit.
 	within := func(info *types.Info, d ast.Expr) bool {
 		tv := info.Types[d]
 		if tv.Value == nil || tv.Value.Kind() != constant.Int {
-			return false
+			return true
 		}
 		v, exact := constant.Int64Val(tv.Value)
 		return exact && v >= 0 && time.Duration(v) <= forcedExitLimit
