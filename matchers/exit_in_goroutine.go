@@ -425,8 +425,8 @@ func (p *Pass) stoppedInPackage(x ast.Expr) bool {
 }
 
 // onServeError reports whether the exit at path[0] is on the error of
-// net/http's ListenAndServe or Serve: in its arguments, or in an if (or the
-// statement just before it) enclosing it. Apart from http.ErrServerClosed
+// net/http's ListenAndServe or Serve: in its arguments, in an if enclosing
+// it, or in the statement just before the exit's (or that if's). Apart from http.ErrServerClosed
 // (fatal-on-serve-closed's business) those fail when the listener cannot
 // be opened, before anything is in flight.
 func (p *Pass) onServeError(path []ast.Node, g goroutine) bool {
@@ -437,17 +437,15 @@ func (p *Pass) onServeError(path []ast.Node, g goroutine) bool {
 		if n == g.fn {
 			break
 		}
-		ifs, ok := n.(*ast.IfStmt)
-		if !ok {
-			continue
-		}
-		if ifs.Init != nil && p.callsServe(ifs.Init) || p.callsServe(ifs.Cond) {
+		if ifs, ok := n.(*ast.IfStmt); ok && (ifs.Init != nil && p.callsServe(ifs.Init) || p.callsServe(ifs.Cond)) {
 			return true
 		}
-		if i+1 < len(path) {
+		// The statement just before (the exit's, or an if's that holds
+		// it): log(srv.ListenAndServe()); os.Exit(1).
+		if st, ok := n.(ast.Stmt); ok && i+1 < len(path) {
 			list := stmtList(path[i+1])
 			for k, s := range list {
-				if s == ifs && k > 0 && p.callsServe(list[k-1]) {
+				if s == st && k > 0 && p.callsServe(list[k-1]) {
 					return true
 				}
 			}
