@@ -297,8 +297,12 @@ func largeFile(reps int, tmp, drainfix string) error {
 		if !clean {
 			kind = "not gofmt-clean, spliced"
 		}
-		fmt.Printf("fix phase on one file of %d lines (%s): report %s, diff %s: +%s\n",
-			strings.Count(b.String(), "\n"), kind, round(rep.wall), round(dif.wall), (dif.wall - rep.wall).Round(time.Millisecond))
+		extra := (dif.wall - rep.wall).Round(time.Millisecond).String()
+		if dif.wall >= rep.wall {
+			extra = "+" + extra
+		}
+		fmt.Printf("fix phase on one file of %d lines (%s): report %s, diff %s: %s\n",
+			strings.Count(b.String(), "\n"), kind, round(rep.wall), round(dif.wall), extra)
 	}
 	return nil
 }
