@@ -34,6 +34,7 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 			c.blocked = append(c.blocked, blocked.PkgPath)
 		}
 	}
+	seen := map[*packages.Package]bool{} // dependencies walked, from any root
 	for _, p := range roots {
 		if len(p.Errors) > 0 {
 			at := causeOf(p, map[*packages.Package]bool{})
@@ -45,7 +46,6 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 			continue
 		}
 		// A broken package of the main module that p imports.
-		seen := map[*packages.Package]bool{}
 		var walk func(q *packages.Package)
 		walk = func(q *packages.Package) {
 			for _, d := range q.Imports {
