@@ -198,14 +198,14 @@ func (p *Pass) racedGoroutine(path []ast.Node) bool {
 			gotDone, gotDeadline := false, false
 			for _, cc := range sel.Body.List {
 				cc := cc.(*ast.CommClause)
-				recv := commRecv(cc.Comm)
+				recv := recvOf(cc.Comm)
 				if recv == nil {
 					continue
 				}
 				switch {
-				case done[varKey(p.Info, recv)]:
+				case done[varKey(p.Info, recv.X)]:
 					gotDone = true
-				case p.isDeadlineChan(recv):
+				case p.isDeadlineChan(recv.X):
 					gotDeadline = true
 				}
 			}
@@ -216,23 +216,6 @@ func (p *Pass) racedGoroutine(path []ast.Node) bool {
 		return false
 	}
 	return false
-}
-
-// commRecv returns the channel a select case receives from, or nil.
-func commRecv(s ast.Stmt) ast.Expr {
-	var e ast.Expr
-	switch s := s.(type) {
-	case *ast.ExprStmt:
-		e = s.X
-	case *ast.AssignStmt:
-		if len(s.Rhs) == 1 {
-			e = s.Rhs[0]
-		}
-	}
-	if u, ok := ast.Unparen(e).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
-		return u.X
-	}
-	return nil
 }
 
 // isDeadlineChan reports whether e is a context's Done(), time.After(d) or
