@@ -204,7 +204,7 @@ func fixFile(cfg Config, fi *file, found []*ruleFinding) (fix *FileFix, failed m
 			why := conflictReason(tf, c.at)
 			var hit []*ruleFinding
 			for _, f := range live {
-				if d := enclosingTopDecl(fi.ast, f.Pos); d != nil && tf.Offset(d.Pos()) <= c.at && c.at < tf.Offset(d.End()) {
+				if decl := enclosingTopDecl(fi.ast, f.Pos); decl != nil && tf.Offset(decl.Pos()) <= c.at && c.at < tf.Offset(decl.End()) {
 					hit = append(hit, f)
 				}
 			}
