@@ -179,9 +179,22 @@ func sameCode(a, b []byte) bool {
 			toks = append(toks, text)
 		}
 	}
+	// A semicolon before a closing ) or } may be left out: "f()}" and
+	// "f()\n}" are the same code.
+	optional := func(toks []string) []string {
+		var out []string
+		for i, t := range toks {
+			if t == token.SEMICOLON.String()+" " && i+1 < len(toks) &&
+				(toks[i+1] == token.RBRACE.String()+" " || toks[i+1] == token.RPAREN.String()+" ") {
+				continue
+			}
+			out = append(out, t)
+		}
+		return out
+	}
 	ta, ca := scan(a)
 	tb, cb := scan(b)
-	return ca == cb && slices.Equal(ta, tb)
+	return ca == cb && slices.Equal(optional(ta), optional(tb))
 }
 
 // isDirective reports whether a comment is one a tool reads.

@@ -83,6 +83,7 @@ func TestSameCode(t *testing.T) {
 		{"import order", strings.Replace(base, "\t\"os\"\n\t\"fmt\"", "\t\"fmt\"\n\t\"os\"", 1), true},
 		{"doc comment text", strings.Replace(base, "// F does.", "// F  does.", 1), true},
 		{"build line written by the printer", "//go:build x\n" + base, true},
+		{"semicolons the printer adds before a }", strings.Replace(base, "\tfmt.Println(os.Args) // args\n}", "\tfmt.Println(os.Args) /* args */ }", 1), true},
 		{"a token", strings.Replace(base, "os.Args", "os.Environ()", 1), false},
 		{"an import", strings.Replace(base, "\t\"os\"\n", "\t\"os\"\n\t\"io\"\n", 1), false},
 		{"a lost comment", strings.Replace(base, " // args", "", 1), false},
