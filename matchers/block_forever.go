@@ -401,23 +401,8 @@ func (p *Pass) startedDrains(body *ast.BlockStmt, last ast.Stmt) []BlockForeverD
 	var vars []*types.Var
 	seen := map[*types.Var]bool{}
 	ast.Inspect(body, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		if !ok || !isStartName(sel.Sel.Name) {
-			return true
-		}
-		id, ok := ast.Unparen(sel.X).(*ast.Ident)
-		if !ok {
-			return true
-		}
-		v, ok := p.Info.Uses[id].(*types.Var)
-		if !ok || seen[v] || v.Parent() != bodyScope {
-			return true
-		}
-		if fn := callee(p.Info, call); fn == nil || fn.Signature().Recv() == nil {
+		v := p.methodCallOn(n, isStartName)
+		if v == nil || seen[v] || v.Parent() != bodyScope {
 			return true
 		}
 		if _, obj := bodyScope.LookupParent(v.Name(), last.Pos()); obj != v {
@@ -460,16 +445,23 @@ func isStartName(name string) bool {
 // stoppedVar returns the variable n stops: n is v.M() where M is a
 // method of v's type that stops or releases it (isStopName), or nil.
 func (p *Pass) stoppedVar(n ast.Node) *types.Var {
+	return p.methodCallOn(n, isStopName)
+}
+
+// methodCallOn returns v when n calls v.M(), v a variable and M a method
+// of its type (the type checker says so: not a func-valued field) whose
+// name is one named accepts; nil otherwise.
+func (p *Pass) methodCallOn(n ast.Node, named func(string) bool) *types.Var {
 	call, ok := n.(*ast.CallExpr)
 	if !ok {
 		return nil
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	if !ok || !isStopName(sel.Sel.Name) {
+	if !ok || !named(sel.Sel.Name) {
 		return nil
 	}
 	if fn := callee(p.Info, call); fn == nil || fn.Signature().Recv() == nil {
-		return nil // a func-valued field, not the type's method
+		return nil
 	}
 	id, ok := ast.Unparen(sel.X).(*ast.Ident)
 	if !ok {

@@ -2,7 +2,6 @@ package matchers
 
 import (
 	"go/ast"
-	"go/token"
 	"go/types"
 	"strings"
 )
@@ -28,55 +27,47 @@ func (p *Pass) bounded(fn *types.Func, depth int, seen map[*types.Func]bool) boo
 	seen[fn] = true
 	defer delete(seen, fn)
 	key := crossPkgKey(fn)
+	if key == "" {
+		return false
+	}
 	refs := 0
-	at := map[token.Position]bool{} // a file a test variant also holds is seen once
-	for _, pass := range p.Program.Packages {
-		for id, obj := range pass.Info.Uses {
-			f, ok := obj.(*types.Func)
-			if !ok || f.Name() != fn.Name() {
+	for _, r := range p.programRefs(fn, key) {
+		pass, id := r.pass, r.id
+		if strings.HasSuffix(pass.Fset.Position(id.Pos()).Filename, "_test.go") {
+			continue
+		}
+		refs++
+		if r.call != nil {
+			// A call: raced where it is, or its function bounded.
+			path := pass.pathTo(r.call)
+			if pass.racedGoroutine(path) {
 				continue
 			}
-			pos := pass.Fset.Position(id.Pos())
-			if at[pos] || strings.HasSuffix(pos.Filename, "_test.go") || f.Origin() != fn.Origin() && (key == "" || crossPkgKey(f) != key) {
-				continue
-			}
-			at[pos] = true
-			refs++
-			path := pass.pathTo(id)
-			if len(path) < 2 {
+			caller := funcDeclOf(path)
+			if caller == nil {
 				return false
 			}
-			i := 1
+			c, _ := pass.Info.Defs[caller.Name].(*types.Func)
+			if !p.bounded(c, depth-1, seen) {
+				return false
+			}
+			continue
+		}
+		// A value handed to a function (f(x.Close)): each call that
+		// function makes of its parameter must be raced.
+		path := pass.pathTo(id)
+		i := 1
+		if len(path) > 1 {
 			if sel, ok := path[1].(*ast.SelectorExpr); ok && sel.Sel == id {
 				i = 2
 			}
-			if i >= len(path) {
-				return false
-			}
-			call, ok := path[i].(*ast.CallExpr)
-			if !ok {
-				return false
-			}
-			if ast.Unparen(call.Fun) == path[i-1] {
-				// A call: raced where it is, or its function bounded.
-				if pass.racedGoroutine(path[i:]) {
-					continue
-				}
-				caller := funcDeclOf(path)
-				if caller == nil {
-					return false
-				}
-				c, _ := pass.Info.Defs[caller.Name].(*types.Func)
-				if !p.bounded(c, depth-1, seen) {
-					return false
-				}
-				continue
-			}
-			// A value handed to a function: each call it makes of its
-			// parameter must be raced.
-			if !p.paramRaced(pass, call, path[i-1]) {
-				return false
-			}
+		}
+		if i >= len(path) {
+			return false
+		}
+		call, ok := path[i].(*ast.CallExpr)
+		if !ok || !p.paramRaced(pass, call, path[i-1]) {
+			return false
 		}
 	}
 	return refs > 0
@@ -103,21 +94,14 @@ func (p *Pass) paramRaced(pass *Pass, call *ast.CallExpr, arg ast.Node) bool {
 	if !ok || d.fd.Body == nil {
 		return false
 	}
-	param := d.fd.Type.Params
-	var v types.Object
-	j := 0
-	for _, fld := range param.List {
-		for _, name := range fld.Names {
-			if j == at {
-				v = d.pass.Info.Defs[name]
-			}
-			j++
-		}
-		if len(fld.Names) == 0 {
-			j++
-		}
+	// The parameter as the declaration's own package sees it: the uses
+	// in the body refer to that object.
+	declared, _ := d.pass.Info.Defs[d.fd.Name].(*types.Func)
+	if declared == nil {
+		return false
 	}
-	if v == nil {
+	v := declared.Signature().Params().At(at)
+	if v.Name() == "" || v.Name() == "_" {
 		return false
 	}
 	calls := 0
@@ -221,14 +205,11 @@ func (p *Pass) racedGoroutine(path []ast.Node) bool {
 // isDeadlineChan reports whether e is a context's Done(), time.After(d) or
 // a timer's channel.
 func (p *Pass) isDeadlineChan(e ast.Expr) bool {
-	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
-		fn := callee(p.Info, call)
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fn != nil && fn.Name() == "Done" && isNamed(p.Info.TypeOf(sel.X), "context", "Context") {
-			return true
-		}
-		if isFunc(fn, "time", "After") {
-			return true
-		}
+	if p.doneOf(e) != "" {
+		return true
+	}
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && isFunc(callee(p.Info, call), "time", "After") {
+		return true
 	}
 	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok && sel.Sel.Name == "C" && isNamed(derefType(p.Info.TypeOf(sel.X)), "time", "Timer") {
 		return true

@@ -6,7 +6,6 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
-	"strings"
 	"time"
 )
 
@@ -381,8 +380,10 @@ func (p *Pass) shortWriteTimeout(srv ast.Expr) time.Duration {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				for i, l := range n.Lhs {
-					if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && varKey(p.Info, sel.X) == key && strings.HasSuffix(sel.Sel.Name, "Timeout") {
-						assigned += 2 // a timeout set apart from the literal
+					if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && varKey(p.Info, sel.X) == key {
+						if f, ok := p.Info.Uses[sel.Sel].(*types.Var); ok && f.IsField() && f.Name() == "WriteTimeout" && isNamed(p.Info.TypeOf(sel.X), "net/http", "Server") {
+							assigned += 2 // the timeout set apart from the literal
+						}
 					}
 					if varKey(p.Info, l) == key {
 						assigned++
