@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 )
 
 // LoopNoExit: a goroutine runs a for loop that has no way out.
@@ -270,6 +271,91 @@ func (p *Pass) goroutineFuncs() []goFunc {
 		}, (*ast.GoStmt)(nil))
 	}
 	return out
+}
+
+// startedOnlyForLife reports whether the declared function fd (whose body
+// is body) is only ever started as a goroutine of the process's life, from
+// any package of the program (go worker.Start() in another package, or a
+// func literal that ends by calling it): every use outside test files is
+// such a go statement, none started per event, and none joined.
+func (p *Pass) startedOnlyForLife(fd *ast.FuncDecl, body *ast.BlockStmt) bool {
+	if fd == nil || fd.Body != body {
+		return false
+	}
+	fn, ok := p.Info.Defs[fd.Name].(*types.Func)
+	if !ok {
+		return false
+	}
+	key := crossPkgKey(fn)
+	if key == "" {
+		return false
+	}
+	refs := p.programRefs(fn, key)
+	if fn.Signature().Recv() != nil {
+		// Calls through an interface the receiver type implements run it
+		// too; an interface of a package outside the load may be called
+		// where nothing can be seen.
+		loaded := map[string]bool{}
+		for _, q := range p.programPasses() {
+			loaded[q.Pkg.Path()] = true
+		}
+		for _, it := range p.programIfaces()[fn.Name()] {
+			if !implementsIface(fn, it.iface) {
+				continue
+			}
+			m, _ := methodSetLookup(it.iface, fn.Pkg(), fn.Name())
+			k := ""
+			if m != nil && m.Pkg() != nil && loaded[m.Pkg().Path()] {
+				k = crossPkgKey(m)
+			}
+			if k == "" {
+				return false
+			}
+			refs = append(refs, p.programRefs(m, k)...)
+		}
+	}
+	started := false
+	for _, r := range refs {
+		if strings.HasSuffix(r.pass.Fset.File(r.id.Pos()).Name(), "_test.go") {
+			continue
+		}
+		if r.call == nil {
+			return false // a func value: who runs it, and how, is not known
+		}
+		g := r.pass.goStarting(r.call)
+		if g == nil || r.pass.startedPerEvent(g) || p.joined(goFunc{Body: body}) || r.pass.joined(goFunc{Body: &ast.BlockStmt{}, Go: g}) {
+			return false
+		}
+		started = true
+	}
+	return started
+}
+
+// goStarting returns the go statement that runs call: go call, or go
+// func() { defers; call }(); nil when call runs in its caller.
+func (p *Pass) goStarting(call *ast.CallExpr) *ast.GoStmt {
+	path := p.pathTo(call)
+	if len(path) > 1 {
+		if g, ok := path[1].(*ast.GoStmt); ok && g.Call == call {
+			return g
+		}
+	}
+	for i, n := range path {
+		lit, ok := n.(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		if tailCall(lit.Body) != call || i+2 >= len(path) {
+			return nil
+		}
+		if c, ok := path[i+1].(*ast.CallExpr); ok && c.Fun == lit {
+			if g, ok := path[i+2].(*ast.GoStmt); ok && g.Call == c {
+				return g
+			}
+		}
+		return nil
+	}
+	return nil
 }
 
 // tailCall returns the call a function body consists of, after its defers.

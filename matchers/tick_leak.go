@@ -96,6 +96,9 @@ func TickLeak(p *Pass) []Finding {
 						fd.Harmless = harmlessLifetimeLoop
 					}
 				}
+				if fd.Harmless == "" && p.startedOnlyForLife(funcDeclOf(path), body) {
+					fd.Harmless = harmlessLifetimeLoop
+				}
 			}
 			found = append(found, fd)
 			return true
