@@ -100,10 +100,11 @@ type ParamName struct {
 
 const handlerIgnoresCtxMsg = "time.Sleep in an HTTP handler ignores the request's context: the handler sleeps on after the client has gone or the server cuts its connection, and the drain waits for it; wait in a select on r.Context().Done()"
 
-// handlerCtxNotCancelledNote completes the message in a program whose
-// drain does not end request contexts: the fix then helps only when the
-// client goes away.
-const handlerCtxNotCancelledNote = "; note that in this program Shutdown does not cancel request contexts (no server sets BaseContext, none is Closed after a stop), so the drain still waits out the Sleep unless the client goes away: derive the servers' BaseContext from a context cancelled when the drain begins"
+// harmlessCtxNotCancelled is why a handler's Sleep is not a default
+// finding in a program whose drain ends no request context: Shutdown waits
+// for the Sleep as it waits for any request's work, and a select on the
+// request's context would end it only when the client goes away.
+const harmlessCtxNotCancelled = "no drain of this program ends request contexts (no server sets BaseContext, none is Closed after a stop): Shutdown waits out the Sleep as it waits for any request's work, and watching r.Context() would end it only when the client goes away"
 
 // handlerSleep reports the Sleep call when it runs in a handler that does
 // not watch a context.
@@ -125,7 +126,7 @@ func (p *Pass) handlerSleep(call *ast.CallExpr, idx *handlerIndex) (Finding, boo
 	}
 	fd := Finding{Pos: call.Pos(), End: call.End(), Message: handlerIgnoresCtxMsg}
 	if !p.requestCtxEndsOnDrain() {
-		fd.Message += handlerCtxNotCancelledNote
+		fd.Harmless = harmlessCtxNotCancelled
 	}
 	fix, why := p.handlerSleepFix(path, h, direct, loop)
 	setFix(&fd, fix, why)

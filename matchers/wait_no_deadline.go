@@ -106,6 +106,8 @@ func (p *Pass) waitHarmless(fd *ast.FuncDecl, wait *ast.CallExpr) string {
 		return harmlessWorkersDeadline
 	case p.workersStartBarrier(wait):
 		return harmlessStartBarrier
+	case p.workersRunHere(fd, wait):
+		return harmlessRunHere
 	}
 	return p.unboundedDrainHarmless(wait.Pos())
 }

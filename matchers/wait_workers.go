@@ -224,6 +224,56 @@ func (p *Pass) waitGroupOf(wait *ast.CallExpr) string {
 
 // harmlessStartBarrier is why a Wait whose workers call Done before
 // anything that can block is not a default finding.
+const harmlessRunHere = "every goroutine the Wait joins is started just before it, in the same function, with nothing in between that waits: the Wait waits for the drain's own work run in parallel, as it would for that work run inline (a deadline would cut it short)"
+
+// workersRunHere reports whether every goroutine the Wait in fd joins is
+// a func literal started in fd itself before the Wait, with no context in
+// scope at the Wait (whoever made one meant the work to be bounded) and
+// nothing
+// between the first start and the Wait that waits (a receive, a select, a
+// range over a channel, another Wait): a parallel clean-up (go func() {
+// stop each hook; wg.Done() }(); wg.Wait()), not workers that outlive
+// the drain's start.
+func (p *Pass) workersRunHere(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
+	if p.ContextAt(wait.Pos()) != nil {
+		return false // whoever made the context meant the work to be bounded
+	}
+	workers := p.groupWorkers(p.waitGroupOf(wait))
+	if len(workers) == 0 {
+		return false
+	}
+	first := wait.Pos()
+	for _, w := range workers {
+		if w.pass != p || w.body.Pos() < fd.Body.Pos() || w.body.End() > wait.Pos() {
+			return false
+		}
+		first = min(first, w.body.Pos())
+	}
+	waits := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if n == nil || waits || n.End() <= first || n.Pos() >= wait.Pos() {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.SelectStmt:
+			waits = true
+		case *ast.UnaryExpr:
+			waits = n.Op == token.ARROW
+		case *ast.RangeStmt:
+			if t := p.Info.TypeOf(n.X); t != nil {
+				_, ch := t.Underlying().(*types.Chan)
+				waits = ch
+			}
+		case *ast.CallExpr:
+			waits = n != wait && isMethod(callee(p.Info, n), "sync", "WaitGroup", "Wait")
+		}
+		return !waits
+	})
+	return !waits
+}
+
 const harmlessStartBarrier = "every goroutine the Wait joins calls Done on its group before anything that can block: the Wait only waits for them to start"
 
 // workersStartBarrier reports whether every goroutine that the WaitGroup

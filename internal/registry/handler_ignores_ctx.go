@@ -25,7 +25,14 @@ return (deferred, or in the Done case inside a loop); from Go 1.23 on an
 unreferenced timer is collected. A blank or unnamed request parameter is
 named. There is no fix for a Sleep that is deferred or in a closure the
 handler runs, in a handler also called directly by code that goes on after
-it, or before an Unlock or WaitGroup.Done that an early return would skip.`,
+it, or before an Unlock or WaitGroup.Done that an early return would skip.
+
+Only a Sleep that the drain could cut short is a default finding: one in a
+program whose drain ends request contexts (a server's BaseContext, or a
+server Closed after the stop). Shutdown itself never cancels them, so
+elsewhere the drain waits out the Sleep as it waits for any request's
+work, and watching r.Context() would end it only when the client goes
+away.`,
 	Bad: `func handle(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(30 * time.Second)
 	fmt.Fprintln(w, "done")

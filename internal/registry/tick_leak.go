@@ -27,7 +27,10 @@ of times per process: every caller outside test files is main, or a function
 that itself runs so (up to four calls down), calling it outside any loop,
 goroutine or func literal; helpers only tests call are left out. The ticker then lives as long as the process. Nor is a range over
 time.Tick with no context in scope, in a goroutine nothing waits for and
-started a fixed number of times (a scheduler of the process's life).`,
+started a fixed number of times (a scheduler of the process's life), also
+when the function is started with go from another package, or through an
+interface its receiver implements, and every use of it outside test files
+is such a start.`,
 	Bad: `go func() {
 	for tick := range time.Tick(time.Second) {
 		work(tick)

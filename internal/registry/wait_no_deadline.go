@@ -47,7 +47,11 @@ their work a deadline context (context.WithTimeout), or the very context in
 scope at the Wait, and make no other call that can block (racing the Wait
 against that context adds nothing); nor a Wait whose workers all call Done
 first thing, before anything that can block (a barrier that waits for them
-to start); nor a Wait in a test file. With several Waits in one function,
+to start); nor a Wait, with no context in scope, whose workers are all
+started just before it in the same function with nothing in between that
+waits (a parallel clean-up: it waits for the drain's own work as it would
+inline, and a deadline would cut that work short); nor a Wait in a test
+file. With several Waits in one function,
 the finding is at the first that matters. -all shows them with the reason.
 
 The fix never moves a drain's deadline before the drain: a Wait that follows
