@@ -286,33 +286,9 @@ func (p *Pass) startedOnlyForLife(fd *ast.FuncDecl, body *ast.BlockStmt) bool {
 	if !ok {
 		return false
 	}
-	key := crossPkgKey(fn)
-	if key == "" {
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
 		return false
-	}
-	refs := p.programRefs(fn, key)
-	if fn.Signature().Recv() != nil {
-		// Calls through an interface the receiver type implements run it
-		// too; an interface of a package outside the load may be called
-		// where nothing can be seen.
-		loaded := map[string]bool{}
-		for _, q := range p.programPasses() {
-			loaded[q.Pkg.Path()] = true
-		}
-		for _, it := range p.programIfaces()[fn.Name()] {
-			if !implementsIface(fn, it.iface) {
-				continue
-			}
-			m, _ := methodSetLookup(it.iface, fn.Pkg(), fn.Name())
-			k := ""
-			if m != nil && m.Pkg() != nil && loaded[m.Pkg().Path()] {
-				k = crossPkgKey(m)
-			}
-			if k == "" {
-				return false
-			}
-			refs = append(refs, p.programRefs(m, k)...)
-		}
 	}
 	started := false
 	for _, r := range refs {

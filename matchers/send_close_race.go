@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c.fd) {
 					continue
 				}
 				races = true
@@ -450,6 +450,126 @@ func (p *Pass) sequential(a, b *ast.FuncDecl) bool {
 		})
 	}
 	return ok && caller != nil && caller != a && caller != b && calls[fa] > 0 && calls[fb] > 0
+}
+
+// closedAfterSends reports whether, in the whole program, the closing
+// method b only runs deferred in one function w (defer x.Close(), or in a
+// func literal w defers), and the sending method a only runs in plain
+// calls made by w, directly or through up to three levels of functions
+// only w reaches so: a run loop that sends through helpers, exported or
+// reached through interfaces, and closes when it returns. The sends and
+// the close then run in one goroutine, the close after every send.
+func (p *Pass) closedAfterSends(a, b *ast.FuncDecl) bool {
+	fa, _ := p.Info.Defs[a.Name].(*types.Func)
+	fb, _ := p.Info.Defs[b.Name].(*types.Func)
+	if fa == nil || fb == nil {
+		return false
+	}
+	// Calls through an interface declared outside the load (io.Closer)
+	// are not followed: the value would have to be converted to it.
+	refs, complete, _ := p.callRefs(fb)
+	if !complete {
+		return false
+	}
+	var w *ast.FuncDecl
+	for _, r := range refs {
+		if isTestFile(r.pass, r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false
+		}
+		fd, deferred := r.pass.deferredIn(r.call)
+		if !deferred || w != nil && fd != w {
+			return false
+		}
+		w = fd
+	}
+	return w != nil && w != a && p.onlyCalledFrom(fa, w, 3)
+}
+
+// onlyCalledFrom reports whether every use of fn outside test files is a
+// plain call (not go, not in a func literal, not a method value) made by
+// w, or by a function that is itself only called from w so (depth levels
+// up); and there is such a call.
+func (p *Pass) onlyCalledFrom(fn *types.Func, w *ast.FuncDecl, depth int) bool {
+	refs, complete, _ := p.callRefs(fn)
+	if !complete {
+		return false
+	}
+	called := false
+	for _, r := range refs {
+		if isTestFile(r.pass, r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false
+		}
+		var fd *ast.FuncDecl
+		for _, n := range r.pass.pathTo(r.call)[1:] {
+			switch n := n.(type) {
+			case *ast.GoStmt, *ast.FuncLit:
+				return false
+			case *ast.FuncDecl:
+				fd = n
+			}
+			if fd != nil {
+				break
+			}
+		}
+		if fd == nil {
+			return false
+		}
+		if fd != w {
+			caller, _ := r.pass.Info.Defs[fd.Name].(*types.Func)
+			if depth == 0 || caller == nil || !p.onlyCalledFrom(caller, w, depth-1) {
+				return false
+			}
+		}
+		called = true
+	}
+	return called
+}
+
+// deferredIn returns the function declaration whose deferred calls include
+// call: call is the call of a defer statement, or is made (outside any
+// other func literal) in a func literal that a defer statement calls.
+func (p *Pass) deferredIn(call *ast.CallExpr) (*ast.FuncDecl, bool) {
+	path := p.pathTo(call)
+	if len(path) < 2 {
+		return nil, false
+	}
+	if d, ok := path[1].(*ast.DeferStmt); ok && d.Call == call {
+		fd := funcDeclOf(path)
+		_, inLit := funcBody(path)
+		return fd, fd != nil && inLit == fd.Type
+	}
+	for i, n := range path[1:] {
+		lit, ok := n.(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		rest := path[i+2:]
+		if len(rest) < 2 {
+			return nil, false
+		}
+		c, ok := rest[0].(*ast.CallExpr)
+		if !ok || c.Fun != lit {
+			return nil, false
+		}
+		if d, ok := rest[1].(*ast.DeferStmt); !ok || d.Call != c {
+			return nil, false
+		}
+		fd := funcDeclOf(rest)
+		_, typ := funcBody(rest)
+		return fd, fd != nil && typ == fd.Type
+	}
+	return nil, false
+}
+
+// isTestFile reports whether n lies in a _test.go file of p.
+func isTestFile(p *Pass, n ast.Node) bool {
+	return strings.HasSuffix(p.Fset.File(n.Pos()).Name(), "_test.go")
 }
 
 // sendsForCloser reports whether the sending method a is unexported and

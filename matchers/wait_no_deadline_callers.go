@@ -251,6 +251,91 @@ func (p *Pass) programRefs(fn *types.Func, key string) []progFuncRef {
 	return refs
 }
 
+// callRefs returns the uses of the function fn in every loaded file, and,
+// for a method, the calls through an interface of the loaded packages that
+// may run it: calls of the interface's method whose receiver expression
+// has an interface type fn's receiver type implements (a value of its type
+// may be behind it). complete is false when some calls cannot be found:
+// fn has no package-level name (crossPkgKey), or its receiver type
+// implements an interface literal. hidden says its receiver type
+// implements an interface with the method declared outside the loaded
+// packages (io.Closer): code that is not loaded may call it through that
+// interface, and calls of it in the loaded code are not followed (a value
+// would have to be converted to it, which is not traced).
+func (p *Pass) callRefs(fn *types.Func) (refs []progFuncRef, complete, hidden bool) {
+	key := crossPkgKey(fn)
+	if key == "" {
+		return nil, false, false
+	}
+	refs = p.programRefs(fn, key)
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return refs, true, false
+	}
+	seen := map[*ast.Ident]bool{}
+	for _, r := range refs {
+		seen[r.id] = true
+	}
+	t := recv.Type()
+	if _, ptr := t.(*types.Pointer); !ptr {
+		t = types.NewPointer(t) // the pointer's method set holds the value's
+	}
+	loaded := map[string]bool{}
+	for _, q := range p.programPasses() {
+		loaded[q.Pkg.Path()] = true
+	}
+	keys := map[string]bool{}
+	complete = true
+	for _, it := range p.programIfaces()[fn.Name()] {
+		if !types.Implements(t, it.iface) {
+			continue
+		}
+		m, _ := methodSetLookup(it.iface, fn.Pkg(), fn.Name())
+		k := ""
+		if m != nil {
+			k = crossPkgKey(m)
+		}
+		switch {
+		case k == "":
+			complete = false
+			continue
+		case m.Pkg() == nil || !loaded[m.Pkg().Path()]:
+			hidden = true
+			continue
+		case keys[k]:
+			continue
+		}
+		keys[k] = true
+		for _, r := range p.programRefs(m, k) {
+			if seen[r.id] {
+				continue
+			}
+			// The receiver expression's interface must be able to hold
+			// fn's receiver type.
+			if sel, ok := r.pass.selectorOf(r.id); ok {
+				if tx := r.pass.Info.TypeOf(sel.X); tx != nil {
+					if j, ok := tx.Underlying().(*types.Interface); ok && !types.Implements(t, j) {
+						continue
+					}
+				}
+			}
+			seen[r.id] = true
+			refs = append(refs, r)
+		}
+	}
+	return refs, complete, hidden
+}
+
+// selectorOf returns the selector expression x.id whose Sel is id.
+func (p *Pass) selectorOf(id *ast.Ident) (*ast.SelectorExpr, bool) {
+	path := p.pathTo(id)
+	if len(path) < 2 {
+		return nil, false
+	}
+	sel, ok := path[1].(*ast.SelectorExpr)
+	return sel, ok && sel.Sel == id
+}
+
 // funIdent returns the identifier naming the function a call's Fun denotes
 // (f, x.f, pkg.f, f[T]), or nil; a method expression (T.f) is not a plain
 // call of f.
