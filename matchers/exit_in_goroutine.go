@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 )
 
@@ -79,6 +80,9 @@ func ExitInGoroutine(p *Pass) []Finding {
 				if failed := p.exitsOnOwnFailure(path, g); failed != "" {
 					fd.Harmless = fmt.Sprintf(harmlessOwnFailure, failed)
 				}
+			}
+			if fd.Harmless == "" && p.onOtherServeError(path, g) {
+				fd.Harmless = harmlessOtherServe
 			}
 			found = append(found, fd)
 			return true
@@ -471,6 +475,60 @@ func (p *Pass) callsServeDepth(n ast.Node, depth int) bool {
 			found = isMethod(fn, "net/http", "Server", names...) || isFunc(fn, "net/http", names...) ||
 				depth > 0 && fn != nil && p.returnsServeError(fn, depth-1)
 		}
+		return !found
+	})
+	return found
+}
+
+// harmlessOtherServe is why an exit on the error of another library's
+// serve call is not a default finding.
+const harmlessOtherServe = "the exit is on the error of a server's serve call outside net/http (Serve, ListenAndServe, Listen): it fails when its listener cannot be opened, before anything is in flight, and servers such as gRPC's and fasthttp's return nil when they are stopped; check that this one does"
+
+// onOtherServeError reports whether the exit at path[0] is in the body of
+// an if whose condition (or init) calls another library's serve method
+// (otherServe): if err := app.Listen(addr); err != nil { os.Exit(1) }. An
+// exit whatever the call returns (log.Fatal(app.Listen(addr))) runs when
+// the server stops too, and is left a finding.
+func (p *Pass) onOtherServeError(path []ast.Node, g goroutine) bool {
+	for i, n := range path {
+		if n == g.fn {
+			break
+		}
+		ifs, ok := n.(*ast.IfStmt)
+		if ok && i > 0 && path[i-1] == ifs.Body && (ifs.Init != nil && p.otherServe(ifs.Init) || p.otherServe(ifs.Cond)) {
+			return true
+		}
+	}
+	return false
+}
+
+// otherServeNames are the names of the methods that run a server until it
+// stops, outside net/http.
+var otherServeNames = []string{"Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS", "Listen", "ListenTLS", "ListenMutualTLS"}
+
+// otherServe reports whether n calls a method with one of otherServeNames
+// and the single result error, of a type outside net/http (a gRPC server,
+// a fiber app, a project's own LDAP server), given no context (which the
+// stop could cancel, making it fail).
+func (p *Pass) otherServe(n ast.Node) bool {
+	found := false
+	inspectFunc(n, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		fn := callee(p.Info, call)
+		if fn == nil || fn.Signature().Recv() == nil || fn.Pkg() == nil || fn.Pkg().Path() == "net/http" || !slices.Contains(otherServeNames, fn.Name()) {
+			return true
+		}
+		// Given a context, the stop can end it with an error (Serve(ctx)).
+		for _, a := range call.Args {
+			if isNamed(p.Info.TypeOf(a), "context", "Context") {
+				return true
+			}
+		}
+		res := fn.Signature().Results()
+		found = res.Len() == 1 && isErrorType(res.At(0).Type())
 		return !found
 	})
 	return found

@@ -23,7 +23,12 @@ or when the drain overruns its deadline) is the drain's hard stop and is not
 reported. An exit on the error of net/http's ListenAndServe or Serve (directly, or
 through a function of the program that only returns that error) is left to
 fatal-on-serve-closed: apart from http.ErrServerClosed they fail when the
-listener cannot be opened, before anything is in flight. The fix needs a
+listener cannot be opened, before anything is in flight. An exit inside
+if err := x.Serve(); err != nil (also ListenAndServe, Listen and their TLS
+forms) on a server outside net/http, given no context, is shown only with
+-all: it fails when its listener cannot be opened, and such servers (gRPC's,
+fasthttp's) return nil when stopped; log.Fatal(x.Serve()) exits whatever
+Serve returns and stays a finding. The fix needs a
 cancel func of the program's lifetime context in scope (made by
 signal.NotifyContext or context.WithCancel in a function that waits for the
 context's Done): log.Fatal becomes log.Print (Fatalf Printf, Fatalln Println),
