@@ -6,6 +6,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 	"time"
 )
@@ -410,13 +411,34 @@ func (p *Pass) releasedAfter(body *ast.BlockStmt, s ast.Stmt) string {
 			if n.Pos() > s.End() && what == "" && (isMethod(fn, "sync", "Mutex", "Unlock") ||
 				isMethod(fn, "sync", "RWMutex", "Unlock", "RUnlock") ||
 				isMethod(fn, "sync", "Locker", "Unlock") ||
-				isMethod(fn, "sync", "WaitGroup", "Done")) {
+				isMethod(fn, "sync", "WaitGroup", "Done") || p.endsLocal(body, s, n)) {
 				what = fmt.Sprintf("%s() on line %d", types.ExprString(n.Fun), p.Fset.Position(n.Pos()).Line)
 			}
 		}
 		return what == ""
 	})
 	return what
+}
+
+// releaseNames are the names of methods that end what a value began: a
+// tracing span, a timer of a latency measure, a lease.
+var releaseNames = []string{"End", "Finish", "Finished", "Close", "Release", "Stop", "Done", "Unlock"}
+
+// endsLocal reports whether call is v.M() with M one of releaseNames on a
+// local variable v of body declared before the statement s: something the
+// handler began before s and ends after it (lp := start(); ...;
+// lp.Finished()).
+func (p *Pass) endsLocal(body *ast.BlockStmt, s ast.Stmt, call *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || !slices.Contains(releaseNames, sel.Sel.Name) {
+		return false
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	return ok && !v.IsField() && v.Pos() > body.Pos() && v.Pos() < s.Pos()
 }
 
 // writtenBefore reports whether the handler may have written to its

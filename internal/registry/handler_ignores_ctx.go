@@ -25,7 +25,9 @@ return (deferred, or in the Done case inside a loop); from Go 1.23 on an
 unreferenced timer is collected. A blank or unnamed request parameter is
 named. There is no fix for a Sleep that is deferred or in a closure the
 handler runs, in a handler also called directly by code that goes on after
-it, or before an Unlock or WaitGroup.Done that an early return would skip.
+it, or before an Unlock, a WaitGroup.Done or the end of something the
+handler began before the Sleep (span.End(), lp.Finished(), f.Close() on a
+local variable) that an early return would skip.
 
 Only a Sleep that the drain could cut short is a default finding: one in a
 program whose drain ends request contexts (a server's BaseContext, or a
