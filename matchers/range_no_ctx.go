@@ -56,7 +56,7 @@ func RangeNoCtx(p *Pass) []Finding {
 				return true
 			}
 			ctx := p.ContextAt(rng.Pos())
-			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X, bound) || p.watchesQuit(rng.Body) {
+			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X, bound) || p.watchesQuit(rng.Body) || p.localPipeline(rng.X, g) {
 				return true
 			}
 			fd := Finding{
@@ -404,6 +404,167 @@ func (p *Pass) chanKeys(ch ast.Expr) []string {
 		}
 	}
 	return keys
+}
+
+// localPipeline reports whether the channel ch, ranged over in the
+// goroutine g, is a pipeline stage's: made with make in the function that
+// starts g (captured by g's literal, or handed to g's function as an
+// argument), and closed by that function (also in a deferred func literal)
+// or by a function of the package it hands the channel to (the producer
+// closing its output when it is done). The range ends when the producer
+// does; leaving it on ctx instead would strand a producer blocked on a
+// send, or let what follows the range run while it still sends.
+func (p *Pass) localPipeline(ch ast.Expr, g goFunc) bool {
+	if g.Go == nil {
+		return false
+	}
+	id, ok := ast.Unparen(ch).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.IsField() {
+		return false
+	}
+	// The channel's variable in the starter: v itself when g's literal
+	// captures it, or the argument the go statement hands to v.
+	if lit, ok := ast.Unparen(g.Go.Call.Fun).(*ast.FuncLit); !ok || lit.Body != g.Body {
+		i := paramIndex(g.Type, v)
+		if i < 0 || i >= len(g.Go.Call.Args) {
+			return false
+		}
+		arg, ok := ast.Unparen(g.Go.Call.Args[i]).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		if v, ok = p.Info.Uses[arg].(*types.Var); !ok || v.IsField() {
+			return false
+		}
+	}
+	starter, _ := funcBody(p.pathTo(g.Go))
+	if starter == nil || v.Pos() < starter.Pos() || v.Pos() > g.Go.Pos() || !p.madeByMake(starter, v) {
+		return false
+	}
+	closed := false
+	ast.Inspect(starter, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || closed {
+			return !closed
+		}
+		if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && len(call.Args) == 1 {
+			if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+				a, _ := ast.Unparen(call.Args[0]).(*ast.Ident)
+				closed = a != nil && p.Info.Uses[a] == v
+				return !closed
+			}
+		}
+		// A function of the package handed the channel, which closes
+		// its parameter.
+		for i, a := range call.Args {
+			if a, ok := ast.Unparen(a).(*ast.Ident); !ok || p.Info.Uses[a] != v {
+				continue
+			}
+			d, ok := p.Program.declOf(callee(p.Info, call))
+			if ok && d.pass == p && d.fd.Body != nil {
+				if pv := paramVar(p.Info, d.fd.Type, i); pv != nil && closesVar(p.Info, d.fd.Body, pv) {
+					closed = true
+				}
+			}
+		}
+		return !closed
+	})
+	return closed
+}
+
+// madeByMake reports whether body gives v its value with make (v :=
+// make(chan T) or var v = make(chan T)).
+func (p *Pass) madeByMake(body *ast.BlockStmt, v *types.Var) bool {
+	made := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for i, l := range n.Lhs {
+				if id, ok := l.(*ast.Ident); ok && p.Info.ObjectOf(id) == v && len(n.Rhs) == len(n.Lhs) {
+					made = made || isMakeCall(p.Info, n.Rhs[i])
+				}
+			}
+		case *ast.ValueSpec:
+			for i, id := range n.Names {
+				if p.Info.ObjectOf(id) == v && len(n.Values) == len(n.Names) {
+					made = made || isMakeCall(p.Info, n.Values[i])
+				}
+			}
+		}
+		return !made
+	})
+	return made
+}
+
+// isMakeCall reports whether e is a call of the builtin make.
+func isMakeCall(info *types.Info, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	b, isB := info.Uses[id].(*types.Builtin)
+	return ok && isB && b.Name() == "make"
+}
+
+// paramIndex returns the index of v among the parameters of typ, or -1.
+func paramIndex(typ *ast.FuncType, v *types.Var) int {
+	if typ == nil || typ.Params == nil {
+		return -1
+	}
+	i := 0
+	for _, f := range typ.Params.List {
+		if len(f.Names) == 0 {
+			i++
+		}
+		for _, n := range f.Names {
+			if n.Pos() == v.Pos() {
+				return i
+			}
+			i++
+		}
+	}
+	return -1
+}
+
+// paramVar returns the i-th parameter of typ, or nil.
+func paramVar(info *types.Info, typ *ast.FuncType, i int) *types.Var {
+	k := 0
+	for _, f := range typ.Params.List {
+		if len(f.Names) == 0 {
+			k++
+			continue
+		}
+		for _, n := range f.Names {
+			if k == i {
+				v, _ := info.Defs[n].(*types.Var)
+				return v
+			}
+			k++
+		}
+	}
+	return nil
+}
+
+// closesVar reports whether body calls close(v).
+func closesVar(info *types.Info, body *ast.BlockStmt, v *types.Var) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && len(call.Args) == 1 {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+					a, _ := ast.Unparen(call.Args[0]).(*ast.Ident)
+					found = found || a != nil && info.Uses[a] == v
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // closeKeys returns the keys of the channel a close(e) closes: e's own,
