@@ -3,6 +3,7 @@ package matchers
 import (
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"slices"
 )
@@ -71,6 +72,11 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 					return true
 				}
 			}
+			if p.unjoinedAfter(call) {
+				fd.Harmless = harmlessUnjoinedShutdown
+				found = append(found, fd)
+				return true
+			}
 			if p.Program.Drain().ForcesExit(p.Pkg) {
 				fd.Harmless = harmlessForcedExit
 				found = append(found, fd)
@@ -82,6 +88,152 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 			return true
 		}, (*ast.CallExpr)(nil))
 	}
+	return found
+}
+
+// harmlessUnjoinedShutdown is why a Shutdown that ends a goroutine nothing
+// waits for is not a default finding.
+const harmlessUnjoinedShutdown = "it ends a function only ever started with go, which tells no one when the Shutdown returns (no close, send or call of the program's after it or deferred): nothing waits for it, so it cannot keep the process waiting, and a deadline changes nothing until something waits for the drain (see exit-before-drain)"
+
+// unjoinedAfter reports whether the Shutdown call is a statement of the
+// body of a declared function that every use starts with go (go f(), or a
+// func literal without defers ending in f()), whose statements after the
+// Shutdown's call and whose deferred calls call nothing of the program
+// and close, send or receive on no channel (logging and closing a
+// listener are quiet): no one learns when the Shutdown returns (dendrite's SetupAndServeHTTP, whose component is reported
+// finished when Shutdown starts).
+func (p *Pass) unjoinedAfter(call *ast.CallExpr) bool {
+	path := p.pathTo(call)
+	fd := funcDeclOf(path)
+	if fd == nil || fd.Body == nil {
+		return false
+	}
+	at := -1
+	for i, st := range fd.Body.List {
+		if st.Pos() <= call.Pos() && call.End() <= st.End() {
+			at = i
+		}
+	}
+	if at < 0 || containsLoop(fd.Body.List[at], call) {
+		return false
+	}
+	// The server is served by fd itself: where its caller serves it, and
+	// returns when serving ends, exit-before-drain makes the caller wait.
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || !p.servesIn(fd.Body, varKey(p.Info, sel.X)) {
+		return false
+	}
+	quiet := true
+	deferred := map[*ast.CallExpr]bool{}
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if !quiet {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			// A deferred func literal runs after the Shutdown, whole;
+			// another runs where it is called.
+			for d := range deferred {
+				if d.Fun == n {
+					return true
+				}
+			}
+			return n.Pos() > call.End()
+		case *ast.DeferStmt:
+			deferred[n.Call] = true
+		case *ast.SendStmt:
+			quiet = false
+		case *ast.UnaryExpr:
+			quiet = !(n.Op == token.ARROW && n.Pos() > call.End())
+		case *ast.CallExpr:
+			if n.Pos() <= call.End() && !deferred[n] && !insideDeferred(deferred, n) {
+				return true
+			}
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok {
+				if b, ok := p.Info.Uses[id].(*types.Builtin); ok {
+					quiet = b.Name() != "close"
+					return quiet
+				}
+			}
+			if fn := callee(p.Info, n); fn == nil {
+				quiet = false
+			} else if _, ok := p.Program.declOf(fn); ok {
+				quiet = false
+			}
+		}
+		return quiet
+	})
+	if !quiet {
+		return false
+	}
+	fn, ok := p.Info.Defs[fd.Name].(*types.Func)
+	if !ok {
+		return false
+	}
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden || len(refs) == 0 {
+		return false
+	}
+	for _, r := range refs {
+		if isTestFile(r.pass, r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false
+		}
+		g := r.pass.goStarting(r.call)
+		if g == nil {
+			return false
+		}
+		if lit, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit); ok && len(lit.Body.List) > 1 {
+			return false // its defers may tell someone
+		}
+	}
+	return true
+}
+
+// servesIn reports whether body (its func literals included) calls
+// ListenAndServe, Serve or their TLS forms on the server with key srv.
+func (p *Pass) servesIn(body *ast.BlockStmt, srv string) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found || srv == "" {
+			return !found
+		}
+		if !isMethod(callee(p.Info, call), "net/http", "Server", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS") {
+			return true
+		}
+		sel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		found = varKey(p.Info, sel.X) == srv
+		return !found
+	})
+	return found
+}
+
+// insideDeferred reports whether n lies inside one of the deferred calls.
+func insideDeferred(deferred map[*ast.CallExpr]bool, n ast.Node) bool {
+	for d := range deferred {
+		if d.Pos() <= n.Pos() && n.End() <= d.End() {
+			return true
+		}
+	}
+	return false
+}
+
+// containsLoop reports whether, between the statement st and the node n
+// inside it, there is a loop.
+func containsLoop(st ast.Stmt, n ast.Node) bool {
+	found := false
+	ast.Inspect(st, func(m ast.Node) bool {
+		switch m.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			if m.Pos() <= n.Pos() && n.End() <= m.End() {
+				found = true
+			}
+		}
+		return !found
+	})
 	return found
 }
 

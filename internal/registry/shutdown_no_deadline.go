@@ -30,7 +30,11 @@ deadline would start running long before the drain.
 
 Not a default finding: a Shutdown in a goroutine main does not wait for
 while main returns when serving ends (a deadline changes nothing there; see
-exit-before-drain, which fixes it in the same run where it can), and a
+exit-before-drain, which fixes it in the same run where it can); a
+Shutdown that ends a function which serves that server itself, is only
+ever started with go, and tells no one when the Shutdown returns (nothing
+of the program is called, and no channel closed, sent on or received
+from, after it or in its deferred calls): nothing waits for it; and a
 Shutdown in a program that forces its exit a fixed time after the stop (its
 drain code sleeps, then exits or kills the process), and a Shutdown in a
 function nothing in the program can call (no reference, no interface it
