@@ -86,11 +86,18 @@ func (p *Pass) loopvarCapture(vars []*types.Var, body *ast.BlockStmt, threeClaus
 	}
 	captured := map[*types.Var]bool{}
 	var first *ast.Ident
+	onlyLogged := true // every captured read is an argument of a log call
 	for _, lit := range p.goFuncsIn(body) {
 		if p.awaitsReads(lit, body, vars) {
 			continue
 		}
+		var stack []ast.Node
 		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			stack = append(stack, n)
 			id, ok := n.(*ast.Ident)
 			if !ok {
 				return true
@@ -98,6 +105,7 @@ func (p *Pass) loopvarCapture(vars []*types.Var, body *ast.BlockStmt, threeClaus
 			for _, v := range vars {
 				if p.Info.Uses[id] == v {
 					captured[v] = true
+					onlyLogged = onlyLogged && p.inLogCall(stack)
 					if first == nil || id.Pos() < first.Pos() {
 						first = id
 					}
@@ -125,7 +133,50 @@ func (p *Pass) loopvarCapture(vars []*types.Var, body *ast.BlockStmt, threeClaus
 	}
 	fix, why := p.loopvarFix(vars, captured, names, body, threeClause)
 	setFix(&fd, fix, why)
+	if onlyLogged {
+		fd.Harmless = harmlessOnlyLogged
+	}
 	return fd, true
+}
+
+// harmlessOnlyLogged is why a loop variable a func captures only to log it
+// is not a default finding.
+const harmlessOnlyLogged = "the func reads the loop variable only to log it: a later iteration's value makes a log line wrong, not the work or the drain"
+
+// inLogCall reports whether the innermost node of stack (a path from a
+// func literal's body down) is an argument of a logging call: a function
+// or method of package log or log/slog, or of a logging library (logrus,
+// zap, zerolog, klog, glog), other than one that exits or panics, directly
+// or inside the composite literals and field calls handed to it
+// (log.WithFields(log.Fields{"id": v.ID}).Error(...)).
+func (p *Pass) inLogCall(stack []ast.Node) bool {
+	for i := len(stack) - 2; i >= 0; i-- {
+		call, ok := stack[i].(*ast.CallExpr)
+		if !ok || stack[i+1] == call.Fun {
+			continue
+		}
+		fn := callee(p.Info, call)
+		if fn == nil || fn.Pkg() == nil {
+			return false
+		}
+		if isLogFunc(fn) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLogFunc reports whether fn is a logging function or method that
+// returns: one of package log or log/slog, or of a package whose path
+// names a logging library, other than Fatal*, Panic* and Exit.
+func isLogFunc(fn *types.Func) bool {
+	path := fn.Pkg().Path()
+	lib := path == "log" || path == "log/slog"
+	for _, l := range []string{"logrus", "go.uber.org/zap", "zerolog", "klog", "glog"} {
+		lib = lib || strings.Contains(path, l)
+	}
+	name := fn.Name()
+	return lib && !strings.HasPrefix(name, "Fatal") && !strings.HasPrefix(name, "Panic") && name != "Exit"
 }
 
 // awaitsReads reports whether the loop waits for the goroutine running lit

@@ -25,7 +25,10 @@ captured variable at the top of the loop body (item := item), which is what Go
 variable, since the copy would hide the change from the loop's condition and
 post statement. A goroutine the loop waits for, before it
 moves on, to read the variables (it reads them, then signals on a channel
-the loop then receives from) sees no later iteration either.`,
+the loop then receives from) sees no later iteration either. A func that
+reads the variables only to log them (arguments of a call of log,
+log/slog, logrus, zap, zerolog, klog or glog that returns) is shown only
+with -all: a later value makes a log line wrong, not the work.`,
 	Bad: `for _, item := range items {
 	wg.Add(1)
 	go func() {
