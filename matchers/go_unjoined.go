@@ -104,6 +104,9 @@ func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
 	fd := Finding{Pos: gs.Pos(), End: gs.End(), Message: goUnjoinedMsg}
 	fix, why := p.goUnjoinedFix(path, body, gs, lit, def, st)
 	setFix(&fd, fix, why)
+	if what := p.inertGoroutine(gs); what != "" {
+		fd.Harmless = fmt.Sprintf(harmlessInert, what)
+	}
 	return fd, true
 }
 
@@ -618,6 +621,68 @@ func (p *Pass) unstableCall(body *ast.BlockStmt, gs *ast.GoStmt) string {
 		return "a variable the goroutine's call uses is assigned after the go statement"
 	}
 	return ""
+}
+
+// harmlessInert is why an unjoined goroutine that holds no resource is
+// not a default finding.
+const harmlessInert = "the goroutine runs %s, which is handed only a context and values with no Close, Flush, Stop, Shutdown, Sync or Commit method, reads no package variable and calls none of the program's functions: it leaves on the cancel holding nothing to finish, so outliving its starter loses nothing"
+
+// resourceMethods are the methods of a value whose work a goroutine
+// killed mid-way might leave unfinished.
+var resourceMethods = []string{"Close", "Flush", "Stop", "Shutdown", "Sync", "Commit"}
+
+// inertGoroutine returns the name of the function gs runs when it holds no
+// resource (syncthing's addTimeUntilCancelled, a metrics timer): gs calls
+// a declared function of the package (not a method), whose arguments are
+// contexts or values of types with none of resourceMethods, and whose body
+// reads no package-level variable and calls no function of the program.
+func (p *Pass) inertGoroutine(gs *ast.GoStmt) string {
+	id, ok := ast.Unparen(gs.Call.Fun).(*ast.Ident)
+	if !ok {
+		return ""
+	}
+	fn, ok := p.Info.Uses[id].(*types.Func)
+	if !ok {
+		return ""
+	}
+	d, ok := p.Program.declOf(fn)
+	if !ok || d.fd.Body == nil || d.fd.Recv != nil {
+		return ""
+	}
+	for _, a := range gs.Call.Args {
+		t := p.Info.TypeOf(a)
+		if t == nil {
+			return ""
+		}
+		if isNamed(t, "context", "Context") {
+			continue
+		}
+		for _, m := range resourceMethods {
+			if obj, _, _ := types.LookupFieldOrMethod(t, true, nil, m); obj != nil {
+				return ""
+			}
+		}
+	}
+	inert := true
+	ast.Inspect(d.fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			if v, ok := d.pass.Info.Uses[n].(*types.Var); ok && v.Parent() != nil && v.Parent() == v.Pkg().Scope() {
+				inert = false
+			}
+		case *ast.CallExpr:
+			if f := callee(d.pass.Info, n); f != nil {
+				if _, ok := p.Program.declOf(f); ok {
+					inert = false
+				}
+			}
+		}
+		return inert
+	})
+	if !inert {
+		return ""
+	}
+	return fn.Name()
 }
 
 // rootVar returns the variable at the root of x, x.f, x[i] or *x.

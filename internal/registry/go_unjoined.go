@@ -29,7 +29,13 @@ loop, when the deferred cancel is not in a block enclosing the go statement,
 before it, and when go f(args) has a function or arguments that are not plain
 variables left unchanged afterwards (moved into a func literal, they would be
 evaluated later), and when a clean-up deferred after the cancel (closing a
-database) would run before the join, with the goroutine still using it.`,
+database) would run before the join, with the goroutine still using it.
+
+Shown only with -all: a goroutine running a function of the package that
+holds no resource (it is handed only contexts and values with no Close,
+Flush, Stop, Shutdown, Sync or Commit method, reads no package variable and
+calls none of the program's functions, such as a metrics timer): it leaves
+on the cancel with nothing to finish.`,
 	Bad: `ctx, cancel := context.WithCancel(ctx)
 defer cancel()
 go server.Run(ctx)`,
