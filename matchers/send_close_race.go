@@ -454,7 +454,8 @@ func (p *Pass) sequential(a, b *ast.FuncDecl) bool {
 
 // closedAfterSends reports whether, in the whole program, the closing
 // method b only runs deferred in one function w (defer x.Close(), or in a
-// func literal w defers), and the sending method a only runs in plain
+// func literal w defers) or on a value that has not run w yet
+// (closedBeforeStart), and the sending method a only runs in plain
 // calls made by w, directly or through up to three levels of functions
 // only w reaches so: a run loop that sends through helpers, exported or
 // reached through interfaces, and closes when it returns. The sends and
@@ -472,6 +473,7 @@ func (p *Pass) closedAfterSends(a, b *ast.FuncDecl) bool {
 		return false
 	}
 	var w *ast.FuncDecl
+	var early []progFuncRef // closes not deferred: made before any start?
 	for _, r := range refs {
 		if isTestFile(r.pass, r.id) {
 			continue
@@ -480,12 +482,68 @@ func (p *Pass) closedAfterSends(a, b *ast.FuncDecl) bool {
 			return false
 		}
 		fd, deferred := r.pass.deferredIn(r.call)
-		if !deferred || w != nil && fd != w {
+		if !deferred {
+			early = append(early, r)
+			continue
+		}
+		if w != nil && fd != w {
 			return false
 		}
 		w = fd
 	}
-	return w != nil && w != a && p.onlyCalledFrom(fa, w, 3)
+	if w == nil || w == a || !p.onlyCalledFrom(fa, w, 3) {
+		return false
+	}
+	wfn, _ := p.Info.Defs[w.Name].(*types.Func)
+	for _, r := range early {
+		if !r.pass.closedBeforeStart(r.call, wfn) {
+			return false
+		}
+	}
+	return true
+}
+
+// closedBeforeStart reports whether call, x.Close() on a local variable x
+// its function made, comes before x could have run the method w: every
+// earlier use of x in the function calls a method on it other than w (x :=
+// NewWatcher(); if err := x.Validate(); err != nil { x.Stop(); return }).
+func (p *Pass) closedBeforeStart(call *ast.CallExpr, w *types.Func) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || w == nil {
+		return false
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	fd := funcDeclOf(p.pathTo(call))
+	if !ok || v.IsField() || fd == nil || v.Pos() < fd.Pos() || v.Pos() > call.Pos() {
+		return false
+	}
+	early := true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		use, ok := n.(*ast.Ident)
+		if !ok || !early || use.Pos() <= v.Pos() || use.Pos() >= call.Pos() || p.Info.Uses[use] != v {
+			return early
+		}
+		path := p.pathTo(use)
+		s, isSel := path[1].(*ast.SelectorExpr)
+		if !isSel || s.X != use {
+			early = false // handed on, or assigned
+			return false
+		}
+		m, isCall := path[2].(*ast.CallExpr)
+		if !isCall || m.Fun != s {
+			early = false
+			return false
+		}
+		if f := callee(p.Info, m); f == nil || f.Origin() == w.Origin() || crossPkgKey(f) == crossPkgKey(w) {
+			early = false
+		}
+		return early
+	})
+	return early
 }
 
 // onlyCalledFrom reports whether every use of fn outside test files is a
