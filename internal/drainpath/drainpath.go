@@ -69,14 +69,15 @@ type Model struct {
 	decls    map[*types.Func]*ast.FuncDecl
 	methods  map[string][]*types.Func // concrete methods of the program, by name
 	defs     map[types.Object][]ast.Expr
-	cancels  map[types.Object]types.Object // a context's cancel func, by the context
-	waiters  map[*types.Func]bool          // functions that return only after a stop
-	relays   map[types.Object]bool         // channels the drain sends on or closes
-	forcers  map[string]bool               // paths of packages whose drain code forces the exit after a delay
-	boxed    map[*types.TypeName]bool      // types whose values the program converts to an interface (boxedTypes')
-	merged   []region                      // the regions as sorted disjoint intervals (inRegion's)
-	mergedOf int                           // how many regions merged was made from
-	stopAt   map[token.Pos]bool            // the stops found, by position
+	cancels  map[types.Object]types.Object       // a context's cancel func, by the context
+	waiters  map[*types.Func]bool                // functions that return only after a stop
+	relays   map[types.Object]bool               // channels the drain sends on or closes
+	forcers  map[string]bool                     // paths of packages whose drain code forces the exit after a delay
+	boxed    map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
+	asserted map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
+	merged   []region                            // the regions as sorted disjoint intervals (inRegion's)
+	mergedOf int                                 // how many regions merged was made from
+	stopAt   map[token.Pos]bool                  // the stops found, by position
 	visiting map[types.Object]bool
 }
 
@@ -1221,6 +1222,11 @@ func (m *Model) storedFuncs() []storedFunc {
 // it) to an interface somewhere. A call through an interface can only run
 // the methods of such types: class-hierarchy dispatch alone would put on
 // the drain path every Close of the program whose type happens to fit.
+//
+// The interface must have the method: a type only ever put in an any (a
+// log argument, a map of values) or behind interfaces without it cannot
+// be reached through a call of it, unless the program type-asserts to an
+// interface with that method (x.(io.Closer)), which may find it in any.
 func (m *Model) reachesInterfaces(impl *types.Func) bool {
 	t := impl.Signature().Recv().Type()
 	if p, ok := t.(*types.Pointer); ok {
@@ -1231,9 +1237,10 @@ func (m *Model) reachesInterfaces(impl *types.Func) bool {
 		return true
 	}
 	if m.boxed == nil {
-		m.boxed = m.boxedTypes()
+		m.boxed, m.asserted = m.boxedTypes()
 	}
-	return m.boxed[n.Origin().Obj()]
+	names, ok := m.boxed[n.Origin().Obj()]
+	return ok && (names[impl.Name()] || m.asserted[impl.Name()])
 }
 
 // boxedTypes returns the named types whose values the program's code
@@ -1242,10 +1249,18 @@ func (m *Model) reachesInterfaces(impl *types.Func) bool {
 // included), returned as an interface result, put in an interface
 // element of a composite literal or sent on a channel of interfaces; and,
 // with a struct, the types it embeds (their methods are promoted).
-func (m *Model) boxedTypes() map[*types.TypeName]bool {
-	boxed := map[*types.TypeName]bool{}
-	var add func(t types.Type, depth int)
-	add = func(t types.Type, depth int) {
+func (m *Model) boxedTypes() (map[*types.TypeName]map[string]bool, map[string]bool) {
+	boxed := map[*types.TypeName]map[string]bool{}
+	asserted := map[string]bool{}
+	methodNames := func(it *types.Interface) []string {
+		var names []string
+		for i := range it.NumMethods() {
+			names = append(names, it.Method(i).Name())
+		}
+		return names
+	}
+	var add func(t types.Type, names []string, depth int)
+	add = func(t types.Type, names []string, depth int) {
 		if p, ok := t.(*types.Pointer); ok {
 			t = p.Elem()
 		}
@@ -1254,14 +1269,23 @@ func (m *Model) boxedTypes() map[*types.TypeName]bool {
 			return
 		}
 		obj := n.Origin().Obj()
-		if boxed[obj] {
+		set := boxed[obj]
+		if set == nil {
+			set = map[string]bool{}
+			boxed[obj] = set
+		}
+		fresh := false
+		for _, name := range names {
+			fresh = fresh || !set[name]
+			set[name] = true
+		}
+		if !fresh && depth > 0 {
 			return
 		}
-		boxed[obj] = true
 		if st, ok := n.Underlying().(*types.Struct); ok {
 			for i := range st.NumFields() {
 				if f := st.Field(i); f.Embedded() {
-					add(f.Type(), depth+1)
+					add(f.Type(), names, depth+1)
 				}
 			}
 		}
@@ -1278,7 +1302,14 @@ func (m *Model) boxedTypes() map[*types.TypeName]bool {
 			return
 		}
 		if t := info.TypeOf(e); t != nil && !isIface(t) {
-			add(t, 0)
+			add(t, methodNames(dst.Underlying().(*types.Interface)), 0)
+		}
+	}
+	assertTo := func(t types.Type) {
+		if t != nil && isIface(t) {
+			for _, name := range methodNames(t.Underlying().(*types.Interface)) {
+				asserted[name] = true
+			}
 		}
 	}
 	for _, p := range m.pkgs {
@@ -1292,6 +1323,16 @@ func (m *Model) boxedTypes() map[*types.TypeName]bool {
 						walk(n.Body, sig.Results())
 					}
 					return false
+				case *ast.TypeAssertExpr:
+					if n.Type != nil {
+						assertTo(info.TypeOf(n.Type))
+					}
+				case *ast.TypeSwitchStmt:
+					for _, c := range n.Body.List {
+						for _, e := range c.(*ast.CaseClause).List {
+							assertTo(info.TypeOf(e))
+						}
+					}
 				case *ast.AssignStmt:
 					if n.Tok == token.ASSIGN && len(n.Lhs) == len(n.Rhs) {
 						for i := range n.Lhs {
@@ -1398,7 +1439,7 @@ func (m *Model) boxedTypes() map[*types.TypeName]bool {
 			}
 		}
 	}
-	return boxed
+	return boxed, asserted
 }
 
 // implements reports whether the receiver type of method impl implements

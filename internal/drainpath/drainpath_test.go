@@ -366,6 +366,7 @@ func TestInterfaceDispatch(t *testing.T) {
 	src := `package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -383,6 +384,27 @@ type pipeline struct{}
 
 func (p *pipeline) Close() {}
 
+// logged is only ever put in an any (a log argument): no call through
+// Closer can find it. found is put in an any too, but the program asserts
+// an any to Stopper, whose Stop the drain calls: it may find it there.
+type logged struct{}
+
+func (l *logged) Close() {}
+
+type found struct{}
+
+func (f *found) Stop() {}
+
+type Stopper interface{ Stop() }
+
+func stopAll(vs []any) {
+	for _, v := range vs {
+		if s, ok := v.(Stopper); ok {
+			s.Stop()
+		}
+	}
+}
+
 // embedded reaches Closer inside wrapper, which promotes its Close.
 type embedded struct{}
 
@@ -395,6 +417,7 @@ func open() Closer { return &store{} }
 func request() {
 	p := &pipeline{}
 	defer p.Close()
+	fmt.Println(&logged{})
 }
 
 func main() {
@@ -407,11 +430,13 @@ func main() {
 	for _, c := range closers {
 		c.Close()
 	}
+	stopAll([]any{&found{}})
 }
 `
 	m, f, info, _ := load(t, src)
 	for name, want := range map[string]bool{
 		"store.Close": true, "embedded.Close": true, "pipeline.Close": false,
+		"logged.Close": false, "found.Stop": true,
 	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
 			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
