@@ -451,12 +451,9 @@ func (p *Pass) localPipeline(ch ast.Expr, g goFunc) bool {
 		if !ok || closed {
 			return !closed
 		}
-		if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && len(call.Args) == 1 {
-			if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
-				a, _ := ast.Unparen(call.Args[0]).(*ast.Ident)
-				closed = a != nil && p.Info.Uses[a] == v
-				return !closed
-			}
+		if closesOf(p.Info, call, v) {
+			closed = true
+			return false
 		}
 		// A function of the package handed the channel, which closes
 		// its parameter.
@@ -554,17 +551,25 @@ func paramVar(info *types.Info, typ *ast.FuncType, i int) *types.Var {
 func closesVar(info *types.Info, body *ast.BlockStmt, v *types.Var) bool {
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok && len(call.Args) == 1 {
-			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
-				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
-					a, _ := ast.Unparen(call.Args[0]).(*ast.Ident)
-					found = found || a != nil && info.Uses[a] == v
-				}
-			}
+		if call, ok := n.(*ast.CallExpr); ok {
+			found = found || closesOf(info, call, v)
 		}
 		return !found
 	})
 	return found
+}
+
+// closesOf reports whether call is close(v).
+func closesOf(info *types.Info, call *ast.CallExpr, v *types.Var) bool {
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	if b, ok := info.Uses[id].(*types.Builtin); !ok || b.Name() != "close" {
+		return false
+	}
+	a, _ := ast.Unparen(call.Args[0]).(*ast.Ident)
+	return a != nil && info.Uses[a] == v
 }
 
 // closeKeys returns the keys of the channel a close(e) closes: e's own,
