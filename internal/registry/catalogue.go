@@ -28,8 +28,11 @@ func Catalogue() string {
 	return b.String()
 }
 
+// capitalize starts a sentence with a capital letter, unless it starts
+// with Go code (time.Tick, os.Exit), whose case is part of its meaning.
 func capitalize(s string) string {
-	if s == "" {
+	first, _, _ := strings.Cut(s, " ")
+	if s == "" || strings.ContainsAny(first, ".()") {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]

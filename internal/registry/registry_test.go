@@ -66,3 +66,17 @@ func TestRules(t *testing.T) {
 		}
 	}
 }
+
+// TestCapitalize: a summary is a sentence, but Go code keeps its case.
+func TestCapitalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"a drain waits on a sync.WaitGroup": "A drain waits on a sync.WaitGroup",
+		"time.Tick in a goroutine":          "time.Tick in a goroutine",
+		"os.Exit or log.Fatal inside":       "os.Exit or log.Fatal inside",
+		"":                                  "",
+	} {
+		if got := capitalize(in); got != want {
+			t.Errorf("capitalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
