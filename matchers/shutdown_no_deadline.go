@@ -99,8 +99,8 @@ const harmlessUnjoinedShutdown = "it ends a function only ever started with go, 
 // body of a declared function that every use starts with go (go f(), or a
 // func literal without defers ending in f()), whose statements after the
 // Shutdown's call and whose deferred calls call nothing of the program
-// and close, send or receive on no channel (logging and closing a
-// listener are quiet): no one learns when the Shutdown returns (dendrite's SetupAndServeHTTP, whose component is reported
+// or of package sync (wg.Done) and close, send or receive on no channel
+// (logging and closing a listener are quiet): no one learns when the Shutdown returns (dendrite's SetupAndServeHTTP, whose component is reported
 // finished when Shutdown starts).
 func (p *Pass) unjoinedAfter(call *ast.CallExpr) bool {
 	path := p.pathTo(call)
@@ -155,8 +155,8 @@ func (p *Pass) unjoinedAfter(call *ast.CallExpr) bool {
 					return quiet
 				}
 			}
-			if fn := callee(p.Info, n); fn == nil {
-				quiet = false
+			if fn := callee(p.Info, n); fn == nil || fn.Pkg() != nil && fn.Pkg().Path() == "sync" {
+				quiet = false // a func value, a cancel, a wg.Done: it may tell someone
 			} else if _, ok := p.Program.declOf(fn); ok {
 				quiet = false
 			}
