@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c.fd) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) {
 					continue
 				}
 				races = true
@@ -452,19 +452,26 @@ func (p *Pass) sequential(a, b *ast.FuncDecl) bool {
 	return ok && caller != nil && caller != a && caller != b && calls[fa] > 0 && calls[fb] > 0
 }
 
-// closedAfterSends reports whether, in the whole program, the closing
-// method b only runs deferred in one function w (defer x.Close(), or in a
+// closedAfterSends reports whether, in the whole program, the close c is
+// deferred in its own function w, or its method b only runs deferred in
+// one function w (defer x.Close(), or in a
 // func literal w defers) or on a value that has not run w yet
 // (closedBeforeStart), and the sending method a only runs in plain
 // calls made by w, directly or through up to three levels of functions
 // only w reaches so: a run loop that sends through helpers, exported or
 // reached through interfaces, and closes when it returns. The sends and
 // the close then run in one goroutine, the close after every send.
-func (p *Pass) closedAfterSends(a, b *ast.FuncDecl) bool {
+func (p *Pass) closedAfterSends(a *ast.FuncDecl, c chanUse) bool {
+	b := c.fd
 	fa, _ := p.Info.Defs[a.Name].(*types.Func)
 	fb, _ := p.Info.Defs[b.Name].(*types.Func)
 	if fa == nil || fb == nil {
 		return false
+	}
+	// The close deferred in its own function, the run loop that makes the
+	// sends (defer func() { close(p.iterations) }() in Run).
+	if fd, deferred := p.deferredIn(c.call); deferred && fd == b && b != a {
+		return p.onlyCalledFrom(fa, b, 3)
 	}
 	// Calls through an interface declared outside the load (io.Closer)
 	// are not followed: the value would have to be converted to it.

@@ -23,8 +23,9 @@ a send whose panic is recovered (a deferred recover in its function, or a func
 literal handed to a helper that defers a recover and then calls it, also
 from another module: a PanicToError helper); and an unexported sender called
 only by the closer itself, before its deferred close (one goroutine, in
-order); nor, in the whole program, a closer that only runs deferred in one
-function (or on a value that has not run that function yet: a watcher
+order); nor, in the whole program, a close deferred in the function that
+makes the sends through the senders (a run loop calling an exported
+TrySend), or a closer that only runs deferred in one function (or on a value that has not run that function yet: a watcher
 stopped on a validation error before it was started), while the sender
 only runs in plain calls that function makes, through up to three levels
 of functions, exported or reached through interfaces of the load. The fix,
