@@ -265,8 +265,11 @@ func (p *Pass) isMakeChan(call *ast.CallExpr) bool {
 }
 
 // isTestFile reports whether f is a _test.go file.
-func (p *Pass) isTestFile(f *ast.File) bool {
-	tf := p.Fset.File(f.Pos())
+func (p *Pass) isTestFile(f *ast.File) bool { return p.inTestFile(f) }
+
+// inTestFile reports whether n lies in a _test.go file of p.
+func (p *Pass) inTestFile(n ast.Node) bool {
+	tf := p.Fset.File(n.Pos())
 	return tf != nil && strings.HasSuffix(tf.Name(), "_test.go")
 }
 

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"strings"
 )
 
 // LoopNoExit: a goroutine runs a for loop that has no way out.
@@ -290,16 +289,21 @@ func (p *Pass) startedOnlyForLife(fd *ast.FuncDecl, body *ast.BlockStmt) bool {
 	if !complete || hidden {
 		return false
 	}
+	if p.joined(goFunc{Body: body}) {
+		return false
+	}
 	started := false
 	for _, r := range refs {
-		if strings.HasSuffix(r.pass.Fset.File(r.id.Pos()).Name(), "_test.go") {
+		if r.pass.inTestFile(r.id) {
 			continue
 		}
 		if r.call == nil {
 			return false // a func value: who runs it, and how, is not known
 		}
+		// The go statement's own func literal may signal the end (go
+		// func() { defer wg.Done(); w.Start() }()).
 		g := r.pass.goStarting(r.call)
-		if g == nil || r.pass.startedPerEvent(g) || p.joined(goFunc{Body: body}) || r.pass.joined(goFunc{Body: &ast.BlockStmt{}, Go: g}) {
+		if g == nil || r.pass.startedPerEvent(g) || r.pass.joined(goFunc{Body: &ast.BlockStmt{}, Go: g}) {
 			return false
 		}
 		started = true

@@ -482,7 +482,7 @@ func (p *Pass) closedAfterSends(a *ast.FuncDecl, c chanUse) bool {
 	var w *ast.FuncDecl
 	var early []progFuncRef // closes not deferred: made before any start?
 	for _, r := range refs {
-		if isTestFile(r.pass, r.id) {
+		if r.pass.inTestFile(r.id) {
 			continue
 		}
 		if r.call == nil {
@@ -564,7 +564,7 @@ func (p *Pass) onlyCalledFrom(fn *types.Func, w *ast.FuncDecl, depth int) bool {
 	}
 	called := false
 	for _, r := range refs {
-		if isTestFile(r.pass, r.id) {
+		if r.pass.inTestFile(r.id) {
 			continue
 		}
 		if r.call == nil {
@@ -630,11 +630,6 @@ func (p *Pass) deferredIn(call *ast.CallExpr) (*ast.FuncDecl, bool) {
 		return fd, fd != nil && typ == fd.Type
 	}
 	return nil, false
-}
-
-// isTestFile reports whether n lies in a _test.go file of p.
-func isTestFile(p *Pass, n ast.Node) bool {
-	return strings.HasSuffix(p.Fset.File(n.Pos()).Name(), "_test.go")
 }
 
 // sendsForCloser reports whether the sending method a is unexported and

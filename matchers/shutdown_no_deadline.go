@@ -175,7 +175,7 @@ func (p *Pass) unjoinedAfter(call *ast.CallExpr) bool {
 		return false
 	}
 	for _, r := range refs {
-		if isTestFile(r.pass, r.id) {
+		if r.pass.inTestFile(r.id) {
 			continue
 		}
 		if r.call == nil {
