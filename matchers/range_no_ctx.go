@@ -429,7 +429,7 @@ func (p *Pass) localPipeline(ch ast.Expr, g goFunc) bool {
 	// The channel's variable in the starter: v itself when g's literal
 	// captures it, or the argument the go statement hands to v.
 	if lit, ok := ast.Unparen(g.Go.Call.Fun).(*ast.FuncLit); !ok || lit.Body != g.Body {
-		i := paramIndex(g.Type, v)
+		i := slices.Index(cbdParams(p.Info, g.Type.Params), v)
 		if i < 0 || i >= len(g.Go.Call.Args) {
 			return false
 		}
@@ -463,7 +463,7 @@ func (p *Pass) localPipeline(ch ast.Expr, g goFunc) bool {
 			}
 			d, ok := p.Program.declOf(callee(p.Info, call))
 			if ok && d.pass == p && d.fd.Body != nil {
-				if pv := paramVar(p.Info, d.fd.Type, i); pv != nil && closesVar(p.Info, d.fd.Body, pv) {
+				if params := cbdParams(d.pass.Info, d.fd.Type.Params); i < len(params) && params[i] != nil && closesVar(d.pass.Info, d.fd.Body, params[i]) {
 					closed = true
 				}
 			}
@@ -482,13 +482,13 @@ func (p *Pass) madeByMake(body *ast.BlockStmt, v *types.Var) bool {
 		case *ast.AssignStmt:
 			for i, l := range n.Lhs {
 				if id, ok := l.(*ast.Ident); ok && p.Info.ObjectOf(id) == v && len(n.Rhs) == len(n.Lhs) {
-					made = made || isMakeCall(p.Info, n.Rhs[i])
+					made = made || p.isMakeChanExpr(n.Rhs[i])
 				}
 			}
 		case *ast.ValueSpec:
 			for i, id := range n.Names {
 				if p.Info.ObjectOf(id) == v && len(n.Values) == len(n.Names) {
-					made = made || isMakeCall(p.Info, n.Values[i])
+					made = made || p.isMakeChanExpr(n.Values[i])
 				}
 			}
 		}
@@ -497,54 +497,10 @@ func (p *Pass) madeByMake(body *ast.BlockStmt, v *types.Var) bool {
 	return made
 }
 
-// isMakeCall reports whether e is a call of the builtin make.
-func isMakeCall(info *types.Info, e ast.Expr) bool {
+// isMakeChanExpr reports whether e is make(chan T) or make(chan T, n).
+func (p *Pass) isMakeChanExpr(e ast.Expr) bool {
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
-	if !ok {
-		return false
-	}
-	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
-	b, isB := info.Uses[id].(*types.Builtin)
-	return ok && isB && b.Name() == "make"
-}
-
-// paramIndex returns the index of v among the parameters of typ, or -1.
-func paramIndex(typ *ast.FuncType, v *types.Var) int {
-	if typ == nil || typ.Params == nil {
-		return -1
-	}
-	i := 0
-	for _, f := range typ.Params.List {
-		if len(f.Names) == 0 {
-			i++
-		}
-		for _, n := range f.Names {
-			if n.Pos() == v.Pos() {
-				return i
-			}
-			i++
-		}
-	}
-	return -1
-}
-
-// paramVar returns the i-th parameter of typ, or nil.
-func paramVar(info *types.Info, typ *ast.FuncType, i int) *types.Var {
-	k := 0
-	for _, f := range typ.Params.List {
-		if len(f.Names) == 0 {
-			k++
-			continue
-		}
-		for _, n := range f.Names {
-			if k == i {
-				v, _ := info.Defs[n].(*types.Var)
-				return v
-			}
-			k++
-		}
-	}
-	return nil
+	return ok && p.isMakeChan(call)
 }
 
 // closesVar reports whether body calls close(v).
