@@ -47,8 +47,8 @@ func TestCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			vetBefore, vetErrBefore := goCmd(dir, "vet", "./...")
-			if _, err := goCmd(dir, "build", "./..."); err != nil {
-				t.Fatalf("the module does not build before drainfix: %v", err)
+			if out, err := goCmd(dir, "build", "./..."); err != nil {
+				t.Fatalf("the module does not build before drainfix: %v\n%s", err, out)
 			}
 
 			findings, _ := drainfix(bin, dir, "-json", "./...")
