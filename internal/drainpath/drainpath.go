@@ -510,8 +510,8 @@ func (m *Model) ForcesExit(pkg *types.Package) bool {
 const forcedExitLimit = 30 * time.Second
 
 // findForcedExits records the packages whose drain code (a function on a
-// drain path, or code after a stop) sleeps and then ends the process, or
-// hands a func that ends it to time.AfterFunc. A delay the code computes
+// drain path, or code after a stop) sleeps and then, in the same block,
+// ends the process, or hands a func that ends it to time.AfterFunc. A delay the code computes
 // (from its configuration) is the budget its users chose and counts; a
 // constant one counts when it is at most forcedExitLimit.
 func (m *Model) findForcedExits() {
@@ -544,22 +544,39 @@ func (m *Model) findForcedExits() {
 		return exact && v >= 0 && time.Duration(v) <= forcedExitLimit
 	}
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
-		var slept ast.Expr
 		ast.Inspect(fd.Body, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || !(inDrain || m.inRegion(call.Pos())) {
-				return true
-			}
-			c := callee(p.Info, call)
-			switch {
-			case c != nil && isFunc(c, "time", "Sleep") && len(call.Args) == 1:
-				slept = call.Args[0]
-			case c != nil && isFunc(c, "time", "AfterFunc") && len(call.Args) == 2 && ends(p.Info, call.Args[1]):
-				if within(p.Info, call.Args[0]) {
+			var list []ast.Stmt
+			switch n := n.(type) {
+			case *ast.BlockStmt:
+				list = n.List
+			case *ast.CaseClause:
+				list = n.Body
+			case *ast.CommClause:
+				list = n.Body
+			case *ast.CallExpr:
+				c := callee(p.Info, n)
+				if c != nil && isFunc(c, "time", "AfterFunc") && len(n.Args) == 2 &&
+					(inDrain || m.inRegion(n.Pos())) && ends(p.Info, n.Args[1]) && within(p.Info, n.Args[0]) {
 					m.forcers[p.Types.Path()] = true
 				}
-			case slept != nil && ends(p.Info, call):
-				if within(p.Info, slept) {
+			}
+			// A sleep and then, in the same block, a statement that
+			// ends the process: the exit comes whatever happens. An
+			// exit under a condition after a sleep (a start-up retry
+			// that gives up) is error handling, not a forced exit.
+			var slept ast.Expr
+			for _, st := range list {
+				es, ok := st.(*ast.ExprStmt)
+				if !ok {
+					continue
+				}
+				call, ok := es.X.(*ast.CallExpr)
+				if !ok || !(inDrain || m.inRegion(call.Pos())) {
+					continue
+				}
+				if c := callee(p.Info, call); c != nil && isFunc(c, "time", "Sleep") && len(call.Args) == 1 {
+					slept = call.Args[0]
+				} else if slept != nil && ends(p.Info, call) && within(p.Info, slept) {
 					m.forcers[p.Types.Path()] = true
 				}
 			}
