@@ -238,13 +238,25 @@ func (p *Program) Drain() *drainpath.Model {
 	p.drainOnce.Do(func() {
 		// The model is of the programs a deploy stops: test files (the
 		// larger part of many modules) are left out, as their findings
-		// are never default ones.
+		// are never default ones. Generated files, which no package owns,
+		// are part of the program all the same (a generated server's
+		// signal handling is the program's drain): the first package of a
+		// path (not a test variant) brings them.
 		pkgs := make([]drainpath.Package, len(p.Packages))
+		generatedFrom := map[string]bool{}
 		for i, pass := range p.Packages {
 			var files []*ast.File
 			for _, f := range pass.Owned {
 				if !strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
 					files = append(files, f)
+				}
+			}
+			if path := pass.Pkg.Path(); !generatedFrom[path] {
+				generatedFrom[path] = true
+				for _, f := range pass.Files {
+					if name := pass.Fset.File(f.Pos()).Name(); ast.IsGenerated(f) && strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") {
+						files = append(files, f)
+					}
 				}
 			}
 			pkgs[i] = drainpath.Package{Types: pass.Pkg, Info: pass.Info, Files: files}
