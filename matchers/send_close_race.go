@@ -126,6 +126,9 @@ func SendCloseRace(p *Pass) []Finding {
 				fd.Harmless = p.offDrainPath(at)
 			}
 		}
+		if fd.Harmless == "" && !p.anyAPISender(racing) {
+			fd.Harmless = harmlessInternalSenders
+		}
 		if fd.Harmless != "" {
 			found = append(found, fd)
 			continue
@@ -951,4 +954,138 @@ func originFieldKey(info *types.Info, e ast.Expr) string {
 		}
 	}
 	return refKey(info, e)
+}
+
+// harmlessInternalSenders is why a race whose senders are all a library's
+// own machinery is not a default finding.
+const harmlessInternalSenders = "every sender is the package's own machinery, not its API: unexported, and reached only from goroutines the package starts itself, never by a call from an exported function, another package or a handler; whether such a send can follow the close is the package's own protocol (an in-flight count, a lock its callers hold, a lookup that hands a value out once), which drainfix does not see. A send a caller of the API makes (Submit after Drain) is the race it reports"
+
+// anyAPISender reports whether one of the racing sends can be made by a
+// caller of the package at a time of its choosing: the package is a main
+// package (its senders are the program's own handlers and workers), or a
+// sender is an exported function (or an exported method of an exported
+// type), or is called, synchronously, from one, from another package, as
+// a value handed out of the package, or from a caller drainfix cannot
+// follow. Calls made in a goroutine the package starts (go f(), go
+// func() { ... }()) end the chain: that is the package's machinery.
+func (p *Pass) anyAPISender(racing []chanUse) bool {
+	if p.Pkg.Name() == "main" {
+		return true
+	}
+	seen := map[*types.Func]bool{}
+	for _, s := range racing {
+		fn, _ := p.Info.Defs[s.fd.Name].(*types.Func)
+		if fn == nil || p.apiReached(fn, 6, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// apiReached reports whether fn is part of its package's API or is called
+// synchronously by it (up to depth calls down), as anyAPISender describes.
+func (p *Pass) apiReached(fn *types.Func, depth int, seen map[*types.Func]bool) bool {
+	fn = fn.Origin()
+	if seen[fn] {
+		return false // a cycle: the other calls decide
+	}
+	seen[fn] = true
+	if fn.Exported() {
+		recv := fn.Signature().Recv()
+		if recv == nil {
+			return true
+		}
+		t := recv.Type()
+		if ptr, ok := t.(*types.Pointer); ok {
+			t = ptr.Elem()
+		}
+		if named, ok := types.Unalias(t).(*types.Named); !ok || named.Obj().Exported() {
+			return true
+		}
+	}
+	if depth == 0 {
+		return true
+	}
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return true
+	}
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.pass.Pkg.Path() != fn.Pkg().Path() {
+			return true
+		}
+		path := r.pass.pathTo(r.id)
+		if r.call == nil {
+			// A method value or func value: started as a goroutine
+			// (go f, or handed to a function of the package that starts
+			// it) it is machinery; stored or handed elsewhere, who
+			// calls it is not known.
+			if !r.pass.startedOrLocalArg(path) {
+				return true
+			}
+			continue
+		}
+		var caller *ast.FuncDecl
+	walk:
+		for i, n := range path[1:] {
+			switch n := n.(type) {
+			case *ast.GoStmt:
+				break walk
+			case *ast.FuncLit:
+				if i+2 < len(path) {
+					if c, ok := path[i+2].(*ast.CallExpr); ok && c.Fun == n {
+						if _, ok := path[i+3].(*ast.GoStmt); ok {
+							break walk // go func() { ... }()
+						}
+						continue // called on the spot
+					}
+				}
+				if !r.pass.startedOrLocalArg(path[i+1:]) {
+					return true // a callback stored or handed out: called who knows when
+				}
+				// Handed to a helper of the package (a callback the
+				// package's own code runs): whoever registers it
+				// decides.
+			case *ast.FuncDecl:
+				caller = n
+				break walk
+			}
+		}
+		if caller == nil {
+			continue
+		}
+		c, _ := r.pass.Info.Defs[caller.Name].(*types.Func)
+		if c == nil || r.pass.apiReached(c, depth-1, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// startedOrLocalArg reports whether the func value path[0] (a method
+// value, a function or a func literal) is the function of a go statement
+// or an argument of a call of a function of the package (a helper that
+// starts it, go withRecover(p.run), or runs it as a callback).
+func (p *Pass) startedOrLocalArg(path []ast.Node) bool {
+	for i := 1; i < len(path); i++ {
+		switch n := path[i].(type) {
+		case *ast.SelectorExpr, *ast.ParenExpr:
+			continue
+		case *ast.GoStmt:
+			return true
+		case *ast.CallExpr:
+			if i+1 < len(path) {
+				if _, ok := path[i+1].(*ast.GoStmt); ok {
+					return true // go start(p.run)
+				}
+			}
+			fn := callee(p.Info, n)
+			return fn != nil && fn.Pkg() == p.Pkg
+		}
+		return false
+	}
+	return false
 }
