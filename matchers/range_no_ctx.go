@@ -71,6 +71,11 @@ func RangeNoCtx(p *Pass) []Finding {
 				fd.NoFix = why
 			}
 			fd.Harmless = p.noDrain()
+			switch {
+			case fd.Harmless != "":
+			case p.ownerCloses(rng.X):
+				fd.Harmless = harmlessOwnerCloses
+			}
 			found = append(found, fd)
 			return true
 		})
@@ -693,4 +698,121 @@ func (p *Pass) labelsIn(body *ast.BlockStmt) map[string]bool {
 		return true
 	})
 	return labels
+}
+
+// harmlessOwnerCloses is why a range over a channel its owner closes is
+// not a default finding.
+const harmlessOwnerCloses = "the channel is a field its owner's own methods close (the owner's Close or release ends the range), so the loop ends when its source does; leaving earlier on the context would drop what the owner still delivers, or block the owner's last sends"
+
+// ownerCloses reports whether the channel ch is a field of a type of the
+// program, read directly (x.events) or through a method that returns it
+// (x.Events()), that a method of the field's owner closes through its
+// receiver (close(pom.errors) in pom's release).
+func (p *Pass) ownerCloses(ch ast.Expr) bool {
+	switch e := ast.Unparen(ch).(type) {
+	case *ast.SelectorExpr:
+		field, _ := p.Info.Uses[e.Sel].(*types.Var)
+		return p.fieldClosedByOwner(field)
+	case *ast.CallExpr:
+		fn := callee(p.Info, e)
+		if fn == nil || len(e.Args) != 0 {
+			return false
+		}
+		recv := fn.Signature().Recv()
+		iface, _ := types.Unalias(recvBase(recv)).Underlying().(*types.Interface)
+		if recv == nil || iface == nil {
+			return p.returnsClosedField(fn)
+		}
+		// A method of an interface: the implementations of the
+		// interface's package (mocks elsewhere aside), or all of them.
+		var own, all []*types.Func
+		for _, impl := range p.Program.methodsNamed(fn.Name()) {
+			if implementsIface(impl, iface) {
+				all = append(all, impl)
+				if impl.Pkg() == fn.Pkg() {
+					own = append(own, impl)
+				}
+			}
+		}
+		if len(own) > 0 {
+			all = own
+		}
+		for _, impl := range all {
+			if !p.returnsClosedField(impl) {
+				return false
+			}
+		}
+		return len(all) > 0
+	}
+	return false
+}
+
+// recvBase returns the type of recv, nil for none.
+func recvBase(recv *types.Var) types.Type {
+	if recv == nil {
+		return types.Typ[types.Invalid]
+	}
+	return recv.Type()
+}
+
+// returnsClosedField reports whether the method fn only returns a channel
+// field of its receiver that a method of the field's owner closes.
+func (p *Pass) returnsClosedField(fn *types.Func) bool {
+	d, ok := p.Program.declOf(fn)
+	if !ok || len(d.fd.Body.List) != 1 {
+		return false
+	}
+	ret, ok := d.fd.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return false
+	}
+	sel, ok := ast.Unparen(ret.Results[0]).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	field, _ := d.pass.Info.Uses[sel.Sel].(*types.Var)
+	return p.fieldClosedByOwner(field)
+}
+
+// fieldClosedByOwner reports whether a method of the type holding the
+// channel field closes it through its receiver.
+func (p *Pass) fieldClosedByOwner(field *types.Var) bool {
+	if field == nil || !field.IsField() || field.Pkg() == nil {
+		return false
+	}
+	field = field.Origin()
+	for _, q := range p.Program.Packages {
+		if q.Pkg.Path() != field.Pkg().Path() {
+			continue
+		}
+		for _, f := range q.ownedFiles() {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil || fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
+					continue
+				}
+				recv, _ := q.Info.Defs[fd.Recv.List[0].Names[0]].(*types.Var)
+				if recv == nil {
+					continue
+				}
+				found := false
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					if call, ok := n.(*ast.CallExpr); ok && !found && len(call.Args) == 1 {
+						if id := condIdent(call.Fun); id != nil {
+							if b, ok := q.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+								if sel, v := q.recvField(call.Args[0], recv); sel != nil && v == field {
+									found = true
+								}
+							}
+						}
+					}
+					return !found
+				})
+				if found {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -29,7 +29,12 @@ breaks the loop by a label, so that a break keeps leaving the loop and not
 the select). It is refused for a channel given by an expression range
 evaluates once (a call), a range assigning to outer variables, and a
 function with results. In a program that handles no termination signal, or in a
-package no main of the load uses, the finding is shown only with -all.`,
+package no main of the load uses, the finding is shown only with -all, and
+so is a range over a channel field that a method of its owner closes
+(read directly, or through a method, also of an interface, that returns
+it: client.Errors() closed by the client's Close): the range ends when its
+owner is released, and leaving it earlier would drop what the owner still
+delivers.`,
 	Bad: `go func() {
 	for msg := range incomingCh {
 		_ = process(msg)

@@ -45,7 +45,13 @@ in a loop, in a goroutine or twice in one method.
 
 Only a race whose close runs on a drain path (after the program learns it
 must stop, through its call graph) is a default finding; -all shows the
-others. A send that is a select case under the mutex the closer holds,
+others. In a package other than main, a race is a default finding only when
+a sender is reached from the package's API (an exported function or method
+of an exported type, another package, a callback handed out of the
+package); a race whose senders are all the package's own machinery
+(unexported, reached only from goroutines it starts) is shown only with
+-all: whether such a send can follow the close is the package's protocol
+(an in-flight count, a lock its callers hold), which drainfix does not see. A send that is a select case under the mutex the closer holds,
 with the closed flag checked before it (the unlock written on each
 branch), and senders started through a small wrapper around a WaitGroup
 whose Wait the closer calls first, are not races.`,
