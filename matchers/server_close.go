@@ -52,6 +52,11 @@ func ServerClose(p *Pass) []Finding {
 				found = append(found, fd)
 				return true
 			}
+			if said := p.toldCtrlC(); said != "" {
+				fd.Harmless = fmt.Sprintf(harmlessInteractive, said)
+				found = append(found, fd)
+				return true
+			}
 			if d := p.shortWriteTimeout(sel.X); d > 0 {
 				fd.Harmless = fmt.Sprintf("the server's WriteTimeout (%v) already fails every request that runs longer: Close cuts no more work than that", d)
 				found = append(found, fd)

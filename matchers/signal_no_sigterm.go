@@ -1,10 +1,14 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/build/constraint"
+	"go/token"
 	"go/types"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -72,6 +76,9 @@ func SignalNoSigterm(p *Pass) []Finding {
 			}
 			if why := p.plan9File(f); why != "" {
 				fd.Fix, fd.NoFix = nil, why
+			}
+			if said := p.toldCtrlC(); said != "" {
+				fd.Harmless = fmt.Sprintf(harmlessInteractive, said)
 			}
 			found = append(found, fd)
 			return true
@@ -243,4 +250,51 @@ func namesPlan9(x constraint.Expr, negated bool) bool {
 		return namesPlan9(x.X, negated) || namesPlan9(x.Y, negated)
 	}
 	return false
+}
+
+// harmlessInteractive is why code that catches only SIGINT in a program
+// that tells its user to press Ctrl+C is not a default finding.
+const harmlessInteractive = "the program tells its user to stop it with Ctrl+C (%s) and catches SIGINT only: it is run by hand at a terminal (a demo, a dev tool), not stopped by an orchestrator's SIGTERM"
+
+var ctrlC = regexp.MustCompile(`(?i)\bctrl[-+ ]?c\b`)
+
+// toldCtrlC returns the string literal of the package's own files (not
+// tests) that tells the user to press Ctrl+C, quoted, when the package
+// catches SIGINT and never SIGTERM; "" otherwise.
+func (p *Pass) toldCtrlC() string {
+	if !imports(p.Pkg, "os/signal") {
+		return ""
+	}
+	sigint, veto := false, false
+	said := ""
+	for _, f := range p.Owned {
+		if p.inTestFile(f) {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BasicLit:
+				if said == "" && n.Kind == token.STRING {
+					if v, err := strconv.Unquote(n.Value); err == nil && ctrlC.MatchString(v) {
+						said = n.Value
+					}
+				}
+			case *ast.CallExpr:
+				fn := callee(p.Info, n)
+				switch {
+				case isFunc(fn, "os/signal", "Notify", "NotifyContext"):
+					sigs, ok := p.signalList(n, 1)
+					veto = veto || !ok || sigs["SIGTERM"]
+					sigint = sigint || sigs["SIGINT"]
+				case isFunc(fn, "os/signal", "Ignore", "Reset"):
+					veto = true
+				}
+			}
+			return true
+		})
+	}
+	if veto || !sigint {
+		return ""
+	}
+	return said
 }

@@ -19,7 +19,11 @@ default 25s) just before the statement and calls Shutdown with it, keeping
 the statement's error handling; an exit on its error that would skip
 clean-up (log.Fatal(srv.Close())) becomes a log line in the same run, as
 fatal-on-shutdown makes it on Shutdown's. Close after a Shutdown of the same server is
-the fallback for a failed drain and is not reported.`,
+the fallback for a failed drain and is not reported.
+In a package that catches SIGINT only and tells its user to stop it with
+Ctrl+C (a string literal such as "ctrl+c to exit"), the finding is shown
+only with -all: the program is run by hand at a terminal (a demo, a dev
+tool), not stopped by an orchestrator.`,
 	Bad: `<-stop
 srv.Close()`,
 	Good: `<-stop

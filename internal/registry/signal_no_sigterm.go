@@ -20,7 +20,11 @@ aborts on Ctrl-C is left alone, and so is a package that handles SIGTERM
 anywhere, or may: an empty list (every signal), a spread list, a variable in
 a list, signal.Ignore or signal.Reset of SIGTERM. The fix adds syscall.SIGTERM to the list (unix.SIGTERM where the list
 uses golang.org/x/sys/unix). Files that also build for plan9, where signals
-are notes, are reported but not fixed.`,
+are notes, are reported but not fixed.
+In a package that catches SIGINT only and tells its user to stop it with
+Ctrl+C (a string literal such as "ctrl+c to exit"), the finding is shown
+only with -all: the program is run by hand at a terminal (a demo, a dev
+tool), not stopped by an orchestrator.`,
 	Bad: `signal.Notify(stop, os.Interrupt)
 <-stop
 srv.Shutdown(ctx)`,
