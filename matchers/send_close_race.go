@@ -317,6 +317,9 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 			}
 		}
 	}
+	if p.callersSerialize(s.fd, c.fd) {
+		return true
+	}
 	waits, groups := p.waitsBeforeClose(c.path)
 	if !waits {
 		return false
@@ -1084,6 +1087,106 @@ func (p *Pass) startedOrLocalArg(path []ast.Node) bool {
 			}
 			fn := callee(p.Info, n)
 			return fn != nil && fn.Pkg() == p.Pkg
+		}
+		return false
+	}
+	return false
+}
+
+// callersSerialize reports whether the sending method a and the closing
+// method b are only ever called with one mutex held, the same field of the
+// same type (a registry's lock: the sender under its read lock, the closer
+// under its lock), and every call of the closer is followed, under that
+// lock, by a delete from a map or a nil in a field: the closed value leaves
+// the registry the senders find it in before anyone can look again.
+func (p *Pass) callersSerialize(a, b *ast.FuncDecl) bool {
+	fa, _ := p.Info.Defs[a.Name].(*types.Func)
+	fb, _ := p.Info.Defs[b.Name].(*types.Func)
+	if fa == nil || fb == nil {
+		return false
+	}
+	held := func(fn *types.Func, closer bool) map[string]bool {
+		refs, complete, hidden := p.callRefs(fn)
+		if !complete || hidden {
+			return nil
+		}
+		var common map[string]bool
+		for _, r := range refs {
+			if r.pass.inTestFile(r.id) {
+				continue
+			}
+			if r.call == nil {
+				return nil
+			}
+			path := r.pass.pathTo(r.call)
+			h := r.pass.mutexesHeld(path)
+			if closer && !r.pass.removedAfter(path) {
+				return nil
+			}
+			if common == nil {
+				common = h
+				continue
+			}
+			for k := range common {
+				if !h[k] {
+					delete(common, k)
+				}
+			}
+		}
+		return common
+	}
+	sends := held(fa, false)
+	if len(sends) == 0 {
+		return false
+	}
+	for k := range held(fb, true) {
+		if sends[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// removedAfter reports whether the statement holding the call at path[0]
+// is followed, in its block, by a delete from a map or an assignment of
+// nil.
+func (p *Pass) removedAfter(path []ast.Node) bool {
+	for i := 1; i+1 < len(path); i++ {
+		list := stmtList(path[i+1])
+		st, ok := path[i].(ast.Stmt)
+		if !ok || list == nil {
+			continue
+		}
+		after := false
+		for _, s := range list {
+			if s == st {
+				after = true
+				continue
+			}
+			if !after {
+				continue
+			}
+			found := false
+			ast.Inspect(s, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					if id := condIdent(n.Fun); id != nil {
+						if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "delete" {
+							found = true
+						}
+					}
+				case *ast.AssignStmt:
+					for _, r := range n.Rhs {
+						if id, ok := ast.Unparen(r).(*ast.Ident); ok && p.Info.Uses[id] == types.Universe.Lookup("nil") {
+							found = true
+						}
+					}
+				}
+				return !found
+			})
+			if found {
+				return true
+			}
 		}
 		return false
 	}

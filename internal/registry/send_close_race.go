@@ -53,8 +53,10 @@ package); a race whose senders are all the package's own machinery
 -all: whether such a send can follow the close is the package's protocol
 (an in-flight count, a lock its callers hold), which drainfix does not see. A send that is a select case under the mutex the closer holds,
 with the closed flag checked before it (the unlock written on each
-branch), and senders started through a small wrapper around a WaitGroup
-whose Wait the closer calls first, are not races.`,
+branch), senders started through a small wrapper around a WaitGroup
+whose Wait the closer calls first, and a sender and a closer whose callers
+all hold one registry lock (the closer's callers then delete the closed
+value from the registry, or nil it, before letting go) are not races.`,
 	Bad: `func (p *Pool) Submit(j Job) error {
 	p.queue <- j
 	return nil
