@@ -79,14 +79,26 @@ func TickLeak(p *Pass) []Finding {
 			fd := Finding{Pos: call.Pos(), End: call.End()}
 			if collected {
 				fd.Message = "this loop over time.Tick never ends: its goroutine cannot be drained; use a time.NewTicker stopped on return and select on the context"
-			} else {
+			} else if rng != nil {
 				fd.Message = "time.Tick's ticker can never be stopped and, before Go 1.23, is never collected: it leaks, and a loop over it cannot be drained; use a time.NewTicker stopped on return"
+			} else {
+				fd.Message = "time.Tick's ticker can never be stopped and, before Go 1.23, is never collected: each call of the function leaks one; use a time.NewTicker stopped on return"
 			}
 			fix, why := p.tickLeakFix(rngPath, goFunc{Body: body, Type: typ}, call)
 			setFix(&fd, fix, why)
 			fd.Harmless = p.noDrain()
 			if fd.Harmless == "" && rng == nil && p.runsOncePerProcess(p.enclosingFunc(call.Pos())) {
 				fd.Harmless = harmlessOnce
+			}
+			if fd.Harmless == "" && rng == nil {
+				// A goroutine started a fixed number of times that
+				// selects on its ticker: it leaks one ticker per start,
+				// when it leaves, and holds up no drain.
+				for _, g := range p.goroutineFuncs() {
+					if g.Body == body && g.Go != nil && !p.startedPerEvent(g.Go) {
+						fd.Harmless = harmlessTickPerStart
+					}
+				}
 			}
 			if fd.Harmless == "" && rng != nil && p.ContextAt(call.Pos()) == nil {
 				// A loop over the ticker in a goroutine of the process's
@@ -244,3 +256,7 @@ func (p *Pass) boundTest(cond ast.Expr, key string, positive bool) bool {
 	}
 	return false
 }
+
+// harmlessTickPerStart is why a time.Tick in a goroutine started a fixed
+// number of times is not a default finding.
+const harmlessTickPerStart = "the function is a goroutine started a fixed number of times (not per connection or message) that does not range over the ticker: it leaks one ticker per start, not a growing number, and the leak holds up no drain"
