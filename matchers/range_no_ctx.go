@@ -719,8 +719,11 @@ func (p *Pass) ownerCloses(ch ast.Expr) bool {
 			return false
 		}
 		recv := fn.Signature().Recv()
-		iface, _ := types.Unalias(recvBase(recv)).Underlying().(*types.Interface)
-		if recv == nil || iface == nil {
+		if recv == nil {
+			return false
+		}
+		iface, ok := recv.Type().Underlying().(*types.Interface)
+		if !ok {
 			return p.returnsClosedField(fn)
 		}
 		// A method of an interface: the implementations of the
@@ -729,7 +732,7 @@ func (p *Pass) ownerCloses(ch ast.Expr) bool {
 		for _, impl := range p.Program.methodsNamed(fn.Name()) {
 			if implementsIface(impl, iface) {
 				all = append(all, impl)
-				if impl.Pkg() == fn.Pkg() {
+				if impl.Pkg().Path() == fn.Pkg().Path() {
 					own = append(own, impl)
 				}
 			}
@@ -745,14 +748,6 @@ func (p *Pass) ownerCloses(ch ast.Expr) bool {
 		return len(all) > 0
 	}
 	return false
-}
-
-// recvBase returns the type of recv, nil for none.
-func recvBase(recv *types.Var) types.Type {
-	if recv == nil {
-		return types.Typ[types.Invalid]
-	}
-	return recv.Type()
 }
 
 // returnsClosedField reports whether the method fn only returns a channel

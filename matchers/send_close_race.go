@@ -1086,7 +1086,7 @@ func (p *Pass) startedOrLocalArg(path []ast.Node) bool {
 				}
 			}
 			fn := callee(p.Info, n)
-			return fn != nil && fn.Pkg() == p.Pkg
+			return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == p.Pkg.Path()
 		}
 		return false
 	}
@@ -1148,8 +1148,8 @@ func (p *Pass) callersSerialize(a, b *ast.FuncDecl) bool {
 }
 
 // removedAfter reports whether the statement holding the call at path[0]
-// is followed, in its block, by a delete from a map or an assignment of
-// nil.
+// is followed, in its block, by a delete from a map or a nil stored in a
+// field or a map entry.
 func (p *Pass) removedAfter(path []ast.Node) bool {
 	for i := 1; i+1 < len(path); i++ {
 		list := stmtList(path[i+1])
@@ -1176,8 +1176,15 @@ func (p *Pass) removedAfter(path []ast.Node) bool {
 						}
 					}
 				case *ast.AssignStmt:
-					for _, r := range n.Rhs {
-						if id, ok := ast.Unparen(r).(*ast.Ident); ok && p.Info.Uses[id] == types.Universe.Lookup("nil") {
+					// x.field = nil, m[k] = nil: the value leaves where
+					// senders look it up (not err = nil).
+					for i, r := range n.Rhs {
+						id, ok := ast.Unparen(r).(*ast.Ident)
+						if !ok || p.Info.Uses[id] != types.Universe.Lookup("nil") || i >= len(n.Lhs) {
+							continue
+						}
+						switch ast.Unparen(n.Lhs[i]).(type) {
+						case *ast.SelectorExpr, *ast.IndexExpr:
 							found = true
 						}
 					}
