@@ -64,6 +64,10 @@ func (p *Pass) Done() {
 // A Program is every package loaded without errors in one run.
 type Program struct {
 	Packages []*Pass
+	// Imports is the load's import graph, every package's import paths
+	// by its path (dependencies without syntax too); nil when the run
+	// sees one package (go vet).
+	Imports drainpath.Graph
 
 	ifacesOnce sync.Once
 	ifaces     map[string][]progIface // programIfaces', built on first use
@@ -261,7 +265,7 @@ func (p *Program) Drain() *drainpath.Model {
 			}
 			pkgs[i] = drainpath.Package{Types: pass.Pkg, Info: pass.Info, Files: files}
 		}
-		p.drain = drainpath.New(pkgs)
+		p.drain = drainpath.New(pkgs, p.Imports)
 	})
 	return p.drain
 }

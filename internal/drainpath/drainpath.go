@@ -52,15 +52,18 @@ type Model struct {
 	// or serve calls add regions) walks only what is new.
 	closedTo int                     // the regions already closed over
 	stored   map[string][]storedFunc // the stored funcs by type
+	funcArgs *funcArgIndex           // funcValues', built at the first call of a func value
 	reached  map[string]bool         // func types whose stored funcs are marked
 	litDone  map[*ast.FuncLit]bool   // func literals already walked
 
-	mains    []*types.Package                             // the main packages (not test mains)
-	handles  bool                                         // some package calls signal.Notify or NotifyContext
-	handlers map[string]bool                              // paths of the packages that do
-	closure  map[*types.Package]map[string]*types.Package // each main's imports, by path
-	loaded   map[string]bool                              // paths of the packages with syntax
-	mentions map[string]bool                              // paths of the packages naming a termination signal
+	mains    []*types.Package                   // the main packages (not test mains)
+	handles  bool                               // some package calls signal.Notify or NotifyContext
+	handlers map[string]bool                    // paths of the packages that do
+	closure  map[*types.Package]map[string]bool // each main's imports, by path
+	graph    Graph                              // the loader's import graph, nil for none
+	byPath   map[string]*types.Package          // the packages closure met, by path (without a graph)
+	loaded   map[string]bool                    // paths of the packages with syntax
+	mentions map[string]bool                    // paths of the packages naming a termination signal
 	stops    []Stop
 	waits    []token.Pos          // stops, and calls of functions that return only after one
 	regions  []region             // code that runs after a stop, by position
@@ -88,13 +91,24 @@ type region struct {
 	called   bool
 }
 
-// New builds the model of the program made of pkgs.
-func New(pkgs []Package) *Model {
+// A Graph is the import paths each package of a load imports, by its
+// path, for every package the load holds (its dependencies too). The
+// loader knows them all; a types.Package read from export data (a
+// dependency drainfix has no syntax for) lists only the packages its
+// exported API names, so a framework's os/signal is missing from it.
+type Graph map[string][]string
+
+// New builds the model of the program made of pkgs. imports is the load's
+// import graph; nil makes the model use the packages' types (which miss
+// what a dependency without syntax imports but does not name in its API).
+func New(pkgs []Package, imports Graph) *Model {
 	m := &Model{
 		pkgs:     pkgs,
+		graph:    imports,
+		byPath:   map[string]*types.Package{},
 		onDrain:  map[*types.Func]bool{},
 		handlers: map[string]bool{},
-		closure:  map[*types.Package]map[string]*types.Package{},
+		closure:  map[*types.Package]map[string]bool{},
 		loaded:   map[string]bool{},
 		mentions: map[string]bool{},
 		decls:    map[*types.Func]*ast.FuncDecl{},
@@ -187,7 +201,7 @@ func (m *Model) near() ([]region, []token.Pos) {
 // package pkg: whether pkg is part of a program drainfix sees.
 func (m *Model) HasMain(pkg *types.Package) bool {
 	for _, main := range m.mains {
-		if m.imports(main)[pkg.Path()] != nil {
+		if m.imports(main)[pkg.Path()] {
 			return true
 		}
 	}
@@ -218,21 +232,17 @@ func (m *Model) HandlesSignalsUnseen(pkg *types.Package) bool {
 func (m *Model) handling(pkg *types.Package) (seen, unseen bool) {
 	for _, main := range m.mains {
 		paths := m.imports(main)
-		if paths[pkg.Path()] == nil {
+		if !paths[pkg.Path()] {
 			continue
 		}
-		for path, p := range paths {
+		for path := range paths {
 			switch {
 			case m.handlers[path]:
 				seen = true
 			case m.mentions[path]:
 				unseen = true
-			case !m.loaded[path]:
-				for _, q := range p.Imports() {
-					if q.Path() == "os/signal" && path != "os/signal" {
-						unseen = true
-					}
-				}
+			case !m.loaded[path] && path != "os/signal" && slices.Contains(m.importsOf(path), "os/signal"):
+				unseen = true
 			}
 		}
 	}
@@ -240,25 +250,62 @@ func (m *Model) handling(pkg *types.Package) (seen, unseen bool) {
 }
 
 // imports returns the paths of main and of every package it imports,
-// however indirectly.
-func (m *Model) imports(main *types.Package) map[string]*types.Package {
+// however indirectly. New asks for each main first, so that later queries
+// (from many goroutines) only read.
+func (m *Model) imports(main *types.Package) map[string]bool {
 	if c := m.closure[main]; c != nil {
 		return c
 	}
-	c := map[string]*types.Package{}
-	var add func(p *types.Package)
-	add = func(p *types.Package) {
-		if c[p.Path()] != nil {
-			return
-		}
-		c[p.Path()] = p
-		for _, q := range p.Imports() {
-			add(q)
-		}
-	}
-	add(main)
+	c := m.importClosure(main, m.byPath)
 	m.closure[main] = c
 	return c
+}
+
+// importClosure returns the paths of p and of every package it imports,
+// however indirectly: from the load's graph, else from the packages'
+// types, which it records in byPath.
+func (m *Model) importClosure(p *types.Package, byPath map[string]*types.Package) map[string]bool {
+	c := map[string]bool{}
+	if m.graph != nil {
+		var add func(path string)
+		add = func(path string) {
+			if !c[path] {
+				c[path] = true
+				for _, q := range m.graph[path] {
+					add(q)
+				}
+			}
+		}
+		add(p.Path())
+		return c
+	}
+	var add func(p *types.Package)
+	add = func(p *types.Package) {
+		if !c[p.Path()] {
+			c[p.Path()] = true
+			byPath[p.Path()] = p
+			for _, q := range p.Imports() {
+				add(q)
+			}
+		}
+	}
+	add(p)
+	return c
+}
+
+// importsOf returns the paths the package at path imports: from the
+// load's graph, else from its types (for a package a main imports).
+func (m *Model) importsOf(path string) []string {
+	if m.graph != nil {
+		return m.graph[path]
+	}
+	var paths []string
+	if p := m.byPath[path]; p != nil {
+		for _, q := range p.Imports() {
+			paths = append(paths, q.Path())
+		}
+	}
+	return paths
 }
 
 // Stops returns where the program learns it must stop, in position order.
@@ -469,9 +516,9 @@ func (m *Model) findStops() {
 // drains of the packages that register with it.
 func (m *Model) ForcesExit(pkg *types.Package) bool {
 	m = m.full()
-	forced := func(paths map[string]*types.Package) bool {
+	forced := func(paths map[string]bool) bool {
 		for path := range m.forcers {
-			if paths[path] != nil {
+			if paths[path] {
 				return true
 			}
 		}
@@ -479,7 +526,7 @@ func (m *Model) ForcesExit(pkg *types.Package) bool {
 	}
 	held := false
 	for _, main := range m.mains {
-		if paths := m.imports(main); paths[pkg.Path()] != nil {
+		if paths := m.imports(main); paths[pkg.Path()] {
 			held = true
 			if forced(paths) {
 				return true
@@ -489,18 +536,7 @@ func (m *Model) ForcesExit(pkg *types.Package) bool {
 	if held || len(m.forcers) == 0 {
 		return false
 	}
-	paths := map[string]*types.Package{}
-	var add func(p *types.Package)
-	add = func(p *types.Package) {
-		if paths[p.Path()] == nil {
-			paths[p.Path()] = p
-			for _, q := range p.Imports() {
-				add(q)
-			}
-		}
-	}
-	add(pkg)
-	return forced(paths)
+	return forced(m.importClosure(pkg, map[string]*types.Package{}))
 }
 
 // forcedExitLimit is the longest constant forced exit that bounds a
@@ -1092,15 +1128,34 @@ func (m *Model) closeOverCalls() {
 		lit  *ast.FuncLit
 	}
 	var lits []litWork
-	refs := func(info *types.Info, n ast.Node, pos, end token.Pos) {
+	// refs walks the code from pos to end of n: a region, a func
+	// literal's body, or the body of owner, a function on a drain path.
+	refs := func(info *types.Info, n ast.Node, pos, end token.Pos, owner *types.Func) {
 		ast.Inspect(n, func(n ast.Node) bool {
 			if n == nil || n.End() <= pos || n.Pos() >= end {
 				return false
 			}
 			if call, ok := n.(*ast.CallExpr); ok && callee(info, call) == nil {
-				// A call of a func value: any func of its type the
-				// program stored away (a registered callback) may run.
-				if tv, ok := info.Types[call.Fun]; ok && tv.IsValue() {
+				// A call of a func value runs what the program gives it,
+				// when every such value is known (withRecover(p.shutdown)
+				// runs p.shutdown; a cancel from context.WithCancel runs
+				// none of the program's funcs); else any func of its type
+				// the program stored away (a registered callback) may run.
+				if m.ownParam(info, call.Fun, owner) {
+					// A call of owner's parameter: owner is on a drain
+					// path because drain code calls it, and what that
+					// code passes was marked where it was walked.
+				} else if vals, ok := m.funcValues(info, call.Fun); ok {
+					for _, v := range vals {
+						if v.fn != nil {
+							mark(v.fn)
+						} else if !litDone[v.lit] {
+							litDone[v.lit] = true
+							m.regions = append(m.regions, region{v.lit.Body.Pos(), v.lit.Body.End(), true})
+							lits = append(lits, litWork{v.info, v.lit})
+						}
+					}
+				} else if tv, ok := info.Types[call.Fun]; ok && tv.IsValue() {
 					if sig, ok := tv.Type.Underlying().(*types.Signature); ok && !reached[types.TypeString(sig, nil)] {
 						k := types.TypeString(sig, nil)
 						reached[k] = true
@@ -1153,7 +1208,7 @@ func (m *Model) closeOverCalls() {
 	for _, r := range slices.Clone(m.regions[m.closedTo:]) {
 		i := sort.Search(len(files), func(i int) bool { return files[i].f.FileEnd >= r.pos })
 		if i < len(files) && files[i].f.FileStart <= r.pos {
-			refs(files[i].info, files[i].f, r.pos, r.end)
+			refs(files[i].info, files[i].f, r.pos, r.end, nil)
 		}
 	}
 	infoOf := map[*types.Package]*types.Info{}
@@ -1164,18 +1219,451 @@ func (m *Model) closeOverCalls() {
 		if len(lits) > 0 {
 			l := lits[0]
 			lits = lits[1:]
-			refs(l.info, l.lit.Body, l.lit.Body.Pos(), l.lit.Body.End())
+			refs(l.info, l.lit.Body, l.lit.Body.Pos(), l.lit.Body.End(), nil)
 			continue
 		}
 		fn := queue[0]
 		queue = queue[1:]
 		if d := m.decls[fn]; d != nil {
 			if info := infoOf[fn.Pkg()]; info != nil {
-				refs(info, d.Body, d.Body.Pos(), d.Body.End())
+				refs(info, d.Body, d.Body.Pos(), d.Body.End(), fn)
 			}
 		}
 	}
 	m.closedTo = len(m.regions)
+}
+
+// A funcArgIndex is what funcValues needs: where the program's func-typed
+// parameters, variables and fields get their values.
+type funcArgIndex struct {
+	params  map[*types.Var]paramRef    // func-typed parameters of declared functions
+	calls   map[*types.Func][]siteCall // the calls of the functions that have one
+	asValue map[*types.Func]bool       // functions used as values (their callers are not all known)
+	stores  map[*types.Var][]siteValue // what the program assigns to func-typed variables and fields
+	unknown map[*types.Var]bool        // variables given a value funcValues cannot follow (address taken, ranged over)
+	sends   map[*types.Var][]siteValue // what the program sends on channels of funcs, by the channel's variable or field
+	aliased map[*types.Var]bool        // channels of funcs used other than to send, receive, close or make (their sends are not all known)
+	made    map[*types.Var]bool        // channels of funcs the program makes
+	memo    map[*types.Var][]storedFunc
+	failed  map[*types.Var]bool
+}
+
+type paramRef struct {
+	fn *types.Func
+	i  int
+}
+
+type siteCall struct {
+	info *types.Info
+	call *ast.CallExpr
+}
+
+// A siteValue is a value the program gives a variable: expr, or result i
+// of the call expr when a call's results are spread over several
+// variables.
+type siteValue struct {
+	info  *types.Info
+	expr  ast.Expr
+	tuple bool
+}
+
+// funcValues returns the funcs a call of the func value fun may run, when
+// the program shows every value fun can hold: fun is a parameter of one
+// of its functions (what every call of that function passes for it), or
+// a variable or a field of its own packages that it gives only functions,
+// method values, func literals, nil, other such values, or the results of
+// calls into code without syntax that are handed no func (the cancel of
+// context.WithCancel). ok is false when the values cannot all be known:
+// the caller then takes every func of the type that the program stores.
+func (m *Model) funcValues(info *types.Info, fun ast.Expr) ([]storedFunc, bool) {
+	var obj types.Object
+	switch e := ast.Unparen(fun).(type) {
+	case *ast.FuncLit:
+		return nil, true // called on the spot: its body is walked with the code around it
+	case *ast.Ident:
+		obj = info.Uses[e]
+	case *ast.SelectorExpr:
+		if sel := info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
+			obj = sel.Obj()
+		}
+	}
+	v, ok := obj.(*types.Var)
+	if !ok {
+		return nil, false
+	}
+	if m.funcArgs == nil {
+		m.funcArgs = m.indexFuncArgs()
+	}
+	return m.funcArgs.values(m, v, map[*types.Var]bool{})
+}
+
+// ownParam reports whether fun is a func-typed parameter of owner.
+func (m *Model) ownParam(info *types.Info, fun ast.Expr, owner *types.Func) bool {
+	id, ok := ast.Unparen(fun).(*ast.Ident)
+	if !ok || owner == nil {
+		return false
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	if !ok {
+		return false
+	}
+	if m.funcArgs == nil {
+		m.funcArgs = m.indexFuncArgs()
+	}
+	ref, ok := m.funcArgs.params[v]
+	return ok && ref.fn == owner && !m.funcArgs.unknown[v] && len(m.funcArgs.stores[v]) == 0
+}
+
+func (x *funcArgIndex) values(m *Model, v *types.Var, seen map[*types.Var]bool) (vals []storedFunc, ok bool) {
+	if x.failed[v] {
+		return nil, false
+	}
+	if vals, ok := x.memo[v]; ok {
+		return vals, true
+	}
+	if seen[v] {
+		return nil, true // a cycle: what it adds is counted where it started
+	}
+	seen[v] = true
+	defer func() {
+		if ok {
+			x.memo[v] = vals
+		} else {
+			x.failed[v] = true
+		}
+	}()
+	if x.unknown[v] {
+		return nil, false
+	}
+	// What an expression given to v (or passed for it) may hold.
+	var add func(info *types.Info, e ast.Expr, tuple bool) bool
+	// recv adds what a receive from ch may give: what the program sends
+	// on it, when the channel is a variable or field only ever sent on,
+	// received from, closed or made.
+	recv := func(info *types.Info, ch ast.Expr) bool {
+		c := chanVar(info, ch)
+		if c == nil || x.aliased[c] || !x.made[c] {
+			return false // a parameter, or a channel that can be reached another way
+		}
+		for _, s := range x.sends[c] {
+			if !add(s.info, s.expr, false) {
+				return false
+			}
+		}
+		return true
+	}
+	add = func(info *types.Info, e ast.Expr, tuple bool) bool {
+		e = ast.Unparen(e)
+		if tuple {
+			if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+				return recv(info, u.X) // f, ok := <-ch
+			}
+			call, ok := e.(*ast.CallExpr)
+			return ok && x.foreignCall(m, info, call)
+		}
+		switch e := e.(type) {
+		case *ast.FuncLit:
+			vals = append(vals, storedFunc{info: info, lit: e})
+			return true
+		case *ast.Ident:
+			switch o := info.Uses[e].(type) {
+			case *types.Nil:
+				return true
+			case *types.Func:
+				vals = append(vals, storedFunc{info: info, fn: o})
+				return true
+			case *types.Var:
+				more, ok := x.values(m, o, seen)
+				vals = append(vals, more...)
+				return ok
+			}
+		case *ast.SelectorExpr:
+			if fn, ok := info.Uses[e.Sel].(*types.Func); ok {
+				vals = append(vals, storedFunc{info: info, fn: fn})
+				return true
+			}
+			if sel := info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
+				if w, ok := sel.Obj().(*types.Var); ok {
+					more, ok := x.values(m, w, seen)
+					vals = append(vals, more...)
+					return ok
+				}
+			}
+		case *ast.CallExpr:
+			return x.foreignCall(m, info, e)
+		case *ast.UnaryExpr:
+			if e.Op == token.ARROW {
+				return recv(info, e.X)
+			}
+		}
+		return false
+	}
+	if ref, ok := x.params[v]; ok {
+		if x.asValue[ref.fn] || ref.fn.Signature().Recv() != nil && m.reachesInterfaces(ref.fn) {
+			return nil, false
+		}
+		for _, c := range x.calls[ref.fn] {
+			if ref.i >= len(c.call.Args) || c.call.Ellipsis.IsValid() && ref.i == len(c.call.Args)-1 {
+				return nil, false
+			}
+			if !add(c.info, c.call.Args[ref.i], false) {
+				return nil, false
+			}
+		}
+	} else if len(x.stores[v]) == 0 {
+		// Given a value nowhere in the program's code: another
+		// package's variable, or a field a dependency fills.
+		return nil, false
+	}
+	for _, s := range x.stores[v] {
+		if !add(s.info, s.expr, s.tuple) {
+			return nil, false
+		}
+	}
+	return vals, true
+}
+
+// foreignCall reports whether a call's results can hold none of the
+// program's funcs: it calls a function without syntax in the program
+// (context.WithCancel) and hands it no func.
+func (x *funcArgIndex) foreignCall(m *Model, info *types.Info, call *ast.CallExpr) bool {
+	fn := callee(info, call)
+	if fn == nil || m.decls[fn.Origin()] != nil {
+		return false
+	}
+	if recv := fn.Signature().Recv(); recv != nil && types.IsInterface(recv.Type()) {
+		return false // the program's own types may implement it
+	}
+	for _, a := range call.Args {
+		if _, ok := info.TypeOf(a).Underlying().(*types.Signature); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFuncArgs builds what funcValues needs, in one walk of the program.
+func (m *Model) indexFuncArgs() *funcArgIndex {
+	x := &funcArgIndex{
+		params: map[*types.Var]paramRef{}, calls: map[*types.Func][]siteCall{},
+		asValue: map[*types.Func]bool{}, stores: map[*types.Var][]siteValue{},
+		unknown: map[*types.Var]bool{}, memo: map[*types.Var][]storedFunc{}, failed: map[*types.Var]bool{},
+		sends: map[*types.Var][]siteValue{}, aliased: map[*types.Var]bool{}, made: map[*types.Var]bool{},
+	}
+	made := x.made
+	for fn := range m.decls {
+		params := fn.Signature().Params()
+		for i := range params.Len() {
+			if isFuncType(params.At(i).Type()) {
+				x.params[params.At(i)] = paramRef{fn, i}
+			}
+		}
+	}
+	hasFuncParam := func(fn *types.Func) bool {
+		params := fn.Signature().Params()
+		for i := range params.Len() {
+			if _, ok := x.params[params.At(i)]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range m.pkgs {
+		info := p.Info
+		// target returns the func-typed variable or field e names.
+		target := func(e ast.Expr) *types.Var {
+			var obj types.Object
+			switch e := ast.Unparen(e).(type) {
+			case *ast.Ident:
+				obj = info.ObjectOf(e)
+			case *ast.SelectorExpr:
+				if sel := info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
+					obj = sel.Obj()
+				}
+			}
+			if v, ok := obj.(*types.Var); ok && isFuncType(v.Type()) {
+				return v
+			}
+			return nil
+		}
+		store := func(lhs, rhs []ast.Expr) {
+			for i, l := range lhs {
+				v := target(l)
+				switch {
+				case v == nil:
+				case len(lhs) == len(rhs):
+					x.stores[v] = append(x.stores[v], siteValue{info, rhs[i], false})
+				case len(rhs) == 1:
+					x.stores[v] = append(x.stores[v], siteValue{info, rhs[0], true})
+				default:
+					x.unknown[v] = true
+				}
+			}
+		}
+		// isMake reports whether e makes a channel.
+		isMake := func(e ast.Expr) bool {
+			call, ok := ast.Unparen(e).(*ast.CallExpr)
+			if !ok {
+				return false
+			}
+			id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+			return ok && info.Uses[id] == types.Universe.Lookup("make")
+		}
+		for _, f := range p.Files {
+			called := map[*ast.Ident]bool{}
+			allowed := map[ast.Node]bool{} // uses of a channel of funcs that send, receive, close or make it
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.SelectorExpr:
+					if allowed[n] {
+						allowed[n.Sel] = true
+					}
+				case *ast.AssignStmt:
+					if len(n.Lhs) == len(n.Rhs) {
+						for i, l := range n.Lhs {
+							if c := chanVar(info, l); c != nil && isMake(n.Rhs[i]) {
+								allowed[ast.Unparen(l)] = true
+								made[c] = true
+							}
+						}
+					}
+				case *ast.ValueSpec:
+					for i, name := range n.Names {
+						if c, ok := info.Defs[name].(*types.Var); ok && i < len(n.Values) && isMake(n.Values[i]) && chanVar(info, name) != nil {
+							made[c] = true
+						}
+					}
+				case *ast.KeyValueExpr:
+					if c := chanVar(info, n.Key); c != nil && isMake(n.Value) {
+						allowed[n.Key] = true
+						made[c] = true
+					}
+				}
+				if id, ok := n.(*ast.Ident); ok {
+					if c := chanVar(info, id); c != nil && !allowed[id] && info.Uses[id] != nil {
+						x.aliased[c] = true
+					}
+				}
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 {
+						if b, ok := info.Uses[id].(*types.Builtin); ok && (b.Name() == "close" || b.Name() == "len" || b.Name() == "cap") {
+							allowed[ast.Unparen(n.Args[0])] = true
+						}
+					}
+					var id *ast.Ident
+					switch fun := ast.Unparen(n.Fun).(type) {
+					case *ast.Ident:
+						id = fun
+					case *ast.SelectorExpr:
+						id = fun.Sel
+					}
+					if id == nil {
+						return true // an instantiation (F[T](f)) counts as a use of F as a value
+					}
+					called[id] = true
+					if fn, ok := info.Uses[id].(*types.Func); ok && hasFuncParam(fn.Origin()) {
+						x.calls[fn.Origin()] = append(x.calls[fn.Origin()], siteCall{info, n})
+					}
+				case *ast.AssignStmt:
+					if n.Tok == token.ASSIGN || n.Tok == token.DEFINE {
+						store(n.Lhs, n.Rhs)
+					} else {
+						for _, l := range n.Lhs {
+							if v := target(l); v != nil {
+								x.unknown[v] = true
+							}
+						}
+					}
+				case *ast.ValueSpec:
+					lhs := make([]ast.Expr, len(n.Names))
+					for i, name := range n.Names {
+						lhs[i] = name
+					}
+					store(lhs, n.Values)
+				case *ast.RangeStmt:
+					if c := chanVar(info, n.X); c != nil && n.Tok == token.DEFINE {
+						// for f := range ch: f is what is sent on ch.
+						allowed[ast.Unparen(n.X)] = true
+						if v := target(n.Key); v != nil {
+							x.stores[v] = append(x.stores[v], siteValue{info, &ast.UnaryExpr{Op: token.ARROW, X: n.X}, false})
+						}
+						return true
+					}
+					for _, e := range []ast.Expr{n.Key, n.Value} {
+						if v := target(e); v != nil {
+							x.unknown[v] = true
+						}
+					}
+				case *ast.SendStmt:
+					if c := chanVar(info, n.Chan); c != nil {
+						allowed[ast.Unparen(n.Chan)] = true
+						x.sends[c] = append(x.sends[c], siteValue{info, n.Value, false})
+					}
+				case *ast.UnaryExpr:
+					if v := target(n.X); n.Op == token.AND && v != nil {
+						x.unknown[v] = true // assigned through its address
+					}
+					if n.Op == token.ARROW {
+						allowed[ast.Unparen(n.X)] = true
+					}
+				case *ast.CompositeLit:
+					st, ok := info.TypeOf(n).Underlying().(*types.Struct)
+					if !ok {
+						if ptr, isPtr := info.TypeOf(n).Underlying().(*types.Pointer); isPtr {
+							st, ok = ptr.Elem().Underlying().(*types.Struct)
+						}
+					}
+					if !ok {
+						return true
+					}
+					for i, el := range n.Elts {
+						if kv, isKV := el.(*ast.KeyValueExpr); isKV {
+							if v := target(kv.Key); v != nil {
+								x.stores[v] = append(x.stores[v], siteValue{info, kv.Value, false})
+							}
+						} else if i < st.NumFields() && isFuncType(st.Field(i).Type()) {
+							x.stores[st.Field(i)] = append(x.stores[st.Field(i)], siteValue{info, el, false})
+						}
+					}
+				case *ast.Ident:
+					if fn, ok := info.Uses[n].(*types.Func); ok && !called[n] {
+						x.asValue[fn.Origin()] = true
+					}
+				}
+				return true
+			})
+		}
+	}
+	return x
+}
+
+// chanVar returns the variable or field e names when it is a channel of
+// funcs.
+func chanVar(info *types.Info, e ast.Expr) *types.Var {
+	var obj types.Object
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		obj = info.ObjectOf(e)
+	case *ast.SelectorExpr:
+		if sel := info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
+			obj = sel.Obj()
+		}
+	}
+	v, ok := obj.(*types.Var)
+	if !ok {
+		return nil
+	}
+	if ch, ok := v.Type().Underlying().(*types.Chan); ok && isFuncType(ch.Elem()) {
+		return v
+	}
+	return nil
+}
+
+// isFuncType reports whether t is a func type.
+func isFuncType(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Signature)
+	return ok
 }
 
 // A storedFunc is a func literal or a function that the program uses as a

@@ -1,6 +1,7 @@
 package drainpath_test
 
 import (
+	"bytes"
 	"go/ast"
 	"go/importer"
 	"go/parser"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/drainfix/drainfix/internal/drainpath"
+	"golang.org/x/tools/go/gcexportdata"
 )
 
 // One importer for every case: type-checking os/signal and context from
@@ -41,7 +43,7 @@ func load(t *testing.T, src string) (*drainpath.Model, *ast.File, *types.Info, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	return drainpath.New([]drainpath.Package{{Types: pkg, Info: info, Files: []*ast.File{f}}}), f, info, pkg
+	return drainpath.New([]drainpath.Package{{Types: pkg, Info: info, Files: []*ast.File{f}}}, nil), f, info, pkg
 }
 
 // fn returns the function or method named name ("T.m" for a method).
@@ -443,3 +445,102 @@ func main() {
 		}
 	}
 }
+
+// A framework that catches SIGTERM inside its Run is a dependency drainfix
+// has no syntax for: the loader reads it from export data, whose Imports
+// lists only what its API names (not os/signal). The load's import graph
+// tells that the program handles signals there, unseen.
+func TestHandlesSignalsInDependency(t *testing.T) {
+	importMu.Lock()
+	defer importMu.Unlock()
+	if importOne == nil {
+		importOne = importer.ForCompiler(fset, "source", nil)
+	}
+	const fwSrc = `package fw
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+type App struct{ Stop func() }
+
+func (a *App) Run() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGTERM)
+	<-c
+	a.Stop()
+}
+`
+	ff, err := parser.ParseFile(fset, "fw.go", fwSrc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwSource, err := (&types.Config{Importer: importOne}).Check("example.com/fw", fset, []*ast.File{ff}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := gcexportdata.Write(&buf, fset, fwSource); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := gcexportdata.Read(&buf, token.NewFileSet(), map[string]*types.Package{}, "example.com/fw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range fw.Imports() {
+		if q.Path() == "os/signal" {
+			t.Fatal("the export data's Imports lists os/signal: the case no longer shows what the graph is for")
+		}
+	}
+
+	const src = `package main
+
+import "example.com/fw"
+
+func main() {
+	app := &fw.App{Stop: stop}
+	app.Run()
+}
+
+func stop() {}
+`
+	f, err := parser.ParseFile(fset, "main.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := importerFunc(func(path string) (*types.Package, error) {
+		if path == "example.com/fw" {
+			return fw, nil
+		}
+		return importOne.Import(path)
+	})
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}}
+	pkg, err := (&types.Config{Importer: imp}).Check("main", fset, []*ast.File{f}, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := []drainpath.Package{{Types: pkg, Info: info, Files: []*ast.File{f}}}
+
+	if m := drainpath.New(pkgs, nil); m.HandlesSignals(pkg) {
+		t.Error("without the graph: HandlesSignals = true; the types alone cannot show fw's os/signal")
+	}
+	graph := drainpath.Graph{
+		"main":           {"example.com/fw"},
+		"example.com/fw": {"os", "os/signal", "syscall"},
+		"os/signal":      {"os"},
+	}
+	m := drainpath.New(pkgs, graph)
+	if !m.HandlesSignals(pkg) || !m.HandlesSignalsUnseen(pkg) {
+		t.Errorf("with the graph: HandlesSignals = %v, HandlesSignalsUnseen = %v; want both true (fw catches SIGTERM, drainfix has no syntax for it)",
+			m.HandlesSignals(pkg), m.HandlesSignalsUnseen(pkg))
+	}
+	if m.ForcesExit(pkg) {
+		t.Error("ForcesExit = true for a program whose drain is unseen")
+	}
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drainfix/drainfix/internal/drainpath"
 	"github.com/drainfix/drainfix/internal/registry"
 	"github.com/drainfix/drainfix/matchers"
 	"golang.org/x/tools/go/packages"
@@ -113,7 +114,7 @@ func Run(cfg Config) (*Result, error) {
 		}
 	}
 	errs = append(errs, loadErrors(cfg.Dir, pkgs)...)
-	prog := &matchers.Program{}
+	prog := &matchers.Program{Imports: importGraph(pkgs)}
 	files := map[*token.File]*file{}
 	var passes []*matchers.Pass
 	for _, p := range pkgs {
@@ -460,4 +461,19 @@ func matchesAny(dir, pat string, pkgs []*packages.Package) bool {
 		}
 	}
 	return false
+}
+
+// importGraph returns the import paths of every package the load holds,
+// by path. The loader materialises the whole graph (NeedImports), the
+// dependencies loaded from export data included.
+func importGraph(pkgs []*packages.Package) drainpath.Graph {
+	g := drainpath.Graph{}
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, q := range p.Imports {
+			if !slices.Contains(g[p.PkgPath], q.PkgPath) {
+				g[p.PkgPath] = append(g[p.PkgPath], q.PkgPath)
+			}
+		}
+	})
+	return g
 }
