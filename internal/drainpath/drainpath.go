@@ -494,6 +494,28 @@ func (m *Model) findStops() {
 					m.addStop(p.Info, n.Pos(), sig, stack)
 				}
 			}
+		case *ast.CallExpr:
+			// context.AfterFunc(ctx, f): f runs once the stop ends ctx.
+			if c := callee(p.Info, n); c != nil && isFunc(c, "context", "AfterFunc") && len(n.Args) == 2 &&
+				!m.stopAt[n.Pos()] && m.stopCtx(p.Info, n.Args[0]) {
+				m.stopAt[n.Pos()] = true
+				var body *ast.BlockStmt
+				switch f := ast.Unparen(n.Args[1]).(type) {
+				case *ast.FuncLit:
+					body = f.Body
+				case *ast.Ident:
+					if fn, ok := p.Info.Uses[f].(*types.Func); ok && m.decls[fn.Origin()] != nil {
+						body = m.decls[fn.Origin()].Body
+					}
+				case *ast.SelectorExpr:
+					if fn, ok := p.Info.Uses[f.Sel].(*types.Func); ok && m.decls[fn.Origin()] != nil {
+						body = m.decls[fn.Origin()].Body
+					}
+				}
+				if body != nil {
+					m.regions = append(m.regions, region{pos: body.Pos(), end: body.End(), called: true})
+				}
+			}
 		case *ast.RangeStmt:
 			if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) || m.relays[chanKey(p.Info, n.X)]) {
 				m.stopAt[n.Pos()] = true
