@@ -46,6 +46,9 @@ type Pass struct {
 	starts     []ast.Node // groupWorkers': the go statements and Go-like calls, found on first use
 	workersMu  sync.Mutex
 	workers    map[string][]worker // groupWorkers' answers, by group
+
+	aliasesOnce sync.Once
+	aliases     map[types.Object]string // groupAlias': local WaitGroups by the key of the pointer field holding them
 }
 
 // Done frees what the rules built while matching the package; the engine

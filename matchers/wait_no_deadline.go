@@ -310,7 +310,59 @@ func (p *Pass) addsTo(n ast.Node, group string) bool {
 		return false
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	return ok && varKey(p.Info, sel.X) == group
+	return ok && (varKey(p.Info, sel.X) == group || p.groupAlias(sel.X) == group)
+}
+
+// groupAlias returns the key of the pointer field that holds the address
+// of the local WaitGroup x (wg: &wg in the literal of a struct, s.wg = &wg):
+// its Add and Done are the field's. "" when x is no such variable.
+func (p *Pass) groupAlias(x ast.Expr) string {
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	if !ok {
+		return ""
+	}
+	p.aliasesOnce.Do(func() {
+		p.aliases = map[types.Object]string{}
+		addrOf := func(e ast.Expr) types.Object {
+			u, ok := ast.Unparen(e).(*ast.UnaryExpr)
+			if !ok || u.Op != token.AND {
+				return nil
+			}
+			id, ok := ast.Unparen(u.X).(*ast.Ident)
+			if !ok {
+				return nil
+			}
+			v, ok := p.Info.Uses[id].(*types.Var)
+			if !ok || v.IsField() || v.Parent() == p.Pkg.Scope() || !isNamed(v.Type(), "sync", "WaitGroup") {
+				return nil
+			}
+			return v
+		}
+		for _, f := range p.Owned {
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.KeyValueExpr:
+					if v := addrOf(n.Value); v != nil {
+						if k, ok := n.Key.(*ast.Ident); ok {
+							if fv, ok := p.Info.Uses[k].(*types.Var); ok && fv.IsField() {
+								p.aliases[v] = "field " + ptr(fv.Origin())
+							}
+						}
+					}
+				case *ast.AssignStmt:
+					for i, r := range n.Rhs {
+						if v := addrOf(r); v != nil && len(n.Lhs) == len(n.Rhs) {
+							if k := fieldKey(p.Info, n.Lhs[i]); k != "" {
+								p.aliases[v] = k
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	})
+	return p.aliases[p.Info.Uses[id]]
 }
 
 // stopsWorkers reports whether call closes a channel held in a struct field

@@ -529,7 +529,7 @@ func (p *Pass) findWorkers(group string) []worker {
 			call, ok := n.(*ast.CallExpr)
 			if ok && isMethod(callee(w.pass.Info, call), "sync", "WaitGroup", "Done") {
 				s := ast.Unparen(call.Fun).(*ast.SelectorExpr) // a method call
-				found = varKey(w.pass.Info, s.X) == group
+				found = varKey(w.pass.Info, s.X) == group || w.pass.groupAlias(s.X) == group
 				accessor = !found && slices.Contains(w.pass.fieldsOf(s.X), group)
 			}
 			return !found && !accessor
