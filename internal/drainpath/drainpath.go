@@ -987,13 +987,18 @@ func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []as
 		return
 	}
 	sure := m.addAfter(stack[fnIdx:])
-	// Deferred calls of the function run when it returns, after the stop.
+	// Deferred calls of the function run when it returns, after the stop:
+	// those deferred before it (one deferred after it, in the code that
+	// follows it, is in that code's region; one in another case of its
+	// select is not deferred when the stop fires).
 	ast.Inspect(funcBody(stack[fnIdx]), func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.DeferStmt:
-			m.regions = append(m.regions, region{pos: n.Pos(), end: n.End()})
+			if n.Pos() < pos {
+				m.regions = append(m.regions, region{pos: n.Pos(), end: n.End()})
+			}
 		}
 		return true
 	})
@@ -1023,6 +1028,13 @@ func (m *Model) addAfter(path []ast.Node) bool {
 			}
 			if len(parent.Body) > 0 {
 				m.regions = append(m.regions, region{pos: parent.Body[0].Pos(), end: parent.Body[len(parent.Body)-1].End()})
+				// A case that returns leaves the function: what follows
+				// the select runs only when another case fires (select
+				// { case <-ctx.Done(): return ctx.Err(); case <-tokens: };
+				// return f()).
+				if _, ok := parent.Body[len(parent.Body)-1].(*ast.ReturnStmt); ok {
+					return false
+				}
 			}
 			sel := path[i-3].(*ast.SelectStmt)
 			if hasDefault(sel) {
