@@ -1162,6 +1162,17 @@ func (m *Model) closeOverCalls() {
 		lit  *ast.FuncLit
 	}
 	var lits []litWork
+	// runs marks a func the drain may call: a function, or a literal
+	// whose body becomes a region to walk.
+	runs := func(s storedFunc) {
+		if s.fn != nil {
+			mark(s.fn)
+		} else if !litDone[s.lit] {
+			litDone[s.lit] = true
+			m.regions = append(m.regions, region{s.lit.Body.Pos(), s.lit.Body.End(), true})
+			lits = append(lits, litWork{s.info, s.lit})
+		}
+	}
 	// refs walks the code from pos to end of n: a region, a func
 	// literal's body, or the body of owner, a function on a drain path.
 	refs := func(info *types.Info, n ast.Node, pos, end token.Pos, owner *types.Func) {
@@ -1181,26 +1192,14 @@ func (m *Model) closeOverCalls() {
 					// code passes was marked where it was walked.
 				} else if vals, ok := m.funcValues(info, call.Fun); ok {
 					for _, v := range vals {
-						if v.fn != nil {
-							mark(v.fn)
-						} else if !litDone[v.lit] {
-							litDone[v.lit] = true
-							m.regions = append(m.regions, region{v.lit.Body.Pos(), v.lit.Body.End(), true})
-							lits = append(lits, litWork{v.info, v.lit})
-						}
+						runs(v)
 					}
 				} else if tv, ok := info.Types[call.Fun]; ok && tv.IsValue() {
 					if sig, ok := tv.Type.Underlying().(*types.Signature); ok && !reached[types.TypeString(sig, nil)] {
 						k := types.TypeString(sig, nil)
 						reached[k] = true
 						for _, s := range storedOf(k) {
-							if s.fn != nil {
-								mark(s.fn)
-							} else if !litDone[s.lit] {
-								litDone[s.lit] = true
-								m.regions = append(m.regions, region{s.lit.Body.Pos(), s.lit.Body.End(), true})
-								lits = append(lits, litWork{s.info, s.lit})
-							}
+							runs(s)
 						}
 					}
 				}
@@ -1310,19 +1309,11 @@ type siteValue struct {
 // context.WithCancel). ok is false when the values cannot all be known:
 // the caller then takes every func of the type that the program stores.
 func (m *Model) funcValues(info *types.Info, fun ast.Expr) ([]storedFunc, bool) {
-	var obj types.Object
-	switch e := ast.Unparen(fun).(type) {
-	case *ast.FuncLit:
+	if _, ok := ast.Unparen(fun).(*ast.FuncLit); ok {
 		return nil, true // called on the spot: its body is walked with the code around it
-	case *ast.Ident:
-		obj = info.Uses[e]
-	case *ast.SelectorExpr:
-		if sel := info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
-			obj = sel.Obj()
-		}
 	}
-	v, ok := obj.(*types.Var)
-	if !ok {
+	v := varOf(info, fun)
+	if v == nil {
 		return nil, false
 	}
 	if m.funcArgs == nil {
@@ -1333,12 +1324,11 @@ func (m *Model) funcValues(info *types.Info, fun ast.Expr) ([]storedFunc, bool) 
 
 // ownParam reports whether fun is a func-typed parameter of owner.
 func (m *Model) ownParam(info *types.Info, fun ast.Expr, owner *types.Func) bool {
-	id, ok := ast.Unparen(fun).(*ast.Ident)
-	if !ok || owner == nil {
+	if _, ok := ast.Unparen(fun).(*ast.Ident); !ok || owner == nil {
 		return false
 	}
-	v, ok := info.Uses[id].(*types.Var)
-	if !ok {
+	v := varOf(info, fun)
+	if v == nil {
 		return false
 	}
 	if m.funcArgs == nil {
@@ -1506,16 +1496,7 @@ func (m *Model) indexFuncArgs() *funcArgIndex {
 		info := p.Info
 		// target returns the func-typed variable or field e names.
 		target := func(e ast.Expr) *types.Var {
-			var obj types.Object
-			switch e := ast.Unparen(e).(type) {
-			case *ast.Ident:
-				obj = info.ObjectOf(e)
-			case *ast.SelectorExpr:
-				if sel := info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
-					obj = sel.Obj()
-				}
-			}
-			if v, ok := obj.(*types.Var); ok && isFuncType(v.Type()) {
+			if v := varOf(info, e); v != nil && isFuncType(v.Type()) {
 				return v
 			}
 			return nil
@@ -1675,6 +1656,18 @@ func (m *Model) indexFuncArgs() *funcArgIndex {
 // chanVar returns the variable or field e names when it is a channel of
 // funcs.
 func chanVar(info *types.Info, e ast.Expr) *types.Var {
+	v := varOf(info, e)
+	if v == nil {
+		return nil
+	}
+	if ch, ok := v.Type().Underlying().(*types.Chan); ok && isFuncType(ch.Elem()) {
+		return v
+	}
+	return nil
+}
+
+// varOf returns the variable or field e names (x, or a.x), or nil.
+func varOf(info *types.Info, e ast.Expr) *types.Var {
 	var obj types.Object
 	switch e := ast.Unparen(e).(type) {
 	case *ast.Ident:
@@ -1684,14 +1677,8 @@ func chanVar(info *types.Info, e ast.Expr) *types.Var {
 			obj = sel.Obj()
 		}
 	}
-	v, ok := obj.(*types.Var)
-	if !ok {
-		return nil
-	}
-	if ch, ok := v.Type().Underlying().(*types.Chan); ok && isFuncType(ch.Elem()) {
-		return v
-	}
-	return nil
+	v, _ := obj.(*types.Var)
+	return v
 }
 
 // isFuncType reports whether t is a func type.
