@@ -12,6 +12,7 @@ import (
 // drain-path model tells.
 const (
 	harmlessNoMain     = "no main package in the load: nothing shows that this runs when a process is stopped (run drainfix on the program that uses this package)"
+	harmlessNoImporter = "no main package of the load imports this package: nothing shows that it runs when a process is stopped (run drainfix on the program that uses it)"
 	harmlessNoStop     = "the program handles no termination signal: it has no drain for this to hold up or skip"
 	harmlessOffPath    = "not on a drain path: no code that runs after the program learns it must stop reaches it"
 	harmlessForcedExit = "the program forces its exit a fixed time after it learns it must stop (its drain code sleeps, then exits or kills the process): that already bounds this drain"
@@ -24,6 +25,8 @@ const (
 func (p *Pass) noDrain() string {
 	m := p.Program.Drain()
 	switch {
+	case !m.HasMain(p.Pkg) && m.HasMains():
+		return harmlessNoImporter
 	case !m.HasMain(p.Pkg):
 		return harmlessNoMain
 	case !m.HandlesSignals(p.Pkg):

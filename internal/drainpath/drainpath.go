@@ -208,6 +208,9 @@ func (m *Model) HasMain(pkg *types.Package) bool {
 	return false
 }
 
+// HasMains reports whether the load holds a main package.
+func (m *Model) HasMains() bool { return len(m.mains) > 0 }
+
 // HandlesSignals reports whether a program holding pkg (a main package
 // that is or imports it) asks to be told of signals, in any of its
 // packages (signal.Notify or signal.NotifyContext): only then does the
