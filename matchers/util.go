@@ -356,13 +356,15 @@ func refKey(info *types.Info, e ast.Expr) string {
 func fieldKey(info *types.Info, e ast.Expr) string {
 	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
 		if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal {
-			// Origin: in a generic type each method sees its own instance
-			// of a field; they are one field.
-			return "field " + ptr(s.Obj().(*types.Var).Origin())
+			return fieldVarKey(s.Obj().(*types.Var))
 		}
 	}
 	return ""
 }
+
+// fieldVarKey is fieldKey of a use of the field v. Origin: in a generic
+// type each method sees its own instance of a field; they are one field.
+func fieldVarKey(v *types.Var) string { return "field " + ptr(v.Origin()) }
 
 // varKey is the key matching a variable or field wherever it is used: a
 // field by its identity, anything else by refKey.
@@ -395,7 +397,7 @@ func recvKey(info *types.Info, sel *ast.SelectorExpr) string {
 		field = st.Field(i)
 		t = field.Type()
 	}
-	return "field " + ptr(field.Origin())
+	return fieldVarKey(field)
 }
 
 // isTerminal reports whether a statement list ends by leaving the function

@@ -345,7 +345,7 @@ func (p *Pass) groupAlias(x ast.Expr) string {
 					if v := addrOf(n.Value); v != nil {
 						if k, ok := n.Key.(*ast.Ident); ok {
 							if fv, ok := p.Info.Uses[k].(*types.Var); ok && fv.IsField() {
-								p.aliases[v] = "field " + ptr(fv.Origin())
+								p.aliases[v] = fieldVarKey(fv)
 							}
 						}
 					}

@@ -16,6 +16,7 @@ import (
 	"go/types"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -96,7 +97,43 @@ type region struct {
 // loader knows them all; a types.Package read from export data (a
 // dependency drainfix has no syntax for) lists only the packages its
 // exported API names, so a framework's os/signal is missing from it.
+// A dependency's os/signal belongs in the graph only when its source
+// names a termination signal (NamesTermination).
 type Graph map[string][]string
+
+// NamesTermination reports whether the file names a termination signal
+// (syscall or x/sys/unix's SIGTERM or SIGINT, os.Interrupt), resolving
+// the selector's package through the file's imports: what the loader can
+// tell of a dependency it has no types for. A package that imports
+// os/signal only for another signal (SIGWINCH for a terminal's resize,
+// SIGHUP for a reload) gives its program no drain.
+func NamesTermination(f *ast.File) bool {
+	paths := map[string]string{} // import name -> path
+	for _, im := range f.Imports {
+		path, _ := strconv.Unquote(im.Path.Value)
+		name := path[strings.LastIndex(path, "/")+1:]
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		paths[name] = path
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok || found {
+			return !found
+		}
+		if x, ok := sel.X.(*ast.Ident); ok {
+			switch path, name := paths[x.Name], sel.Sel.Name; {
+			case (path == "syscall" || path == "golang.org/x/sys/unix") && (name == "SIGTERM" || name == "SIGINT"),
+				path == "os" && name == "Interrupt":
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
 
 // New builds the model of the program made of pkgs. imports is the load's
 // import graph; nil makes the model use the packages' types (which miss
@@ -503,17 +540,10 @@ func (m *Model) findStops() {
 				!m.stopAt[n.Pos()] && m.stopCtx(p.Info, n.Args[0]) {
 				m.stopAt[n.Pos()] = true
 				var body *ast.BlockStmt
-				switch f := ast.Unparen(n.Args[1]).(type) {
-				case *ast.FuncLit:
-					body = f.Body
-				case *ast.Ident:
-					if fn, ok := p.Info.Uses[f].(*types.Func); ok && m.decls[fn.Origin()] != nil {
-						body = m.decls[fn.Origin()].Body
-					}
-				case *ast.SelectorExpr:
-					if fn, ok := p.Info.Uses[f.Sel].(*types.Func); ok && m.decls[fn.Origin()] != nil {
-						body = m.decls[fn.Origin()].Body
-					}
+				if lit, ok := ast.Unparen(n.Args[1]).(*ast.FuncLit); ok {
+					body = lit.Body
+				} else if fn := callee(p.Info, &ast.CallExpr{Fun: n.Args[1]}); fn != nil && m.decls[fn.Origin()] != nil {
+					body = m.decls[fn.Origin()].Body // a function or method value
 				}
 				if body != nil {
 					m.regions = append(m.regions, region{pos: body.Pos(), end: body.End(), called: true})
@@ -1322,7 +1352,17 @@ func (m *Model) funcValues(info *types.Info, fun ast.Expr) ([]storedFunc, bool) 
 	if m.funcArgs == nil {
 		m.funcArgs = m.indexFuncArgs()
 	}
-	return m.funcArgs.values(m, v, map[*types.Var]bool{})
+	x := m.funcArgs
+	if vals, ok := x.memo[v]; ok {
+		return vals, true
+	}
+	// Only the answer for the variable asked about is complete: one met
+	// on the way may have had a cycle back to it cut short.
+	vals, ok := x.values(m, v, map[*types.Var]bool{})
+	if ok {
+		x.memo[v] = vals
+	}
+	return vals, ok
 }
 
 // ownParam reports whether fun is a func-typed parameter of owner.
@@ -1345,18 +1385,13 @@ func (x *funcArgIndex) values(m *Model, v *types.Var, seen map[*types.Var]bool) 
 	if x.failed[v] {
 		return nil, false
 	}
-	if vals, ok := x.memo[v]; ok {
-		return vals, true
-	}
 	if seen[v] {
 		return nil, true // a cycle: what it adds is counted where it started
 	}
 	seen[v] = true
 	defer func() {
-		if ok {
-			x.memo[v] = vals
-		} else {
-			x.failed[v] = true
+		if !ok {
+			x.failed[v] = true // whatever the cycles, one value is unknown
 		}
 	}()
 	if x.unknown[v] {
@@ -1574,10 +1609,15 @@ func (m *Model) indexFuncArgs() *funcArgIndex {
 					case *ast.Ident:
 						id = fun
 					case *ast.SelectorExpr:
-						id = fun.Sel
+						if sel := info.Selections[fun]; sel == nil || sel.Kind() != types.MethodExpr {
+							id = fun.Sel
+						}
 					}
 					if id == nil {
-						return true // an instantiation (F[T](f)) counts as a use of F as a value
+						// An instantiation (F[T](f)), or a method expression
+						// (T.M(r, f), whose arguments are shifted by the
+						// receiver): a use of F as a value.
+						return true
 					}
 					called[id] = true
 					if fn, ok := info.Uses[id].(*types.Func); ok && hasFuncParam(fn.Origin()) {

@@ -6,6 +6,7 @@ package engine
 import (
 	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"go/types"
 	"os"
@@ -466,14 +467,35 @@ func matchesAny(dir, pat string, pkgs []*packages.Package) bool {
 // importGraph returns the import paths of every package the load holds,
 // by path. The loader materialises the whole graph (NeedImports), the
 // dependencies loaded from export data included.
+//
+// A dependency without syntax that imports os/signal keeps that import
+// only when one of its files names a termination signal: the model takes
+// it for a framework that runs the program's drain, which a package
+// watching a terminal's resize (SIGWINCH) is not.
 func importGraph(pkgs []*packages.Package) drainpath.Graph {
 	g := drainpath.Graph{}
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
 		for _, q := range p.Imports {
+			if q.PkgPath == "os/signal" && p.Syntax == nil && !namesTermination(p.GoFiles) {
+				continue
+			}
 			if !slices.Contains(g[p.PkgPath], q.PkgPath) {
 				g[p.PkgPath] = append(g[p.PkgPath], q.PkgPath)
 			}
 		}
 	})
 	return g
+}
+
+// namesTermination reports whether one of the files names a termination
+// signal (drainpath.NamesTermination); a file that cannot be parsed does.
+func namesTermination(files []string) bool {
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil || drainpath.NamesTermination(f) {
+			return true
+		}
+	}
+	return false
 }
