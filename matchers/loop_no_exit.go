@@ -72,8 +72,11 @@ func LoopNoExit(p *Pass) []Finding {
 			case fd.Harmless != "":
 			case p.receivesSignals(loop.Body):
 				fd.Harmless = harmlessSignalLoop
-			case ctx == nil && !p.joined(g) && !p.startedPerEvent(g.Go):
+			case p.joined(g) || p.startedPerEvent(g.Go):
+			case ctx == nil:
 				fd.Harmless = harmlessLifetimeLoop
+			case p.madeForOthers(ctx, g.Body):
+				fd.Harmless = harmlessOthersContext
 			}
 			found = append(found, fd)
 			return true
@@ -107,6 +110,58 @@ func (p *Pass) receivesSignals(body *ast.BlockStmt) bool {
 // harmlessLifetimeLoop is why an endless loop that has no way to learn of
 // the stop and that nothing waits for is not a default finding.
 const harmlessLifetimeLoop = "no context is in scope to stop it, nothing waits for the goroutine, and it is started a fixed number of times (not per connection or message): it lives as long as the process and holds up no drain"
+
+// harmlessOthersContext is why an endless loop that nothing waits for is
+// not a default finding when the only context in scope is one its
+// function made for other work.
+const harmlessOthersContext = "the context in scope is one its function made from context.Background for other goroutines, and this goroutine never uses it; nothing waits for the goroutine, and it is started a fixed number of times (not per connection or message): it lives as long as the process and holds up no drain"
+
+// madeForOthers reports whether ctx is a local variable its function
+// made from context.Background or context.TODO (through
+// context.WithCancel and the like, directly or from another such
+// variable), and body never names it: no caller handed it down to stop
+// the code, and the goroutine was not given it. A parameter, a field or
+// a context of unknown origin is a stop the code was handed.
+func (p *Pass) madeForOthers(ctx *types.Var, body *ast.BlockStmt) bool {
+	uses := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && p.Info.Uses[id] == ctx {
+			uses = true
+		}
+		return !uses
+	})
+	if uses {
+		return false
+	}
+	for v, seen := ctx, 0; seen < 8; seen++ {
+		as, i := p.defOf(v)
+		if as == nil || len(as.Rhs) != 1 {
+			return false
+		}
+		call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		fn := callee(p.Info, call)
+		if isFunc(fn, "context", "Background", "TODO") {
+			return len(as.Lhs) == 1 && i == 0
+		}
+		if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "context" || i != 0 || len(call.Args) == 0 {
+			return false
+		}
+		if p.isBackground(call.Args[0]) {
+			return true
+		}
+		id, ok := ast.Unparen(call.Args[0]).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		if v, ok = p.Info.Uses[id].(*types.Var); !ok {
+			return false
+		}
+	}
+	return false
+}
 
 // joined reports whether something waits for the goroutine g: it (or the
 // func literal its go statement starts) tells someone it is done, calling

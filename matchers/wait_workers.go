@@ -447,27 +447,40 @@ func (p *Pass) localDef(x ast.Expr) (*types.Var, *ast.AssignStmt, int) {
 		return nil, nil, 0
 	}
 	v, ok := p.Info.Uses[id].(*types.Var)
-	if !ok || v.IsField() || v.Parent() == nil || v.Parent() == p.Pkg.Scope() {
+	if !ok {
 		return nil, nil, 0
+	}
+	if as, i := p.defOf(v); as != nil {
+		return v, as, i
+	}
+	return nil, nil, 0
+}
+
+// defOf returns the := statement that defines the local variable v and
+// the index of v among its left-hand sides, when v is never assigned
+// again nor has its address taken; nil when not.
+func (p *Pass) defOf(v *types.Var) (*ast.AssignStmt, int) {
+	if v.IsField() || v.Parent() == nil || v.Parent() == p.Pkg.Scope() {
+		return nil, 0
 	}
 	f := p.FileOf(v.Pos())
 	if f == nil {
-		return nil, nil, 0
+		return nil, 0
 	}
 	path := enclosing(f, v.Pos(), v.Pos()+token.Pos(len(v.Name())))
 	if len(path) < 2 {
-		return nil, nil, 0
+		return nil, 0
 	}
 	as, ok := path[1].(*ast.AssignStmt)
 	if !ok || as.Tok != token.DEFINE || p.assignedAgain(v, path) {
-		return nil, nil, 0
+		return nil, 0
 	}
 	for i, l := range as.Lhs {
 		if l == path[0] {
-			return v, as, i
+			return as, i
 		}
 	}
-	return nil, nil, 0
+	return nil, 0
 }
 
 // assignedAgain reports whether the local variable v, defined at path[0],

@@ -29,7 +29,10 @@ nothing waits for (no WaitGroup Done, no close of a channel) and that is
 started a fixed number of times (not inside a for loop or a range over a
 channel or an iterator, where it would be one per connection or message):
 it lives as long as the process, an in-memory poller or a control loop,
-and holds up no drain.`,
+and holds up no drain; the same when the only context in scope is one its
+function made from context.Background for other goroutines (a metrics
+collector) and this goroutine never uses it, where a context the function
+was handed (a parameter) is a stop it ignores.`,
 	Bad: `go func() {
 	for {
 		work()
