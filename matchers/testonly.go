@@ -13,6 +13,24 @@ import (
 // a default finding.
 const HarmlessTestOnly = "only tests reach this code (its package is imported only by test files and test-only packages, or its function is called only from them): it never runs in a deployed process"
 
+// HarmlessBenchmark is why a finding in a benchmark's program is not a
+// default finding.
+const HarmlessBenchmark = "in a benchmark (a bench, benches, benchmark or benchmarks directory of the package's path): it is run by hand to measure, not deployed, and no orchestrator's SIGTERM stops it"
+
+// Benchmark reports whether the package lies in a directory named bench,
+// benches, benchmark or benchmarks: by the same convention as _test.go
+// files and testdata, code there measures the program and is not part of
+// what is deployed.
+func (p *Pass) Benchmark() bool {
+	for _, elem := range strings.Split(p.Pkg.Path(), "/") {
+		switch strings.ToLower(elem) {
+		case "bench", "benches", "benchmark", "benchmarks":
+			return true
+		}
+	}
+	return false
+}
+
 // TestOnly reports whether the code at pos, in a file that is not a test
 // file, is reached only from tests: its package is test-only (below), or
 // the function holding it is (testOnlyDecls).

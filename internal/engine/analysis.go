@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"strings"
 	"time"
 
 	"github.com/drainfix/drainfix/internal/diff"
@@ -55,11 +54,7 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 			if fi == nil || fi.suppress.has(fset.PositionFor(f.Pos, false).Line, r.Name) {
 				continue
 			}
-			if strings.HasSuffix(fi.name, "_test.go") {
-				f.Harmless = harmlessInTest
-			} else if f.Harmless == "" && pass.TestOnly(f.Pos) {
-				f.Harmless = matchers.HarmlessTestOnly
-			}
+			holdByPlace(pass, fi.name, &f)
 			if f.Harmless != "" && !all {
 				continue
 			}

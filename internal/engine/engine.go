@@ -331,11 +331,7 @@ func matchRule(cfg Config, pass *matchers.Pass, r *registry.Rule, files map[*tok
 		if fi == nil || fi.pass != pass || fi.suppress.has(pass.Fset.PositionFor(f.Pos, false).Line, r.Name) {
 			continue
 		}
-		if strings.HasSuffix(fi.name, "_test.go") {
-			f.Harmless = harmlessInTest
-		} else if f.Harmless == "" && pass.TestOnly(f.Pos) {
-			f.Harmless = matchers.HarmlessTestOnly
-		}
+		holdByPlace(pass, fi.name, &f)
 		if f.Harmless != "" {
 			if !cfg.All {
 				continue
@@ -360,6 +356,21 @@ func matchRule(cfg Config, pass *matchers.Pass, r *registry.Rule, files map[*tok
 
 // harmlessInTest is why a finding in a _test.go file is not a default one.
 const harmlessInTest = "in a test file: a test's goroutines and drains do not run when a deployed process is stopped"
+
+// holdByPlace makes f, found in the file named name, harmless when that
+// file is never part of a deployed process: a test file, code only tests
+// reach, a benchmark's package.
+func holdByPlace(pass *matchers.Pass, name string, f *matchers.Finding) {
+	switch {
+	case strings.HasSuffix(name, "_test.go"):
+		f.Harmless = harmlessInTest
+	case f.Harmless != "":
+	case pass.TestOnly(f.Pos):
+		f.Harmless = matchers.HarmlessTestOnly
+	case pass.Benchmark():
+		f.Harmless = matchers.HarmlessBenchmark
+	}
+}
 
 // report resolves a finding's position and message.
 func report(fset *token.FileSet, f *ruleFinding) Finding {
