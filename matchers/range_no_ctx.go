@@ -55,6 +55,13 @@ func RangeNoCtx(p *Pass) []Finding {
 			if !ok || !isChanType(p.Info.TypeOf(rng.X)) || p.isTickCall(rng.X) {
 				return true
 			}
+			if rng.Key == nil && len(rng.Body.List) == 0 {
+				// for range ch {}: a discarding drain, there so that
+				// senders that do not watch the context are not stuck
+				// (a producer still walking after its consumer failed);
+				// leaving it early would strand them.
+				return true
+			}
 			ctx := p.ContextAt(rng.Pos())
 			if ctx == nil || p.mentionsContext(rng) || p.chanBoundByCtx(rng.X, bound) || p.watchesQuit(rng.Body) || p.localPipeline(rng.X, g) {
 				return true

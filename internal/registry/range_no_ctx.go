@@ -19,8 +19,9 @@ a context's Done, or closed once their producers are done (after a
 wg.Wait() or a group's Wait, after the call they were handed returns, or by
 a producer that defers the close), or pipeline stages (a channel made by
 the function that starts the goroutine and closed by that function, or by
-a function of the package it hands the channel to), are not reported: the
-range ends then,
+a function of the package it hands the channel to), and a range with an
+empty body (for range ch {}, a drain that discards what senders still
+send), are not reported: the range ends then,
 and leaving it early would strand senders that do not watch the context. The fix
 receives in a select that also watches ctx.Done, keeping the body, its
 comments and the variable's name; when the channel is closed or the context
