@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 )
 
 // ShutdownNoDeadline: (*http.Server).Shutdown with a context that can
@@ -16,9 +17,10 @@ import (
 // handler or a client that keeps a connection busy makes the drain wait
 // forever, until the orchestrator kills the process at the end of its grace
 // period. Only contexts that are certainly Background or TODO are reported:
-// the call's own argument, or a local variable every assignment of which is
-// one of them. A context from a parameter, a field, any other call or a
-// With* derivation is the caller's business.
+// the call's own argument, a local variable every assignment of which is
+// one of them, or a parameter every call gives one (neverDone). A context
+// from a field, any other call or a With* derivation is the caller's
+// business.
 //
 //	srv.Shutdown(context.Background())  // bad
 //
@@ -307,15 +309,24 @@ func (p *Pass) freshPair(s ast.Stmt, used map[string]bool) (string, string) {
 }
 
 // neverDone reports whether e is certainly context.Background() or
-// context.TODO(): such a call itself, or a local variable (not a parameter,
-// not captured by address) every assignment of which is such a call.
+// context.TODO(): such a call itself, a local variable (not captured by
+// address) every assignment of which is such a call, or a parameter of a
+// declared function for which every call in the program passes such a
+// context (up to three calls up; the function's package must be one a
+// main of the load imports, so that its callers are the program's, and it
+// must be only ever called, never used as a value or through an
+// interface).
 func (p *Pass) neverDone(e ast.Expr) bool {
+	return p.neverDoneUp(e, 3)
+}
+
+func (p *Pass) neverDoneUp(e ast.Expr, depth int) bool {
 	if p.isBackground(e) {
 		return true
 	}
 	v := p.localVar(e)
 	if v == nil {
-		return false
+		return depth > 0 && p.paramNeverDone(e, depth)
 	}
 	f := p.FileOf(v.Pos())
 	if f == nil {
@@ -371,6 +382,89 @@ func (p *Pass) neverDone(e ast.Expr) bool {
 		return true
 	})
 	return ok && assigned
+}
+
+// paramNeverDone reports whether e names a parameter of a declared
+// function that every call of it in the program gives a context
+// neverDoneUp holds for, with depth-1.
+func (p *Pass) paramNeverDone(e ast.Expr, depth int) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.IsField() || !p.Program.Drain().HasMain(p.Pkg) {
+		return false
+	}
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return false
+	}
+	fd := funcDeclOf(enclosing(f, v.Pos(), v.Pos()))
+	if fd == nil || !within(fd.Type.Params, v.Pos()) || assignsTo(p.Info, fd.Body, v) {
+		return false
+	}
+	index, i := -1, 0
+	for _, field := range fd.Type.Params.List {
+		for _, name := range field.Names {
+			if p.Info.Defs[name] == v {
+				index = i
+			}
+			i++
+		}
+		if len(field.Names) == 0 {
+			i++
+		}
+	}
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if index < 0 || fn == nil || fn.Signature().Variadic() && index == i-1 {
+		return false
+	}
+	key := crossPkgKey(fn)
+	if key == "" || fd.Recv != nil && p.interfaceRequiring(fn, key) != "" {
+		return false
+	}
+	calls := 0
+	for _, r := range p.programRefs(fn, key) {
+		if strings.HasSuffix(r.pass.Fset.Position(r.id.Pos()).Filename, "_test.go") {
+			continue
+		}
+		if r.call == nil || len(r.call.Args) != i {
+			return false
+		}
+		if sel, ok := ast.Unparen(r.call.Fun).(*ast.SelectorExpr); ok {
+			if s, ok := r.pass.Info.Selections[sel]; ok && s.Kind() == types.MethodExpr {
+				return false
+			}
+		}
+		if !r.pass.neverDoneUp(r.call.Args[index], depth-1) {
+			return false
+		}
+		calls++
+	}
+	return calls > 0
+}
+
+// assignsTo reports whether body assigns to v or takes its address.
+func assignsTo(info *types.Info, body *ast.BlockStmt, v *types.Var) bool {
+	if body == nil {
+		return false
+	}
+	found := false
+	is := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && info.Uses[id] == v
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			found = found || slices.ContainsFunc(n.Lhs, is)
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.AND && is(n.X)
+		}
+		return !found
+	})
+	return found
 }
 
 // isBackground reports whether e is a call of context.Background or

@@ -16,8 +16,11 @@ the drain wait forever: the orchestrator then kills the process at the end of
 its grace period, and everything the code meant to do after the drain (flush,
 close the database, exit cleanly) never runs. Reported are contexts that are
 certainly Background or TODO: the argument itself, or a local variable every
-assignment of which is one of them; a context from a parameter, a field or
-any other call is the caller's business. The fix declares a deadline context
+assignment of which is one of them, or a parameter of a function that every
+call in the program (up to three calls up, in a package a main of the load
+imports) gives such a context, the function being only ever called, never
+used as a value or through an interface; a context from a field, any other
+call or a parameter some caller gives a deadline is the caller's business. The fix declares a deadline context
 derived from the old argument just before the statement and passes it to
 Shutdown. Its duration is the drain budget the type already carries, when the
 method's receiver has exactly one time.Duration field that the program's
