@@ -3,6 +3,7 @@ package matchers
 import (
 	"go/ast"
 	"go/types"
+	"slices"
 )
 
 const grpcPath = "google.golang.org/grpc"
@@ -40,11 +41,20 @@ func GrpcStop(p *Pass) []Finding {
 	for _, f := range p.Owned {
 		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !isMethod(fn, grpcPath, "Server", "Stop") {
+			if !ok {
 				return true
 			}
 			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 			if !ok {
+				return true
+			}
+			if isMethod(fn, grpcPath, "Server", "GracefulStop") {
+				if fd, ok := p.unboundedGracefulStop(call, sel); ok {
+					found = append(found, fd)
+				}
+				return true
+			}
+			if !isMethod(fn, grpcPath, "Server", "Stop") {
 				return true
 			}
 			path := p.pathTo(call)
@@ -64,6 +74,93 @@ func GrpcStop(p *Pass) []Finding {
 	return found
 }
 
+// unboundedGracefulStop reports a GracefulStop with no deadline: it waits
+// for every RPC in flight, and a long-lived stream or a hung handler keeps
+// it (and Serve, which returns only once it is done) waiting until the
+// process is killed. Not reported: a GracefulStop in a test function, in a
+// function that also stops the server (a Stop fallback, called or handed
+// to a timer), in a goroutine whose starter races it against a deadline,
+// or in a program that forces its exit a fixed time after the stop. Off a
+// drain path it is not a default finding.
+func (p *Pass) unboundedGracefulStop(call *ast.CallExpr, sel *ast.SelectorExpr) (Finding, bool) {
+	path := p.pathTo(call)
+	if p.inTestFunc(call) || p.racedGoroutine(path) || p.stopsServer(path, sel) {
+		return Finding{}, false
+	}
+	if fd := funcDeclOf(path); fd != nil && fd.Name.Name == "GracefulStop" {
+		return Finding{}, false // a wrapper: its callers bound it
+	}
+	fd := Finding{
+		Pos: call.Pos(), End: call.End(),
+		Message: "(*grpc.Server).GracefulStop has no deadline: one long-lived stream or hung RPC keeps the drain (and Serve) waiting until the process is killed; race it against a deadline and Stop when the deadline passes",
+	}
+	switch {
+	case p.Program.Drain().ForcesExit(p.Pkg):
+		fd.Harmless = harmlessForcedExit
+	case !p.onShutdownPath(path):
+		fd.Harmless = p.offDrainPath(call.Pos())
+	}
+	if other := p.otherDrainStep(path, call); other != "" {
+		fd.NoFix = "the drain has another step (" + other + "): a timer of its own would give this step a budget apart from the drain's, and the steps together could outlast the grace period"
+		return fd, true
+	}
+	fix, why := p.grpcStopFix(path, call, sel)
+	if fix != nil {
+		fix.Graceful = true
+	}
+	setFix(&fd, fix, why)
+	return fd, true
+}
+
+// otherDrainStep returns a call of a drain method (Shutdown, Drain,
+// GracefulStop, Stop) in the declared function holding path[0], other
+// than call, or "".
+func (p *Pass) otherDrainStep(path []ast.Node, call *ast.CallExpr) string {
+	fd := funcDeclOf(path)
+	if fd == nil || fd.Body == nil {
+		return ""
+	}
+	other := ""
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || c == call || other != "" {
+			return other == ""
+		}
+		if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && slices.Contains(drainMethods, s.Sel.Name) {
+			if fn := callee(p.Info, c); fn != nil && fn.Signature().Recv() != nil {
+				other = types.ExprString(c.Fun) + "()"
+			}
+		}
+		return other == ""
+	})
+	return other
+}
+
+// stopsServer reports whether the declared function holding path[0]
+// (func literals included) refers to the Stop method of the server sel.X
+// anywhere (a call, or a method value handed to a timer): a fallback that
+// bounds the GracefulStop.
+func (p *Pass) stopsServer(path []ast.Node, sel *ast.SelectorExpr) bool {
+	fd := funcDeclOf(path)
+	if fd == nil || fd.Body == nil {
+		return false
+	}
+	body := fd.Body
+	key := recvKey(p.Info, sel)
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		s, ok := n.(*ast.SelectorExpr)
+		if !ok || found {
+			return !found
+		}
+		if fn, ok := p.Info.Uses[s.Sel].(*types.Func); ok && isMethod(fn, grpcPath, "Server", "Stop") && (key == "" || recvKey(p.Info, s) == key) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // A GrpcStopFix replaces the statement Place.Stmt (Srv.Stop()) with a
 // GracefulStop in a goroutine that closes Done, raced against a timer T,
 // with the original Stop as the fallback when the timer fires. StopTimer
@@ -75,12 +172,15 @@ type GrpcStopFix struct {
 	Srv       ast.Expr // the server, a variable or field chain
 	Done, T   string
 	StopTimer string
+	// Graceful says Place.Stmt is Srv.GracefulStop(), which had no
+	// deadline: it is replaced, and the fallback is a new Srv.Stop().
+	Graceful bool
 }
 
 func (p *Pass) grpcStopFix(path []ast.Node, call *ast.CallExpr, sel *ast.SelectorExpr) (*GrpcStopFix, string) {
 	place, ok := stmtPlace(path)
 	if es, isExpr := place.Stmt.(*ast.ExprStmt); !ok || !isExpr || ast.Unparen(es.X) != call {
-		return nil, "the Stop call is not a statement of its own (deferred, started as a goroutine, labelled or used as a value)"
+		return nil, "the call is not a statement of its own (deferred, started as a goroutine, labelled or used as a value)"
 	}
 	if refKey(p.Info, sel.X) == "" {
 		return nil, "the server is not a variable or a field: the fix would evaluate it twice"

@@ -42,7 +42,13 @@ func GrpcStop(c *Context, f *matchers.Finding) error {
 		return err
 	}
 	old := dstOf[dst.Stmt](c, fix.Place.Stmt)
-	before, sel := boundedGracefulStop(dstOf[dst.Expr](c, fix.Srv), done, timer, expired, old)
+	fallback := old
+	if fix.Graceful {
+		// GracefulStop had no deadline: the goroutine runs it, and
+		// Stop is the fallback.
+		fallback = lined(&dst.ExprStmt{X: &dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.Clone(dstOf[dst.Expr](c, fix.Srv)).(dst.Expr), Sel: dst.NewIdent("Stop")}}})
+	}
+	before, sel := boundedGracefulStop(dstOf[dst.Expr](c, fix.Srv), done, timer, expired, fallback)
 	if err := c.Insert(fix.Place, false, before...); err != nil {
 		return err
 	}
@@ -60,6 +66,10 @@ func GrpcStop(c *Context, f *matchers.Finding) error {
 		return fmt.Errorf("Stop statement not found in its block")
 	}
 	sel.Decs.Before, sel.Decs.After = old.Decorations().Before, old.Decorations().After
+	if fix.Graceful {
+		// The select takes the GracefulStop statement's comments.
+		sel.Decs.Start, sel.Decs.End = old.Decorations().Start, old.Decorations().End
+	}
 	old.Decorations().Before, old.Decorations().After = dst.NewLine, dst.NewLine
 	(*list)[i] = sel
 	return nil

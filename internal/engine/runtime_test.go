@@ -826,6 +826,63 @@ func main() {
 	}
 }
 
+// grpc-stop on a GracefulStop with no deadline: a call whose handler
+// never ends keeps GracefulStop, and the process, waiting; after the fix
+// the timer ends the drain with Stop and the process exits at the deadline.
+func TestRuntimeGracefulStopNoDeadline(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"google.golang.org/grpc"
+)
+` + grpcRawCodec + `
+func hang(srv any, stream grpc.ServerStream) error {
+	var in []byte
+	if err := stream.RecvMsg(&in); err != nil {
+		return err
+	}
+	select {} // a stream that never ends
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	l, err := net.Listen("tcp", os.Getenv("ADDR"))
+	if err != nil {
+		panic(err)
+	}
+	s := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(hang))
+	go func() {
+		<-ctx.Done()
+		s.GracefulStop()
+	}()
+	if err := s.Serve(l); err != nil {
+		panic(err)
+	}
+}
+`
+	before, cl, _ := buildGRPC(t, src, false)
+	after, _, fixed := buildGRPC(t, src, true)
+	if !strings.Contains(fixed, "s.Stop()") || !strings.Contains(fixed, "time.NewTimer(2 * time.Second)") {
+		t.Fatalf("the fix does not race GracefulStop against the deadline:\n%s", fixed)
+	}
+	b := callAndTerm(t, before, cl, 2*runtimeTimeout)
+	if b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := callAndTerm(t, after, cl, 2*runtimeTimeout)
+	t.Logf("before the fix: exited %v; after: exited %v after %v", b.exited, a.exited, a.took)
+	if !a.exited || a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second {
+		t.Errorf("after the fix: exited %v after %v; want an exit at the %v deadline\n%s", a.exited, a.took, runtimeTimeout, a.output)
+	}
+}
+
 // cond-no-deadline where the drain locks and unlocks explicitly (no
 // defer): before the fix a request that never ends holds the drain past
 // any deadline; after it the drain gives up at the deadline and releases
