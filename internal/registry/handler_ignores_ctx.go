@@ -31,10 +31,10 @@ local variable) that an early return would skip.
 
 Only a Sleep that the drain could cut short is a default finding: one in a
 program whose drain ends request contexts (a server's BaseContext, or a
-server Closed after the stop). Shutdown itself never cancels them, so
-elsewhere the drain waits out the Sleep as it waits for any request's
-work, and watching r.Context() would end it only when the client goes
-away.`,
+server Closed after the stop; servers in test files do not count).
+Shutdown itself never cancels them, so elsewhere the drain waits out the
+Sleep as it waits for any request's work, and watching r.Context() would
+end it only when the client goes away.`,
 	Bad: `func handle(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(30 * time.Second)
 	fmt.Fprintln(w, "done")
