@@ -401,7 +401,7 @@ func (p *Pass) paramNeverDone(e ast.Expr, depth int) bool {
 		return false
 	}
 	fd := funcDeclOf(enclosing(f, v.Pos(), v.Pos()))
-	if fd == nil || !within(fd.Type.Params, v.Pos()) || assignsTo(p.Info, fd.Body, v) {
+	if fd == nil || !within(fd.Type.Params, v.Pos()) || assignsTo(p.Info, fd.Body, v, nil) {
 		return false
 	}
 	index, i := -1, 0
@@ -443,28 +443,6 @@ func (p *Pass) paramNeverDone(e ast.Expr, depth int) bool {
 		calls++
 	}
 	return calls > 0
-}
-
-// assignsTo reports whether body assigns to v or takes its address.
-func assignsTo(info *types.Info, body *ast.BlockStmt, v *types.Var) bool {
-	if body == nil {
-		return false
-	}
-	found := false
-	is := func(e ast.Expr) bool {
-		id, ok := ast.Unparen(e).(*ast.Ident)
-		return ok && info.Uses[id] == v
-	}
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			found = found || slices.ContainsFunc(n.Lhs, is)
-		case *ast.UnaryExpr:
-			found = found || n.Op == token.AND && is(n.X)
-		}
-		return !found
-	})
-	return found
 }
 
 // isBackground reports whether e is a call of context.Background or

@@ -490,21 +490,31 @@ func (p *Pass) assignedAgain(v *types.Var, path []ast.Node) bool {
 	if body == nil {
 		return true
 	}
-	again := false
+	def, _ := path[0].(*ast.Ident)
+	return assignsTo(p.Info, body, v, def)
+}
+
+// assignsTo reports whether body assigns to v (other than at the
+// identifier except, its definition) or takes its address.
+func assignsTo(info *types.Info, body *ast.BlockStmt, v *types.Var, except *ast.Ident) bool {
+	if body == nil {
+		return false
+	}
+	found := false
 	is := func(e ast.Expr) bool {
 		id, ok := ast.Unparen(e).(*ast.Ident)
-		return ok && id != path[0] && p.Info.ObjectOf(id) == v
+		return ok && id != except && info.ObjectOf(id) == v
 	}
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
-			again = again || slices.ContainsFunc(n.Lhs, is)
+			found = found || slices.ContainsFunc(n.Lhs, is)
 		case *ast.UnaryExpr:
-			again = again || n.Op == token.AND && is(n.X)
+			found = found || n.Op == token.AND && is(n.X)
 		}
-		return !again
+		return !found
 	})
-	return again
+	return found
 }
 
 // A worker is the body of a goroutine a WaitGroup joins, with the Pass of
