@@ -86,11 +86,11 @@ func (p *Pass) requestCtxEndsOnDrain() bool {
 			for id, obj := range pass.Info.Uses {
 				switch obj := obj.(type) {
 				case *types.Var:
-					if obj.IsField() && obj.Name() == "BaseContext" && obj.Pkg() != nil && obj.Pkg().Path() == "net/http" && !inTestFile(pass, id) {
+					if obj.IsField() && obj.Name() == "BaseContext" && obj.Pkg() != nil && obj.Pkg().Path() == "net/http" && !pass.inTestFile(id) {
 						prog.reqCtxEnds = true
 					}
 				case *types.Func:
-					if isMethod(obj, "net/http", "Server", "Close") && !inTestFile(pass, id) && m.Runs(id.Pos(), pass.enclosingFunc(id.Pos())) {
+					if isMethod(obj, "net/http", "Server", "Close") && !pass.inTestFile(id) && m.Runs(id.Pos(), pass.enclosingFunc(id.Pos())) {
 						prog.reqCtxEnds = true
 					}
 				}
@@ -101,12 +101,6 @@ func (p *Pass) requestCtxEndsOnDrain() bool {
 		}
 	})
 	return prog.reqCtxEnds
-}
-
-// inTestFile reports whether n is in a _test.go file: a test's server is
-// no deployed drain.
-func inTestFile(pass *Pass, n ast.Node) bool {
-	return strings.HasSuffix(pass.Fset.Position(n.Pos()).Filename, "_test.go")
 }
 
 // harmlessOnce is why a ticker that lives as long as the process is no

@@ -113,8 +113,8 @@ func (p *Pass) unboundedGracefulStop(call *ast.CallExpr, sel *ast.SelectorExpr) 
 }
 
 // otherDrainStep returns a call of a drain method (Shutdown, Drain,
-// GracefulStop, Stop) in the declared function holding path[0], other
-// than call, or "".
+// GracefulStop, Stop; not a time.Timer's or Ticker's) in the declared
+// function holding path[0], other than call, or "".
 func (p *Pass) otherDrainStep(path []ast.Node, call *ast.CallExpr) string {
 	fd := funcDeclOf(path)
 	if fd == nil || fd.Body == nil {
@@ -127,7 +127,8 @@ func (p *Pass) otherDrainStep(path []ast.Node, call *ast.CallExpr) string {
 			return other == ""
 		}
 		if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && slices.Contains(drainMethods, s.Sel.Name) {
-			if fn := callee(p.Info, c); fn != nil && fn.Signature().Recv() != nil {
+			// A timer's or ticker's Stop is no drain step.
+			if fn := callee(p.Info, c); fn != nil && fn.Signature().Recv() != nil && fn.Pkg() != nil && fn.Pkg().Path() != "time" {
 				other = types.ExprString(c.Fun) + "()"
 			}
 		}

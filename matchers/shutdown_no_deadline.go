@@ -6,7 +6,6 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
-	"strings"
 )
 
 // ShutdownNoDeadline: (*http.Server).Shutdown with a context that can
@@ -426,7 +425,7 @@ func (p *Pass) paramNeverDone(e ast.Expr, depth int) bool {
 	}
 	calls := 0
 	for _, r := range p.programRefs(fn, key) {
-		if strings.HasSuffix(r.pass.Fset.Position(r.id.Pos()).Filename, "_test.go") {
+		if r.pass.inTestFile(r.id) {
 			continue
 		}
 		if r.call == nil || len(r.call.Args) != i {

@@ -27,8 +27,8 @@ Stop (a fallback, called or handed to time.AfterFunc), or in a goroutine its
 starter races against a deadline; it is not a default finding in a program that
 forces its exit a fixed time after the stop, or off a drain path; and it is
 reported unfixed when its function has another drain step (Shutdown, Drain,
-GracefulStop or Stop of another value), which a timer per step would give a
-budget apart from the drain's.`,
+GracefulStop or Stop of another value; a timer's or ticker's Stop is none),
+which a timer per step would give a budget apart from the drain's.`,
 	Bad: `<-ctx.Done()
 s.Stop()`,
 	Good: `<-ctx.Done()
