@@ -515,6 +515,70 @@ func main() {
 	}
 }
 
+// shutdown-no-deadline through a parameter: Stop(ctx) is handed the
+// command's context.Background() from the code that waits for SIGTERM.
+// Before the fix a hung request keeps the process forever; after it the
+// deadline, derived from the parameter where Shutdown runs, starts with the
+// drain (the process has been up for a while by then) and the process exits
+// at -timeout after SIGTERM.
+func TestRuntimeShutdownNoDeadlineParam(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func hung(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Minute)
+	fmt.Fprint(w, "done")
+}
+
+type Server struct{ srv *http.Server }
+
+func (s *Server) Stop(ctx context.Context) error {
+	return s.srv.Shutdown(ctx)
+}
+
+func (s *Server) WaitStop(ctx context.Context) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	fmt.Println("stopped:", s.Stop(ctx))
+}
+
+func main() {
+	ctx := context.Background()
+	http.HandleFunc("/slow", hung)
+	s := &Server{srv: &http.Server{Addr: os.Getenv("ADDR")}}
+	go s.srv.ListenAndServe()
+	s.WaitStop(ctx)
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "context.WithTimeout(ctx, 2*time.Second)") {
+		t.Fatalf("the fix does not derive the deadline from the parameter:\n%s", fixed)
+	}
+	if b := serveAndTermAfter(t, before, runtimeTimeout+time.Second, runtimeTimeout); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTermAfter(t, after, runtimeTimeout+2*time.Second, runtimeTimeout)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", runtimeTimeout+2*time.Second, a.output)
+	case a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second:
+		t.Errorf("after the fix the process exited after %v; want about -timeout's %v after SIGTERM", a.took, runtimeTimeout)
+	case !strings.Contains(a.output, "stopped: context deadline exceeded"):
+		t.Errorf("after the fix the drain did not end by its deadline:\n%s", a.output)
+	}
+}
+
 // One drain, one budget: two servers each hold a hung request; with a
 // fresh deadline per Shutdown the drain would take twice -timeout. After
 // the fix both share the deadline made at the first step, and the process
