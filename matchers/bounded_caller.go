@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 )
@@ -215,4 +216,89 @@ func (p *Pass) isDeadlineChan(e ast.Expr) bool {
 		return true
 	}
 	return false
+}
+
+// harmlessDetached is why an unbounded wait is not a default finding when
+// nothing waits for the function that holds it.
+const harmlessDetached = "every caller starts the function holding it as a goroutine that nothing waits for (a go statement, and the function signals no completion after the wait): the process does not wait for it, so it cannot hold the exit past the grace period"
+
+// detachedByCallers reports whether nothing waits for the wait at pos in
+// fn: every call of fn in the program (interfaces included; test files do
+// not count) is a go statement's own call, or a call from a function that
+// is itself detached that way (up to three calls up), and fn, after the
+// wait or in a defer, closes no channel, calls no WaitGroup's Done and
+// sends nothing (the ways a goroutine tells a waiter it has ended).
+func (p *Pass) detachedByCallers(fn *types.Func, pos token.Pos) bool {
+	return p.detached(fn, pos, 3, map[*types.Func]bool{})
+}
+
+func (p *Pass) detached(fn *types.Func, pos token.Pos, depth int, seen map[*types.Func]bool) bool {
+	if fn == nil || depth < 0 || seen[fn] {
+		return false
+	}
+	seen[fn] = true
+	defer delete(seen, fn)
+	d, ok := p.Program.declOf(fn)
+	if !ok || d.fd.Body == nil || d.pass.signalsEnd(d.fd.Body, pos) {
+		return false
+	}
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return false
+	}
+	n := 0
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false
+		}
+		n++
+		path := r.pass.pathTo(r.call)
+		if len(path) > 1 {
+			if g, ok := path[1].(*ast.GoStmt); ok && g.Call == r.call {
+				continue
+			}
+		}
+		caller := funcDeclOf(path)
+		if caller == nil {
+			return false
+		}
+		c, _ := r.pass.Info.Defs[caller.Name].(*types.Func)
+		if !p.detached(c, r.call.End(), depth-1, seen) {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// signalsEnd reports whether body, after pos or in a deferred call, closes
+// a channel, calls a WaitGroup's Done or sends on a channel.
+func (p *Pass) signalsEnd(body *ast.BlockStmt, pos token.Pos) bool {
+	found := false
+	var walk func(n ast.Node, deferred bool)
+	walk = func(root ast.Node, deferred bool) {
+		ast.Inspect(root, func(n ast.Node) bool {
+			if found {
+				return false
+			}
+			if d, ok := n.(*ast.DeferStmt); ok && !deferred {
+				walk(d.Call, true)
+				return false
+			}
+			if n == nil || !deferred && n.End() <= pos {
+				return false // before the wait
+			}
+			switch n := n.(type) {
+			case *ast.SendStmt:
+				found = true
+			case *ast.CallExpr:
+				found = isBuiltinClose(p.Info, n) || isMethod(callee(p.Info, n), "sync", "WaitGroup", "Done")
+			}
+			return !found
+		})
+	}
+	walk(body, false)
+	return found
 }

@@ -53,7 +53,8 @@ func (p *Pass) offDrainPath(pos token.Pos) string {
 
 // unboundedDrainHarmless returns why a wait with no deadline at pos is
 // harmless: the program forces its exit a fixed time after the stop, every
-// caller already races the wait's function against a deadline, or it runs
+// caller already races the wait's function against a deadline or starts it
+// as a goroutine nothing waits for, or it runs
 // on no drain path. A wait that ignores a context in
 // scope (one the function was handed or made) is not excused: whoever made
 // the context meant the wait to be bounded, wherever it is called from.
@@ -63,6 +64,9 @@ func (p *Pass) unboundedDrainHarmless(pos token.Pos) string {
 	}
 	if p.boundedByCallers(p.enclosingFunc(pos)) {
 		return harmlessBoundedCaller
+	}
+	if !p.inFuncLit(pos) && p.detachedByCallers(p.enclosingFunc(pos), pos) {
+		return harmlessDetached
 	}
 	if p.ContextAt(pos) != nil {
 		return ""
@@ -296,6 +300,22 @@ func (p *Pass) declOfBody(body *ast.BlockStmt) *ast.FuncDecl {
 		}
 	}
 	return nil
+}
+
+// inFuncLit reports whether pos is inside a func literal.
+func (p *Pass) inFuncLit(pos token.Pos) bool {
+	f := p.FileOf(pos)
+	found := false
+	if f != nil {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil || found || pos < n.Pos() || pos >= n.End() {
+				return false
+			}
+			_, found = n.(*ast.FuncLit)
+			return !found
+		})
+	}
+	return found
 }
 
 // enclosingFunc returns the named function whose declaration holds pos.

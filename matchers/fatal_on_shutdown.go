@@ -52,6 +52,11 @@ type FatalOnShutdownFix struct {
 	Sel    *ast.SelectorExpr
 	Print  string
 	Direct *ExitArgFix
+	// Return, when set, is the error variable to return after the log
+	// line, and After the statement (the exit's) it goes after; After is
+	// unset in the Direct form, where it ends the new if's body.
+	Return string
+	After  StmtPlace
 }
 
 // An ExitArgFix rewrites the statement exit(..., call, ...) as
@@ -75,7 +80,7 @@ func (p *Pass) fatalOnShutdown(call *ast.CallExpr) []Finding {
 		return nil
 	}
 	skips := func(stmt ast.Stmt, exit *ast.CallExpr) bool {
-		return p.defersBefore(body, exit.Pos(), p.cancelOf(body, call)) || p.followed(p.pathTo(stmt))
+		return p.defersBefore(body, exit.Pos(), call) || p.followed(p.pathTo(stmt))
 	}
 	if ea, ok := p.exitArgOf(path); ok {
 		if !skips(ea.stmt, ea.exit) {
@@ -87,6 +92,8 @@ func (p *Pass) fatalOnShutdown(call *ast.CallExpr) []Finding {
 			fix.Direct, why = p.exitArgFix(path, ea, "shutdownErr")
 			if fix.Direct == nil {
 				fix = nil
+			} else if p.returnsErrorAfter(path, ea.stmt) {
+				fix.Return = fix.Direct.Err
 			}
 		}
 		setFix(&fd, fix, why)
@@ -103,10 +110,53 @@ func (p *Pass) fatalOnShutdown(call *ast.CallExpr) []Finding {
 		}
 		fd := Finding{Pos: exit.Pos(), End: exit.End(), Message: fatalOnShutdownMsg}
 		fix, why := p.printFix(exit)
+		if fix != nil {
+			fix.Return, fix.After = p.errReturn(path, ec, exit)
+		}
 		setFix(&fd, fix, why)
 		found = append(found, fd)
 	}
 	return found
+}
+
+// errReturn returns the error variable of ec to return after the log line
+// that replaces exit, and the exit's statement, when the exit ends the if's
+// body and returnsErrorAfter holds; "" otherwise.
+func (p *Pass) errReturn(path []ast.Node, ec errCheck, exit *ast.CallExpr) (string, StmtPlace) {
+	list := ec.ifs.Body.List
+	if len(list) == 0 || !p.returnsErrorAfter(path, ec.ifs) {
+		return "", StmtPlace{}
+	}
+	last, ok := list[len(list)-1].(*ast.ExprStmt)
+	if !ok || ast.Unparen(last.X) != exit {
+		return "", StmtPlace{}
+	}
+	// The name must still mean the checked variable at the exit.
+	sc := p.Pkg.Scope().Innermost(exit.Pos())
+	if sc == nil {
+		return "", StmtPlace{}
+	}
+	if _, obj := sc.LookupParent(ec.err.Name(), exit.Pos()); obj != ec.err {
+		return "", StmtPlace{}
+	}
+	return ec.err.Name(), StmtPlace{Stmt: last, Block: ec.ifs.Body}
+}
+
+// returnsErrorAfter reports whether the function holding path[0] returns
+// just an error, and what follows stmt up to the function's end is trivia
+// (log lines, prints) and returns without effects: returning the error
+// after stmt then skips nothing the exit did not, runs the deferred calls,
+// and hands the failure to the caller (a command's RunE still exits
+// non-zero).
+func (p *Pass) returnsErrorAfter(path []ast.Node, stmt ast.Stmt) bool {
+	_, ft := funcBody(path)
+	if ft == nil || ft.Results == nil || len(ft.Results.List) != 1 || len(ft.Results.List[0].Names) > 1 {
+		return false
+	}
+	if t := p.Info.TypeOf(ft.Results.List[0].Type); t == nil || !types.Identical(t, types.Universe.Lookup("error").Type()) {
+		return false
+	}
+	return !p.followedBy(p.pathTo(stmt), true)
 }
 
 // printFix names the Print method that replaces the Fatal one of exit.
@@ -348,9 +398,15 @@ func exitCalls(info *types.Info, n ast.Node) []*ast.CallExpr {
 	return calls
 }
 
-// defersBefore reports whether body registers a deferred call before pos,
-// other than a plain call of ignore.
-func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, ignore *types.Var) bool {
+// defersBefore reports whether body registers a deferred call before pos
+// that matters when shutdown fails: not the cancel of the context given to
+// shutdown (when set), not the Close of a listener its server serves, and,
+// at the end of main, not trivia.
+func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown *ast.CallExpr) bool {
+	var ignore *types.Var
+	if shutdown != nil {
+		ignore = p.cancelOf(body, shutdown)
+	}
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -364,11 +420,40 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, ignore *types.Va
 				len(n.Call.Args) == 0 && p.Info.ObjectOf(id) == ignore {
 				return false
 			}
-			found = found || !(p.isMainBody(body) && p.trivialCall(n.Call))
+			found = found || !(p.isMainBody(body) && p.trivialCall(n.Call)) && !p.closesServedListener(body, n.Call, shutdown)
 		}
 		return !found
 	})
 	return found
+}
+
+// closesServedListener reports whether call is l.Close() for a listener l
+// that the server shut down by shutdown serves in body (srv.Serve(l), also
+// in a goroutine): its Shutdown has already closed l, so skipping this
+// Close loses nothing.
+func (p *Pass) closesServedListener(body *ast.BlockStmt, call, shutdown *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Close" || len(call.Args) != 0 || shutdown == nil {
+		return false
+	}
+	srv, ok := ast.Unparen(shutdown.Fun).(*ast.SelectorExpr)
+	if !ok || varKey(p.Info, srv.X) == "" {
+		return false
+	}
+	key := varKey(p.Info, sel.X)
+	if key == "" {
+		return false
+	}
+	served := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if ok && len(c.Args) > 0 && isMethod(callee(p.Info, c), "net/http", "Server", "Serve", "ServeTLS") {
+			recv, isSel := ast.Unparen(c.Fun).(*ast.SelectorExpr)
+			served = served || isSel && varKey(p.Info, recv.X) == varKey(p.Info, srv.X) && varKey(p.Info, c.Args[0]) == key
+		}
+		return !served
+	})
+	return served
 }
 
 // cancelOf returns the cancel function declared with the context given to
@@ -403,6 +488,12 @@ func (p *Pass) cancelOf(body *ast.BlockStmt, shutdown *ast.CallExpr) *types.Var 
 // (up to a return that calls nothing, or a branch), or another turn of an
 // enclosing loop.
 func (p *Pass) followed(path []ast.Node) bool {
+	return p.followedBy(path, false)
+}
+
+// followedBy is followed, where with trivia set, trivial calls count as
+// nothing in any function (not only at the end of main).
+func (p *Pass) followedBy(path []ast.Node, trivia bool) bool {
 	for i := 0; i+1 < len(path); i++ {
 		child, parent := path[i], path[i+1]
 		switch parent := parent.(type) {
@@ -431,7 +522,7 @@ func (p *Pass) followed(path []ast.Node) bool {
 				case *ast.EmptyStmt:
 					continue
 				case *ast.ExprStmt:
-					if call, ok := ast.Unparen(next.X).(*ast.CallExpr); ok && p.trivialCall(call) && p.isMainBodyOf(path) {
+					if call, ok := ast.Unparen(next.X).(*ast.CallExpr); ok && p.trivialCall(call) && (trivia || p.isMainBodyOf(path)) {
 						continue
 					}
 				case *ast.ReturnStmt:

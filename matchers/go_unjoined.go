@@ -261,11 +261,7 @@ func (p *Pass) signalsDone(gs *ast.GoStmt, lit *ast.FuncLit) bool {
 		case *ast.SendStmt:
 			found = true
 		case *ast.CallExpr:
-			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok {
-				if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
-					found = true
-				}
-			}
+			found = found || isBuiltinClose(p.Info, n)
 			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Done" && fn.Signature().Recv() != nil && !isContext(fn.Signature().Recv().Type()) {
 				found = true
 			}

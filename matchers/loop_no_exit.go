@@ -77,6 +77,8 @@ func LoopNoExit(p *Pass) []Finding {
 				fd.Harmless = harmlessLifetimeLoop
 			case p.madeForOthers(ctx, g.Body):
 				fd.Harmless = harmlessOthersContext
+			case !p.stoppedByDrain(ast.NewIdent(ctx.Name()), ctx, 3):
+				fd.Harmless = harmlessUnjoinedLoop
 			}
 			found = append(found, fd)
 			return true
@@ -161,6 +163,120 @@ func (p *Pass) madeForOthers(ctx *types.Var, body *ast.BlockStmt) bool {
 		}
 	}
 	return false
+}
+
+// harmlessUnjoinedLoop is why an endless loop that ignores the context in
+// scope is not a default finding when nothing waits for its goroutine and
+// nothing shows that the drain cancels that context.
+const harmlessUnjoinedLoop = "nothing waits for the goroutine, it is started a fixed number of times (not per connection or message), and nothing shows that the program cancels the context in scope when it stops (a signal context, or a cancel called on the drain path): it lives as long as the process and holds up no drain, and leaving on that context would change nothing"
+
+// stoppedByDrain reports whether the context v (named by e, when e is not
+// nil) is cancelled when the program stops: it is made by
+// signal.NotifyContext, derived (With*) from such a context or from one
+// whose cancel function is called on a drain path, or it is a parameter
+// some call in the program fills with such a context (up to depth calls
+// up). A field, a reassigned variable or a context of unknown origin is
+// not shown to be.
+func (p *Pass) stoppedByDrain(e ast.Expr, v *types.Var, depth int) bool {
+	if v == nil {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.Ident:
+			v, _ = p.Info.Uses[e].(*types.Var)
+		case *ast.CallExpr:
+			// context.WithValue(parent, ...) is done when parent is.
+			if isFunc(callee(p.Info, e), "context", "WithValue") && len(e.Args) == 3 {
+				return p.stoppedByDrain(e.Args[0], nil, depth)
+			}
+		}
+	}
+	if v == nil || v.IsField() {
+		return false
+	}
+	if as, i := p.defOf(v); as != nil {
+		if len(as.Rhs) != 1 || i != 0 {
+			return false
+		}
+		call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return false
+		}
+		fn := callee(p.Info, call)
+		switch {
+		case isFunc(fn, "os/signal", "NotifyContext"):
+			return true
+		case isFunc(fn, "context", "WithValue"):
+			return p.stoppedByDrain(call.Args[0], nil, depth)
+		case isFunc(fn, "context", "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"):
+			if len(as.Lhs) == 2 {
+				if id, ok := as.Lhs[1].(*ast.Ident); ok && p.calledOnDrain(p.Info.ObjectOf(id)) {
+					return true
+				}
+			}
+			return p.stoppedByDrain(call.Args[0], nil, depth)
+		}
+		return false
+	}
+	if depth == 0 {
+		return false
+	}
+	fn, index := p.paramIndex(v)
+	if fn == nil || crossPkgKey(fn) == "" {
+		return false
+	}
+	key := crossPkgKey(fn)
+	for _, r := range p.programRefs(fn, key) {
+		if r.call != nil && index < len(r.call.Args) && !r.pass.inTestFile(r.id) &&
+			r.pass.stoppedByDrain(r.call.Args[index], nil, depth-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// calledOnDrain reports whether the function variable obj (a cancel func)
+// is called, or deferred, in code that runs after the program learns it
+// must stop.
+func (p *Pass) calledOnDrain(obj types.Object) bool {
+	if obj == nil {
+		return false
+	}
+	m := p.Program.Drain()
+	for id, o := range p.Info.Uses {
+		if o != obj {
+			continue
+		}
+		path := p.pathTo(id)
+		if len(path) > 1 {
+			if call, ok := path[1].(*ast.CallExpr); ok && call.Fun == id && m.Runs(id.Pos(), p.enclosingFunc(id.Pos())) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// paramIndex returns the declared function (not a func literal) whose
+// parameter v is, and v's index; nil for none, and for a variadic one.
+func (p *Pass) paramIndex(v *types.Var) (*types.Func, int) {
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return nil, 0
+	}
+	fd := funcDeclOf(enclosing(f, v.Pos(), v.Pos()))
+	if fd == nil || !within(fd.Type.Params, v.Pos()) {
+		return nil, 0
+	}
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return nil, 0
+	}
+	params := fn.Signature().Params()
+	for i := 0; i < params.Len(); i++ {
+		if params.At(i) == v && !(fn.Signature().Variadic() && i == params.Len()-1) {
+			return fn, i
+		}
+	}
+	return nil, 0
 }
 
 // joined reports whether something waits for the goroutine g: it (or the

@@ -399,26 +399,12 @@ func (p *Pass) paramNeverDone(e ast.Expr, depth int) bool {
 	if f == nil {
 		return false
 	}
+	fn, index := p.paramIndex(v)
 	fd := funcDeclOf(enclosing(f, v.Pos(), v.Pos()))
-	if fd == nil || !within(fd.Type.Params, v.Pos()) || assignsTo(p.Info, fd.Body, v, nil) {
+	if fn == nil || fd == nil || assignsTo(p.Info, fd.Body, v, nil) {
 		return false
 	}
-	index, i := -1, 0
-	for _, field := range fd.Type.Params.List {
-		for _, name := range field.Names {
-			if p.Info.Defs[name] == v {
-				index = i
-			}
-			i++
-		}
-		if len(field.Names) == 0 {
-			i++
-		}
-	}
-	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-	if index < 0 || fn == nil || fn.Signature().Variadic() && index == i-1 {
-		return false
-	}
+	i := fn.Signature().Params().Len()
 	key := crossPkgKey(fn)
 	if key == "" || fd.Recv != nil && p.interfaceRequiring(fn, key) != "" {
 		return false

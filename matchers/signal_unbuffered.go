@@ -143,22 +143,5 @@ func (p *Pass) paramOf(e ast.Expr) (*types.Func, int) {
 	if !ok {
 		return nil, 0
 	}
-	for _, n := range p.pathTo(id) {
-		fd, ok := n.(*ast.FuncDecl)
-		if !ok {
-			continue
-		}
-		fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-		if fn == nil {
-			return nil, 0
-		}
-		params := fn.Signature().Params()
-		for i := 0; i < params.Len(); i++ {
-			if params.At(i) == v && !(fn.Signature().Variadic() && i == params.Len()-1) {
-				return fn, i
-			}
-		}
-		return nil, 0
-	}
-	return nil, 0
+	return p.paramIndex(v)
 }

@@ -7,28 +7,37 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // HarmlessTestOnly is why a finding in code that only tests reach is not
 // a default finding.
-const HarmlessTestOnly = "only tests reach this code (its package is imported only by test files and test-only packages, or its function is called only from them): it never runs in a deployed process"
+const HarmlessTestOnly = "only tests reach this code (its package is imported only by test files and test-only packages, its function is called only from them, takes a *testing.T, or is a method of a Mock… or Fake… type): it never runs in a deployed process"
 
 // HarmlessBenchmark is why a finding in a benchmark's program is not a
 // default finding.
 const HarmlessBenchmark = "in a benchmark (a bench, benches, benchmark or benchmarks directory of the package's path): it is run by hand to measure, not deployed, and no orchestrator's SIGTERM stops it"
 
-// Benchmark reports whether the package lies in a directory named bench,
-// benches, benchmark or benchmarks: by the same convention as _test.go
-// files and testdata, code there measures the program and is not part of
-// what is deployed.
-func (p *Pass) Benchmark() bool {
+// HarmlessTestTooling is why a finding in a test tool's program is not a
+// default finding.
+const HarmlessTestTooling = "in test tooling (a testonly, testutil, testutils or e2e directory of the package's path): it is run by tests or by hand, not deployed, and no orchestrator's SIGTERM stops it"
+
+// NotDeployed returns why the package is not part of what is deployed, by
+// the same convention as _test.go files and testdata: it lies in a
+// directory named bench, benches, benchmark or benchmarks (a benchmark,
+// run by hand to measure the program), or testonly, testutil, testutils or
+// e2e (test tooling: a test's fake server, a monitor run against a test
+// deployment); "" otherwise.
+func (p *Pass) NotDeployed() string {
 	for _, elem := range strings.Split(p.Pkg.Path(), "/") {
 		switch strings.ToLower(elem) {
 		case "bench", "benches", "benchmark", "benchmarks":
-			return true
+			return HarmlessBenchmark
+		case "testonly", "testutil", "testutils", "e2e":
+			return HarmlessTestTooling
 		}
 	}
-	return false
+	return ""
 }
 
 // TestOnly reports whether the code at pos, in a file that is not a test
@@ -39,7 +48,42 @@ func (p *Pass) TestOnly(pos token.Pos) bool {
 		return true
 	}
 	fn := p.enclosingFunc(pos)
-	return fn != nil && p.Program.testOnlyDecls()[fn.Origin().Pos()]
+	return fn != nil && (p.Program.testOnlyDecls()[fn.Origin().Pos()] || testDouble(fn))
+}
+
+// testDouble reports whether fn is test code by the conventions of Go's
+// mocking tools: it takes a *testing.T, B, F or a testing.TB, or it is a
+// method of a type named Mock… or Fake… (mockgen, mockery, counterfeiter
+// and hand-written doubles alike), which stands in for the real thing in
+// tests and is not what a deployed process runs.
+func testDouble(fn *types.Func) bool {
+	sig := fn.Signature()
+	for i := 0; i < sig.Params().Len(); i++ {
+		t := sig.Params().At(i).Type()
+		if ptr, ok := t.(*types.Pointer); ok {
+			t = ptr.Elem()
+		}
+		if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "testing" {
+			switch n.Obj().Name() {
+			case "T", "B", "F", "TB":
+				return true
+			}
+		}
+	}
+	if sig.Recv() == nil {
+		return false
+	}
+	t := recvNamed(fn)
+	if t == nil {
+		return false
+	}
+	name := t.Obj().Name()
+	for _, prefix := range []string{"Mock", "Fake", "mock", "fake"} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok && (rest == "" || unicode.IsUpper(rune(rest[0]))) {
+			return true
+		}
+	}
+	return false
 }
 
 // testOnlyPkgs returns the paths of the loaded packages that are imported

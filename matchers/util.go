@@ -429,6 +429,16 @@ func isExit(fn *types.Func) bool {
 		isMethod(fn, "log", "Logger", "Fatal", "Fatalf", "Fatalln")
 }
 
+// isBuiltinClose reports whether call is the builtin close(ch).
+func isBuiltinClose(info *types.Info, call *ast.CallExpr) bool {
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	b, ok := info.Uses[id].(*types.Builtin)
+	return ok && b.Name() == "close"
+}
+
 // within reports whether pos lies inside n.
 func within(n ast.Node, pos token.Pos) bool { return n.Pos() <= pos && pos < n.End() }
 

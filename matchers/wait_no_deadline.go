@@ -61,7 +61,8 @@ func WaitNoDeadline(p *Pass) []Finding {
 			}
 			var sites []*WaitSite
 			for _, s := range p.groupWaits(fd) {
-				if p.drainsBefore(fd, s.Call) {
+				// neverAdded scans the program: only for drains.
+				if p.drainsBefore(fd, s.Call) && !p.neverAdded(s.Call) {
 					sites = append(sites, s)
 				}
 			}
@@ -232,6 +233,63 @@ func (p *Pass) groupWaits(fd *ast.FuncDecl) []*WaitSite {
 	}
 	ast.Inspect(fd.Body, func(n ast.Node) bool { return visit(n, nil) })
 	return sites
+}
+
+// neverAdded reports whether the WaitGroup the Wait call waits on is a
+// variable or field of type sync.WaitGroup that the program only ever
+// waits on: nothing calls its Add or Go, takes its address or hands it on
+// (outside test files). Such a Wait returns at once; it cannot hang.
+func (p *Pass) neverAdded(wait *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(wait.Fun).(*ast.SelectorExpr)
+	if !ok || !isNamed(p.Info.TypeOf(sel.X), "sync", "WaitGroup") {
+		return false
+	}
+	var id *ast.Ident
+	switch x := ast.Unparen(sel.X).(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		id = x.Sel
+	default:
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.Pkg() == nil {
+		return false
+	}
+	at := p.Fset.Position(v.Pos())
+	same := func(q *Pass, o types.Object) bool {
+		w, ok := o.(*types.Var)
+		return ok && w.Name() == v.Name() && q.Fset.Position(w.Pos()) == at
+	}
+	for _, q := range p.programPasses() {
+		if !v.Exported() && q.Pkg.Path() != v.Pkg().Path() && q.Pkg.Path() != v.Pkg().Path()+"_test" {
+			continue
+		}
+		for use, o := range q.Info.Uses {
+			if use.Name != v.Name() || !same(q, o) || q.inTestFile(use) {
+				continue
+			}
+			path := q.pathTo(use)
+			i := 1
+			if len(path) > 1 {
+				if s, ok := path[1].(*ast.SelectorExpr); ok && s.Sel == use {
+					i = 2 // x.wg: the selector is the WaitGroup
+				}
+			}
+			if i+1 >= len(path) {
+				return false
+			}
+			m, ok := path[i].(*ast.SelectorExpr)
+			if !ok || m.Sel.Name != "Wait" {
+				return false
+			}
+			if call, ok := path[i+1].(*ast.CallExpr); !ok || call.Fun != m {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // isGroupWait reports whether call is (*sync.WaitGroup).Wait.

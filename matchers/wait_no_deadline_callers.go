@@ -420,7 +420,7 @@ func (p *Pass) mayGetCtxParam(fd *ast.FuncDecl) bool {
 		return false
 	}
 	for _, s := range p.groupWaits(fd) {
-		if p.drainsBefore(fd, s.Call) && p.ContextAt(s.Call.Pos()) == nil {
+		if p.drainsBefore(fd, s.Call) && p.ContextAt(s.Call.Pos()) == nil && !p.neverAdded(s.Call) {
 			return true
 		}
 	}

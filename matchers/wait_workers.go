@@ -150,15 +150,20 @@ func (p *Pass) isListener(x ast.Expr) bool {
 	return isListenerType(p.Info.TypeOf(x))
 }
 
-// isListenerType reports whether t has an Accept method taking nothing
-// and returning two results (a connection and an error).
+// isListenerType reports whether t has an Accept method taking nothing,
+// or just a context (a QUIC listener), and returning two results (a
+// connection and an error).
 func isListenerType(t types.Type) bool {
 	if t == nil {
 		return false
 	}
 	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Accept")
 	fn, ok := obj.(*types.Func)
-	return ok && fn.Signature().Params().Len() == 0 && fn.Signature().Results().Len() == 2
+	if !ok || fn.Signature().Results().Len() != 2 {
+		return false
+	}
+	params := fn.Signature().Params()
+	return params.Len() == 0 || params.Len() == 1 && isContext(params.At(0).Type())
 }
 
 // acceptsOn reports whether the worker body is an accept loop on one of
@@ -397,7 +402,7 @@ func (p *Pass) boundedByDeadline(body *ast.BlockStmt, own *types.Var) bool {
 // cannotBlock reports whether call returns without waiting on anything: a
 // conversion or builtin, a log line or print, a WaitGroup's Done, a
 // method of error, a function of fmt, errors, strings, strconv or
-// context, or a listener's Close.
+// context, a structured logger's field constructor, or a listener's Close.
 func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
 	if tv, ok := p.Info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
 		return true
@@ -417,6 +422,11 @@ func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
 	}
 	switch fn.Pkg().Path() {
 	case "fmt", "errors", "strings", "strconv", "context":
+		return true
+	}
+	// A structured logger's field constructors (zap.String, slog.Any)
+	// build a value.
+	if res := fn.Signature().Results(); res.Len() == 1 && (isNamed(res.At(0).Type(), "go.uber.org/zap/zapcore", "Field") || isNamed(res.At(0).Type(), "log/slog", "Attr")) {
 		return true
 	}
 	// Closing a listener does not wait for its connections.

@@ -17,15 +17,38 @@ import (
 //	if err := srv.Shutdown(ctx); err != nil {
 //		log.Print(err)
 //	}
+//
+// In a function that returns just an error, with nothing but trivia after
+// the check, the error is also returned after the log line (Return).
 func FatalOnShutdown(c *Context, f *matchers.Finding) error {
 	fix := f.Fix.(*matchers.FatalOnShutdownFix)
 	sel := dstOf[*dst.SelectorExpr](c, fix.Sel)
 	sel.Sel.Name = fix.Print
+	ret := func() dst.Stmt {
+		r := &dst.ReturnStmt{Results: []dst.Expr{dst.NewIdent(fix.Return)}}
+		r.Decs.Before, r.Decs.After = dst.NewLine, dst.NewLine
+		return r
+	}
 	if fix.Direct == nil {
+		if fix.Return == "" {
+			return nil
+		}
+		list, i, err := c.stmtIndex(fix.After)
+		if err != nil {
+			return err
+		}
+		*list = append((*list)[:i+1], append([]dst.Stmt{ret()}, (*list)[i+1:]...)...)
 		return nil
 	}
 	notNil := &dst.BinaryExpr{X: dst.NewIdent(fix.Direct.Err), Op: token.NEQ, Y: dst.NewIdent("nil")}
-	return exitOnError(c, fix.Direct, notNil)
+	if err := exitOnError(c, fix.Direct, notNil); err != nil {
+		return err
+	}
+	if fix.Return != "" {
+		ifs := c.Nodes[fix.Direct.Place.Stmt].(*dst.IfStmt)
+		ifs.Body.List = append(ifs.Body.List, ret())
+	}
+	return nil
 }
 
 // exitOnError rewrites the statement exit(..., call, ...) as

@@ -359,7 +359,7 @@ const harmlessInTest = "in a test file: a test's goroutines and drains do not ru
 
 // holdByPlace makes f, found in the file named name, harmless when that
 // file is never part of a deployed process: a test file, code only tests
-// reach, a benchmark's package.
+// reach, a benchmark's or a test tool's package.
 func holdByPlace(pass *matchers.Pass, name string, f *matchers.Finding) {
 	switch {
 	case strings.HasSuffix(name, "_test.go"):
@@ -367,8 +367,8 @@ func holdByPlace(pass *matchers.Pass, name string, f *matchers.Finding) {
 	case f.Harmless != "":
 	case pass.TestOnly(f.Pos):
 		f.Harmless = matchers.HarmlessTestOnly
-	case pass.Benchmark():
-		f.Harmless = matchers.HarmlessBenchmark
+	case pass.NotDeployed() != "":
+		f.Harmless = pass.NotDeployed()
 	}
 }
 

@@ -393,6 +393,63 @@ func main() {
 	}
 }
 
+// fatal-on-shutdown in a function that returns an error (a command's
+// RunE): after the fix the failure is logged and returned, so the deferred
+// flush runs and the process still exits 1, as it did before the fix.
+func TestRuntimeFatalOnShutdownReturn(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func flush() { fmt.Println("flushed") }
+
+func serve() error {
+	defer flush()
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	drainCtx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		log.Fatalf("shutdown: %v", err)
+	}
+	log.Println("drained")
+	return nil
+}
+
+func main() {
+	if err := serve(); err != nil {
+		os.Exit(1)
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "log.Printf(\"shutdown: %v\", err)\n\t\treturn err") {
+		t.Fatalf("the fix does not log and return the error:\n%s", fixed)
+	}
+	b := serveAndTerm(t, before, 5*time.Second)
+	if strings.Contains(b.output, "flushed") || b.exitCode != 1 {
+		t.Errorf("before the fix: exit %d, output %q; want exit 1 without the flush", b.exitCode, b.output)
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if !a.exited || a.exitCode != 1 || !strings.Contains(a.output, "context deadline exceeded") || !strings.HasSuffix(strings.TrimSpace(a.output), "flushed") || strings.Contains(a.output, "drained") {
+		t.Errorf("after the fix: exited %v, exit %d, output %q; want the error logged, then flushed, exit 1", a.exited, a.exitCode, a.output)
+	}
+}
+
 // deadline-before-signal: a drain deadline made at start-up has expired
 // when SIGTERM comes after a longer uptime, and the request in flight is
 // cut; after the fix the deadline starts at the signal and the request

@@ -16,19 +16,23 @@ exiting there also skips every clean-up still to come: closing the database,
 flushing logs and traces, stopping workers. The rule reports log.Fatal,
 (*log.Logger).Fatal and os.Exit taking Shutdown's error, directly or in the
 if that checks it, but only where something is skipped: a defer registered
-before the exit (other than the cancel of Shutdown's own deadline context) or
-statements that follow in the function. The fix logs instead, on the same
+before the exit (other than the cancel of Shutdown's own deadline context,
+and the Close of a listener the server serves, which Shutdown has already
+closed) or statements that follow in the function. The fix logs instead, on the same
 logger (Fatal becomes Print, Fatalf Printf, Fatalln Println); the direct form
 log.Fatal(srv.Shutdown(ctx)) becomes an if that logs a non-nil error. os.Exit
 is reported but not fixed: removing it would change the exit status.
 
 An exit that skips only trivia (log lines, prints, the cancel of a context,
-signal.Stop) loses nothing and is not reported. Exit status: after the fix a
-failed drain is logged and main goes on with its clean-up, so the process
-exits 0 where it used to exit 1 when Shutdown failed. That is the price of
-running the clean-up; where the status matters, record the error and exit
-non-zero at the end of main, after the deferred calls have run (for example
-by returning it from a run function that main checks).`,
+signal.Stop) loses nothing and is not reported. Exit status: in a function
+that returns just an error (a command's RunE, a run function main checks),
+with only trivia after the check, the fix logs and then returns the error,
+so the deferred calls run and the caller still sees the failure (the
+command exits non-zero as before). Elsewhere (in main) a failed drain is
+logged and the function goes on with its clean-up, so the process exits 0
+where it used to exit 1 when Shutdown failed. That is the price of running
+the clean-up; where the status matters, record the error and exit non-zero
+at the end of main, after the deferred calls have run.`,
 	Bad: `defer db.Close()
 if err := srv.Shutdown(ctx); err != nil {
 	log.Fatal(err)

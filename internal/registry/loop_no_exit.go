@@ -24,15 +24,19 @@ program that handles no termination signal (a CLI), or in a package no main
 of the load uses (there is no drain for it to hold up), and a loop that
 receives the process's signals (a relay into a larger channel, a SIGHUP
 logger), which must live as long as the process and which no drain waits
-for; and a loop that has no context in scope to stop it, in a goroutine
-nothing waits for (no WaitGroup Done, no close of a channel) and that is
-started a fixed number of times (not inside a for loop or a range over a
-channel or an iterator, where it would be one per connection or message):
-it lives as long as the process, an in-memory poller or a control loop,
-and holds up no drain; the same when the only context in scope is one its
-function made from context.Background for other goroutines (a metrics
-collector) and this goroutine never uses it, where a context the function
-was handed (a parameter) is a stop it ignores.`,
+for; and a loop in a goroutine nothing waits for (no WaitGroup Done, no
+close of a channel) that is started a fixed number of times (not inside a
+for loop or a range over a channel or an iterator, where it would be one
+per connection or message) and that has no context in scope, or only one
+its function made from context.Background for other goroutines, or one
+nothing shows the program cancels when it stops: it lives as long as the
+process, an in-memory poller, a periodic purger or a control loop, holds
+up no drain, and a check of that context would never fire. A context is
+shown to be cancelled on stop when it is made by signal.NotifyContext,
+derived (With*) from such a context or from one whose cancel function is
+called on a drain path, or when it is a parameter some call in the program
+fills with such a context (up to three calls up); a field, an embedding
+struct or a reassigned variable is not followed.`,
 	Bad: `go func() {
 	for {
 		work()

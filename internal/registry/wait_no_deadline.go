@@ -50,8 +50,13 @@ first thing, before anything that can block (a barrier that waits for them
 to start); nor a Wait, with no context in scope, whose workers are all
 started just before it in the same function with nothing in between that
 waits (a parallel clean-up: it waits for the drain's own work as it would
-inline, and a deadline would cut that work short); nor a Wait in a test
-file. With several Waits in one function,
+inline, and a deadline would cut that work short); nor a Wait in a function
+that every caller starts as a goroutine nothing waits for (a go statement,
+and the function closes no channel, calls no Done and sends nothing after
+the Wait or in a defer): the process does not wait for it; nor a Wait in a
+test file. A Wait on a WaitGroup variable or field that nothing in the
+program adds to (no Add, Go or Done, never handed on) returns at once and
+is not reported at all. With several Waits in one function,
 the finding is at the first that matters. -all shows them with the reason.
 
 The fix never moves a drain's deadline before the drain: a Wait that follows
