@@ -109,8 +109,23 @@ func (p *Pass) waitHarmless(fd *ast.FuncDecl, wait *ast.CallExpr) string {
 		return harmlessStartBarrier
 	case p.workersRunHere(fd, wait):
 		return harmlessRunHere
+	case !p.Program.Drain().HasMains() && !p.startsWorkers(wait):
+		return harmlessLibraryNoWorkers
 	}
 	return p.unboundedDrainHarmless(wait.Pos())
+}
+
+// harmlessLibraryNoWorkers is why a Wait in a load with no main, on a
+// group that no goroutine of the load marks Done, is not a default
+// finding.
+const harmlessLibraryNoWorkers = "no main package in the load, and no goroutine of it marks the group done (its Add and Done are made by code the caller runs, such as a Serve loop): nothing shows a worker that can hang (run drainfix on the program that uses this package)"
+
+// startsWorkers reports whether some goroutine of the load marks the
+// group of wait done: the workers a library's Wait joins, whose code can
+// show the harm of waiting for them without a deadline.
+func (p *Pass) startsWorkers(wait *ast.CallExpr) bool {
+	group := p.waitGroupOf(wait)
+	return group == "" || len(p.groupWorkers(group)) > 0
 }
 
 // ownedFiles returns the files findings may be reported in: a test

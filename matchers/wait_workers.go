@@ -227,8 +227,8 @@ func (p *Pass) waitGroupOf(wait *ast.CallExpr) string {
 	return ""
 }
 
-// harmlessStartBarrier is why a Wait whose workers call Done before
-// anything that can block is not a default finding.
+// harmlessRunHere is why a Wait for goroutines its own function just
+// started is not a default finding.
 const harmlessRunHere = "every goroutine the Wait joins is started just before it, in the same function, with nothing in between that waits: the Wait waits for the drain's own work run in parallel, as it would for that work run inline (a deadline would cut it short)"
 
 // workersRunHere reports whether every goroutine the Wait in fd joins is
@@ -279,6 +279,8 @@ func (p *Pass) workersRunHere(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	return !waits
 }
 
+// harmlessStartBarrier is why a Wait whose workers call Done before
+// anything that can block is not a default finding.
 const harmlessStartBarrier = "every goroutine the Wait joins calls Done on its group before anything that can block: the Wait only waits for them to start"
 
 // workersStartBarrier reports whether every goroutine that the WaitGroup

@@ -57,32 +57,34 @@ type Model struct {
 	reached  map[string]bool         // func types whose stored funcs are marked
 	litDone  map[*ast.FuncLit]bool   // func literals already walked
 
-	mains    []*types.Package                   // the main packages (not test mains)
-	handles  bool                               // some package calls signal.Notify or NotifyContext
-	handlers map[string]bool                    // paths of the packages that do
-	closure  map[*types.Package]map[string]bool // each main's imports, by path
-	graph    Graph                              // the loader's import graph, nil for none
-	byPath   map[string]*types.Package          // the packages closure met, by path (without a graph)
-	loaded   map[string]bool                    // paths of the packages with syntax
-	mentions map[string]bool                    // paths of the packages naming a termination signal
-	stops    []Stop
-	waits    []token.Pos          // stops, and calls of functions that return only after one
-	regions  []region             // code that runs after a stop, by position
-	onDrain  map[*types.Func]bool // functions called (or referenced) after a stop
-	pkgs     []Package
-	decls    map[*types.Func]*ast.FuncDecl
-	methods  map[string][]*types.Func // concrete methods of the program, by name
-	defs     map[types.Object][]ast.Expr
-	cancels  map[types.Object]types.Object       // a context's cancel func, by the context
-	waiters  map[*types.Func]bool                // functions that return only after a stop
-	relays   map[types.Object]bool               // channels the drain sends on or closes
-	forcers  map[string]bool                     // paths of packages whose drain code forces the exit after a delay
-	boxed    map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
-	asserted map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
-	merged   []region                            // the regions as sorted disjoint intervals (inRegion's)
-	mergedOf int                                 // how many regions merged was made from
-	stopAt   map[token.Pos]bool                  // the stops found, by position
-	visiting map[types.Object]bool
+	mains     []*types.Package                   // the main packages (not test mains)
+	handles   bool                               // some package calls signal.Notify or NotifyContext
+	handlers  map[string]bool                    // paths of the packages that do
+	closure   map[*types.Package]map[string]bool // each main's imports, by path
+	graph     Graph                              // the loader's import graph, nil for none
+	byPath    map[string]*types.Package          // the packages closure met, by path (without a graph)
+	loaded    map[string]bool                    // paths of the packages with syntax
+	mentions  map[string]bool                    // paths of the packages naming a termination signal
+	stops     []Stop
+	waits     []token.Pos          // stops, and calls of functions that return only after one
+	regions   []region             // code that runs after a stop, by position
+	onDrain   map[*types.Func]bool // functions called (or referenced) after a stop
+	pkgs      []Package
+	decls     map[*types.Func]*ast.FuncDecl
+	methods   map[string][]*types.Func // concrete methods of the program, by name
+	defs      map[types.Object][]ast.Expr
+	cancels   map[types.Object]types.Object       // a context's cancel func, by the context
+	waiters   map[*types.Func]bool                // functions that return only after a stop
+	relays    map[types.Object]bool               // channels the drain sends on or closes
+	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
+	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
+	asserted  map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
+	merged    []region                            // the regions as sorted disjoint intervals (inRegion's)
+	mergedOf  int                                 // how many regions merged was made from
+	stopAt    map[token.Pos]bool                  // the stops found, by position
+	signalsTo map[string]bool                     // paths of the packages the program hands termination signals to (handsSignal)
+	hookArgs  []hookArg                           // func values handed to other packages' parameters and fields named for a stop (index's)
+	visiting  map[types.Object]bool
 }
 
 // A region is a range of source that runs after a stop: code that follows
@@ -140,29 +142,30 @@ func NamesTermination(f *ast.File) bool {
 // what a dependency without syntax imports but does not name in its API).
 func New(pkgs []Package, imports Graph) *Model {
 	m := &Model{
-		pkgs:     pkgs,
-		graph:    imports,
-		byPath:   map[string]*types.Package{},
-		onDrain:  map[*types.Func]bool{},
-		handlers: map[string]bool{},
-		closure:  map[*types.Package]map[string]bool{},
-		loaded:   map[string]bool{},
-		mentions: map[string]bool{},
-		decls:    map[*types.Func]*ast.FuncDecl{},
-		methods:  map[string][]*types.Func{},
-		defs:     map[types.Object][]ast.Expr{},
-		cancels:  map[types.Object]types.Object{},
-		waiters:  map[*types.Func]bool{},
-		visiting: map[types.Object]bool{},
-		relays:   map[types.Object]bool{},
-		forcers:  map[string]bool{},
-		stopAt:   map[token.Pos]bool{},
+		pkgs:      pkgs,
+		graph:     imports,
+		byPath:    map[string]*types.Package{},
+		onDrain:   map[*types.Func]bool{},
+		handlers:  map[string]bool{},
+		closure:   map[*types.Package]map[string]bool{},
+		loaded:    map[string]bool{},
+		mentions:  map[string]bool{},
+		signalsTo: map[string]bool{},
+		decls:     map[*types.Func]*ast.FuncDecl{},
+		methods:   map[string][]*types.Func{},
+		defs:      map[types.Object][]ast.Expr{},
+		cancels:   map[types.Object]types.Object{},
+		waiters:   map[*types.Func]bool{},
+		visiting:  map[types.Object]bool{},
+		relays:    map[types.Object]bool{},
+		forcers:   map[string]bool{},
+		stopAt:    map[token.Pos]bool{},
 	}
 	m.index()
 	for _, main := range m.mains {
 		m.imports(main) // now, so that queries from many goroutines only read
 	}
-	if !m.handles {
+	if hooks := m.findHooks(); !m.handles && !hooks {
 		return m
 	}
 	m.findStops()
@@ -434,14 +437,20 @@ func (m *Model) index() {
 						lhs[i] = id
 					}
 					m.recordAssign(p.Info, lhs, n.Values)
+				case *ast.CompositeLit:
+					m.recordHookFields(p, n)
 				case *ast.CallExpr:
 					fn := callee(p.Info, n)
+					m.recordHookArgs(p, fn, n)
 					if fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
 						m.handles = true
 						m.handlers[p.Types.Path()] = true
 					}
 					if handsSignal(p.Info, fn, n) {
 						m.mentions[p.Types.Path()] = true
+						if fn != nil && fn.Pkg() != nil {
+							m.signalsTo[fn.Pkg().Path()] = true
+						}
 					}
 				case *ast.SelectorExpr:
 					// signal.Notify kept in a variable (for tests) and
@@ -455,6 +464,107 @@ func (m *Model) index() {
 			})
 		}
 	}
+}
+
+// A hookArg is a func value the program hands to another package, in a
+// parameter or struct field whose name says it is called on a stop
+// (interrupt, OnStop, shutdown, cleanup): a stop hook, if that package
+// handles signals.
+type hookArg struct {
+	p   Package
+	to  string   // the receiving package's path
+	fun ast.Expr // the func literal, or the function or method value
+}
+
+// stopHookName reports whether a parameter or field so named receives a
+// function to call when something stops: interrupt, stop, onStop,
+// shutdown, teardown, cleanup, drain.
+func stopHookName(name string) bool {
+	name = strings.ToLower(name)
+	for _, w := range []string{"interrupt", "stop", "shutdown", "teardown", "cleanup", "drain"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// recordHookArgs remembers the func values call hands to fn's parameters
+// named for a stop, when fn belongs to another package.
+func (m *Model) recordHookArgs(p Package, fn *types.Func, call *ast.CallExpr) {
+	if fn == nil || fn.Pkg() == nil || fn.Pkg() == p.Types {
+		return
+	}
+	params := fn.Signature().Params()
+	for i, a := range call.Args {
+		j := i
+		if j >= params.Len() {
+			if !fn.Signature().Variadic() {
+				break
+			}
+			j = params.Len() - 1
+		}
+		if stopHookName(params.At(j).Name()) && isFuncType(p.Info.TypeOf(a)) {
+			m.hookArgs = append(m.hookArgs, hookArg{p, fn.Pkg().Path(), a})
+		}
+	}
+}
+
+// recordHookFields remembers the func values a composite literal of
+// another package's struct type puts in fields named for a stop
+// (fx.Hook{OnStop: ...}).
+func (m *Model) recordHookFields(p Package, lit *ast.CompositeLit) {
+	t := p.Info.TypeOf(lit)
+	if t == nil {
+		return
+	}
+	if ptr, ok := t.(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	named, ok := t.(*types.Named)
+	if !ok || named.Obj().Pkg() == nil || named.Obj().Pkg() == p.Types {
+		return
+	}
+	if _, ok := named.Underlying().(*types.Struct); !ok {
+		return
+	}
+	for _, e := range lit.Elts {
+		kv, ok := e.(*ast.KeyValueExpr)
+		if !ok {
+			continue
+		}
+		if key, ok := kv.Key.(*ast.Ident); ok && stopHookName(key.Name) && isFuncType(p.Info.TypeOf(kv.Value)) {
+			m.hookArgs = append(m.hookArgs, hookArg{p, named.Obj().Pkg().Path(), kv.Value})
+		}
+	}
+}
+
+// findHooks makes the stop hooks regions that run after a stop: the func
+// values the program hands (index recorded them) to a package it has no
+// source for, which handles signals (it imports os/signal and names a
+// termination signal, or the program hands it one), in a parameter or field named for
+// a stop. A run group that catches SIGTERM and then calls each actor's
+// interrupt function, or a framework's OnStop hook, runs them on the
+// drain; drainfix cannot follow the call inside the dependency, but its
+// API says what the function is for. It reports whether it found one.
+func (m *Model) findHooks() bool {
+	found := false
+	for _, h := range m.hookArgs {
+		if m.loaded[h.to] || !m.signalsTo[h.to] && !slices.Contains(m.importsOf(h.to), "os/signal") {
+			continue
+		}
+		var body *ast.BlockStmt
+		if lit, ok := ast.Unparen(h.fun).(*ast.FuncLit); ok {
+			body = lit.Body
+		} else if fn := callee(h.p.Info, &ast.CallExpr{Fun: h.fun}); fn != nil && m.decls[fn.Origin()] != nil {
+			body = m.decls[fn.Origin()].Body // a function or method value
+		}
+		if body != nil {
+			m.regions = append(m.regions, region{pos: body.Pos(), end: body.End(), called: true})
+			found = true
+		}
+	}
+	return found
 }
 
 // handsSignal reports whether call hands a termination signal

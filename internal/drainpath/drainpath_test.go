@@ -539,6 +539,28 @@ func stop() {}
 	if m.ForcesExit(pkg) {
 		t.Error("ForcesExit = true for a program whose drain is unseen")
 	}
+
+	// stop is handed to fw's field Stop: a stop hook of a package that
+	// handles signals, so it runs on the drain, which fw's source would
+	// show; without the graph nothing shows fw handles signals.
+	stop := fn(t, f, info, "stop")
+	body := funcDecl(f, "stop").Body
+	if !m.Runs(body.Pos(), stop) {
+		t.Error("with the graph: Runs(stop) = false; want true (a stop hook of a package that catches SIGTERM)")
+	}
+	if m := drainpath.New(pkgs, nil); m.Runs(body.Pos(), stop) {
+		t.Error("without the graph: Runs(stop) = true; nothing shows fw handles signals")
+	}
+}
+
+// funcDecl returns the declaration of the function named name.
+func funcDecl(f *ast.File, name string) *ast.FuncDecl {
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == name {
+			return fd
+		}
+	}
+	return nil
 }
 
 type importerFunc func(path string) (*types.Package, error)
