@@ -433,11 +433,15 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown *ast.Ca
 // Close loses nothing.
 func (p *Pass) closesServedListener(body *ast.BlockStmt, call, shutdown *ast.CallExpr) bool {
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	if !ok || sel.Sel.Name != "Close" || len(call.Args) != 0 || shutdown == nil {
+	if !ok || sel.Sel.Name != "Close" || len(call.Args) != 0 || shutdown == nil || !p.isListener(sel.X) {
 		return false
 	}
 	srv, ok := ast.Unparen(shutdown.Fun).(*ast.SelectorExpr)
-	if !ok || varKey(p.Info, srv.X) == "" {
+	if !ok {
+		return false
+	}
+	srvKey := varKey(p.Info, srv.X)
+	if srvKey == "" {
 		return false
 	}
 	key := varKey(p.Info, sel.X)
@@ -449,7 +453,7 @@ func (p *Pass) closesServedListener(body *ast.BlockStmt, call, shutdown *ast.Cal
 		c, ok := n.(*ast.CallExpr)
 		if ok && len(c.Args) > 0 && isMethod(callee(p.Info, c), "net/http", "Server", "Serve", "ServeTLS") {
 			recv, isSel := ast.Unparen(c.Fun).(*ast.SelectorExpr)
-			served = served || isSel && varKey(p.Info, recv.X) == varKey(p.Info, srv.X) && varKey(p.Info, c.Args[0]) == key
+			served = served || isSel && varKey(p.Info, recv.X) == srvKey && varKey(p.Info, c.Args[0]) == key
 		}
 		return !served
 	})

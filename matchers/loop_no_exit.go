@@ -206,7 +206,7 @@ func (p *Pass) stoppedByDrain(e ast.Expr, v *types.Var, depth int) bool {
 			return true
 		case isFunc(fn, "context", "WithValue"):
 			return p.stoppedByDrain(call.Args[0], nil, depth)
-		case isFunc(fn, "context", "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"):
+		case isCancelCtx(call, fn):
 			if len(as.Lhs) == 2 {
 				if id, ok := as.Lhs[1].(*ast.Ident); ok && p.calledOnDrain(p.Info.ObjectOf(id)) {
 					return true

@@ -259,13 +259,8 @@ func (p *Pass) neverAdded(wait *ast.CallExpr) bool {
 	if !ok || !isNamed(p.Info.TypeOf(sel.X), "sync", "WaitGroup") {
 		return false
 	}
-	var id *ast.Ident
-	switch x := ast.Unparen(sel.X).(type) {
-	case *ast.Ident:
-		id = x
-	case *ast.SelectorExpr:
-		id = x.Sel
-	default:
+	id := identOfExpr(sel.X)
+	if id == nil {
 		return false
 	}
 	v, ok := p.Info.Uses[id].(*types.Var)
@@ -296,10 +291,10 @@ func (p *Pass) neverAdded(wait *ast.CallExpr) bool {
 				return false
 			}
 			m, ok := path[i].(*ast.SelectorExpr)
-			if !ok || m.Sel.Name != "Wait" {
+			if !ok {
 				return false
 			}
-			if call, ok := path[i+1].(*ast.CallExpr); !ok || call.Fun != m {
+			if call, ok := path[i+1].(*ast.CallExpr); !ok || call.Fun != m || !q.isGroupWait(call) {
 				return false
 			}
 		}

@@ -42,7 +42,7 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 			if n.Pos() >= wait.Pos() || !p.stopsWorkers(n) {
 				return true
 			}
-			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" {
+			if isBuiltinClose(p.Info, n) {
 				closed[fieldKey(p.Info, n.Args[0])] = true
 			} else {
 				cancelled = true

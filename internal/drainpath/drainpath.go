@@ -504,7 +504,7 @@ func (m *Model) recordHookArgs(p Package, fn *types.Func, call *ast.CallExpr) {
 			}
 			j = params.Len() - 1
 		}
-		if stopHookName(params.At(j).Name()) && isFuncType(p.Info.TypeOf(a)) {
+		if isFuncType(p.Info.TypeOf(a)) && stopHookName(params.At(j).Name()) {
 			m.hookArgs = append(m.hookArgs, hookArg{p, fn.Pkg().Path(), a})
 		}
 	}
@@ -533,7 +533,7 @@ func (m *Model) recordHookFields(p Package, lit *ast.CompositeLit) {
 		if !ok {
 			continue
 		}
-		if key, ok := kv.Key.(*ast.Ident); ok && stopHookName(key.Name) && isFuncType(p.Info.TypeOf(kv.Value)) {
+		if key, ok := kv.Key.(*ast.Ident); ok && isFuncType(p.Info.TypeOf(kv.Value)) && stopHookName(key.Name) {
 			m.hookArgs = append(m.hookArgs, hookArg{p, named.Obj().Pkg().Path(), kv.Value})
 		}
 	}
@@ -1836,6 +1836,9 @@ func varOf(info *types.Info, e ast.Expr) *types.Var {
 
 // isFuncType reports whether t is a func type.
 func isFuncType(t types.Type) bool {
+	if t == nil {
+		return false
+	}
 	_, ok := t.Underlying().(*types.Signature)
 	return ok
 }

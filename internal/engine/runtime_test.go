@@ -338,12 +338,9 @@ func drainsAtDeadline(t *testing.T, src, fixed string, outputs ...string) {
 	}
 }
 
-// fatal-on-shutdown: Shutdown fails when its deadline passes with a
-// request in flight; log.Fatal then skipped the deferred flush. After the
-// fix the failure is logged and the flush runs. The exit status goes from
-// 1 to 0, as the rule's documentation says.
-func TestRuntimeFatalOnShutdown(t *testing.T) {
-	src := `package main
+// fatalOnShutdownHeader opens the fatal-on-shutdown runtime programs: the
+// imports, the slow handler and a deferred flush that prints "flushed".
+const fatalOnShutdownHeader = `package main
 
 import (
 	"context"
@@ -357,7 +354,14 @@ import (
 )
 ` + slowHandler + `
 func flush() { fmt.Println("flushed") }
+`
 
+// fatal-on-shutdown: Shutdown fails when its deadline passes with a
+// request in flight; log.Fatal then skipped the deferred flush. After the
+// fix the failure is logged and the flush runs. The exit status goes from
+// 1 to 0, as the rule's documentation says.
+func TestRuntimeFatalOnShutdown(t *testing.T) {
+	src := fatalOnShutdownHeader + `
 func main() {
 	defer flush()
 	http.HandleFunc("/slow", slow)
@@ -397,21 +401,7 @@ func main() {
 // RunE): after the fix the failure is logged and returned, so the deferred
 // flush runs and the process still exits 1, as it did before the fix.
 func TestRuntimeFatalOnShutdownReturn(t *testing.T) {
-	src := `package main
-
-import (
-	"context"
-	"fmt"
-	"log"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
-)
-` + slowHandler + `
-func flush() { fmt.Println("flushed") }
-
+	src := fatalOnShutdownHeader + `
 func serve() error {
 	defer flush()
 	http.HandleFunc("/slow", slow)
