@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) {
 					continue
 				}
 				races = true
@@ -456,6 +456,121 @@ func (p *Pass) sequential(a, b *ast.FuncDecl) bool {
 		})
 	}
 	return ok && caller != nil && caller != a && caller != b && calls[fa] > 0 && calls[fb] > 0
+}
+
+// oneRunLoop reports whether the methods a and b, exported or reached
+// through interfaces, only ever run one after the other on one goroutine:
+// the load holds a program with their package (so every caller of an
+// exported method is seen), every call of either (direct, through an
+// interface of the program, or through a type assertion to one from
+// elsewhere: callRefsAsserted) is a plain call made by one function w or
+// by a function only w calls so, and w itself is called or started at
+// one place, outside any loop: a run loop that writes and, when told to
+// stop, closes.
+func (p *Pass) oneRunLoop(a, b *ast.FuncDecl) bool {
+	fa, _ := p.Info.Defs[a.Name].(*types.Func)
+	fb, _ := p.Info.Defs[b.Name].(*types.Func)
+	if fa == nil || fb == nil || p.Program == nil || !p.Program.Drain().HasMain(p.Pkg) {
+		return false
+	}
+	type caller struct {
+		pass *Pass
+		fd   *ast.FuncDecl
+	}
+	var callers []caller
+	for _, fn := range []*types.Func{fa, fb} {
+		refs, complete := p.callRefsAsserted(fn)
+		if !complete {
+			return false
+		}
+		n := 0
+		for _, r := range refs {
+			if r.pass.inTestFile(r.id) {
+				continue
+			}
+			fd := r.pass.plainCaller(r.call)
+			if fd == nil {
+				return false
+			}
+			callers = append(callers, caller{r.pass, fd})
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+	}
+	for _, w := range callers {
+		if w.fd == a || w.fd == b || !w.pass.startedOnce(w.fd) {
+			continue
+		}
+		all := true
+		for _, c := range callers {
+			if c.fd == w.fd {
+				continue
+			}
+			fn, _ := c.pass.Info.Defs[c.fd.Name].(*types.Func)
+			if fn == nil || !p.onlyCalledFrom(fn, w.fd, 3) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// plainCaller returns the function declaration that makes call itself:
+// nil when call is nil (a method value), or is made by a go statement or
+// inside a func literal.
+func (p *Pass) plainCaller(call *ast.CallExpr) *ast.FuncDecl {
+	if call == nil {
+		return nil
+	}
+	for _, n := range p.pathTo(call)[1:] {
+		switch n := n.(type) {
+		case *ast.GoStmt, *ast.FuncLit:
+			return nil
+		case *ast.FuncDecl:
+			return n
+		}
+	}
+	return nil
+}
+
+// startedOnce reports whether the function fd is used at exactly one
+// place outside test files, a call (go or not) that is in no loop of its
+// function: one goroutine at most runs it for each run of its caller.
+func (p *Pass) startedOnce(fd *ast.FuncDecl) bool {
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return false
+	}
+	refs, complete, _ := p.callRefs(fn)
+	if !complete {
+		return false
+	}
+	n := 0
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false
+		}
+		for _, up := range r.pass.pathTo(r.call)[1:] {
+			switch up.(type) {
+			case *ast.ForStmt, *ast.RangeStmt:
+				return false
+			}
+			if _, ok := up.(*ast.FuncDecl); ok {
+				break
+			}
+		}
+		n++
+	}
+	return n == 1
 }
 
 // closedAfterSends reports whether, in the whole program, the close c is

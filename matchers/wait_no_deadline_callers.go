@@ -326,6 +326,165 @@ func (p *Pass) callRefs(fn *types.Func) (refs []progFuncRef, complete, hidden bo
 	return refs, complete, hidden
 }
 
+// callRefsAsserted is callRefs with the calls through an interface
+// declared outside the load (io.Closer) followed, where the program can
+// reach fn so only by a type assertion: fn's receiver type is never
+// converted to an interface that has fn's method (BoxedWith), so a call of
+// that method through an interface first asserts a value that may hold
+// it (w.(io.Closer)). Every such assertion in the loaded code must be used
+// only to call methods at once; complete is false when one is used
+// otherwise (stored, passed on, switched on by type), or the model is
+// missing.
+func (p *Pass) callRefsAsserted(fn *types.Func) ([]progFuncRef, bool) {
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || !hidden {
+		return refs, complete
+	}
+	if p.Program == nil || p.Program.Drain().BoxedWith(fn) {
+		return nil, false
+	}
+	more, ok := p.assertedRefs(fn)
+	return append(refs, more...), ok
+}
+
+// assertedRefs returns the calls of fn's method made on the result of a
+// type assertion (x.(io.Closer).Close(), or c.Close() after c, ok :=
+// x.(io.Closer)) whose operand may hold fn's receiver type and whose
+// interface it implements; ok is false when such an assertion's result
+// is used other than to call methods on it, or a type switch may find
+// the type in a case with the method.
+func (p *Pass) assertedRefs(fn *types.Func) (refs []progFuncRef, ok bool) {
+	t := fn.Signature().Recv().Type()
+	if _, ptr := t.(*types.Pointer); !ptr {
+		t = types.NewPointer(t)
+	}
+	// may reports whether a value of static type x, asserted to the
+	// interface to, may be a t with the method.
+	may := func(x, to types.Type) bool {
+		xi, ok1 := types.Unalias(x).Underlying().(*types.Interface)
+		ti, ok2 := types.Unalias(to).Underlying().(*types.Interface)
+		if !ok1 || !ok2 || !types.Implements(t, xi) || !types.Implements(t, ti) {
+			return false
+		}
+		m, _ := methodSetLookup(ti, fn.Pkg(), fn.Name())
+		return m != nil
+	}
+	ok = true
+	for _, q := range p.programPasses() {
+		for _, f := range q.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				if !ok {
+					return false
+				}
+				switch n := n.(type) {
+				case *ast.TypeSwitchStmt:
+					x := typeSwitchOperand(n)
+					for _, c := range n.Body.List {
+						for _, e := range c.(*ast.CaseClause).List {
+							if x != nil && may(q.Info.TypeOf(x), q.Info.TypeOf(e)) {
+								ok = false
+							}
+						}
+					}
+				case *ast.TypeAssertExpr:
+					if n.Type != nil && may(q.Info.TypeOf(n.X), q.Info.TypeOf(n.Type)) {
+						more, used := q.assertionCalls(n, fn.Name())
+						refs, ok = append(refs, more...), used
+					}
+				}
+				return ok
+			})
+		}
+	}
+	return refs, ok
+}
+
+// typeSwitchOperand returns x of switch x.(type) or switch v := x.(type).
+func typeSwitchOperand(n *ast.TypeSwitchStmt) ast.Expr {
+	var e ast.Expr
+	switch a := n.Assign.(type) {
+	case *ast.ExprStmt:
+		e = a.X
+	case *ast.AssignStmt:
+		if len(a.Rhs) == 1 {
+			e = a.Rhs[0]
+		}
+	}
+	if ta, ok := e.(*ast.TypeAssertExpr); ok {
+		return ta.X
+	}
+	return nil
+}
+
+// assertionCalls returns the calls of the method name made on the result
+// of the assertion n: at once (x.(I).Close()) or through the variable it
+// defines (c, ok := x.(I); ... c.Close()). ok is false when the result
+// is used otherwise.
+func (p *Pass) assertionCalls(n *ast.TypeAssertExpr, name string) (refs []progFuncRef, ok bool) {
+	path := p.pathTo(n)
+	if len(path) < 3 {
+		return nil, false
+	}
+	// call returns the call whose method sel is, if sel is called at once.
+	call := func(sel *ast.SelectorExpr, parent ast.Node) (*ast.CallExpr, bool) {
+		c, isCall := parent.(*ast.CallExpr)
+		return c, isCall && c.Fun == sel
+	}
+	switch parent := path[1].(type) {
+	case *ast.ParenExpr:
+		return nil, false
+	case *ast.SelectorExpr:
+		c, called := call(parent, path[2])
+		if !called {
+			return nil, false // a method value
+		}
+		if parent.Sel.Name == name {
+			refs = append(refs, progFuncRef{pass: p, id: parent.Sel, call: c})
+		}
+		return refs, true
+	case *ast.AssignStmt:
+		if parent.Tok != token.DEFINE || len(parent.Rhs) != 1 || parent.Rhs[0] != n {
+			return nil, false
+		}
+		id, isIdent := parent.Lhs[0].(*ast.Ident)
+		if !isIdent {
+			return nil, false
+		}
+		if id.Name == "_" {
+			return nil, true
+		}
+		v, _ := p.Info.Defs[id].(*types.Var)
+		fd := funcDeclOf(path)
+		if v == nil || fd == nil {
+			return nil, false
+		}
+		ok = true
+		ast.Inspect(fd.Body, func(m ast.Node) bool {
+			use, isIdent := m.(*ast.Ident)
+			if !ok || !isIdent || p.Info.Uses[use] != v {
+				return ok
+			}
+			up := p.pathTo(use)
+			sel, isSel := up[1].(*ast.SelectorExpr)
+			if !isSel || sel.X != use {
+				ok = false
+				return false
+			}
+			c, called := call(sel, up[2])
+			if !called {
+				ok = false
+				return false
+			}
+			if sel.Sel.Name == name {
+				refs = append(refs, progFuncRef{pass: p, id: sel.Sel, call: c})
+			}
+			return true
+		})
+		return refs, ok
+	}
+	return nil, false
+}
+
 // selectorOf returns the selector expression x.id whose Sel is id.
 func (p *Pass) selectorOf(id *ast.Ident) (*ast.SelectorExpr, bool) {
 	path := p.pathTo(id)

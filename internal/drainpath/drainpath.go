@@ -48,6 +48,7 @@ type Model struct {
 	nearRegions []region
 	nearWaits   []token.Pos
 	lazy        sync.Once
+	boxedOnce   sync.Once // boxed and asserted
 
 	// closeOverCalls' state, kept so that a later closure (after relays
 	// or serve calls add regions) walks only what is new.
@@ -77,6 +78,8 @@ type Model struct {
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
 	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
+	delays    map[string]bool                     // paths of packages that call time.Sleep or time.AfterFunc
+	exits     map[string]bool                     // paths of packages that call something that ends the process
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
 	asserted  map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
 	merged    []region                            // the regions as sorted disjoint intervals (inRegion's)
@@ -159,6 +162,8 @@ func New(pkgs []Package, imports Graph) *Model {
 		visiting:  map[types.Object]bool{},
 		relays:    map[types.Object]bool{},
 		forcers:   map[string]bool{},
+		delays:    map[string]bool{},
+		exits:     map[string]bool{},
 		stopAt:    map[token.Pos]bool{},
 	}
 	m.index()
@@ -442,6 +447,12 @@ func (m *Model) index() {
 				case *ast.CallExpr:
 					fn := callee(p.Info, n)
 					m.recordHookArgs(p, fn, n)
+					if fn != nil && isFunc(fn, "time", "Sleep", "AfterFunc") {
+						m.delays[p.Types.Path()] = true
+					}
+					if endsProcess(fn) {
+						m.exits[p.Types.Path()] = true
+					}
 					if fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
 						m.handles = true
 						m.handlers[p.Types.Path()] = true
@@ -680,6 +691,9 @@ func (m *Model) findStops() {
 // imports: a framework's shutdown package forcing the exit bounds the
 // drains of the packages that register with it.
 func (m *Model) ForcesExit(pkg *types.Package) bool {
+	if m.deferred && !m.mayForce(pkg) {
+		return false // without the call-graph closure, which only this needs
+	}
 	m = m.full()
 	forced := func(paths map[string]bool) bool {
 		for path := range m.forcers {
@@ -704,6 +718,40 @@ func (m *Model) ForcesExit(pkg *types.Package) bool {
 	return forced(m.importClosure(pkg, map[string]*types.Package{}))
 }
 
+// mayForce reports whether some package pkg imports (or pkg itself) can
+// be a forcer: it calls both a delay (time.Sleep, time.AfterFunc) and
+// something that ends the process, which findForcedExits requires of one
+// package. In a load with no main, a false answer spares the call-graph
+// closure.
+func (m *Model) mayForce(pkg *types.Package) bool {
+	candidate := false
+	for path := range m.delays {
+		candidate = candidate || m.exits[path]
+	}
+	if !candidate {
+		return false
+	}
+	for path := range m.importClosure(pkg, map[string]*types.Package{}) {
+		if m.delays[path] && m.exits[path] {
+			return true
+		}
+	}
+	return false
+}
+
+// endsProcess reports whether a call of fn ends the process: os.Exit,
+// a kill or signal sent to a process, or a logging package's Fatal
+// (log.Fatal, zerolog's log.Fatal().Msg(...), logrus, zap).
+func endsProcess(fn *types.Func) bool {
+	if fn == nil || fn.Pkg() == nil {
+		return false
+	}
+	path := fn.Pkg().Path()
+	return isFunc(fn, "os", "Exit") || isFunc(fn, "syscall", "Kill") ||
+		path == "os" && fn.Signature().Recv() != nil && (fn.Name() == "Kill" || fn.Name() == "Signal") ||
+		strings.Contains(path, "log") && strings.HasPrefix(fn.Name(), "Fatal")
+}
+
 // forcedExitLimit is the longest constant forced exit that bounds a
 // drain: the grace period orchestrators give by default (Kubernetes: 30s).
 // A process that drains for a minute before its fallback exit is killed
@@ -719,15 +767,8 @@ func (m *Model) findForcedExits() {
 	ends := func(info *types.Info, n ast.Node) bool {
 		found := false
 		ast.Inspect(n, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok {
-				fn := callee(info, call)
-				if fn != nil && (isFunc(fn, "os", "Exit") || isFunc(fn, "syscall", "Kill") ||
-					fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Signature().Recv() != nil && (fn.Name() == "Kill" || fn.Name() == "Signal") ||
-					// log.Fatal, and a logging package's Fatal (zerolog's
-					// log.Fatal().Msg(...), logrus, zap).
-					fn.Pkg() != nil && strings.Contains(fn.Pkg().Path(), "log") && strings.HasPrefix(fn.Name(), "Fatal")) {
-					found = true
-				}
+			if call, ok := n.(*ast.CallExpr); ok && endsProcess(callee(info, call)) {
+				found = true
 			}
 			return !found
 		})
@@ -1918,11 +1959,28 @@ func (m *Model) reachesInterfaces(impl *types.Func) bool {
 	if !ok {
 		return true
 	}
-	if m.boxed == nil {
-		m.boxed, m.asserted = m.boxedTypes()
-	}
+	m.boxedOnce.Do(func() { m.boxed, m.asserted = m.boxedTypes() })
 	names, ok := m.boxed[n.Origin().Obj()]
 	return ok && (names[impl.Name()] || m.asserted[impl.Name()])
+}
+
+// BoxedWith reports whether the program converts a value of the receiver
+// type of the method impl (or a struct embedding it) to an interface that
+// has a method of impl's name: whether a call through an interface can
+// reach impl without a type assertion first. A type converted only to
+// interfaces without it is reached through them only by asserting the
+// value to another interface (w.(io.Closer)).
+func (m *Model) BoxedWith(impl *types.Func) bool {
+	t := impl.Signature().Recv().Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := t.(*types.Named)
+	if !ok {
+		return true
+	}
+	m.boxedOnce.Do(func() { m.boxed, m.asserted = m.boxedTypes() })
+	return m.boxed[n.Origin().Obj()][impl.Name()]
 }
 
 // boxedTypes returns the named types whose values the program's code
@@ -1979,12 +2037,23 @@ func (m *Model) boxedTypes() (map[*types.TypeName]map[string]bool, map[string]bo
 		_, ok := t.Underlying().(*types.Interface)
 		return ok
 	}
-	conv := func(info *types.Info, e ast.Expr, dst types.Type) {
-		if e == nil || !isIface(dst) {
-			return
-		}
-		if t := info.TypeOf(e); t != nil && !isIface(t) {
+	convType := func(t, dst types.Type) {
+		if t != nil && isIface(dst) && !isIface(t) {
 			add(t, methodNames(dst.Underlying().(*types.Interface)), 0)
+		}
+	}
+	conv := func(info *types.Info, e ast.Expr, dst types.Type) {
+		if e != nil {
+			convType(info.TypeOf(e), dst)
+		}
+	}
+	// convTuple: the results of one call assigned to several variables
+	// (w, err = NewWriter()).
+	convTuple := func(info *types.Info, call ast.Expr, lhs []types.Type) {
+		if tuple, ok := info.TypeOf(call).(*types.Tuple); ok && tuple.Len() == len(lhs) {
+			for i, dst := range lhs {
+				convType(tuple.At(i).Type(), dst)
+			}
 		}
 	}
 	assertTo := func(t types.Type) {
@@ -2020,11 +2089,24 @@ func (m *Model) boxedTypes() (map[*types.TypeName]map[string]bool, map[string]bo
 						for i := range n.Lhs {
 							conv(info, n.Rhs[i], info.TypeOf(n.Lhs[i]))
 						}
+					} else if n.Tok == token.ASSIGN && len(n.Rhs) == 1 {
+						lhs := make([]types.Type, len(n.Lhs))
+						for i, l := range n.Lhs {
+							lhs[i] = info.TypeOf(l)
+						}
+						convTuple(info, n.Rhs[0], lhs)
 					}
 				case *ast.ValueSpec:
 					if n.Type != nil {
 						for _, v := range n.Values {
 							conv(info, v, info.TypeOf(n.Type))
+						}
+						if len(n.Values) == 1 && len(n.Names) > 1 {
+							lhs := make([]types.Type, len(n.Names))
+							for i := range lhs {
+								lhs[i] = info.TypeOf(n.Type)
+							}
+							convTuple(info, n.Values[0], lhs)
 						}
 					}
 				case *ast.ReturnStmt:
@@ -2032,6 +2114,12 @@ func (m *Model) boxedTypes() (map[*types.TypeName]map[string]bool, map[string]bo
 						for i, r := range n.Results {
 							conv(info, r, results.At(i).Type())
 						}
+					} else if results != nil && len(n.Results) == 1 {
+						lhs := make([]types.Type, results.Len())
+						for i := range lhs {
+							lhs[i] = results.At(i).Type()
+						}
+						convTuple(info, n.Results[0], lhs)
 					}
 				case *ast.SendStmt:
 					if ch, ok := types.Unalias(info.TypeOf(n.Chan)).Underlying().(*types.Chan); ok {

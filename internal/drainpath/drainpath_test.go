@@ -446,6 +446,65 @@ func main() {
 	}
 }
 
+// BoxedWith tells whether a call through an interface can reach a method
+// without a type assertion: a type is reached through the interfaces the
+// program converts its values to, also when the value is one result of a
+// call assigned or returned with others.
+func TestBoxedWith(t *testing.T) {
+	src := `package main
+
+import (
+	"io"
+	"os"
+)
+
+type Writer interface{ Write(p []byte) (int, error) }
+
+// tap is only ever put behind Writer, from a call with an error.
+type tap struct{}
+
+func (*tap) Write(p []byte) (int, error) { return len(p), nil }
+func (*tap) Close() error                { return nil }
+
+func newTap() (*tap, error) { return &tap{}, nil }
+
+// file goes behind io.Closer as the first of two results returned.
+type file struct{}
+
+func (*file) Close() error { return nil }
+
+func newFile() (*file, error) { return &file{}, nil }
+
+func openCloser() (io.Closer, error) { return newFile() }
+
+// kept is assigned, with an error, to variables of interface types.
+type kept struct{}
+
+func (*kept) Close() error { return nil }
+
+func newKept() (*kept, error) { return &kept{}, nil }
+
+func main() {
+	var w Writer
+	var err error
+	w, err = newTap()
+	var c io.Closer
+	c, err = newKept()
+	_, _, _ = w, c, err
+	_, _ = openCloser()
+	os.Exit(0)
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{
+		"tap.Write": true, "tap.Close": false, "file.Close": true, "kept.Close": true,
+	} {
+		if got := m.BoxedWith(fn(t, f, info, name)); got != want {
+			t.Errorf("BoxedWith(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
 // A framework that catches SIGTERM inside its Run is a dependency drainfix
 // has no syntax for: the loader reads it from export data, whose Imports
 // lists only what its API names (not os/signal). The load's import graph
