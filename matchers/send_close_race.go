@@ -129,6 +129,9 @@ func SendCloseRace(p *Pass) []Finding {
 		if fd.Harmless == "" && !p.anyAPISender(racing) {
 			fd.Harmless = harmlessInternalSenders
 		}
+		if fd.Harmless == "" && p.sentInRequests(racing) {
+			fd.Harmless = harmlessRequestSenders
+		}
 		if fd.Harmless != "" {
 			found = append(found, fd)
 			continue
@@ -1077,6 +1080,122 @@ func originFieldKey(info *types.Info, e ast.Expr) string {
 // harmlessInternalSenders is why a race whose senders are all a library's
 // own machinery is not a default finding.
 const harmlessInternalSenders = "every sender is the package's own machinery, not its API: unexported, and reached only from goroutines the package starts itself, never by a call from an exported function, another package or a handler; whether such a send can follow the close is the package's own protocol (an in-flight count, a lock its callers hold, a lookup that hands a value out once), which drainfix does not see. A send a caller of the API makes (Submit after Drain) is the race it reports"
+
+// harmlessRequestSenders is why a race whose sends are all made while
+// serving HTTP requests is not a default finding.
+const harmlessRequestSenders = "every send is made while serving an HTTP request (in a handler, or in calls it makes without a go statement): net/http recovers a handler's panic, so a send after the close fails that one request, which the closed channel's consumer could not serve anyway, and the process and its drain go on. A send from a goroutine of the program's own is the race it reports"
+
+// sentInRequests reports whether every racing send runs while serving an
+// HTTP request: its method serves one, or every call of it is made, with
+// no go statement on the way, by functions that do (up to four calls
+// down).
+func (p *Pass) sentInRequests(racing []chanUse) bool {
+	for _, s := range racing {
+		fn, _ := p.Info.Defs[s.fd.Name].(*types.Func)
+		if fn == nil || p.lockedAcross(s.fd, s.stmt.Pos()) || !p.inRequests(fn, 4, map[*types.Func]bool{}) {
+			return false
+		}
+	}
+	return len(racing) > 0
+}
+
+// lockedAcross reports whether fd may hold a lock at pos that only a
+// later, not deferred, Unlock releases: a panic at pos then leaves it
+// locked, and whoever takes it next (the close itself, perhaps) blocks
+// for good, recovered or not.
+func (p *Pass) lockedAcross(fd *ast.FuncDecl, pos token.Pos) bool {
+	locked, deferred := false, false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.DeferStmt:
+			if fn := callee(p.Info, n.Call); fn != nil && (fn.Name() == "Unlock" || fn.Name() == "RUnlock") {
+				deferred = true
+			}
+		case *ast.CallExpr:
+			if fn := callee(p.Info, n); fn != nil && (fn.Name() == "Lock" || fn.Name() == "RLock") && n.Pos() < pos {
+				locked = true
+			}
+		}
+		return true
+	})
+	return locked && !deferred
+}
+
+// inRequests reports whether fn serves an HTTP request or is only called,
+// plainly, from functions that do, depth calls down at most.
+func (p *Pass) inRequests(fn *types.Func, depth int, seen map[*types.Func]bool) bool {
+	fn = fn.Origin()
+	if servesRequest(fn.Signature()) {
+		return true
+	}
+	if depth == 0 || seen[fn] {
+		return false // too deep, or a cycle
+	}
+	seen[fn] = true
+	defer delete(seen, fn)
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return false
+	}
+	called := false
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false // a method value: called who knows where
+		}
+	up:
+		for _, n := range r.pass.pathTo(r.call)[1:] {
+			switch n := n.(type) {
+			case *ast.GoStmt:
+				return false
+			case *ast.FuncLit:
+				sig, _ := r.pass.Info.TypeOf(n).(*types.Signature)
+				if sig == nil || !servesRequest(sig) {
+					return false
+				}
+				break up
+			case *ast.FuncDecl:
+				caller, _ := r.pass.Info.Defs[n.Name].(*types.Func)
+				if caller == nil || !r.pass.inRequests(caller, depth-1, seen) {
+					return false
+				}
+				break up
+			}
+		}
+		called = true
+	}
+	return called
+}
+
+// servesRequest reports whether a function of signature sig serves an
+// HTTP request of net/http: it takes a *http.Request, or a framework's
+// request context that holds one (a Request method or field of type
+// *http.Request: echo.Context, *gin.Context).
+func servesRequest(sig *types.Signature) bool {
+	isReq := func(t types.Type) bool {
+		ptr, ok := types.Unalias(t).(*types.Pointer)
+		return ok && isNamed(ptr.Elem(), "net/http", "Request")
+	}
+	for i := range sig.Params().Len() {
+		t := sig.Params().At(i).Type()
+		if isReq(t) {
+			return true
+		}
+		switch obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Request"); obj := obj.(type) {
+		case *types.Var:
+			if isReq(obj.Type()) {
+				return true
+			}
+		case *types.Func:
+			if r := obj.Signature().Results(); obj.Signature().Params().Len() == 0 && r.Len() == 1 && isReq(r.At(0).Type()) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // anyAPISender reports whether one of the racing sends can be made by a
 // caller of the package at a time of its choosing: the package is a main

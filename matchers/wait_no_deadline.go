@@ -201,6 +201,7 @@ type LogErr struct {
 	Place StmtPlace
 	Pkg   string // "log" or "log/slog"
 	Label string
+	TB    string // in a test, the *testing.T (or B, F, TB) in scope: the error fails the test (t.Errorf)
 }
 
 func (fx *WaitNoDeadlineFix) touches(p *Pass) []token.Pos {

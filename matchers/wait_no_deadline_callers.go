@@ -115,6 +115,9 @@ func (p *Pass) dropsResult(call *ast.CallExpr) (*LogErr, string) {
 		} else if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
 			name = id.Name
 		}
+		if tb := testingParam(p.Info, path); tb != "" {
+			return &LogErr{Place: place, Label: name, TB: tb}, ""
+		}
 		switch {
 		case has("log"):
 			return &LogErr{Place: place, Pkg: "log", Label: name}, ""
@@ -130,6 +133,39 @@ func (p *Pass) dropsResult(call *ast.CallExpr) (*LogErr, string) {
 		return &LogErr{Place: place, Pkg: "log", Label: name}, ""
 	}
 	return nil, ""
+}
+
+// testingParam returns the name of the innermost parameter of type
+// *testing.T, *testing.B, *testing.F or testing.TB among the functions
+// enclosing path[0]: a test reports an error so, and a log line would let
+// it pass.
+func testingParam(info *types.Info, path []ast.Node) string {
+	for _, n := range path {
+		var ft *ast.FuncType
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			ft = n.Type
+		case *ast.FuncDecl:
+			ft = n.Type
+		default:
+			continue
+		}
+		for _, field := range ft.Params.List {
+			t := info.TypeOf(field.Type)
+			if ptr, ok := t.(*types.Pointer); ok {
+				t = ptr.Elem()
+			}
+			if !isNamed(t, "testing", "T") && !isNamed(t, "testing", "B") && !isNamed(t, "testing", "F") && !isNamed(t, "testing", "TB") {
+				continue
+			}
+			for _, name := range field.Names {
+				if name.Name != "_" {
+					return name.Name
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // internalRoot returns the directory whose tree may import the package at

@@ -63,7 +63,12 @@ func WaitNoDeadline(c *Context, f *matchers.Finding) error {
 func logErr(c *Context, l *matchers.LogErr, call *dst.CallExpr) error {
 	pos := l.Place.Stmt.Pos()
 	var logCall *dst.CallExpr
-	if l.Pkg == "log/slog" {
+	switch {
+	case l.TB != "":
+		logCall = &dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(l.TB), Sel: dst.NewIdent("Errorf")}, Args: []dst.Expr{
+			&dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(l.Label + ": %v")}, dst.NewIdent("err"),
+		}}
+	case l.Pkg == "log/slog":
 		fn, err := c.Qual("log/slog", "Error", pos)
 		if err != nil {
 			return err
@@ -72,7 +77,7 @@ func logErr(c *Context, l *matchers.LogErr, call *dst.CallExpr) error {
 			&dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(l.Label)},
 			&dst.BasicLit{Kind: token.STRING, Value: `"err"`}, dst.NewIdent("err"),
 		}}
-	} else {
+	default:
 		fn, err := c.Qual("log", "Printf", pos)
 		if err != nil {
 			return err

@@ -78,8 +78,7 @@ type Model struct {
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
 	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
-	delays    map[string]bool                     // paths of packages that call time.Sleep or time.AfterFunc
-	exits     map[string]bool                     // paths of packages that call something that ends the process
+	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
 	asserted  map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
 	merged    []region                            // the regions as sorted disjoint intervals (inRegion's)
@@ -162,8 +161,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		visiting:  map[types.Object]bool{},
 		relays:    map[types.Object]bool{},
 		forcers:   map[string]bool{},
-		delays:    map[string]bool{},
-		exits:     map[string]bool{},
+		mayForce:  map[string]bool{},
 		stopAt:    map[token.Pos]bool{},
 	}
 	m.index()
@@ -432,49 +430,73 @@ func (m *Model) index() {
 					m.mains = append(m.mains, p.Types)
 				}
 			}
-			ast.Inspect(f, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.AssignStmt:
-					m.recordAssign(p.Info, n.Lhs, n.Rhs)
-				case *ast.ValueSpec:
-					lhs := make([]ast.Expr, len(n.Names))
-					for i, id := range n.Names {
-						lhs[i] = id
-					}
-					m.recordAssign(p.Info, lhs, n.Values)
-				case *ast.CompositeLit:
-					m.recordHookFields(p, n)
-				case *ast.CallExpr:
-					fn := callee(p.Info, n)
-					m.recordHookArgs(p, fn, n)
-					if fn != nil && isFunc(fn, "time", "Sleep", "AfterFunc") {
-						m.delays[p.Types.Path()] = true
-					}
-					if endsProcess(fn) {
-						m.exits[p.Types.Path()] = true
-					}
-					if fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
-						m.handles = true
-						m.handlers[p.Types.Path()] = true
-					}
-					if handsSignal(p.Info, fn, n) {
-						m.mentions[p.Types.Path()] = true
-						if fn != nil && fn.Pkg() != nil {
-							m.signalsTo[fn.Pkg().Path()] = true
-						}
-					}
-				case *ast.SelectorExpr:
-					// signal.Notify kept in a variable (for tests) and
-					// called through it.
-					if fn, ok := p.Info.Uses[n.Sel].(*types.Func); ok && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
-						m.handles = true
-						m.handlers[p.Types.Path()] = true
-					}
+			// A declaration that both delays and ends the process may
+			// force the exit (mayForceIn).
+			for _, d := range f.Decls {
+				if m.indexDecl(p, d) {
+					m.mayForce[p.Types.Path()] = true
 				}
-				return true
-			})
+			}
 		}
 	}
+}
+
+// indexDecl records what index needs from the declaration d, and reports
+// whether it may force the exit as findForcedExits looks for it: it ends
+// the process after a time.Sleep, or in the arguments of a
+// time.AfterFunc.
+func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
+	slept := token.NoPos
+	var timers []ast.Node // AfterFunc calls
+	ast.Inspect(d, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			m.recordAssign(p.Info, n.Lhs, n.Rhs)
+		case *ast.ValueSpec:
+			lhs := make([]ast.Expr, len(n.Names))
+			for i, id := range n.Names {
+				lhs[i] = id
+			}
+			m.recordAssign(p.Info, lhs, n.Values)
+		case *ast.CompositeLit:
+			m.recordHookFields(p, n)
+		case *ast.CallExpr:
+			fn := callee(p.Info, n)
+			m.recordHookArgs(p, fn, n)
+			switch {
+			case fn == nil:
+			case isFunc(fn, "time", "Sleep"):
+				if !slept.IsValid() {
+					slept = n.Pos()
+				}
+			case isFunc(fn, "time", "AfterFunc"):
+				timers = append(timers, n)
+			case endsProcess(fn):
+				mayForce = mayForce || slept.IsValid() && n.Pos() > slept || slices.ContainsFunc(timers, func(t ast.Node) bool {
+					return t.Pos() < n.Pos() && n.End() <= t.End()
+				})
+			}
+			if fn != nil && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
+				m.handles = true
+				m.handlers[p.Types.Path()] = true
+			}
+			if handsSignal(p.Info, fn, n) {
+				m.mentions[p.Types.Path()] = true
+				if fn != nil && fn.Pkg() != nil {
+					m.signalsTo[fn.Pkg().Path()] = true
+				}
+			}
+		case *ast.SelectorExpr:
+			// signal.Notify kept in a variable (for tests) and
+			// called through it.
+			if fn, ok := p.Info.Uses[n.Sel].(*types.Func); ok && isFunc(fn, "os/signal", "Notify", "NotifyContext") && p.Types.Path() != "os/signal" {
+				m.handles = true
+				m.handlers[p.Types.Path()] = true
+			}
+		}
+		return true
+	})
+	return mayForce
 }
 
 // A hookArg is a func value the program hands to another package, in a
@@ -691,7 +713,7 @@ func (m *Model) findStops() {
 // imports: a framework's shutdown package forcing the exit bounds the
 // drains of the packages that register with it.
 func (m *Model) ForcesExit(pkg *types.Package) bool {
-	if m.deferred && !m.mayForce(pkg) {
+	if m.deferred && !m.mayForceIn(pkg) {
 		return false // without the call-graph closure, which only this needs
 	}
 	m = m.full()
@@ -718,21 +740,16 @@ func (m *Model) ForcesExit(pkg *types.Package) bool {
 	return forced(m.importClosure(pkg, map[string]*types.Package{}))
 }
 
-// mayForce reports whether some package pkg imports (or pkg itself) can
-// be a forcer: it calls both a delay (time.Sleep, time.AfterFunc) and
-// something that ends the process, which findForcedExits requires of one
-// package. In a load with no main, a false answer spares the call-graph
-// closure.
-func (m *Model) mayForce(pkg *types.Package) bool {
-	candidate := false
-	for path := range m.delays {
-		candidate = candidate || m.exits[path]
-	}
-	if !candidate {
+// mayForceIn reports whether some package pkg imports (or pkg itself)
+// can be a forcer: findForcedExits requires a delay and something that
+// ends the process in one function. In a load with no main, a false
+// answer spares the call-graph closure.
+func (m *Model) mayForceIn(pkg *types.Package) bool {
+	if len(m.mayForce) == 0 {
 		return false
 	}
 	for path := range m.importClosure(pkg, map[string]*types.Package{}) {
-		if m.delays[path] && m.exits[path] {
+		if m.mayForce[path] {
 			return true
 		}
 	}
