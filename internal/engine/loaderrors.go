@@ -15,7 +15,10 @@ import (
 // cause, given where it is (the package that cannot be loaded, not each
 // of its importers, which only say "could not import"), with the loaded
 // packages it kept from being checked. A package of the main module that
-// a loaded package imports counts too, though the importer is checked.
+// a loaded package imports counts too, though the importer is checked;
+// and so does a package of any module under a loaded package that
+// go/packages marks ill-typed (its importer is checked: its own code
+// type-checked).
 func loadErrors(dir string, roots []*packages.Package) []error {
 	type cause struct {
 		line    string
@@ -34,7 +37,11 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 			c.blocked = append(c.blocked, blocked.PkgPath)
 		}
 	}
-	seen := map[*packages.Package]bool{} // dependencies walked, from any root
+	// Dependencies walked, from any root: of the main module, and, from
+	// a root that go/packages marks ill-typed though it has no error of
+	// its own, of every module (a module the proxy refuses, deep in the
+	// graph, leaves only that mark on the packages that import it).
+	seenMain, seenAll := map[*packages.Package]bool{}, map[*packages.Package]bool{}
 	for _, p := range roots {
 		if len(p.Errors) > 0 {
 			at := causeOf(p, map[*packages.Package]bool{})
@@ -45,11 +52,16 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 			add(at.PkgPath+": "+describeErrors(dir, at), blocked)
 			continue
 		}
-		// A broken package of the main module that p imports.
+		// A broken package that p imports: of the main module, or of
+		// any module when p is marked ill-typed.
+		all, seen := p.IllTyped, seenMain
+		if all {
+			seen = seenAll
+		}
 		var walk func(q *packages.Package)
 		walk = func(q *packages.Package) {
 			for _, d := range q.Imports {
-				if seen[d] || d.Module == nil || !d.Module.Main {
+				if seen[d] || !all && (d.Module == nil || !d.Module.Main) {
 					continue
 				}
 				seen[d] = true
