@@ -85,7 +85,7 @@ func SendCloseRace(p *Pass) []Finding {
 		var closers []string
 		var closeAt []token.Pos
 		for _, s := range u.sends {
-			if p.recovered(s.path) {
+			if p.recovered(s.path) || p.recoveredByCallers(s.fd, 3) {
 				continue // the panic is caught: a send after the close is an error, by design
 			}
 			races := false
@@ -491,6 +491,9 @@ func (p *Pass) oneRunLoop(a, b *ast.FuncDecl) bool {
 			if r.pass.inTestFile(r.id) {
 				continue
 			}
+			if fn == fa && r.pass.callRecovered(r.call) {
+				continue // a panic of this send is recovered by its caller
+			}
 			fd := r.pass.plainCaller(r.call)
 			if fd == nil {
 				return false
@@ -522,6 +525,54 @@ func (p *Pass) oneRunLoop(a, b *ast.FuncDecl) bool {
 		}
 	}
 	return false
+}
+
+// recoveredByCallers reports whether a panic in fd is recovered by its
+// callers: every call of it (outside tests) is a plain one, not a go
+// statement, made under a recover its caller deferred before the call, or
+// by a function whose own callers recover so (depth levels up).
+func (p *Pass) recoveredByCallers(fd *ast.FuncDecl, depth int) bool {
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil || depth == 0 {
+		return false
+	}
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return false
+	}
+	called := false
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false
+		}
+		if r.pass.callRecovered(r.call) {
+			called = true
+			continue
+		}
+		caller := r.pass.plainCaller(r.call)
+		if caller == nil || !r.pass.recoveredByCallers(caller, depth-1) {
+			return false
+		}
+		called = true
+	}
+	return called
+}
+
+// callRecovered reports whether a panic of the function call calls is
+// recovered where it is made: call is not a go statement's, and a recover
+// is deferred before it in its function.
+func (p *Pass) callRecovered(call *ast.CallExpr) bool {
+	if call == nil {
+		return false
+	}
+	path := p.pathTo(call)
+	if _, isGo := path[1].(*ast.GoStmt); isGo {
+		return false
+	}
+	return p.recovered(path)
 }
 
 // plainCaller returns the function declaration that makes call itself:
