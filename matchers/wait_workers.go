@@ -728,6 +728,9 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 					continue
 				}
 				comms = append(comms, cc.Comm)
+				if r := recvOf(cc.Comm); r != nil && p.timerChan(r.X) {
+					quit = true // a timer's case ends the wait: the select cannot block for good
+				}
 				if r := recvOf(cc.Comm); r != nil && isQuit(r.X) {
 					quit = true
 					// Leaving through a loop that works off what is
@@ -784,6 +787,26 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		return true
 	})
 	return leaves, blocks
+}
+
+// timerChan reports whether x is the channel of a timer: time.After(d),
+// or the C of a *time.Timer or *time.Ticker. A select with a case on one
+// waits at most that long (a send raced against a 50ms timer).
+func (p *Pass) timerChan(x ast.Expr) bool {
+	x = ast.Unparen(x)
+	if call, ok := x.(*ast.CallExpr); ok {
+		fn := callee(p.Info, call)
+		return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "time" && fn.Signature().Recv() == nil && (fn.Name() == "After" || fn.Name() == "Tick")
+	}
+	sel, ok := x.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "C" {
+		return false
+	}
+	t := p.Info.TypeOf(sel.X)
+	if ptr, ok := t.(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	return isNamed(t, "time", "Timer") || isNamed(t, "time", "Ticker")
 }
 
 // handshakeEnd returns where a worker's start-up ends: the first loop
