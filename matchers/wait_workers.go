@@ -34,10 +34,28 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	if body == nil {
 		body = fd.Body
 	}
+	// Func literals that run on the spot: called at once, or by a
+	// sync.Once's Do (once.Do(func() { close(quit) })).
+	now := map[*ast.FuncLit]bool{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+				now[lit] = true
+			}
+			if fn := callee(p.Info, call); fn != nil && fn.Name() == "Do" && len(call.Args) == 1 && isOnceMethod(fn) {
+				if lit, ok := ast.Unparen(call.Args[0]).(*ast.FuncLit); ok {
+					now[lit] = true
+				}
+			}
+		}
+		return true
+	})
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
-		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
-			return n == nil
+		case *ast.FuncLit:
+			return now[n]
+		case *ast.GoStmt, *ast.DeferStmt:
+			return false
 		case *ast.CallExpr:
 			if n.Pos() >= wait.Pos() || !p.stopsWorkers(n) {
 				return true
@@ -80,6 +98,19 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 	}
 	return true
+}
+
+// isOnceMethod reports whether fn is a method of sync.Once.
+func isOnceMethod(fn *types.Func) bool {
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return false
+	}
+	t := recv.Type()
+	if ptr, ok := t.(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	return isNamed(t, "sync", "Once")
 }
 
 // closesListeners adds to lis the keys of the listeners (values with an
