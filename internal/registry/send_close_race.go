@@ -21,14 +21,26 @@ be waited for (a select send beside a receive, a send in a goroutine, a
 sender counted in that WaitGroup); a close followed by a new channel in the field, and a close in a closure kept for later;
 a send whose panic is recovered (a deferred recover in its function, or a func
 literal handed to a helper that defers a recover and then calls it, also
-from another module: a PanicToError helper); and an unexported sender called
+from another module: a PanicToError helper; or in every caller, up to three
+calls up, none through a go statement: an event loop that defers a
+RecoverAndLog); a method and its closer, exported or not, whose every call
+(direct, through an interface of the load, or through a type assertion to
+one from elsewhere, x.(io.Closer)) one function makes, or its helpers, one
+after the other, where that function is started at one place outside any
+loop (a log loop that writes and, when its context ends, closes the
+writer); and an unexported sender called
 only by the closer itself, before its deferred close (one goroutine, in
 order); nor, in the whole program, a close deferred in the function that
 makes the sends through the senders (a run loop calling an exported
 TrySend), or a closer that only runs deferred in one function (or on a value that has not run that function yet: a watcher
 stopped on a validation error before it was started), while the sender
 only runs in plain calls that function makes, through up to three levels
-of functions, exported or reached through interfaces of the load. The fix,
+of functions, exported or reached through interfaces of the load. Shown
+only with -all: a race whose every send is made while serving an HTTP
+request (a handler, a function taking a *http.Request or a framework context
+with one, or plain calls from one), since net/http recovers the handler's
+panic and only that request fails, unless the send holds a lock it releases
+without defer. The fix,
 when every racing
 sender returns just an error and the type is a struct of this package, adds a
 mutex and a closed flag next to the channel (closeMu and closed, or free

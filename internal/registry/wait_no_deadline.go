@@ -35,11 +35,14 @@ on a drain path (code that runs after the program receives a termination
 signal, or after the Done of a signal context, through the program's call
 graph), or one that ignores a context in scope (whoever made the context
 meant the Wait to be bounded). A Wait whose workers all leave on the stop
-signal the drain sends just before it is a bounded join, not a default
+signal the drain sends just before it (also in a func literal that runs on
+the spot, such as a sync.Once's Do) is a bounded join, not a default
 finding: they select on the channel it closes or the context it cancels (or
 range over that channel and return at once), or accept on a listener the
 drain, or a worker leaving on the signal, closes; and they block nowhere
-else, sends before their first loop (a start-up handshake) aside. Workers are
+else, sends before their first loop (a start-up handshake) aside, and a
+select with a timer's case (time.After, a Timer's or Ticker's C) does not
+block for good. Workers are
 followed into the functions they call and into other packages, and a
 WaitGroup or channel may be reached through accessor methods (r.WaitGroup(),
 r.Done(), also through an interface). Nor is a Wait whose workers each hand
@@ -66,7 +69,8 @@ finding is reported with that reason. A deadline the drain already made
 after the stop is reused rather than a fresh one added, so that one drain
 keeps one budget. A new error result is never dropped: a call site that
 ignored the result logs it (with log, or log/slog where the file uses only
-that), and a call started as a goroutine or deferred refuses the fix. A
+that; in a test, with the *testing.T or B in scope, it fails the test with
+t.Errorf), and a call started as a goroutine or deferred refuses the fix. A
 Wait followed by more clean-up is not fixed: returning on the deadline would
 skip it. Nor is a Wait whose
 WaitGroup is added to again after the drain (an unsubscribe and subscribe
