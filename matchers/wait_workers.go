@@ -808,6 +808,10 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 			if fn == nil {
 				return true
 			}
+			if isFunc(fn, "time", "Sleep") && len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value == nil {
+				blocks = true // a sleep as long as the job says: the stop does not end it
+				return false
+			}
 			if d, ok := p.Program.declOf(fn); ok && depth == 0 {
 				blocks = blocks || blocksOnChan(d.fd.Body)
 			} else if ok {

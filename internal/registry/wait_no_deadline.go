@@ -42,7 +42,8 @@ range over that channel and return at once), or accept on a listener the
 drain, or a worker leaving on the signal, closes; and they block nowhere
 else, sends before their first loop (a start-up handshake) aside, and a
 select with a timer's case (time.After, a Timer's or Ticker's C) does not
-block for good. Workers are
+block for good (a time.Sleep whose length is not a constant does: a job
+that sleeps as long as its input says). Workers are
 followed into the functions they call and into other packages, and a
 WaitGroup or channel may be reached through accessor methods (r.WaitGroup(),
 r.Done(), also through an interface). Nor is a Wait whose workers each hand
