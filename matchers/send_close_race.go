@@ -1150,7 +1150,7 @@ func (p *Pass) sentInRequests(racing []chanUse) bool {
 	return len(racing) > 0
 }
 
-// lockedAcross reports whether fd may hold a lock at pos that only a
+// lockedAcross reports whether fd may hold a sync mutex at pos that only a
 // later, not deferred, Unlock releases: a panic at pos then leaves it
 // locked, and whoever takes it next (the close itself, perhaps) blocks
 // for good, recovered or not.
@@ -1159,11 +1159,11 @@ func (p *Pass) lockedAcross(fd *ast.FuncDecl, pos token.Pos) bool {
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.DeferStmt:
-			if fn := callee(p.Info, n.Call); fn != nil && (fn.Name() == "Unlock" || fn.Name() == "RUnlock") {
+			if fn := callee(p.Info, n.Call); fn != nil && (isMethod(fn, "sync", "Mutex", "Unlock") || isMethod(fn, "sync", "RWMutex", "Unlock", "RUnlock")) {
 				deferred = true
 			}
 		case *ast.CallExpr:
-			if fn := callee(p.Info, n); fn != nil && (fn.Name() == "Lock" || fn.Name() == "RLock") && n.Pos() < pos {
+			if fn := callee(p.Info, n); fn != nil && (isMethod(fn, "sync", "Mutex", "Lock") || isMethod(fn, "sync", "RWMutex", "Lock", "RLock")) && n.Pos() < pos {
 				locked = true
 			}
 		}

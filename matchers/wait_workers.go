@@ -42,7 +42,7 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 			if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
 				now[lit] = true
 			}
-			if fn := callee(p.Info, call); fn != nil && fn.Name() == "Do" && len(call.Args) == 1 && isOnceMethod(fn) {
+			if fn := callee(p.Info, call); len(call.Args) == 1 && isMethod(fn, "sync", "Once", "Do") {
 				if lit, ok := ast.Unparen(call.Args[0]).(*ast.FuncLit); ok {
 					now[lit] = true
 				}
@@ -98,19 +98,6 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 	}
 	return true
-}
-
-// isOnceMethod reports whether fn is a method of sync.Once.
-func isOnceMethod(fn *types.Func) bool {
-	recv := fn.Signature().Recv()
-	if recv == nil {
-		return false
-	}
-	t := recv.Type()
-	if ptr, ok := t.(*types.Pointer); ok {
-		t = ptr.Elem()
-	}
-	return isNamed(t, "sync", "Once")
 }
 
 // closesListeners adds to lis the keys of the listeners (values with an

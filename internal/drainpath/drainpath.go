@@ -1968,17 +1968,25 @@ func (m *Model) storedFuncs() []storedFunc {
 // be reached through a call of it, unless the program type-asserts to an
 // interface with that method (x.(io.Closer)), which may find it in any.
 func (m *Model) reachesInterfaces(impl *types.Func) bool {
+	names, named := m.boxedNames(impl)
+	return !named || names[impl.Name()] || names != nil && m.asserted[impl.Name()]
+}
+
+// boxedNames returns the method names of the interfaces the program
+// converts values of impl's receiver type to (nil for none); named is
+// false when that type is not a named type, whose conversions are not
+// tracked.
+func (m *Model) boxedNames(impl *types.Func) (names map[string]bool, named bool) {
 	t := impl.Signature().Recv().Type()
 	if p, ok := t.(*types.Pointer); ok {
 		t = p.Elem()
 	}
 	n, ok := t.(*types.Named)
 	if !ok {
-		return true
+		return nil, false
 	}
 	m.boxedOnce.Do(func() { m.boxed, m.asserted = m.boxedTypes() })
-	names, ok := m.boxed[n.Origin().Obj()]
-	return ok && (names[impl.Name()] || m.asserted[impl.Name()])
+	return m.boxed[n.Origin().Obj()], true
 }
 
 // BoxedWith reports whether the program converts a value of the receiver
@@ -1988,16 +1996,8 @@ func (m *Model) reachesInterfaces(impl *types.Func) bool {
 // interfaces without it is reached through them only by asserting the
 // value to another interface (w.(io.Closer)).
 func (m *Model) BoxedWith(impl *types.Func) bool {
-	t := impl.Signature().Recv().Type()
-	if p, ok := t.(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	n, ok := t.(*types.Named)
-	if !ok {
-		return true
-	}
-	m.boxedOnce.Do(func() { m.boxed, m.asserted = m.boxedTypes() })
-	return m.boxed[n.Origin().Obj()][impl.Name()]
+	names, named := m.boxedNames(impl)
+	return !named || names[impl.Name()]
 }
 
 // boxedTypes returns the named types whose values the program's code
