@@ -117,6 +117,7 @@ func Run(cfg Config) (*Result, error) {
 	errs = append(errs, loadErrors(cfg.Dir, pkgs)...)
 	prog := &matchers.Program{Imports: importGraph(pkgs)}
 	files := map[*token.File]*file{}
+	taken := map[string]bool{} // the names of files' keys
 	var passes []*matchers.Pass
 	for _, p := range pkgs {
 		if len(p.Errors) > 0 {
@@ -124,7 +125,7 @@ func Run(cfg Config) (*Result, error) {
 		}
 		pass := &matchers.Pass{Fset: fset, Files: p.Syntax, Pkg: p.Types, Info: p.TypesInfo, Program: prog}
 		passes = append(passes, pass)
-		claimFiles(fset, p, pass, files)
+		claimFiles(fset, p, pass, files, taken)
 	}
 	prog.Packages = passes
 	if cfg.Progress != nil {
@@ -201,15 +202,12 @@ func check(cfg Config, fset *token.FileSet, passes []*matchers.Pass, files map[*
 }
 
 // claimFiles records the files of p that no earlier package holds: real
-// (not cgo-processed) and not generated.
-func claimFiles(fset *token.FileSet, p *packages.Package, pass *matchers.Pass, files map[*token.File]*file) {
+// (not cgo-processed) and not generated. taken holds the names of the
+// files already claimed, and gains p's.
+func claimFiles(fset *token.FileSet, p *packages.Package, pass *matchers.Pass, files map[*token.File]*file, taken map[string]bool) {
 	goFiles := map[string]bool{}
 	for _, f := range p.GoFiles {
 		goFiles[f] = true
-	}
-	taken := map[string]bool{}
-	for _, f := range files {
-		taken[f.name] = true
 	}
 	for _, f := range p.Syntax {
 		tf := fset.File(f.Pos())
@@ -217,6 +215,7 @@ func claimFiles(fset *token.FileSet, p *packages.Package, pass *matchers.Pass, f
 			continue
 		}
 		sup, warns := parseSuppressions(fset, f)
+		taken[tf.Name()] = true
 		files[tf] = &file{
 			ast:      f,
 			name:     tf.Name(),
