@@ -729,6 +729,7 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		return isClosed(x) || cancelled && p.doneOf(x) != ""
 	}
 	guarded := map[ast.Node]bool{} // comms of selects that also wait for the stop
+	started := startedChans(p.Info, body)
 	ast.Inspect(body, func(n ast.Node) bool {
 		if blocks {
 			return false
@@ -736,6 +737,8 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
+		case *ast.GoStmt:
+			return false // the goroutine it starts is not the worker: it runs on its own
 		case *ast.SelectStmt:
 			var comms []ast.Node
 			quit := false
@@ -752,11 +755,16 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				if r := recvOf(cc.Comm); r != nil && isQuit(r.X) {
 					quit = true
 					// Leaving through a loop that works off what is
-					// queued is not leaving at once.
+					// queued is not leaving at once, unless the loop
+					// stops when the queue is empty (a select's default
+					// leaves it): then what it does per item decides,
+					// and the walk below looks at that.
 					for _, s := range cc.Body {
 						ast.Inspect(s, func(n ast.Node) bool {
-							switch n.(type) {
-							case *ast.ForStmt, *ast.RangeStmt:
+							switch n := n.(type) {
+							case *ast.ForStmt:
+								blocks = blocks || !emptiesQueue(n)
+							case *ast.RangeStmt:
 								blocks = true
 							case *ast.FuncLit:
 								return false
@@ -784,7 +792,7 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				switch {
 				case isQuit(r.X):
 					leaves = true
-				case !guarded[n]:
+				case !guarded[n] && !handshakeRecv(p.Info, started, r):
 					blocks = true
 				}
 			}
@@ -800,7 +808,7 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				return false
 			}
 			if d, ok := p.Program.declOf(fn); ok && depth == 0 {
-				blocks = blocks || blocksOnChan(d.fd.Body)
+				blocks = blocks || blocksOnChan(d.pass.Info, d.fd.Body)
 			} else if ok {
 				l, b := d.pass.leavesOn(d.fd.Body, closed, cancelled, depth-1, token.NoPos)
 				leaves, blocks = leaves || l, blocks || b
@@ -829,6 +837,34 @@ func (p *Pass) timerChan(x ast.Expr) bool {
 		t = ptr.Elem()
 	}
 	return isNamed(t, "time", "Timer") || isNamed(t, "time", "Ticker")
+}
+
+// emptiesQueue reports whether loop is "for { select { case v := <-q:
+// ...; default: return } }": it takes what is queued without waiting for
+// more, and its select's default leaves the loop (a return, or a labelled
+// break out of it), so it ends once the queue is empty.
+func emptiesQueue(loop *ast.ForStmt) bool {
+	if loop.Cond != nil || len(loop.Body.List) != 1 {
+		return false
+	}
+	sel, ok := loop.Body.List[0].(*ast.SelectStmt)
+	if !ok {
+		return false
+	}
+	for _, cc := range sel.Body.List {
+		cc := cc.(*ast.CommClause)
+		if cc.Comm != nil || len(cc.Body) == 0 {
+			continue
+		}
+		switch last := cc.Body[len(cc.Body)-1].(type) {
+		case *ast.ReturnStmt:
+			return true
+		case *ast.BranchStmt:
+			// An unlabelled break leaves only the select.
+			return last.Label != nil && last.Tok == token.BREAK
+		}
+	}
+	return false
 }
 
 // handshakeEnd returns where a worker's start-up ends: the first loop
@@ -933,8 +969,10 @@ func implementsIface(fn *types.Func, iface *types.Interface) bool {
 }
 
 // blocksOnChan reports whether body sends on or receives from a channel
-// outside a select with a default.
-func blocksOnChan(body *ast.BlockStmt) bool {
+// outside a select with a default; a start-up handshake (handshakeRecv)
+// does not count.
+func blocksOnChan(info *types.Info, body *ast.BlockStmt) bool {
+	started := startedChans(info, body)
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -949,9 +987,53 @@ func blocksOnChan(body *ast.BlockStmt) bool {
 		case *ast.SendStmt:
 			found = true
 		case *ast.UnaryExpr:
-			found = found || n.Op == token.ARROW
+			found = found || n.Op == token.ARROW && !handshakeRecv(info, started, n)
 		}
 		return !found
 	})
 	return found
+}
+
+// startedChans returns the channels declared in body that a go statement
+// of body hands to the goroutine it starts (as an argument, or captured),
+// each with where the first such statement is.
+func startedChans(info *types.Info, body *ast.BlockStmt) map[types.Object]token.Pos {
+	started := map[types.Object]token.Pos{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		g, ok := n.(*ast.GoStmt)
+		if !ok {
+			return true
+		}
+		ast.Inspect(g.Call, func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			v, ok := info.Uses[id].(*types.Var)
+			if !ok || v.IsField() || v.Pos() < body.Pos() || v.Pos() >= body.End() {
+				return true
+			}
+			if _, isChan := v.Type().Underlying().(*types.Chan); isChan {
+				if _, seen := started[v]; !seen {
+					started[v] = g.Pos()
+				}
+			}
+			return true
+		})
+		return false
+	})
+	return started
+}
+
+// handshakeRecv reports whether the receive u is the start-up handshake
+// with a goroutine started before it (ready := make(chan error, 1); go
+// w.run(ready); err := <-ready): it waits for the goroutine to start, not
+// for work, and the goroutine answers once it runs.
+func handshakeRecv(info *types.Info, started map[types.Object]token.Pos, u *ast.UnaryExpr) bool {
+	id, ok := ast.Unparen(u.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	at, ok := started[info.Uses[id]]
+	return ok && at < u.Pos()
 }
