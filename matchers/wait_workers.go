@@ -757,13 +757,15 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 					// Leaving through a loop that works off what is
 					// queued is not leaving at once, unless the loop
 					// stops when the queue is empty (a select's default
-					// leaves it): then what it does per item decides,
-					// and the walk below looks at that.
+					// leaves it) and what it does per item waits on no
+					// peer (a request per queued item is as long as the
+					// queue times the peer's timeout); the walk below
+					// looks at the rest of what it does.
 					for _, s := range cc.Body {
 						ast.Inspect(s, func(n ast.Node) bool {
 							switch n := n.(type) {
 							case *ast.ForStmt:
-								blocks = blocks || !emptiesQueue(n)
+								blocks = blocks || !emptiesQueue(n) || p.callsPeer(n.Body, 3)
 							case *ast.RangeStmt:
 								blocks = true
 							case *ast.FuncLit:
@@ -865,6 +867,46 @@ func emptiesQueue(loop *ast.ForStmt) bool {
 		}
 	}
 	return false
+}
+
+// callsPeer reports whether body, or a function of the program it calls
+// (depth levels down, not through go statements), waits on a peer: an
+// HTTP request (an *http.Client's Do, Get, Head, Post or PostForm, or
+// the package's functions of those names), a read or write on a
+// net.Conn, or a database/sql query or exec.
+func (p *Pass) callsPeer(body ast.Node, depth int) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			return false
+		case *ast.CallExpr:
+			fn := callee(p.Info, n)
+			if fn == nil {
+				return true
+			}
+			if isPeerCall(fn) {
+				found = true
+			} else if d, ok := p.Program.declOf(fn); ok && depth > 0 {
+				found = d.pass.callsPeer(d.fd.Body, depth-1)
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// isPeerCall reports whether a call of fn waits on a peer (callsPeer).
+func isPeerCall(fn *types.Func) bool {
+	http := []string{"Do", "Get", "Head", "Post", "PostForm"}
+	sqlOps := []string{"Exec", "ExecContext", "Query", "QueryContext", "QueryRow", "QueryRowContext"}
+	return isMethod(fn, "net/http", "Client", http...) || isFunc(fn, "net/http", http[1:]...) ||
+		isMethod(fn, "net", "Conn", "Read", "Write") ||
+		isMethod(fn, "database/sql", "DB", sqlOps...) || isMethod(fn, "database/sql", "Tx", sqlOps...) ||
+		isMethod(fn, "database/sql", "Conn", sqlOps...) || isMethod(fn, "database/sql", "Stmt", sqlOps...)
 }
 
 // handshakeEnd returns where a worker's start-up ends: the first loop
