@@ -44,11 +44,40 @@ func (p *Pass) offDrainPath(pos token.Pos) string {
 	}
 	if m := p.Program.Drain(); !m.Runs(pos, p.enclosingFunc(pos)) {
 		if m.HandlesSignalsUnseen(p.Pkg) {
+			if p.stopForUnseen(pos) {
+				return ""
+			}
 			return harmlessUnseen
 		}
 		return harmlessOffPath
 	}
 	return ""
+}
+
+// stopForUnseen reports whether pos is in the body (not a func literal)
+// of a method named as a stop (isDrainName) through which its type
+// satisfies an interface of a dependency drainfix has no source for. In a
+// program that hands its signals to such code (a service framework), that
+// is how the framework stops the type: the method is the drain.
+func (p *Pass) stopForUnseen(pos token.Pos) bool {
+	fn := p.enclosingFunc(pos)
+	if fn == nil || fn.Signature().Recv() == nil || !isDrainName(fn.Name()) || p.inFuncLit(pos) {
+		return false
+	}
+	loaded := map[string]bool{}
+	for _, q := range p.programPasses() {
+		loaded[q.Pkg.Path()] = true
+	}
+	recv := fn.Signature().Recv().Type()
+	if ptr, ok := recv.(*types.Pointer); ok {
+		recv = ptr.Elem()
+	}
+	for _, c := range p.programIfaces()[fn.Name()] {
+		if c.pkg != "" && !loaded[c.pkg] && implementsByText(types.NewPointer(recv), c.iface) {
+			return true
+		}
+	}
+	return false
 }
 
 // unboundedDrainHarmless returns why a wait with no deadline at pos is

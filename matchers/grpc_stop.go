@@ -176,6 +176,9 @@ type GrpcStopFix struct {
 	// Graceful says Place.Stmt is Srv.GracefulStop(), which had no
 	// deadline: it is replaced, and the fallback is a new Srv.Stop().
 	Graceful bool
+	// Recv.Budget is the type's own drain budget (a time.Duration field
+	// the program sets), the timer's length instead of -timeout's.
+	Recv, Budget string
 }
 
 func (p *Pass) grpcStopFix(path []ast.Node, call *ast.CallExpr, sel *ast.SelectorExpr) (*GrpcStopFix, string) {
@@ -208,6 +211,7 @@ func (p *Pass) grpcStopFix(path []ast.Node, call *ast.CallExpr, sel *ast.Selecto
 	if fix.Done == "" || fix.T == "" {
 		return nil, "no free name for the drain's channel or timer"
 	}
+	fix.Recv, fix.Budget = p.drainBudget(path)
 	if !p.AtLeast(call.Pos(), "go1.23") {
 		fix.StopTimer = "defer"
 		if inLoop(path) {

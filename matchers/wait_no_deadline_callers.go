@@ -658,7 +658,6 @@ func (p *Pass) interfaceRequiring(fn *types.Func, key string) string {
 	if len(candidates) == 0 {
 		return ""
 	}
-	qual := func(pkg *types.Package) string { return pkg.Path() }
 	var holders []types.Type
 	for _, q := range p.programPasses() {
 		scope := q.Pkg.Scope()
@@ -678,13 +677,7 @@ func (p *Pass) interfaceRequiring(fn *types.Func, key string) string {
 			continue
 		}
 		for _, h := range holders {
-			all := true
-			for i := 0; i < c.iface.NumMethods() && all; i++ {
-				want := c.iface.Method(i)
-				m, ok := methodSetLookup(h, want.Pkg(), want.Name())
-				all = ok && types.TypeString(m.Type(), qual) == types.TypeString(want.Type(), qual)
-			}
-			if all {
+			if implementsByText(h, c.iface) {
 				return c.name
 			}
 		}
@@ -692,9 +685,50 @@ func (p *Pass) interfaceRequiring(fn *types.Func, key string) string {
 	return ""
 }
 
-// A progIface is an interface of the program, with its name for messages.
+// implementsByText reports whether t has every method of iface, with the
+// same signature. Signatures are compared as text, since each package has
+// its own copy of the types it imports, and without the names of
+// parameters and results (Close() (err error) is an io.Closer's Close).
+func implementsByText(t types.Type, iface *types.Interface) bool {
+	for i := 0; i < iface.NumMethods(); i++ {
+		want := iface.Method(i)
+		m, ok := methodSetLookup(t, want.Pkg(), want.Name())
+		if !ok || sigText(m.Signature()) != sigText(want.Signature()) {
+			return false
+		}
+	}
+	return true
+}
+
+// sigText writes sig's parameter and result types, without their names.
+func sigText(sig *types.Signature) string {
+	qual := func(pkg *types.Package) string { return pkg.Path() }
+	var b strings.Builder
+	tuple := func(t *types.Tuple, variadic bool) {
+		b.WriteByte('(')
+		for i := 0; i < t.Len(); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if variadic && i == t.Len()-1 {
+				b.WriteString("...")
+				b.WriteString(types.TypeString(t.At(i).Type().(*types.Slice).Elem(), qual))
+				continue
+			}
+			b.WriteString(types.TypeString(t.At(i).Type(), qual))
+		}
+		b.WriteByte(')')
+	}
+	tuple(sig.Params(), sig.Variadic())
+	tuple(sig.Results(), false)
+	return b.String()
+}
+
+// A progIface is an interface of the program, with its name for messages
+// and the path of the package declaring it ("" for a literal).
 type progIface struct {
 	name  string
+	pkg   string
 	iface *types.Interface
 }
 
@@ -712,10 +746,10 @@ func (p *Pass) programIfaces() map[string][]progIface {
 
 func collectIfaces(passes []*Pass) map[string][]progIface {
 	byMethod := map[string][]progIface{}
-	add := func(name string, it *types.Interface) {
+	add := func(name, pkg string, it *types.Interface) {
 		for i := 0; i < it.NumMethods(); i++ {
 			m := it.Method(i).Name()
-			byMethod[m] = append(byMethod[m], progIface{name, it})
+			byMethod[m] = append(byMethod[m], progIface{name, pkg, it})
 		}
 	}
 	seen := map[string]bool{}
@@ -729,7 +763,7 @@ func collectIfaces(passes []*Pass) map[string][]progIface {
 		for _, name := range scope.Names() {
 			if tn, ok := scope.Lookup(name).(*types.TypeName); ok {
 				if it, ok := tn.Type().Underlying().(*types.Interface); ok {
-					add(pkg.Name()+"."+name, it)
+					add(pkg.Name()+"."+name, pkg.Path(), it)
 				}
 			}
 		}
@@ -749,7 +783,7 @@ func collectIfaces(passes []*Pass) map[string][]progIface {
 		}
 		slices.SortFunc(lits, func(a, b ast.Expr) int { return int(a.Pos()) - int(b.Pos()) })
 		for _, e := range lits {
-			add("the interface at "+shortPos(q.Fset, e.Pos()), q.Info.Types[e].Type.(*types.Interface))
+			add("the interface at "+shortPos(q.Fset, e.Pos()), "", q.Info.Types[e].Type.(*types.Interface))
 		}
 	}
 	return byMethod

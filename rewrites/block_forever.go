@@ -164,7 +164,7 @@ func foreverGrpcDrain(c *Context, place matchers.StmtPlace, d matchers.BlockFore
 		if err != nil {
 			return nil, err
 		}
-		if timer, deadline, err = newTimer(c, place.Stmt.Pos(), t, d.StopTimer); err != nil {
+		if timer, deadline, err = newTimer(c, place.Stmt.Pos(), t, nil, d.StopTimer); err != nil {
 			return nil, err
 		}
 	}

@@ -37,7 +37,11 @@ func GrpcStop(c *Context, f *matchers.Finding) error {
 	if err != nil {
 		return err
 	}
-	timer, expired, err := newTimer(c, pos, t, fix.StopTimer == "defer")
+	var budget dst.Expr
+	if fix.Budget != "" {
+		budget = &dst.SelectorExpr{X: dst.NewIdent(fix.Recv), Sel: dst.NewIdent(fix.Budget)}
+	}
+	timer, expired, err := newTimer(c, pos, t, budget, fix.StopTimer == "defer")
 	if err != nil {
 		return err
 	}
@@ -108,15 +112,18 @@ func boundedGracefulStop(srv dst.Expr, done string, timer []dst.Stmt, deadline d
 }
 
 // newTimer returns t := time.NewTimer(timeout), with defer t.Stop() when
-// deferStop, and t.C.
-func newTimer(c *Context, pos token.Pos, t string, deferStop bool) ([]dst.Stmt, dst.Expr, error) {
+// deferStop, and t.C. The timeout is budget when not nil (the type's own
+// drain budget), else -timeout's.
+func newTimer(c *Context, pos token.Pos, t string, budget dst.Expr, deferStop bool) ([]dst.Stmt, dst.Expr, error) {
 	fn, err := c.Qual("time", "NewTimer", pos)
 	if err != nil {
 		return nil, nil, err
 	}
-	dur, err := c.Duration(pos)
-	if err != nil {
-		return nil, nil, err
+	dur := budget
+	if dur == nil {
+		if dur, err = c.Duration(pos); err != nil {
+			return nil, nil, err
+		}
 	}
 	stmts := []dst.Stmt{&dst.AssignStmt{
 		Lhs: []dst.Expr{dst.NewIdent(t)},
