@@ -13,8 +13,11 @@ cancels the RPCs being served, so clients get Unavailable instead of their
 responses. On the shutdown path (after a termination signal or a context's Done
 in the same function) the server must be drained with GracefulStop, which stops
 accepting and waits for the RPCs in flight. GracefulStop has no deadline of its
-own, so the fix runs it in a goroutine and races it against a timer (-timeout,
-default 25s): when the timer fires first, the original Stop cuts what is left.
+own, so the fix runs it in a goroutine and races it against a timer (the
+type's own drain budget, a time.Duration field the program sets and already
+gives a drain's context.WithTimeout, when the method's receiver has one; else
+-timeout, default 25s): when the timer fires first, the original Stop cuts
+what is left.
 In files older than go1.23 the timer is also stopped. Stop after a GracefulStop
 of the same server is that fallback and is not reported, nor is Stop in a test
 function. A GracefulStop with no deadline is reported too: it waits for every RPC in

@@ -41,9 +41,16 @@ finding: they select on the channel it closes or the context it cancels (or
 range over that channel and return at once), or accept on a listener the
 drain, or a worker leaving on the signal, closes; and they block nowhere
 else, sends before their first loop (a start-up handshake) aside, and a
-select with a timer's case (time.After, a Timer's or Ticker's C) does not
-block for good (a time.Sleep whose length is not a constant does: a job
-that sleeps as long as its input says). Workers are
+receive from a channel they just handed to a goroutine they started (its
+start-up handshake) aside; a select with a timer's case (time.After,
+time.Tick, a Timer's or Ticker's C) does not block for good (a time.Sleep
+whose length is not a constant does: a job that sleeps as long as its input
+says), and what a goroutine they start does is not theirs. On the stop,
+working off what is queued in a loop is leaving only when the loop's select
+has a default that leaves it (it ends once the queue is empty) and nothing
+it does per item makes a request to a peer (an HTTP request, a net.Conn
+read or write, a database/sql query: as long as the queue times the peer's
+timeout). Workers are
 followed into the functions they call and into other packages, and a
 WaitGroup or channel may be reached through accessor methods (r.WaitGroup(),
 r.Done(), also through an interface). Nor is a Wait whose workers each hand
