@@ -163,23 +163,7 @@ func diffLines(old, new string) []line {
 		panic("diff: go-diff split lines differently")
 	}
 
-	// Lines found on only one side can never be matched, so, like GNU
-	// diff, leave them out of the O((N+M)D) search: a rewritten 20k-line
-	// file otherwise takes seconds, and the time grows quadratically.
-	// ka/kb map kept positions back to line numbers.
-	inA, inB := set(a), set(b)
-	var ra, rb []rune
-	var ka, kb []int
-	for i, r := range a {
-		if inB[r] {
-			ra, ka = append(ra, r), append(ka, i)
-		}
-	}
-	for j, r := range b {
-		if inA[r] {
-			rb, kb = append(rb, r), append(kb, j)
-		}
-	}
+	ra, ka, rb, kb := keepShared(a, b)
 
 	// changed[f][k+1] tells whether line k of old (f=0) or new (f=1) is
 	// deleted or inserted; the extra false entries at both ends are the
@@ -230,6 +214,26 @@ func diffLines(old, new string) []line {
 		}
 	}
 	return out
+}
+
+// keepShared returns the lines of a and b found on both sides (ra, rb),
+// with their line numbers (ka, kb). Lines found on only one side can
+// never be matched, so, like GNU diff, they are left out of the
+// O((N+M)D) search: a rewritten 20k-line file otherwise takes seconds,
+// and the time grows quadratically.
+func keepShared(a, b []rune) (ra []rune, ka []int, rb []rune, kb []int) {
+	inA, inB := set(a), set(b)
+	for i, r := range a {
+		if inB[r] {
+			ra, ka = append(ra, r), append(ka, i)
+		}
+	}
+	for j, r := range b {
+		if inA[r] {
+			rb, kb = append(rb, r), append(kb, j)
+		}
+	}
+	return ra, ka, rb, kb
 }
 
 // shiftBoundaries is GNU diff's shift_boundaries (analyze.c), so that
