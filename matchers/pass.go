@@ -92,6 +92,9 @@ type Program struct {
 	budgetOnce sync.Once
 	budgets    []*types.Var // budgetFields', built on first use
 
+	bufferedOnce sync.Once
+	buffered     map[string]bool // bufferedChan's, built on first use
+
 	declsOnce sync.Once
 	decls     map[*types.Func]progDecl // declOf's, built on first use
 	methods   map[string][]*types.Func // the declared methods by name
@@ -248,11 +251,18 @@ func (p *Program) Drain() *drainpath.Model {
 		// are never default ones. Generated files, which no package owns,
 		// are part of the program all the same (a generated server's
 		// signal handling is the program's drain): the first package of a
-		// path (not a test variant) brings them.
+		// path (not a test variant) brings them. A package that is not
+		// deployed (a benchmark, test tooling: NotDeployed) is left out
+		// whole: its main's signal handling stops no deployed process,
+		// so the library code only it reaches is on no drain path.
 		pkgs := make([]drainpath.Package, len(p.Packages))
 		generatedFrom := map[string]bool{}
 		for i, pass := range p.Packages {
 			var files []*ast.File
+			if pass.NotDeployed() != "" {
+				pkgs[i] = drainpath.Package{Types: pass.Pkg, Info: pass.Info}
+				continue
+			}
 			for _, f := range pass.Owned {
 				if !strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
 					files = append(files, f)

@@ -109,6 +109,8 @@ func (p *Pass) waitHarmless(fd *ast.FuncDecl, wait *ast.CallExpr) string {
 		return harmlessStartBarrier
 	case p.workersRunHere(fd, wait):
 		return harmlessRunHere
+	case p.workersCleanUp(wait):
+		return harmlessCleanUp
 	case !p.Program.Drain().HasMains() && !p.startsWorkers(wait):
 		return harmlessLibraryNoWorkers
 	}

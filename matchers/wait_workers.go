@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
@@ -295,6 +296,83 @@ func (p *Pass) workersRunHere(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		return !waits
 	})
 	return !waits
+}
+
+// harmlessCleanUp is why a Wait for goroutines that only run a clean-up
+// is not a default finding.
+const harmlessCleanUp = "every goroutine the Wait joins only runs a clean-up (a Close, Stop or Shutdown call, under a lock at most): the Wait waits for the drain's own work run in the background, as it would for that call made inline (where it is not reported)"
+
+// workersCleanUp reports whether every goroutine that the WaitGroup of
+// wait joins is a clean-up handed to the background (go func() { defer
+// wg.Done(); mu.Lock(); defer mu.Unlock(); old.Close() }()): its body only
+// calls Close, Stop, Shutdown, GracefulStop or Drain on something, marks
+// the group done and takes a lock. Whatever such a call waits for, the
+// same call made inline would wait for too. As for workersRunHere, a
+// context in scope at the Wait says the work was meant to be bounded.
+func (p *Pass) workersCleanUp(wait *ast.CallExpr) bool {
+	group := p.waitGroupOf(wait)
+	if group == "" || p.ContextAt(wait.Pos()) != nil {
+		return false
+	}
+	workers := p.groupWorkers(group)
+	for _, w := range workers {
+		if !w.pass.onlyCleanUp(w.body) {
+			return false
+		}
+	}
+	return len(workers) > 0
+}
+
+// onlyCleanUp reports whether every statement of body is a stop call (a
+// method named Close, Stop, Shutdown, GracefulStop or Drain, its result
+// dropped or assigned to _), a WaitGroup's Done, a mutex's Lock or Unlock,
+// or a defer of one of those, with at least one stop call among them.
+func (p *Pass) onlyCleanUp(body *ast.BlockStmt) bool {
+	stops := 0
+	kind := func(call *ast.CallExpr) (stop, other bool) {
+		fn := callee(p.Info, call)
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		switch {
+		case fn == nil || !ok:
+			return false, false
+		case isMethod(fn, "sync", "WaitGroup", "Done") ||
+			isMethod(fn, "sync", "Mutex", "Lock", "Unlock") ||
+			isMethod(fn, "sync", "RWMutex", "Lock", "Unlock", "RLock", "RUnlock"):
+			return false, true
+		case isStopName(sel.Sel.Name) && fn.Signature().Recv() != nil:
+			for _, a := range call.Args {
+				if _, lit := ast.Unparen(a).(*ast.FuncLit); lit {
+					return false, false
+				}
+			}
+			return true, false
+		}
+		return false, false
+	}
+	for _, st := range body.List {
+		var call *ast.CallExpr
+		switch st := st.(type) {
+		case *ast.DeferStmt:
+			call = st.Call
+		case *ast.ExprStmt:
+			call, _ = ast.Unparen(st.X).(*ast.CallExpr)
+		case *ast.AssignStmt:
+			if len(st.Lhs) == 1 && len(st.Rhs) == 1 && isBlank(st.Lhs[0]) {
+				call, _ = ast.Unparen(st.Rhs[0]).(*ast.CallExpr)
+			}
+		}
+		if call == nil {
+			return false
+		}
+		stop, other := kind(call)
+		if !stop && !other {
+			return false
+		}
+		if stop {
+			stops++
+		}
+	}
+	return stops > 0
 }
 
 // harmlessStartBarrier is why a Wait whose workers call Done before
@@ -788,7 +866,10 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				return false
 			}
 		case *ast.SendStmt:
-			blocks = blocks || !guarded[n] && n.Pos() >= handshake
+			// A send on a buffered channel waits only once its
+			// receiver has fallen a whole buffer behind: no evidence
+			// that the worker hangs.
+			blocks = blocks || !guarded[n] && n.Pos() >= handshake && !p.Program.bufferedChan(p.Info.TypeOf(n.Chan))
 		case *ast.ExprStmt, *ast.AssignStmt:
 			if r := recvOf(n.(ast.Stmt)); r != nil {
 				switch {
@@ -819,6 +900,52 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		return true
 	})
 	return leaves, blocks
+}
+
+// bufferedChan reports whether every channel of type t (its element
+// type, whatever its direction) that the program makes outside test files
+// is made with a constant capacity above zero, and it makes some: a send
+// on one waits only while the buffer is full.
+func (p *Program) bufferedChan(t types.Type) bool {
+	ch, ok := types.Unalias(t).Underlying().(*types.Chan)
+	if !ok || p == nil {
+		return false
+	}
+	p.bufferedOnce.Do(func() {
+		p.buffered = map[string]bool{}
+		for _, pass := range p.Packages {
+			for _, f := range pass.ownedFiles() {
+				if strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
+					continue
+				}
+				ast.Inspect(f, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok || len(call.Args) == 0 {
+						return true
+					}
+					if b, ok := pass.Info.Uses[identOfExpr(call.Fun)].(*types.Builtin); !ok || b.Name() != "make" {
+						return true
+					}
+					c, ok := pass.Info.TypeOf(call.Args[0]).Underlying().(*types.Chan)
+					if !ok {
+						return true
+					}
+					key := types.TypeString(c.Elem(), nil)
+					buffered := false
+					if len(call.Args) > 1 {
+						if v := pass.Info.Types[call.Args[1]].Value; v != nil && constant.Sign(v) > 0 {
+							buffered = true
+						}
+					}
+					if prev, seen := p.buffered[key]; !seen || prev {
+						p.buffered[key] = buffered
+					}
+					return true
+				})
+			}
+		}
+	})
+	return p.buffered[types.TypeString(ch.Elem(), nil)]
 }
 
 // timerChan reports whether x is the channel of a timer: time.After(d),

@@ -40,7 +40,9 @@ the spot, such as a sync.Once's Do) is a bounded join, not a default
 finding: they select on the channel it closes or the context it cancels (or
 range over that channel and return at once), or accept on a listener the
 drain, or a worker leaving on the signal, closes; and they block nowhere
-else, sends before their first loop (a start-up handshake) aside, and a
+else, sends before their first loop (a start-up handshake) aside, sends on
+channels the program always makes with a buffer aside (such a send waits
+only once its receiver is a whole buffer behind), and a
 receive from a channel they just handed to a goroutine they started (its
 start-up handshake) aside; a select with a timer's case (time.After,
 time.Tick, a Timer's or Ticker's C) does not block for good (a time.Sleep
@@ -61,7 +63,10 @@ first thing, before anything that can block (a barrier that waits for them
 to start); nor a Wait, with no context in scope, whose workers are all
 started just before it in the same function with nothing in between that
 waits (a parallel clean-up: it waits for the drain's own work as it would
-inline, and a deadline would cut that work short); nor a Wait in a function
+inline, and a deadline would cut that work short); nor a Wait, with no
+context in scope, whose workers only run a clean-up wherever they are
+started (a Close, Stop or Shutdown call, under a lock at most: the same call
+made inline is not reported); nor a Wait in a function
 that every caller starts as a goroutine nothing waits for (a go statement,
 and the function closes no channel, calls no Done and sends nothing after
 the Wait or in a defer): the process does not wait for it; nor a Wait in a
