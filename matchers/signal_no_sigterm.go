@@ -259,7 +259,8 @@ const harmlessInteractive = "the program tells its user to stop it with Ctrl+C (
 var ctrlC = regexp.MustCompile(`(?i)\bctrl[-+ ]?c\b`)
 
 // toldCtrlC returns the string literal of the package's own files (not
-// tests) that tells the user to press Ctrl+C, quoted, when the package
+// tests) that tells the user to press Ctrl+C (before the signal comes: one
+// that follows a stop only reports it), quoted, when the package
 // catches SIGINT and never SIGTERM; "" otherwise.
 func (p *Pass) toldCtrlC() string {
 	if !imports(p.Pkg, "os/signal") {
@@ -274,7 +275,10 @@ func (p *Pass) toldCtrlC() string {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.BasicLit:
-				if said == "" && n.Kind == token.STRING {
+				// A literal that follows the signal's receipt reports it
+				// (log.Print("Ctrl+C received")); it tells no user to
+				// press anything.
+				if said == "" && n.Kind == token.STRING && !p.Program.Drain().FollowsStop(n.Pos()) {
 					if v, err := strconv.Unquote(n.Value); err == nil && ctrlC.MatchString(v) {
 						said = n.Value
 					}
