@@ -6,6 +6,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
 	"time"
 )
 
@@ -172,17 +173,107 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 			return DeadlineFix{Place: place, Ctx: name, Reuse: name}, ""
 		}
 	}
+	// A deadline on a root context is made before the if statements
+	// that guard the step (if srv != nil { srv.Shutdown(...) }), so that
+	// the drain's next steps, in sibling ifs, are in its scope and share
+	// it: declared inside the guard, it would be out of their reach and
+	// each would get a budget of its own.
+	at := place.Stmt
+	if base == nil || isBackground(p.Info, base) {
+		place = p.outOfGuards(path, place)
+	}
+	free := func(name string) bool {
+		return p.FreshName(place.Stmt, name) == name && p.FreshName(at, name) == name
+	}
 	recv, budget := p.drainBudget(path)
 	for _, names := range [][2]string{{"ctx", "cancel"}, {"shutdownCtx", "shutdownCancel"}, {"drainCtx", "drainCancel"}} {
-		if p.FreshName(place.Stmt, names[0]) == names[0] && p.FreshName(place.Stmt, names[1]) == names[1] {
+		if free(names[0]) && free(names[1]) {
 			return DeadlineFix{Place: place, Ctx: names[0], Cancel: names[1], Base: base, Recv: recv, Budget: budget}, ""
 		}
 	}
 	c, cn := p.FreshName(place.Stmt, "shutdownCtx"), p.FreshName(place.Stmt, "shutdownCancel")
-	if c == "" || cn == "" {
+	if c == "" || cn == "" || !free(c) || !free(cn) {
 		return DeadlineFix{}, "no free name for the deadline context"
 	}
 	return DeadlineFix{Place: place, Ctx: c, Cancel: cn, Base: base, Recv: recv, Budget: budget}, ""
+}
+
+// outOfGuards returns the place before the if statement (else chains
+// included) that holds place in one of its blocks, and so on outwards,
+// while a later step of the drain follows that if (laterStep) and nothing
+// that runs before the step inside it can wait (an init, a condition, a
+// statement before it in the block): the deadline then starts at the same
+// moment, and is in scope for the later step. place itself otherwise.
+func (p *Pass) outOfGuards(path []ast.Node, place StmtPlace) StmtPlace {
+	prev := place
+	for {
+		block, ok := place.Block.(*ast.BlockStmt)
+		if !ok {
+			return place
+		}
+		i := slices.Index(path, ast.Node(block))
+		if i < 0 {
+			return place
+		}
+		// The statements of the block before the step.
+		for _, s := range block.List {
+			if s == place.Stmt {
+				break
+			}
+			if p.waitsIn([]ast.Stmt{s}) {
+				return place
+			}
+		}
+		// Up through the if statements (an else if is its parent's Else).
+		var outer ast.Stmt
+		for j := i + 1; j < len(path); j++ {
+			ifs, ok := path[j].(*ast.IfStmt)
+			if !ok {
+				break
+			}
+			if ifs.Init != nil && p.waitsIn([]ast.Stmt{ifs.Init}) || p.waitIn(ifs.Cond, token.NoPos, token.NoPos, true) != "" {
+				return place
+			}
+			outer = ifs
+			if j+1 < len(path) && slices.Contains(stmtList(path[j+1]), outer) {
+				place = StmtPlace{Stmt: outer, Block: path[j+1]}
+				break
+			}
+		}
+		if outer == nil || place.Stmt != outer {
+			return place
+		}
+		if !p.laterStep(place) {
+			return prev
+		}
+		prev = place
+	}
+}
+
+// laterStep reports whether a statement after place in its list stops
+// something as a drain step does (a method named Shutdown, GracefulStop,
+// Stop or Drain, or an *http.Server's Close), outside func literals: a
+// step that can share the deadline made at place.
+func (p *Pass) laterStep(place StmtPlace) bool {
+	list := stmtList(place.Block)
+	i := slices.Index(list, place.Stmt)
+	found := false
+	for _, s := range list[i+1:] {
+		ast.Inspect(s, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				fn := callee(p.Info, n)
+				found = fn != nil && fn.Signature().Recv() != nil && (isDrainName(fn.Name()) || isMethod(fn, "net/http", "Server", "Close"))
+			}
+			return !found
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }
 
 // drainBudget returns the receiver name and field of the drain budget the

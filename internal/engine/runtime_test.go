@@ -629,9 +629,25 @@ func main() {
 // One drain, one budget: two servers each hold a hung request; with a
 // fresh deadline per Shutdown the drain would take twice -timeout. After
 // the fix both share the deadline made at the first step, and the process
-// exits about -timeout after SIGTERM.
+// exits about -timeout after SIGTERM. The guarded variant puts each step
+// in its own if (if srv != nil { srv.Shutdown(...) }, from real code): the
+// deadline is made before the first guard, in the second's reach.
 func TestRuntimeOneBudget(t *testing.T) {
-	src := `package main
+	steps := map[string]string{
+		"plain": `	fmt.Println("a:", a.Shutdown(context.Background()))
+	fmt.Println("b:", b.Shutdown(context.Background()))
+`,
+		"guarded": `	if a != nil {
+		fmt.Println("a:", a.Shutdown(context.Background()))
+	}
+	if b != nil {
+		fmt.Println("b:", b.Shutdown(context.Background()))
+	}
+`,
+	}
+	for name, drain := range steps {
+		t.Run(name, func(t *testing.T) {
+			src := `package main
 
 import (
 	"context"
@@ -663,26 +679,26 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
 	<-sig
-	fmt.Println("a:", a.Shutdown(context.Background()))
-	fmt.Println("b:", b.Shutdown(context.Background()))
-}
+` + drain + `}
 `
-	before, _ := build(t, src, false)
-	after, fixed := build(t, src, true)
-	if strings.Count(fixed, "context.WithTimeout(") != 1 {
-		t.Fatalf("the fix does not give the drain one deadline:\n%s", fixed)
-	}
-	if b := serveAndTerm(t, before, runtimeTimeout+time.Second); b.exited {
-		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
-	}
-	a := serveAndTerm(t, after, 3*runtimeTimeout)
-	switch {
-	case !a.exited:
-		t.Errorf("after the fix the process did not exit within %v\n%s", 3*runtimeTimeout, a.output)
-	case a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second:
-		t.Errorf("after the fix the process exited after %v; want about one %v budget for the whole drain", a.took, runtimeTimeout)
-	case !strings.Contains(a.output, "a: context deadline exceeded") || !strings.Contains(a.output, "b: context deadline exceeded"):
-		t.Errorf("after the fix the two steps did not end by the one deadline:\n%s", a.output)
+			before, _ := build(t, src, false)
+			after, fixed := build(t, src, true)
+			if strings.Count(fixed, "context.WithTimeout(") != 1 {
+				t.Fatalf("the fix does not give the drain one deadline:\n%s", fixed)
+			}
+			if b := serveAndTerm(t, before, runtimeTimeout+time.Second); b.exited {
+				t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+			}
+			a := serveAndTerm(t, after, 3*runtimeTimeout)
+			switch {
+			case !a.exited:
+				t.Errorf("after the fix the process did not exit within %v\n%s", 3*runtimeTimeout, a.output)
+			case a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second:
+				t.Errorf("after the fix the process exited after %v; want about one %v budget for the whole drain", a.took, runtimeTimeout)
+			case !strings.Contains(a.output, "a: context deadline exceeded") || !strings.Contains(a.output, "b: context deadline exceeded"):
+				t.Errorf("after the fix the two steps did not end by the one deadline:\n%s", a.output)
+			}
+		})
 	}
 }
 
@@ -991,6 +1007,86 @@ func main() {
 	t.Logf("before the fix: exited %v; after: exited %v after %v", b.exited, a.exited, a.took)
 	if !a.exited || a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second {
 		t.Errorf("after the fix: exited %v after %v; want an exit at the %v deadline\n%s", a.exited, a.took, runtimeTimeout, a.output)
+	}
+}
+
+// grpc-stop on a GracefulStop with no deadline, in a method of a type
+// that carries its own drain budget (a grace field its HTTP drain passes
+// to context.WithTimeout): the fix times the GracefulStop with that field,
+// not -timeout, so the process exits at the type's own grace period (here
+// 500ms, a quarter of -timeout) after SIGTERM with a stream that never
+// ends; before the fix it never exits.
+func TestRuntimeGracefulStopBudgetField(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+)
+` + grpcRawCodec + `
+func hang(srv any, stream grpc.ServerStream) error {
+	var in []byte
+	if err := stream.RecvMsg(&in); err != nil {
+		return err
+	}
+	select {} // a stream that never ends
+}
+
+type server struct {
+	rpc   *grpc.Server
+	web   *http.Server
+	grace time.Duration
+}
+
+func (s *server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
+	defer cancel()
+	return s.web.Shutdown(ctx)
+}
+
+func (s *server) Stop() {
+	s.rpc.GracefulStop()
+}
+
+func main() {
+	l, err := net.Listen("tcp", os.Getenv("ADDR"))
+	if err != nil {
+		panic(err)
+	}
+	s := &server{
+		rpc:   grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(hang)),
+		web:   &http.Server{Addr: "127.0.0.1:0"},
+		grace: 500 * time.Millisecond,
+	}
+	go s.rpc.Serve(l)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	s.Close()
+	s.Stop()
+}
+`
+	const grace = 500 * time.Millisecond
+	before, cl, _ := buildGRPC(t, src, false)
+	after, _, fixed := buildGRPC(t, src, true)
+	if !strings.Contains(fixed, "time.NewTimer(s.grace)") || !strings.Contains(fixed, "s.rpc.Stop()") {
+		t.Fatalf("the fix does not race GracefulStop against the type's own budget:\n%s", fixed)
+	}
+	b := callAndTerm(t, before, cl, 2*runtimeTimeout)
+	if b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := callAndTerm(t, after, cl, 2*runtimeTimeout)
+	t.Logf("before the fix: exited %v; after: exited %v after %v", b.exited, a.exited, a.took)
+	if !a.exited || a.took < grace-200*time.Millisecond || a.took > grace+time.Second {
+		t.Errorf("after the fix: exited %v after %v; want an exit at the type's %v grace period\n%s", a.exited, a.took, grace, a.output)
 	}
 }
 

@@ -28,7 +28,9 @@ drains pass to context.WithTimeout (a graceTimeout); otherwise -timeout
 (default 25s). One drain has one budget: a deadline the drain made after the
 stop is reused, and so is one another fix declared earlier in the same
 function (the next Shutdown of the sequence shares it instead of adding a
-fresh budget). A deferred or go Shutdown is reported but not fixed: the
+fresh budget). A step guarded by an if (if srv != nil { ... }) that a later
+step follows gets its deadline just before the guard, where the later step
+can share it, unless something before the step inside the guard waits. A deferred or go Shutdown is reported but not fixed: the
 deadline would start running long before the drain.
 
 Not a default finding: a Shutdown in a goroutine main does not wait for
