@@ -172,31 +172,53 @@ func (p *Pass) signalName(e ast.Expr) string {
 }
 
 // drains reports whether fn (with the function literals inside it) calls a
-// drain method of any type but the os/signal and time packages' own, or
-// (*http.Server).Close.
+// drain method (drainCall), or, after the stop (the signal's receipt),
+// calls a function of the program that does, up to two calls down: the
+// drain behind the program's own Close (m.Close() → srv.Close(ctx) →
+// httpSrv.Shutdown(ctx)).
 func (p *Pass) drains(fn ast.Node) bool {
+	return p.callsDrain(fn, 2, true)
+}
+
+// callsDrain reports whether n calls a drain method (drainCall), or,
+// depth calls down, a function of the program that does; at the top
+// (afterStop), only calls that follow the stop are followed down.
+func (p *Pass) callsDrain(n ast.Node, depth int, afterStop bool) bool {
 	found := false
-	ast.Inspect(fn, func(n ast.Node) bool {
+	ast.Inspect(n, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok || found {
 			return !found
 		}
 		m := callee(p.Info, call)
-		if m == nil || m.Signature().Recv() == nil {
-			return true
-		}
-		if isMethod(m, "net/http", "Server", "Close") {
+		switch {
+		case m == nil:
+		case drainCall(m):
 			found = true
-		} else if isDrainName(m.Name()) && m.Pkg() != nil {
-			switch m.Pkg().Path() {
-			case "os/signal", "time":
-			default:
-				found = true
+		case depth > 0 && (!afterStop || p.Program.Drain().FollowsStop(call.Pos())):
+			if d, ok := p.Program.declOf(m); ok {
+				found = d.pass.callsDrain(d.fd.Body, depth-1, false)
 			}
 		}
-		return true
+		return !found
 	})
 	return found
+}
+
+// drainCall reports whether m is a drain method of any type but the
+// os/signal and time packages' own, or (*http.Server).Close.
+func drainCall(m *types.Func) bool {
+	if m.Signature().Recv() == nil || m.Pkg() == nil {
+		return false
+	}
+	if isMethod(m, "net/http", "Server", "Close") {
+		return true
+	}
+	switch m.Pkg().Path() {
+	case "os/signal", "time":
+		return false
+	}
+	return isDrainName(m.Name())
 }
 
 // isDrainName reports whether a method so named stops a server or pool

@@ -14,15 +14,18 @@ server or pool drains on Ctrl-C at a developer's desk and never in
 production: SIGTERM takes its default action and kills the process at once,
 dropping every request in flight. Reported are signal.Notify and
 signal.NotifyContext calls with an explicit list holding SIGINT and not
-SIGTERM, in a function that also drains (calls a method named Shutdown,
-GracefulStop, Drain or Stop, or (*http.Server).Close). A command that only
+SIGTERM, in a function that also drains: it calls a method named Shutdown,
+GracefulStop, Drain or Stop, or (*http.Server).Close, itself or, after the
+signal comes, through functions of the program up to two calls down (the
+drain behind the program's own Close). A command that only
 aborts on Ctrl-C is left alone, and so is a package that handles SIGTERM
 anywhere, or may: an empty list (every signal), a spread list, a variable in
 a list, signal.Ignore or signal.Reset of SIGTERM. The fix adds syscall.SIGTERM to the list (unix.SIGTERM where the list
 uses golang.org/x/sys/unix). Files that also build for plan9, where signals
 are notes, are reported but not fixed.
 In a package that catches SIGINT only and tells its user to stop it with
-Ctrl+C (a string literal such as "ctrl+c to exit"), the finding is shown
+Ctrl+C (a string literal such as "ctrl+c to exit", before the signal
+comes: a log line after it only reports the signal), the finding is shown
 only with -all: the program is run by hand at a terminal (a demo, a dev
 tool), not stopped by an orchestrator.`,
 	Bad: `signal.Notify(stop, os.Interrupt)
