@@ -968,15 +968,7 @@ import (
 
 	"google.golang.org/grpc"
 )
-` + grpcRawCodec + `
-func hang(srv any, stream grpc.ServerStream) error {
-	var in []byte
-	if err := stream.RecvMsg(&in); err != nil {
-		return err
-	}
-	select {} // a stream that never ends
-}
-
+` + grpcRawCodec + grpcHang + `
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
@@ -994,10 +986,32 @@ func main() {
 	}
 }
 `
+	stopsAtDeadline(t, src, runtimeTimeout, "s.Stop()", "time.NewTimer(2 * time.Second)")
+}
+
+// grpcHang is a gRPC handler whose stream never ends.
+const grpcHang = `
+func hang(srv any, stream grpc.ServerStream) error {
+	var in []byte
+	if err := stream.RecvMsg(&in); err != nil {
+		return err
+	}
+	select {} // a stream that never ends
+}
+`
+
+// stopsAtDeadline builds the gRPC program src before and after the fix,
+// checks that the fixed source holds each of fixHas, and that with a
+// stream that never ends the program exits only after the fix, about
+// deadline after SIGTERM.
+func stopsAtDeadline(t *testing.T, src string, deadline time.Duration, fixHas ...string) {
+	t.Helper()
 	before, cl, _ := buildGRPC(t, src, false)
 	after, _, fixed := buildGRPC(t, src, true)
-	if !strings.Contains(fixed, "s.Stop()") || !strings.Contains(fixed, "time.NewTimer(2 * time.Second)") {
-		t.Fatalf("the fix does not race GracefulStop against the deadline:\n%s", fixed)
+	for _, want := range fixHas {
+		if !strings.Contains(fixed, want) {
+			t.Fatalf("the fix does not race GracefulStop against the deadline (no %s):\n%s", want, fixed)
+		}
 	}
 	b := callAndTerm(t, before, cl, 2*runtimeTimeout)
 	if b.exited {
@@ -1005,8 +1019,8 @@ func main() {
 	}
 	a := callAndTerm(t, after, cl, 2*runtimeTimeout)
 	t.Logf("before the fix: exited %v; after: exited %v after %v", b.exited, a.exited, a.took)
-	if !a.exited || a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second {
-		t.Errorf("after the fix: exited %v after %v; want an exit at the %v deadline\n%s", a.exited, a.took, runtimeTimeout, a.output)
+	if !a.exited || a.took < deadline-200*time.Millisecond || a.took > deadline+time.Second {
+		t.Errorf("after the fix: exited %v after %v; want an exit at the %v deadline\n%s", a.exited, a.took, deadline, a.output)
 	}
 }
 
@@ -1030,15 +1044,7 @@ import (
 
 	"google.golang.org/grpc"
 )
-` + grpcRawCodec + `
-func hang(srv any, stream grpc.ServerStream) error {
-	var in []byte
-	if err := stream.RecvMsg(&in); err != nil {
-		return err
-	}
-	select {} // a stream that never ends
-}
-
+` + grpcRawCodec + grpcHang + `
 type server struct {
 	rpc   *grpc.Server
 	web   *http.Server
@@ -1073,21 +1079,7 @@ func main() {
 	s.Stop()
 }
 `
-	const grace = 500 * time.Millisecond
-	before, cl, _ := buildGRPC(t, src, false)
-	after, _, fixed := buildGRPC(t, src, true)
-	if !strings.Contains(fixed, "time.NewTimer(s.grace)") || !strings.Contains(fixed, "s.rpc.Stop()") {
-		t.Fatalf("the fix does not race GracefulStop against the type's own budget:\n%s", fixed)
-	}
-	b := callAndTerm(t, before, cl, 2*runtimeTimeout)
-	if b.exited {
-		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
-	}
-	a := callAndTerm(t, after, cl, 2*runtimeTimeout)
-	t.Logf("before the fix: exited %v; after: exited %v after %v", b.exited, a.exited, a.took)
-	if !a.exited || a.took < grace-200*time.Millisecond || a.took > grace+time.Second {
-		t.Errorf("after the fix: exited %v after %v; want an exit at the type's %v grace period\n%s", a.exited, a.took, grace, a.output)
-	}
+	stopsAtDeadline(t, src, 500*time.Millisecond, "time.NewTimer(s.grace)", "s.rpc.Stop()")
 }
 
 // cond-no-deadline where the drain locks and unlocks explicitly (no
