@@ -251,8 +251,7 @@ func (p *Pass) outOfGuards(path []ast.Node, place StmtPlace) StmtPlace {
 }
 
 // laterStep reports whether a statement after place in its list stops
-// something as a drain step does (a method named Shutdown, GracefulStop,
-// Stop or Drain, or an *http.Server's Close), outside func literals: a
+// something as a drain step does (drainCall), outside func literals: a
 // step that can share the deadline made at place.
 func (p *Pass) laterStep(place StmtPlace) bool {
 	list := stmtList(place.Block)
@@ -265,7 +264,7 @@ func (p *Pass) laterStep(place StmtPlace) bool {
 				return false
 			case *ast.CallExpr:
 				fn := callee(p.Info, n)
-				found = fn != nil && fn.Signature().Recv() != nil && (isDrainName(fn.Name()) || isMethod(fn, "net/http", "Server", "Close"))
+				found = fn != nil && drainCall(fn)
 			}
 			return !found
 		})

@@ -915,21 +915,15 @@ func (p *Program) bufferedChan(t types.Type) bool {
 		p.buffered = map[string]bool{}
 		for _, pass := range p.Packages {
 			for _, f := range pass.ownedFiles() {
-				if strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
+				if pass.isTestFile(f) {
 					continue
 				}
 				ast.Inspect(f, func(n ast.Node) bool {
 					call, ok := n.(*ast.CallExpr)
-					if !ok || len(call.Args) == 0 {
+					if !ok || !pass.isMakeChan(call) {
 						return true
 					}
-					if b, ok := pass.Info.Uses[identOfExpr(call.Fun)].(*types.Builtin); !ok || b.Name() != "make" {
-						return true
-					}
-					c, ok := pass.Info.TypeOf(call.Args[0]).Underlying().(*types.Chan)
-					if !ok {
-						return true
-					}
+					c := pass.Info.TypeOf(call.Args[0]).Underlying().(*types.Chan)
 					key := types.TypeString(c.Elem(), nil)
 					buffered := false
 					if len(call.Args) > 1 {
