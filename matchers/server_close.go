@@ -181,6 +181,9 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	at := place.Stmt
 	if base == nil || isBackground(p.Info, base) {
 		place = p.outOfGuards(path, place)
+		if why := p.splitBudget(path, fnNode); why != "" {
+			return DeadlineFix{}, why
+		}
 	}
 	free := func(name string) bool {
 		return p.FreshName(place.Stmt, name) == name && p.FreshName(at, name) == name
@@ -248,6 +251,69 @@ func (p *Pass) outOfGuards(path []ast.Node, place StmtPlace) StmtPlace {
 		}
 		prev = place
 	}
+}
+
+// splitBudget says why a deadline for the step at path[0] would give its
+// drain a second budget: an earlier step of the same drain in the same
+// function (fn's body, outside func literals), a Shutdown with no deadline
+// or an http.Server's Close that gets a deadline of its own, has that
+// deadline made where this step cannot share it, inside a guard it waits
+// in (outOfGuards stops there). Steps with the stop between them (a
+// restart at start-up, then the signal) belong to different drains. ""
+// when there is no such step.
+func (p *Pass) splitBudget(path []ast.Node, fn ast.Node) string {
+	call, _ := path[0].(*ast.CallExpr)
+	if call == nil || fn == nil {
+		return ""
+	}
+	var body *ast.BlockStmt
+	switch fn := fn.(type) {
+	case *ast.FuncDecl:
+		body = fn.Body
+	case *ast.FuncLit:
+		body = fn.Body
+	}
+	if body == nil {
+		return ""
+	}
+	drain := p.Program.Drain()
+	why := ""
+	ast.Inspect(body, func(n ast.Node) bool {
+		if why != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if n.End() > call.Pos() {
+				return false
+			}
+			fn := callee(p.Info, n)
+			shutdown := isMethod(fn, "net/http", "Server", "Shutdown") && len(n.Args) == 1
+			if !shutdown && !isMethod(fn, "net/http", "Server", "Close") || drain.WaitsIn(n.End(), call.Pos()) {
+				return true
+			}
+			line := p.Fset.Position(n.Pos()).Line
+			if shutdown && !p.neverDone(n.Args[0]) {
+				// Its deadline, had it been in reach, would have been
+				// reused (drainDeadlineBefore).
+				why = fmt.Sprintf("an earlier step of this drain (line %d) already has a deadline that is out of this step's reach: a second deadline here would give the drain two budgets, one after the other, and could run it past the grace period; pass that step's deadline to this one", line)
+				return false
+			}
+			ePath := p.pathTo(n)
+			ePlace, ok := stmtPlace(ePath)
+			if !ok {
+				return true
+			}
+			ePlace = p.outOfGuards(ePath, ePlace)
+			if !slices.Contains(path, ePlace.Block) {
+				why = fmt.Sprintf("an earlier step of this drain (line %d) gets a deadline of its own inside its guard, after a wait there, out of this step's reach: a second deadline here would give the drain two budgets, one after the other, and could run it past the grace period; make one deadline where the drain starts and pass it to both", line)
+			}
+		}
+		return true
+	})
+	return why
 }
 
 // laterStep reports whether a statement after place in its list stops

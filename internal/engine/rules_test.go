@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +26,9 @@ var update = flag.Bool("update", false, "rewrite the want sections and golden fi
 //   - the findings, -all's included, must be the "want" section
 //     (file:line:col: rule, with " (not fixed)" for a finding without a
 //     fix and " (not default)" for one shown only with -all);
+//   - each line of an optional "messages" section, file:line:col: REGEXP,
+//     must match the message of a finding at that position (the refusal
+//     or hold reason included);
 //   - each FILE.golden section is FILE after the fixes; a file without one
 //     must not change;
 //   - the fixed module must pass go vet (which builds it);
@@ -79,12 +83,14 @@ func runCase(t *testing.T, file string) {
 	dir := t.TempDir()
 	sources := map[string][]byte{}
 	goldens := map[string][]byte{}
-	var want []byte
+	var want, messages []byte
 	hasWant := false
 	for _, f := range ar.Files {
 		switch {
 		case f.Name == "want":
 			want, hasWant = f.Data, true
+		case f.Name == "messages":
+			messages = f.Data
 		case strings.HasSuffix(f.Name, ".golden"):
 			goldens[strings.TrimSuffix(f.Name, ".golden")] = f.Data
 		default:
@@ -126,6 +132,7 @@ func runCase(t *testing.T, file string) {
 		fixed[filepath.ToSlash(rel)] = fx.New
 	}
 
+	checkMessages(t, dir, messages, res.Findings)
 	if *update {
 		updateCase(t, file, ar, got, fixed)
 		return
@@ -178,6 +185,39 @@ func runCase(t *testing.T, file string) {
 	slices.Sort(left)
 	if !slices.Equal(unfixed, left) {
 		t.Errorf("second run finds %v; want only the unfixed %v:\n%s", left, unfixed, formatFindings(t, dir, again.Findings))
+	}
+}
+
+// checkMessages checks each line of a case's messages section,
+// file:line:col: REGEXP, against the messages of the findings at that
+// position: one of them must match.
+func checkMessages(t *testing.T, dir string, messages []byte, fs []engine.Finding) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(string(messages)), "\n") {
+		if line == "" {
+			continue
+		}
+		// file:line:col: then the expression.
+		parts := strings.SplitN(line, ": ", 2)
+		if len(parts) != 2 {
+			t.Errorf("messages: %q is not file:line:col: REGEXP", line)
+			continue
+		}
+		re, err := regexp.Compile(parts[1])
+		if err != nil {
+			t.Errorf("messages: %v", err)
+			continue
+		}
+		var got []string
+		for _, f := range fs {
+			rel, _ := filepath.Rel(dir, f.File)
+			if fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), f.Line, f.Column) == parts[0] {
+				got = append(got, f.Message)
+			}
+		}
+		if !slices.ContainsFunc(got, re.MatchString) {
+			t.Errorf("messages: no finding at %s matches %q; messages there: %q", parts[0], parts[1], got)
+		}
 	}
 }
 
