@@ -203,8 +203,12 @@ type progDecl struct {
 }
 
 // declOf returns the declaration of fn in the program's packages (their
-// own files, not a test variant's copies).
+// own files, not a test variant's copies). A nil fn (a call of a func
+// value) has none.
 func (p *Program) declOf(fn *types.Func) (progDecl, bool) {
+	if fn == nil {
+		return progDecl{}, false
+	}
 	p.indexDecls()
 	d, ok := p.decls[fn.Origin()]
 	return d, ok

@@ -11,7 +11,7 @@ import (
 
 // harmlessLeaveOnQuit is why a Wait whose workers all leave on the stop
 // signal the drain sends just before it is not a default finding.
-const harmlessLeaveOnQuit = "every goroutine the Wait joins leaves on the stop signal the drain sends just before it (a closed channel or a cancelled context it selects on): the Wait is a bounded join"
+const harmlessLeaveOnQuit = "every goroutine the Wait joins leaves on the stop signal the drain sends just before it (a closed channel or a cancelled context it selects on, or, for a lone goroutine, a send on a channel it receives from): the Wait is a bounded join"
 
 // workersLeaveOnQuit reports whether every goroutine that the WaitGroup of
 // wait joins leaves as soon as the drain fd stops it: before the Wait, fd
@@ -29,6 +29,10 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		return false
 	}
 	closed, cancelled := map[string]bool{}, false
+	// Field channels the drain sends on before the Wait: a send stops the
+	// one worker that receives it, so it counts as a stop only for a group
+	// of one goroutine (below).
+	sent := map[string]bool{}
 	// The stop is sent in the function holding the Wait: fd's body, or a
 	// func literal in it (once.Do(func() { close(quit); wg.Wait() })).
 	body, _ := funcBody(p.pathTo(wait))
@@ -57,6 +61,10 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 			return now[n]
 		case *ast.GoStmt, *ast.DeferStmt:
 			return false
+		case *ast.SendStmt:
+			if k := fieldKey(p.Info, n.Chan); k != "" && n.Pos() < wait.Pos() {
+				sent[k] = true
+			}
 		case *ast.CallExpr:
 			if n.Pos() >= wait.Pos() || !p.stopsWorkers(n) {
 				return true
@@ -74,11 +82,14 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	// one of them, or a server's Serve, returns then.
 	lis := map[string]bool{}
 	p.closesListeners(body, wait.Pos(), lis)
-	if len(closed) == 0 && !cancelled && len(lis) == 0 {
-		return false
-	}
 	workers := p.groupWorkers(group)
 	if len(workers) == 0 {
+		return false
+	}
+	if p.sendStops(sent, workers) {
+		return true
+	}
+	if len(closed) == 0 && !cancelled && len(lis) == 0 {
 		return false
 	}
 	var rest []worker
@@ -99,6 +110,102 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 	}
 	return true
+}
+
+// sendStops reports whether the drain's send on one of the field
+// channels sent (h.quit <- struct{}{}; h.wg.Wait()) ends the group's only
+// worker at once: one goroutine, started once outside tests, whose select
+// has a case receiving from that channel that waits on nothing, calls the
+// group's Done (or the worker defers it) and returns; and every channel the
+// program puts in the field is unbuffered. The send then returns only once
+// the worker is in that case, so whatever else the worker may block on
+// holds up the send, not the Wait. With two workers, or a buffered
+// channel, the Wait could still hang.
+func (p *Pass) sendStops(sent map[string]bool, workers []worker) bool {
+	if len(sent) == 0 || len(workers) != 1 || !workers[0].once {
+		return false
+	}
+	w := workers[0]
+	deferredDone := false
+	for _, st := range w.body.List {
+		if d, ok := st.(*ast.DeferStmt); ok && isMethod(callee(w.pass.Info, d.Call), "sync", "WaitGroup", "Done") {
+			deferredDone = true
+		}
+	}
+	found := false
+	ast.Inspect(w.body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CommClause:
+			r := recvOf(n.Comm)
+			if r == nil || len(n.Body) == 0 || !slices.ContainsFunc(w.pass.fieldsOf(r.X), func(k string) bool { return sent[k] && p.Program.unbufferedField(k) }) {
+				return true
+			}
+			if _, ok := n.Body[len(n.Body)-1].(*ast.ReturnStmt); !ok || w.pass.waitsIn(n.Body) {
+				return true
+			}
+			done := deferredDone
+			for _, st := range n.Body {
+				if e, ok := st.(*ast.ExprStmt); ok {
+					if call, ok := e.X.(*ast.CallExpr); ok && isMethod(callee(w.pass.Info, call), "sync", "WaitGroup", "Done") {
+						done = true
+					}
+				}
+			}
+			found = found || done
+		}
+		return !found
+	})
+	return found
+}
+
+// unbufferedField reports whether the program (outside test files) puts
+// a channel in the field key somewhere, always one made unbuffered: in a
+// composite literal (Hub{quit: make(chan struct{})}) or by assignment
+// (h.quit = make(chan struct{})).
+func (p *Program) unbufferedField(key string) bool {
+	some, all := false, true
+	for _, pass := range p.Packages {
+		for _, f := range pass.ownedFiles() {
+			if pass.isTestFile(f) {
+				continue
+			}
+			check := func(v ast.Expr) {
+				call, ok := ast.Unparen(v).(*ast.CallExpr)
+				if !ok || !pass.isMakeChan(call) {
+					all = false
+					return
+				}
+				some = true
+				if len(call.Args) > 1 {
+					if c := pass.Info.Types[call.Args[1]].Value; c == nil || constant.Sign(c) != 0 {
+						all = false
+					}
+				}
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.KeyValueExpr:
+					if id, ok := n.Key.(*ast.Ident); ok {
+						if v, ok := pass.Info.Uses[id].(*types.Var); ok && v.IsField() && fieldVarKey(v) == key {
+							check(n.Value)
+						}
+					}
+				case *ast.AssignStmt:
+					if len(n.Lhs) == len(n.Rhs) {
+						for i, l := range n.Lhs {
+							if fieldKey(pass.Info, l) == key {
+								check(n.Rhs[i])
+							}
+						}
+					}
+				}
+				return all
+			})
+		}
+	}
+	return some && all
 }
 
 // closesListeners adds to lis the keys of the listeners (values with an
@@ -630,6 +737,9 @@ func assignsTo(info *types.Info, body *ast.BlockStmt, v *types.Var, except *ast.
 type worker struct {
 	pass *Pass
 	body *ast.BlockStmt
+	// once: started by a go statement outside any loop of its function
+	// (one goroutine per call of that function).
+	once bool
 }
 
 // groupWorkers returns the goroutines started in the package that call
@@ -686,23 +796,23 @@ func (p *Pass) findWorkers(group string) []worker {
 			return worker{}, false
 		}
 		if d, ok := p.Program.declOf(fn); ok {
-			return worker{d.pass, d.fd.Body}, true
+			return worker{pass: d.pass, body: d.fd.Body}, true
 		}
 		return worker{}, false
 	}
 	workerOf := func(e ast.Expr) (worker, bool) {
 		switch e := ast.Unparen(e).(type) {
 		case *ast.FuncLit:
-			return worker{p, e.Body}, true
+			return worker{pass: p, body: e.Body}, true
 		case *ast.CallExpr:
 			if lit, ok := ast.Unparen(e.Fun).(*ast.FuncLit); ok {
-				return worker{p, lit.Body}, true
+				return worker{pass: p, body: lit.Body}, true
 			}
 			// A func literal kept in a local variable (stop := func(s
 			// *Server) {...}; go stop(s)).
 			if _, as, i := p.localDef(e.Fun); as != nil && len(as.Lhs) == len(as.Rhs) {
 				if lit, ok := ast.Unparen(as.Rhs[i]).(*ast.FuncLit); ok {
-					return worker{p, lit.Body}, true
+					return worker{pass: p, body: lit.Body}, true
 				}
 			}
 			return declared(callee(p.Info, e))
@@ -714,6 +824,7 @@ func (p *Pass) findWorkers(group string) []worker {
 		case *ast.GoStmt:
 			if w, ok := workerOf(n.Call); ok {
 				if done, accessor := doneOn(w); done && (!accessor || addsBefore(n)) {
+					w.once = !inLoop(p.pathTo(n))
 					workers = append(workers, w)
 				}
 			}
@@ -728,6 +839,36 @@ func (p *Pass) findWorkers(group string) []worker {
 					workers = append(workers, w)
 				} else if fn, ok := p.Info.Uses[identOfExpr(n.Args[0])].(*types.Func); ok {
 					if w, ok := declared(fn); ok {
+						workers = append(workers, w)
+					}
+				}
+			}
+		}
+	}
+	if len(workers) == 0 && p.Program != nil {
+		// A method of this package that another package of the program
+		// starts (go n.hub.Run(), with Run's own Add and Done), outside
+		// test files. A file loaded in several packages (a test variant)
+		// counts once.
+		seen := map[string]bool{}
+		for _, q := range p.Program.Packages {
+			if q == p || !slices.Contains(q.Pkg.Imports(), p.Pkg) {
+				continue
+			}
+			for _, n := range q.goStarts() {
+				g, ok := n.(*ast.GoStmt)
+				if !ok {
+					continue
+				}
+				fn := callee(q.Info, g.Call)
+				at := q.Fset.Position(g.Pos()).String()
+				if fn == nil || fn.Pkg() != p.Pkg || seen[at] || strings.HasSuffix(q.Fset.Position(g.Pos()).Filename, "_test.go") {
+					continue
+				}
+				seen[at] = true
+				if w, ok := declared(fn); ok {
+					if done, accessor := doneOn(w); done && !accessor {
+						w.once = !inLoop(q.pathTo(g))
 						workers = append(workers, w)
 					}
 				}

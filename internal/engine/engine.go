@@ -388,11 +388,28 @@ func report(fset *token.FileSet, f *ruleFinding) Finding {
 	}
 }
 
+// panicSite returns " (at FILE:LINE)" for the innermost frame of
+// drainfix's own matchers in the panicking goroutine's stack, so that a
+// report of the crash says where it happened; "" when there is none.
+func panicSite() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if strings.Contains(f.Function, "drainfix/matchers.") {
+			return fmt.Sprintf(" (at %s:%d)", filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
 // safeMatch runs a matcher, turning a panic into an error.
 func safeMatch(r *registry.Rule, pass *matchers.Pass) (found []matchers.Finding, err error) {
 	defer func() {
 		if e := recover(); e != nil {
-			err = fmt.Errorf("panic: %v", e)
+			err = fmt.Errorf("panic: %v%s", e, panicSite())
 		}
 	}()
 	return r.Match(pass), nil
