@@ -260,7 +260,11 @@ func (p *Pass) isMakeChan(call *ast.CallExpr) bool {
 	if b, ok := p.Info.Uses[id].(*types.Builtin); !ok || b.Name() != "make" {
 		return false
 	}
-	_, ok = types.Unalias(p.Info.TypeOf(call.Args[0])).Underlying().(*types.Chan)
+	t := p.Info.TypeOf(call.Args[0])
+	if t == nil {
+		return false
+	}
+	_, ok = types.Unalias(t).Underlying().(*types.Chan)
 	return ok
 }
 

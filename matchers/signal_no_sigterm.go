@@ -300,8 +300,8 @@ func (p *Pass) toldCtrlC() string {
 				// A literal that follows the signal's receipt reports it
 				// (log.Print("Ctrl+C received")); it tells no user to
 				// press anything.
-				if said == "" && n.Kind == token.STRING && !p.Program.Drain().FollowsStop(n.Pos()) {
-					if v, err := strconv.Unquote(n.Value); err == nil && ctrlC.MatchString(v) {
+				if said == "" && n.Kind == token.STRING {
+					if v, err := strconv.Unquote(n.Value); err == nil && ctrlC.MatchString(v) && !p.Program.Drain().FollowsStop(n.Pos()) {
 						said = n.Value
 					}
 				}

@@ -1048,8 +1048,11 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 // is made with a constant capacity above zero, and it makes some: a send
 // on one waits only while the buffer is full.
 func (p *Program) bufferedChan(t types.Type) bool {
+	if t == nil || p == nil {
+		return false
+	}
 	ch, ok := types.Unalias(t).Underlying().(*types.Chan)
-	if !ok || p == nil {
+	if !ok {
 		return false
 	}
 	p.bufferedOnce.Do(func() {
