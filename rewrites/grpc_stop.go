@@ -71,8 +71,11 @@ func GrpcStop(c *Context, f *matchers.Finding) error {
 	}
 	sel.Decs.Before, sel.Decs.After = old.Decorations().Before, old.Decorations().After
 	if fix.Graceful {
-		// The select takes the GracefulStop statement's comments.
-		sel.Decs.Start, sel.Decs.End = old.Decorations().Start, old.Decorations().End
+		// The comments above the GracefulStop statement went above the
+		// first statement inserted; its line comment stays on the line
+		// of the GracefulStop call, in the goroutine.
+		sel.Decs.Start = old.Decorations().Start
+		gracefulStmt(before).Decorations().End = old.Decorations().End
 	}
 	old.Decorations().Before, old.Decorations().After = dst.NewLine, dst.NewLine
 	(*list)[i] = sel
@@ -109,6 +112,12 @@ func boundedGracefulStop(srv dst.Expr, done string, timer []dst.Stmt, deadline d
 		}),
 	}}}
 	return before, sel
+}
+
+// gracefulStmt returns the GracefulStop statement of the goroutine
+// boundedGracefulStop starts (its second statement before the select).
+func gracefulStmt(before []dst.Stmt) dst.Stmt {
+	return before[1].(*dst.GoStmt).Call.Fun.(*dst.FuncLit).Body.List[0]
 }
 
 // newTimer returns t := time.NewTimer(timeout), with defer t.Stop() when
