@@ -36,6 +36,9 @@ type madeDeadline struct {
 	place matchers.StmtPlace
 	name  string
 	key   string // the base and duration, printed
+	// decl and deferCancel are the statements declaring it, in the
+	// statement list of place.
+	decl, deferCancel dst.Stmt
 }
 
 // A Rewrite applies the fix of one finding.

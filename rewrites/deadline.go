@@ -61,12 +61,14 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		if name := c.madeBefore(d.Place, key); name != "" {
 			return name, nil
 		}
+		if name, err := c.hoistMade(d.Place, key); name != "" || err != nil {
+			return name, err
+		}
 	}
 	ctxName, err := c.Declare(d.Place, d.Ctx)
 	if err != nil {
 		return "", err
 	}
-	c.made = append(c.made, madeDeadline{d.Place, ctxName, key})
 	cancelName, err := c.Declare(d.Place, d.Cancel)
 	if err != nil {
 		return "", err
@@ -77,7 +79,50 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		Rhs: []dst.Expr{&dst.CallExpr{Fun: withTimeout, Args: []dst.Expr{base, dur}}},
 	}
 	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
+	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, decl, deferCancel})
 	return ctxName, c.Insert(d.Place, false, decl, deferCancel)
+}
+
+// hoistMade handles a drain whose later step got its deadline first (the
+// fixes of a file are applied in the order of their findings, and a
+// later step's finding can sit earlier in the file, in the function it
+// calls): a deadline with the same base and duration (key) that a
+// rewrite declared later in place's own statement list, with nothing
+// between place and it that waits, moves up to place, and this step
+// shares it. One drain, one budget, whatever the order of the fixes. It
+// returns the shared name, or "" when there is no such deadline.
+func (c *Context) hoistMade(place matchers.StmtPlace, key string) (string, error) {
+	for i := range c.made {
+		m := &c.made[i]
+		if m.key != key || m.place.Block != place.Block || m.place.Stmt.Pos() <= place.Stmt.Pos() || m.decl == nil ||
+			c.waitsBetween(place.Block, place.Stmt.End(), m.place.Stmt.Pos()) {
+			continue
+		}
+		cancel := m.deferCancel.(*dst.DeferStmt).Call.Fun.(*dst.Ident).Name
+		if c.Pass.FreshName(place.Stmt, m.name) != m.name || c.Pass.FreshName(place.Stmt, cancel) != cancel {
+			continue
+		}
+		list := stmtsOf(c.Nodes[place.Block])
+		at := indexInList(*list, m.decl)
+		if at < 0 || at+1 >= len(*list) || (*list)[at+1] != m.deferCancel {
+			continue
+		}
+		// The comments the declaration took from the statement below it
+		// go back to that statement.
+		if at+2 < len(*list) {
+			below := (*list)[at+2].Decorations()
+			below.Start = append(m.decl.Decorations().Start, below.Start...)
+			below.Before = m.decl.Decorations().Before
+		}
+		m.decl.Decorations().Start = nil
+		*list = append((*list)[:at:at], (*list)[at+2:]...)
+		if err := c.Insert(place, false, m.decl, m.deferCancel); err != nil {
+			return "", err
+		}
+		m.place = place
+		return m.name, nil
+	}
+	return "", nil
 }
 
 // madeBefore returns the name of a deadline context with the same base and

@@ -633,19 +633,36 @@ func main() {
 // in its own if (if srv != nil { srv.Shutdown(...) }, from real code): the
 // deadline is made before the first guard, in the second's reach.
 func TestRuntimeOneBudget(t *testing.T) {
-	steps := map[string]string{
-		"plain": `	fmt.Println("a:", a.Shutdown(context.Background()))
+	// Each shape: declarations, the drain at the end of main, and what
+	// the output must show of each step ending by the one deadline.
+	steps := map[string][3]string{
+		"plain": {"", `	fmt.Println("a:", a.Shutdown(context.Background()))
 	fmt.Println("b:", b.Shutdown(context.Background()))
-`,
-		"guarded": `	if a != nil {
+`, "b: context deadline exceeded"},
+		"guarded": {"", `	if a != nil {
 		fmt.Println("a:", a.Shutdown(context.Background()))
 	}
 	if b != nil {
 		fmt.Println("b:", b.Shutdown(context.Background()))
 	}
-`,
+`, "b: context deadline exceeded"},
+		// The pool's Wait comes first in the file, so its caller's
+		// deadline is made before the Shutdown's (budget_order.txtar).
+		"ordered": {`
+type pool struct{ wg sync.WaitGroup }
+
+func (p *pool) stop() {
+	p.wg.Wait()
+}
+`, `	p := &pool{}
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); select {} }()
+	fmt.Println("a:", b.Shutdown(context.Background()))
+	p.stop()
+`, "stop: context deadline exceeded"},
 	}
-	for name, drain := range steps {
+	for name, shape := range steps {
+		decls, drain, last := shape[0], shape[1], shape[2]
 		t.Run(name, func(t *testing.T) {
 			src := `package main
 
@@ -656,15 +673,18 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
+
+var _ sync.Mutex
 
 func hung(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(time.Minute)
 	fmt.Fprint(w, "done")
 }
-
+` + decls + `
 func main() {
 	http.HandleFunc("/slow", hung)
 	a := &http.Server{Addr: os.Getenv("ADDR")}
@@ -695,7 +715,7 @@ func main() {
 				t.Errorf("after the fix the process did not exit within %v\n%s", 3*runtimeTimeout, a.output)
 			case a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second:
 				t.Errorf("after the fix the process exited after %v; want about one %v budget for the whole drain", a.took, runtimeTimeout)
-			case !strings.Contains(a.output, "a: context deadline exceeded") || !strings.Contains(a.output, "b: context deadline exceeded"):
+			case !strings.Contains(a.output, "a: context deadline exceeded") || !strings.Contains(a.output, last):
 				t.Errorf("after the fix the two steps did not end by the one deadline:\n%s", a.output)
 			}
 		})
