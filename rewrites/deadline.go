@@ -87,14 +87,14 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 // fixes of a file are applied in the order of their findings, and a
 // later step's finding can sit earlier in the file, in the function it
 // calls): a deadline with the same base and duration (key) that a
-// rewrite declared later in place's own statement list, with nothing
-// between place and it that waits, moves up to place, and this step
-// shares it. One drain, one budget, whatever the order of the fixes. It
+// rewrite declared later in place's statement list or a block nested in
+// it (a guard), with nothing between place and it that waits, moves up to
+// place, and this step shares it. One drain, one budget, whatever the order of the fixes. It
 // returns the shared name, or "" when there is no such deadline.
 func (c *Context) hoistMade(place matchers.StmtPlace, key string) (string, error) {
 	for i := range c.made {
 		m := &c.made[i]
-		if m.key != key || m.place.Block != place.Block || m.place.Stmt.Pos() <= place.Stmt.Pos() || m.decl == nil ||
+		if m.key != key || m.place.Stmt.Pos() <= place.Stmt.Pos() || m.decl == nil || !c.within(m.place.Stmt, place.Block) ||
 			c.waitsBetween(place.Block, place.Stmt.End(), m.place.Stmt.Pos()) {
 			continue
 		}
@@ -102,7 +102,7 @@ func (c *Context) hoistMade(place matchers.StmtPlace, key string) (string, error
 		if c.Pass.FreshName(place.Stmt, m.name) != m.name || c.Pass.FreshName(place.Stmt, cancel) != cancel {
 			continue
 		}
-		list := stmtsOf(c.Nodes[place.Block])
+		list := stmtsOf(c.Nodes[m.place.Block])
 		at := indexInList(*list, m.decl)
 		if at < 0 || at+1 >= len(*list) || (*list)[at+1] != m.deferCancel {
 			continue
@@ -150,6 +150,22 @@ func (c *Context) madeBefore(place matchers.StmtPlace, key string) string {
 		}
 	}
 	return ""
+}
+
+// within reports whether the statement st sits in block, directly or in a
+// block nested in it, not in a func literal of its own.
+func (c *Context) within(st ast.Stmt, block ast.Node) bool {
+	path, _ := astutil.PathEnclosingInterval(c.AST, st.Pos(), st.End())
+	for _, n := range path[1:] {
+		switch n.(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return false
+		}
+		if n == block {
+			return true
+		}
+	}
+	return false
 }
 
 // waitsBetween reports whether the code of block between pos and end may
