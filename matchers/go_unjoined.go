@@ -106,6 +106,8 @@ func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
 	setFix(&fd, fix, why)
 	if what := p.inertGoroutine(gs); what != "" {
 		fd.Harmless = fmt.Sprintf(harmlessInert, what)
+	} else if what := p.spawnerGoroutine(gs, lit); what != "" {
+		fd.Harmless = fmt.Sprintf(harmlessSpawner, what)
 	}
 	return fd, true
 }
@@ -679,6 +681,130 @@ func (p *Pass) inertGoroutine(gs *ast.GoStmt) string {
 		return ""
 	}
 	return fn.Name()
+}
+
+// harmlessSpawner is why an unjoined goroutine that only waits for the
+// cancel and starts detached work is not a default finding.
+const harmlessSpawner = "the goroutine runs %s, which only waits (in selects that return when the context is done, beside timers) and starts goroutines of its own: when the cancel comes it is waiting and returns at once, and joining it would not join the work it started, so outliving its starter loses nothing"
+
+// spawnerGoroutine returns the name of what gs runs (its function, or "a
+// func literal") when that body does nothing but wait and start detached
+// work, so that joining it would wait for nothing (a monitor that starts a
+// probe per period in a goroutine of its own, each with its own timeout):
+// outside the bodies of the go statements it makes, its statements are
+// loops, selects each of which has a case receiving from a context's Done
+// whose body is just a return, its other cases receiving from timers, go
+// statements whose arguments are plain values, and assignments, returns
+// and calls of packages time, math and math/rand only. At least one such
+// select must be there. "" otherwise.
+func (p *Pass) spawnerGoroutine(gs *ast.GoStmt, lit *ast.FuncLit) string {
+	pass, body, what := p, (*ast.BlockStmt)(nil), "a func literal"
+	if lit != nil {
+		body = lit.Body
+	} else if fn := callee(p.Info, gs.Call); fn != nil {
+		if d, ok := p.Program.declOf(fn); ok && d.fd.Body != nil {
+			pass, body, what = d.pass, d.fd.Body, fn.Name()
+		}
+	}
+	if body == nil {
+		return ""
+	}
+	pure := func(n ast.Node) bool {
+		ok := true
+		ast.Inspect(n, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				ok = false
+			case *ast.UnaryExpr:
+				ok = ok && n.Op != token.ARROW
+			case *ast.CallExpr:
+				if tv, isType := pass.Info.Types[n.Fun]; isType && tv.IsType() {
+					return true // a conversion
+				}
+				if _, builtin := pass.Info.Uses[identOfExpr(n.Fun)].(*types.Builtin); builtin {
+					return true
+				}
+				fn := callee(pass.Info, n)
+				if fn == nil || fn.Pkg() == nil {
+					ok = false
+					return false
+				}
+				switch fn.Pkg().Path() {
+				case "time", "math", "math/rand", "math/rand/v2":
+				default:
+					ok = false
+				}
+			}
+			return ok
+		})
+		return ok
+	}
+	waits, ok := false, true
+	var walk func(list []ast.Stmt)
+	walk = func(list []ast.Stmt) {
+		for _, st := range list {
+			if !ok {
+				return
+			}
+			switch st := st.(type) {
+			case *ast.GoStmt:
+				for _, a := range st.Call.Args {
+					ok = ok && pure(a)
+				}
+				if _, isLit := ast.Unparen(st.Call.Fun).(*ast.FuncLit); !isLit {
+					ok = ok && pure(st.Call.Fun)
+				}
+			case *ast.ForStmt:
+				ok = ok && st.Init == nil && st.Post == nil && (st.Cond == nil || pure(st.Cond))
+				walk(st.Body.List)
+			case *ast.SelectStmt:
+				done := false
+				for _, c := range st.Body.List {
+					cc := c.(*ast.CommClause)
+					r := recvOf(cc.Comm)
+					switch {
+					case r != nil && pass.doneOf(r.X) != "":
+						_, ret := onlyStmt(cc.Body).(*ast.ReturnStmt)
+						ok = ok && ret && len(onlyStmt(cc.Body).(*ast.ReturnStmt).Results) == 0
+						done = true
+					case r != nil && pass.timerChan(r.X) && pure(r.X):
+						walk(cc.Body)
+					default:
+						ok = false
+					}
+				}
+				ok = ok && done
+				waits = waits || done
+			case *ast.AssignStmt:
+				for _, e := range st.Rhs {
+					ok = ok && pure(e)
+				}
+				for _, e := range st.Lhs {
+					_, local := ast.Unparen(e).(*ast.Ident)
+					ok = ok && local
+				}
+			case *ast.ReturnStmt:
+				ok = ok && len(st.Results) == 0
+			case *ast.ExprStmt:
+				ok = ok && pure(st.X)
+			default:
+				ok = false
+			}
+		}
+	}
+	walk(body.List)
+	if !ok || !waits {
+		return ""
+	}
+	return what
+}
+
+// onlyStmt returns the one statement of list, or nil.
+func onlyStmt(list []ast.Stmt) ast.Stmt {
+	if len(list) != 1 {
+		return nil
+	}
+	return list[0]
 }
 
 // rootVar returns the variable at the root of x, x.f, x[i] or *x.

@@ -20,20 +20,21 @@ const HarmlessBenchmark = "in a benchmark (a bench, benches, benchmark or benchm
 
 // HarmlessTestTooling is why a finding in a test tool's program is not a
 // default finding.
-const HarmlessTestTooling = "in test tooling (a testonly, testutil, testutils or e2e directory of the package's path): it is run by tests or by hand, not deployed, and no orchestrator's SIGTERM stops it"
+const HarmlessTestTooling = "in test tooling (a test, tests, testing, testonly, testutil, testutils or e2e directory of the package's path): it is run by tests or by hand, not deployed, and no orchestrator's SIGTERM stops it"
 
 // NotDeployed returns why the package is not part of what is deployed, by
 // the same convention as _test.go files and testdata: it lies in a
 // directory named bench, benches, benchmark or benchmarks (a benchmark,
-// run by hand to measure the program), or testonly, testutil, testutils or
-// e2e (test tooling: a test's fake server, a monitor run against a test
+// run by hand to measure the program), or test, tests, testing, testonly,
+// testutil, testutils or e2e (test tooling: a test's fake server, an
+// integration environment's challenge server, a monitor run against a test
 // deployment); "" otherwise.
 func (p *Pass) NotDeployed() string {
 	for _, elem := range strings.Split(p.Pkg.Path(), "/") {
 		switch strings.ToLower(elem) {
 		case "bench", "benches", "benchmark", "benchmarks":
 			return HarmlessBenchmark
-		case "testonly", "testutil", "testutils", "e2e":
+		case "test", "tests", "testing", "testonly", "testutil", "testutils", "e2e":
 			return HarmlessTestTooling
 		}
 	}
