@@ -127,8 +127,11 @@ func (p *Pass) otherDrainStep(path []ast.Node, call *ast.CallExpr) string {
 			return other == ""
 		}
 		if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && slices.Contains(drainMethods, s.Sel.Name) {
-			// A timer's or ticker's Stop is no drain step.
-			if fn := callee(p.Info, c); fn != nil && fn.Signature().Recv() != nil && fn.Pkg() != nil && fn.Pkg().Path() != "time" {
+			// A timer's or ticker's Stop is no drain step, nor is the
+			// gRPC health server's Shutdown, which only marks every
+			// service NOT_SERVING and returns.
+			if fn := callee(p.Info, c); fn != nil && fn.Signature().Recv() != nil && fn.Pkg() != nil && fn.Pkg().Path() != "time" &&
+				!isMethod(fn, "google.golang.org/grpc/health", "Server", "Shutdown") {
 				other = types.ExprString(c.Fun) + "()"
 			}
 		}
