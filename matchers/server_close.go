@@ -181,7 +181,7 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	at := place.Stmt
 	if base == nil || isBackground(p.Info, base) {
 		place = p.outOfGuards(path, place)
-		if why := p.splitBudget(path, fnNode); why != "" {
+		if why := p.splitBudget(path); why != "" {
 			return DeadlineFix{}, why
 		}
 	}
@@ -255,25 +255,16 @@ func (p *Pass) outOfGuards(path []ast.Node, place StmtPlace) StmtPlace {
 
 // splitBudget says why a deadline for the step at path[0] would give its
 // drain a second budget: an earlier step of the same drain in the same
-// function (fn's body, outside func literals), a Shutdown with no deadline
+// function (outside func literals), a Shutdown with no deadline
 // or an http.Server's Close that gets a deadline of its own, has that
 // deadline made where this step cannot share it, inside a guard it waits
 // in (outOfGuards stops there). Steps with the stop between them (a
 // restart at start-up, then the signal) belong to different drains. ""
 // when there is no such step.
-func (p *Pass) splitBudget(path []ast.Node, fn ast.Node) string {
+func (p *Pass) splitBudget(path []ast.Node) string {
 	call, _ := path[0].(*ast.CallExpr)
-	if call == nil || fn == nil {
-		return ""
-	}
-	var body *ast.BlockStmt
-	switch fn := fn.(type) {
-	case *ast.FuncDecl:
-		body = fn.Body
-	case *ast.FuncLit:
-		body = fn.Body
-	}
-	if body == nil {
+	body, _ := funcBody(path)
+	if call == nil || body == nil {
 		return ""
 	}
 	drain := p.Program.Drain()
