@@ -156,7 +156,8 @@ func (p *Pass) racedGoroutine(path []ast.Node) bool {
 			case *ast.FuncLit:
 				return false
 			case *ast.SendStmt:
-				if n.Pos() > path[0].Pos() {
+				// After the call, or of its result (done <- s.Shutdown()).
+				if n.End() >= path[0].End() {
 					done[varKey(p.Info, n.Chan)] = true
 				}
 			case *ast.CallExpr:

@@ -97,6 +97,8 @@ func (p *Pass) unboundedGracefulStop(call *ast.CallExpr, sel *ast.SelectorExpr) 
 	switch {
 	case p.Program.Drain().ForcesExit(p.Pkg):
 		fd.Harmless = harmlessForcedExit
+	case p.boundedByCallers(p.enclosingFunc(call.Pos())):
+		fd.Harmless = harmlessBoundedCaller
 	case !p.onShutdownPath(path):
 		fd.Harmless = p.offDrainPath(call.Pos())
 	}

@@ -83,6 +83,11 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				found = append(found, fd)
 				return true
 			}
+			if p.boundedByCallers(p.enclosingFunc(call.Pos())) {
+				fd.Harmless = harmlessBoundedCaller
+				found = append(found, fd)
+				return true
+			}
 			fix, why := p.shutdownNoDeadlineFix(call, arg, taken)
 			fd = withFix(fd, fix, why)
 			found = append(found, fd)
