@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+
+	"github.com/drainfix/drainfix/internal/drainpath"
 )
 
 // harmlessBoundedCaller is why an unbounded wait is not a default finding
@@ -205,13 +207,14 @@ func (p *Pass) racedGoroutine(path []ast.Node) bool {
 }
 
 // isDeadlineChan reports whether e is a context's Done(), time.After(d) or
-// a timer's channel.
+// a timer's channel. time.After with a constant longer than the default
+// grace period is none: the process is killed before it fires.
 func (p *Pass) isDeadlineChan(e ast.Expr) bool {
 	if p.doneOf(e) != "" {
 		return true
 	}
 	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && isFunc(callee(p.Info, call), "time", "After") {
-		return true
+		return len(call.Args) == 1 && drainpath.BoundsDrain(p.Info, call.Args[0])
 	}
 	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok && sel.Sel.Name == "C" && isNamed(derefType(p.Info.TypeOf(sel.X)), "time", "Timer") {
 		return true

@@ -775,6 +775,19 @@ func endsProcess(fn *types.Func) bool {
 // first.
 const forcedExitLimit = 30 * time.Second
 
+// BoundsDrain reports whether the delay d (a time.Duration expression)
+// bounds a drain: a budget the program computes (from its configuration)
+// is the one its users chose; a constant must be at most forcedExitLimit,
+// the default grace period.
+func BoundsDrain(info *types.Info, d ast.Expr) bool {
+	tv := info.Types[d]
+	if tv.Value == nil || tv.Value.Kind() != constant.Int {
+		return true
+	}
+	v, exact := constant.Int64Val(tv.Value)
+	return exact && v >= 0 && time.Duration(v) <= forcedExitLimit
+}
+
 // findForcedExits records the packages whose drain code (a function on a
 // drain path, or code after a stop) sleeps and then, in the same block,
 // ends the process, or hands a func that ends it to time.AfterFunc. A delay the code computes
@@ -791,17 +804,7 @@ func (m *Model) findForcedExits() {
 		})
 		return found
 	}
-	// within reports whether the delay d bounds a drain: a budget the
-	// program computes (from its configuration) is the one its users
-	// chose; a constant must be at most forcedExitLimit.
-	within := func(info *types.Info, d ast.Expr) bool {
-		tv := info.Types[d]
-		if tv.Value == nil || tv.Value.Kind() != constant.Int {
-			return true
-		}
-		v, exact := constant.Int64Val(tv.Value)
-		return exact && v >= 0 && time.Duration(v) <= forcedExitLimit
-	}
+	within := BoundsDrain
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
 		ast.Inspect(fd.Body, func(n ast.Node) bool {
 			var list []ast.Stmt
