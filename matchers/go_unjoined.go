@@ -403,6 +403,12 @@ func (p *Pass) goUnjoinedFix(path []ast.Node, body *ast.BlockStmt, gs *ast.GoStm
 		// the join, under the goroutine still using what it releases.
 		return nil, fmt.Sprintf("a clean-up deferred after the cancel (%s) would run before the join, while the goroutine may still use it; join the goroutine in that clean-up's place", deferDesc(later))
 	}
+	if conn := p.connClosedBefore(body, def); conn != nil {
+		// Deferred calls run last first: that Close would run after the
+		// join, and a goroutine blocked writing to the connection is
+		// freed only by it.
+		return nil, fmt.Sprintf("a clean-up deferred before the cancel closes a connection (%s), and would run after the join: a goroutine blocked writing to it (a peer that stopped reading) is freed only by that Close, so the join could hang where the function now returns", deferDesc(conn))
+	}
 	g := st.groups[def]
 	if g == nil {
 		// One WaitGroup per deferred cancel, named apart from the others
@@ -436,6 +442,58 @@ func (p *Pass) goUnjoinedFix(path []ast.Node, body *ast.BlockStmt, gs *ast.GoStm
 
 // deferDesc names what a defer statement calls: the callee, or for a
 // func literal the first call in it.
+// connClosedBefore returns a defer of body, registered before def (so run
+// after it), that closes a network connection: a Close (in the deferred
+// call or a func literal it runs) on a value whose type has a SetDeadline
+// or SetWriteDeadline method (a net.Conn, a TLS or WebSocket connection).
+// nil when there is none.
+func (p *Pass) connClosedBefore(body *ast.BlockStmt, def *ast.DeferStmt) *ast.DeferStmt {
+	var found *ast.DeferStmt
+	ast.Inspect(body, func(n ast.Node) bool {
+		if found != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			if n.Pos() >= def.Pos() {
+				return false
+			}
+			ast.Inspect(n.Call, func(m ast.Node) bool {
+				call, ok := m.(*ast.CallExpr)
+				if !ok || found != nil {
+					return found == nil
+				}
+				sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+				if ok && sel.Sel.Name == "Close" && isConnType(p.Info.TypeOf(sel.X)) {
+					found = n
+				}
+				return found == nil
+			})
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// isConnType reports whether t has a SetDeadline or SetWriteDeadline
+// method: a network connection, whose writes can block until it is closed.
+func isConnType(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	for _, m := range []string{"SetDeadline", "SetWriteDeadline"} {
+		if obj, _, _ := types.LookupFieldOrMethod(t, true, nil, m); obj != nil {
+			if _, ok := obj.(*types.Func); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func deferDesc(d *ast.DeferStmt) string {
 	call := d.Call
 	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
