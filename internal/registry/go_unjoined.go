@@ -28,14 +28,21 @@ its own WaitGroup (wg, wg2, ...). The fix is refused for a go statement in a
 loop, when the deferred cancel is not in a block enclosing the go statement,
 before it, and when go f(args) has a function or arguments that are not plain
 variables left unchanged afterwards (moved into a func literal, they would be
-evaluated later), and when a clean-up deferred after the cancel (closing a
-database) would run before the join, with the goroutine still using it.
+evaluated later), when a clean-up deferred after the cancel (closing a
+database) would run before the join, with the goroutine still using it, and
+when a clean-up deferred before the cancel closes a network connection
+(a value with SetDeadline or SetWriteDeadline): it would run after the join,
+and a goroutine blocked writing to that connection is freed only by it.
 
 Shown only with -all: a goroutine running a function of the package that
 holds no resource (it is handed only contexts and values with no Close,
 Flush, Stop, Shutdown, Sync or Commit method, reads no package variable and
 calls none of the program's functions, such as a metrics timer): it leaves
-on the cancel with nothing to finish.`,
+on the cancel with nothing to finish. So is a goroutine that only waits and
+starts work of its own (its selects return when the context is done, beside
+timers; outside the goroutines it starts it calls only time, math and
+math/rand): it is waiting when the cancel comes, and joining it would not
+join the work it started.`,
 	Bad: `ctx, cancel := context.WithCancel(ctx)
 defer cancel()
 go server.Run(ctx)`,

@@ -28,9 +28,12 @@ reported in a test function, in a method itself named GracefulStop (a wrapper
 whose callers bound it), in a function that also refers to the same server's
 Stop (a fallback, called or handed to time.AfterFunc), or in a goroutine its
 starter races against a deadline; it is not a default finding in a program that
-forces its exit a fixed time after the stop, or off a drain path; and it is
-reported unfixed when its function has another drain step (Shutdown, Drain,
-GracefulStop or Stop of another value; a timer's or ticker's Stop is none),
+forces its exit a fixed time after the stop, in a function whose every caller
+runs it in a goroutine and stops waiting for it at a deadline, or off a drain
+path; and it is reported unfixed when its function has another drain step
+(Shutdown, Drain, GracefulStop or Stop of another value; a timer's or
+ticker's Stop is none, nor is the gRPC health server's Shutdown, which only
+marks the services NOT_SERVING),
 which a timer per step would give a budget apart from the drain's.`,
 	Bad: `<-ctx.Done()
 s.Stop()`,

@@ -38,7 +38,9 @@ meant the Wait to be bounded). A Wait whose workers all leave on the stop
 signal the drain sends just before it (also in a func literal that runs on
 the spot, such as a sync.Once's Do) is a bounded join, not a default
 finding: they select on the channel it closes or the context it cancels (or
-range over that channel and return at once), or accept on a listener the
+range over that channel and return at once; a send on an unbuffered channel
+stops a lone loop, started once, whose case on it calls Done and returns), or
+accept on a listener the
 drain, or a worker leaving on the signal, closes; and they block nowhere
 else, sends before their first loop (a start-up handshake) aside, sends on
 channels the program always makes with a buffer aside (such a send waits
