@@ -822,8 +822,8 @@ func (p *Pass) spawnerGoroutine(gs *ast.GoStmt, lit *ast.FuncLit) string {
 					r := recvOf(cc.Comm)
 					switch {
 					case r != nil && pass.doneOf(r.X) != "":
-						_, ret := onlyStmt(cc.Body).(*ast.ReturnStmt)
-						ok = ok && ret && len(onlyStmt(cc.Body).(*ast.ReturnStmt).Results) == 0
+						ret, _ := onlyStmt(cc.Body).(*ast.ReturnStmt)
+						ok = ok && ret != nil && len(ret.Results) == 0
 						done = true
 					case r != nil && pass.timerChan(r.X) && pure(r.X):
 						walk(cc.Body)

@@ -94,6 +94,9 @@ type Program struct {
 
 	bufferedOnce sync.Once
 	buffered     map[string]bool // bufferedChan's, built on first use
+	// unbufferedField's answers, per field key.
+	unbufMu sync.Mutex
+	unbuf   map[string]bool
 
 	declsOnce sync.Once
 	decls     map[*types.Func]progDecl // declOf's, built on first use

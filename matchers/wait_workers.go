@@ -165,6 +165,21 @@ func (p *Pass) sendStops(sent map[string]bool, workers []worker) bool {
 // composite literal (Hub{quit: make(chan struct{})}) or by assignment
 // (h.quit = make(chan struct{})).
 func (p *Program) unbufferedField(key string) bool {
+	p.unbufMu.Lock()
+	defer p.unbufMu.Unlock()
+	if v, ok := p.unbuf[key]; ok {
+		return v
+	}
+	if p.unbuf == nil {
+		p.unbuf = map[string]bool{}
+	}
+	v := p.findUnbufferedField(key)
+	p.unbuf[key] = v
+	return v
+}
+
+// findUnbufferedField is unbufferedField's walk over the program.
+func (p *Program) findUnbufferedField(key string) bool {
 	some, all := false, true
 	for _, pass := range p.Packages {
 		for _, f := range pass.ownedFiles() {
@@ -862,7 +877,7 @@ func (p *Pass) findWorkers(group string) []worker {
 				}
 				fn := callee(q.Info, g.Call)
 				at := q.Fset.Position(g.Pos()).String()
-				if fn == nil || fn.Pkg() != p.Pkg || seen[at] || strings.HasSuffix(q.Fset.Position(g.Pos()).Filename, "_test.go") {
+				if fn == nil || fn.Pkg() != p.Pkg || seen[at] || q.inTestFile(g) {
 					continue
 				}
 				seen[at] = true
