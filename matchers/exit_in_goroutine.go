@@ -24,7 +24,8 @@ import (
 // stop and is not reported. An exit taken only on the error of a call the
 // stop cannot end (given no context but Background or TODO, on a value the
 // package never stops: a dial, a read of stdin, a component's start) is a
-// failure exit, not on the stop's path: shown only with -all. An exit on the
+// failure exit, not on the stop's path: shown only with -all, as is an exit
+// whose starter waits only for Ctrl-C and drains nothing (abortsOnCtrlC). An exit on the
 // error of net/http's ListenAndServe or Serve (directly, or through a
 // function of the program that only returns that error) is left alone: apart
 // from http.ErrServerClosed (fatal-on-serve-closed's business) they fail
@@ -83,6 +84,9 @@ func ExitInGoroutine(p *Pass) []Finding {
 			}
 			if fd.Harmless == "" && p.onOtherServeError(path, g) {
 				fd.Harmless = harmlessOtherServe
+			}
+			if fd.Harmless == "" && p.abortsOnCtrlC(g) {
+				fd.Harmless = harmlessCtrlC
 			}
 			found = append(found, fd)
 			return true
@@ -306,6 +310,88 @@ func (p *Pass) drainSkipped(g goroutine) bool {
 		}
 	}
 	return false
+}
+
+// harmlessCtrlC is why an exit whose starter waits only for Ctrl-C and
+// drains nothing after it is not a default finding.
+const harmlessCtrlC = "what the function starting the goroutine waits for is only Ctrl-C (os.Interrupt or SIGINT, not SIGTERM), and it drains nothing after it (no Shutdown, Stop, GracefulStop or Drain): an interactive command's abort, which a stop (SIGTERM) never runs, and which the exit cuts short only when it has failed anyway"
+
+// abortsOnCtrlC reports whether every function starting g waits, after
+// starting it, only for signals a terminal sends (each wait a receive
+// from a channel that signal.Notify is given, in the package, with SIGINT
+// alone: a known list without SIGTERM) and drains nothing (drains): the
+// shape of an interactive command that aborts on Ctrl-C (signal-no-sigterm
+// leaves it alone for the same reason). A wait for a context's Done, or a
+// channel that may carry SIGTERM, is a stop's path.
+func (p *Pass) abortsOnCtrlC(g goroutine) bool {
+	for _, start := range g.starts {
+		path := p.pathTo(start)
+		body, _ := funcBody(path)
+		fn := outerFunc(path)
+		if body == nil || fn == nil || p.drains(fn) {
+			return false
+		}
+		waits := 0
+		ok := true
+		inspectFunc(body, func(n ast.Node) bool {
+			u, isRecv := n.(*ast.UnaryExpr)
+			if !ok || !isRecv || u.Op != token.ARROW || u.Pos() <= start.End() {
+				return ok
+			}
+			if p.doneOf(u.X) != "" {
+				ok = false
+			} else if isSignalChan(p.Info.TypeOf(u.X)) {
+				waits++
+				ok = p.interruptOnly(u.X)
+			}
+			return ok
+		})
+		if !ok || waits == 0 {
+			return false
+		}
+	}
+	return len(g.starts) > 0
+}
+
+// interruptOnly reports whether ch, a local signal channel, is given to
+// signal.Notify in its file only with SIGINT (os.Interrupt), a list
+// written out, at least once, and handed to no other call (but
+// signal.Stop).
+func (p *Pass) interruptOnly(ch ast.Expr) bool {
+	id, ok := ast.Unparen(ch).(*ast.Ident)
+	v, _ := p.Info.Uses[id].(*types.Var)
+	if !ok || v == nil || v.Parent() == p.Pkg.Scope() {
+		return false
+	}
+	notified := 0
+	only := true
+	for _, f := range p.Files {
+		if !within(f, v.Pos()) {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, isCall := n.(*ast.CallExpr)
+			if !isCall || !only {
+				return only
+			}
+			for i, a := range call.Args {
+				if a, isID := ast.Unparen(a).(*ast.Ident); !isID || p.Info.Uses[a] != v {
+					continue
+				}
+				switch fn := callee(p.Info, call); {
+				case i == 0 && isFunc(fn, "os/signal", "Notify"):
+					notified++
+					sigs, known := p.signalList(call, 1)
+					only = only && known && len(sigs) == 1 && sigs["SIGINT"]
+				case isFunc(fn, "os/signal", "Stop"):
+				default:
+					only = false // handed on: it may be notified of more
+				}
+			}
+			return only
+		})
+	}
+	return only && notified > 0
 }
 
 // harmlessOwnFailure is why an exit taken only when a call fails on its

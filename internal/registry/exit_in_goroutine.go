@@ -47,7 +47,9 @@ handles no termination signal the finding is shown only with -all, and so
 is an exit taken only on the error of a call the stop cannot end (given no
 context but context.Background or TODO, on a value the package never
 stops: a dial, a read of stdin, a module's start): a failure exit, which no
-stop leads to.`,
+stop leads to. So is an exit whose starting function waits only for Ctrl-C
+(a channel notified of os.Interrupt alone) and drains nothing after it: an
+interactive command's abort, which SIGTERM never runs.`,
 	Bad: `ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 defer cancel()
 go func() {
