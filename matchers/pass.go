@@ -217,6 +217,20 @@ func (p *Program) declOf(fn *types.Func) (progDecl, bool) {
 	return d, ok
 }
 
+// passOf returns the Pass of the program's package pkg (its own files,
+// not a test variant's), or nil.
+func (p *Program) passOf(pkg *types.Package) *Pass {
+	if pkg == nil || p == nil {
+		return nil
+	}
+	for _, pass := range p.Packages {
+		if pass.Pkg == pkg {
+			return pass
+		}
+	}
+	return nil
+}
+
 // methodsNamed returns the methods of the program's types named name.
 func (p *Program) methodsNamed(name string) []*types.Func {
 	p.indexDecls()

@@ -225,8 +225,34 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr, memo map[string]bool) bool {
 		return b
 	}
 	b := p.chanBoundByCtxKeys(made, keys)
+	if !b {
+		// A package-level channel of another package of the program
+		// (logic.Deletions): its own package makes and closes it.
+		if other := p.Program.passOf(pkgVarOf(p.Info, ch)); other != nil && other != p {
+			b = other.chanBoundByCtxKeys(made, keys)
+		}
+	}
 	memo[memoKey] = b
 	return b
+}
+
+// pkgVarOf returns the package of the package-level variable e names
+// (x or pkg.X), or nil.
+func pkgVarOf(info *types.Info, e ast.Expr) *types.Package {
+	var id *ast.Ident
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		id = e
+	case *ast.SelectorExpr:
+		id = e.Sel
+	default:
+		return nil
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	if !ok || v.IsField() || v.Pkg() == nil || v.Parent() != v.Pkg().Scope() {
+		return nil
+	}
+	return v.Pkg()
 }
 
 func (p *Pass) chanBoundByCtxKeys(made map[string]bool, keys []string) bool {
