@@ -361,3 +361,112 @@ func (p *Pass) enclosingFunc(pos token.Pos) *types.Func {
 	}
 	return nil
 }
+
+// doneOnlyAtReturn reports whether the context the expression ctx names is
+// done only once the function declaring it returns: a local variable
+// every assignment of which (its address never taken) is
+// context.Background() or TODO(), or context.WithCancel (or
+// WithCancelCause, or WithValue) of such a context, whose cancel func is
+// used only by defer cancel() in that function. A wait for its Done in a
+// goroutine that function starts wakes only after it has returned: in
+// main, after the process has begun to exit.
+func (p *Pass) doneOnlyAtReturn(ctx ast.Expr) bool {
+	id, ok := ast.Unparen(ctx).(*ast.Ident)
+	v, _ := p.Info.Uses[id].(*types.Var)
+	if !ok || v == nil || v.IsField() || v.Parent() == nil || v.Parent() == p.Pkg.Scope() {
+		return false
+	}
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return false
+	}
+	body, _ := funcBody(enclosing(f, v.Pos(), v.Pos()))
+	if body == nil {
+		return false
+	}
+	isV := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && p.Info.ObjectOf(id) == v
+	}
+	// rootOK: a parent that is never cancelled, or v itself (ctx, cancel
+	// := context.WithCancel(ctx), whose earlier values are checked too).
+	rootOK := func(e ast.Expr) bool { return isV(e) || p.neverCancelled(e) }
+	var cancels []*types.Var
+	ok = true
+	assigns := 0
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.UnaryExpr:
+			ok = ok && !(n.Op == token.AND && isV(n.X))
+		case *ast.ValueSpec:
+			for _, name := range n.Names {
+				ok = ok && p.Info.Defs[name] != v // var ctx = ...: not followed
+			}
+		case *ast.AssignStmt:
+			for i, l := range n.Lhs {
+				if !isV(l) {
+					continue
+				}
+				assigns++
+				if i != 0 || len(n.Rhs) != 1 {
+					ok = false
+					return false
+				}
+				call, isCall := ast.Unparen(n.Rhs[0]).(*ast.CallExpr)
+				if !isCall {
+					ok = false
+					return false
+				}
+				fn := callee(p.Info, call)
+				switch {
+				case isFunc(fn, "context", "Background", "TODO"):
+				case isFunc(fn, "context", "WithValue") && len(call.Args) == 3 && rootOK(call.Args[0]):
+				case isFunc(fn, "context", "WithCancel", "WithCancelCause") && len(call.Args) == 1 && rootOK(call.Args[0]) && len(n.Lhs) == 2:
+					c, isID := n.Lhs[1].(*ast.Ident)
+					cv, _ := p.Info.ObjectOf(c).(*types.Var)
+					if !isID || cv == nil {
+						ok = false
+						return false
+					}
+					cancels = append(cancels, cv)
+				default:
+					ok = false
+				}
+			}
+		}
+		return ok
+	})
+	if !ok || assigns == 0 {
+		return false
+	}
+	// Each cancel func: only defer cancel() in the function's own body
+	// (not in a func literal, which may run at any time).
+	for _, c := range cancels {
+		uses, deferred := 0, 0
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				ast.Inspect(n, func(m ast.Node) bool {
+					if id, isID := m.(*ast.Ident); isID && p.Info.Uses[id] == c {
+						uses++
+					}
+					return true
+				})
+				return false
+			case *ast.DeferStmt:
+				if id, isID := ast.Unparen(n.Call.Fun).(*ast.Ident); isID && p.Info.Uses[id] == c && len(n.Call.Args) <= 1 {
+					deferred++
+				}
+			case *ast.Ident:
+				if p.Info.Uses[n] == c {
+					uses++
+				}
+			}
+			return true
+		})
+		if uses != deferred {
+			return false
+		}
+	}
+	return true
+}

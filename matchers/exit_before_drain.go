@@ -86,11 +86,46 @@ func (p *Pass) exitBeforeDrain(body *ast.BlockStmt) []Finding {
 			}
 			fix, why := p.exitBeforeDrainFix(body, gs, lit, srv, body.List[j], serve)
 			setFix(&fd, fix, why)
+			if lit != nil && p.startsAfterReturn(lit.Body) {
+				fd.Harmless = harmlessStartsAfterReturn
+			}
 			found = append(found, fd)
 			break
 		}
 	}
 	return found
+}
+
+// harmlessStartsAfterReturn is why a drain goroutine woken only by main's
+// own deferred cancel cuts nothing short.
+const harmlessStartsAfterReturn = "the goroutine's Shutdown waits for a context that only main's deferred cancel ends: it cannot start while main serves, so main's return cuts no drain short (the program never drains this server: nothing ends that context when the process is told to stop)"
+
+// startsAfterReturn reports whether every wait in body before its
+// Shutdown (drainCallIn) is for the Done of a context that is done only
+// once the function declaring it returns (doneOnlyAtReturn): no signal
+// and no other context starts the drain.
+func (p *Pass) startsAfterReturn(body *ast.BlockStmt) bool {
+	shutdown := p.drainCallIn(body)
+	if shutdown == nil {
+		return false
+	}
+	waits := 0
+	ok := true
+	inspectFunc(body, func(n ast.Node) bool {
+		u, isRecv := n.(*ast.UnaryExpr)
+		if !ok || !isRecv || u.Op != token.ARROW || u.Pos() > shutdown.Pos() {
+			return ok
+		}
+		switch {
+		case isSignalChan(p.Info.TypeOf(u.X)):
+			ok = false
+		case p.doneOf(u.X) != "":
+			waits++
+			ok = p.doneOnlyAtReturn(ast.Unparen(ast.Unparen(u.X).(*ast.CallExpr).Fun).(*ast.SelectorExpr).X) // doneOf checked the shape
+		}
+		return ok
+	})
+	return ok && waits > 0
 }
 
 // exitsFirst reports whether the call at path[0], made on the server srv

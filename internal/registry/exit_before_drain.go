@@ -17,8 +17,11 @@ matters. The rule reports, in func main, a go statement whose func literal
 calls (*http.Server).Shutdown after a termination signal or a context's Done,
 followed by a statement that serves the same server, when the goroutine
 signals nobody (no close, send, WaitGroup Done or cancel) and nothing after
-the serve statement waits (a receive, a select, a Wait or a Sleep). The
-goroutine may also run a function of the package that is handed the server
+the serve statement waits (a receive, a select, a Wait or a Sleep). A
+goroutine woken only by the Done of a context that main's own deferred
+cancel ends (context.WithCancel of Background, its cancel used by nothing
+but defer cancel()) is shown only with -all: its Shutdown cannot start
+while main serves. The goroutine may also run a function of the package that is handed the server
 (go shutdownOnQuit(srv)), and main may serve through a helper that is handed
 it (web.ListenAndServe(srv, ...)). While main does not wait, a Shutdown
 without a deadline in that goroutine is not a default finding of
