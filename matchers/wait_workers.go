@@ -7,6 +7,8 @@ import (
 	"go/types"
 	"slices"
 	"strings"
+
+	"github.com/drainfix/drainfix/internal/drainpath"
 )
 
 // harmlessLeaveOnQuit is why a Wait whose workers all leave on the stop
@@ -1042,7 +1044,7 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 			if fn == nil {
 				return true
 			}
-			if isFunc(fn, "time", "Sleep") && len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value == nil {
+			if isFunc(fn, "time", "Sleep") && len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value == nil && !p.configuredDelay(n.Args[0]) {
 				blocks = true // a sleep as long as the job says: the stop does not end it
 				return false
 			}
@@ -1056,6 +1058,109 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		return true
 	})
 	return leaves, blocks
+}
+
+// configuredDelay reports whether the duration d is a setting of the
+// worker's own value, not something a job brings: a field reached from
+// the method's receiver (c.options.RetryDelay) that the program (outside
+// test files) sets only to constants within the grace period
+// (drainpath.BoundsDrain) or to a parameter (an option func's, the
+// setting its users chose), and sets at least once. A sleep that long
+// ends by itself within the grace period, as a forced exit's configured
+// delay does.
+func (p *Pass) configuredDelay(d ast.Expr) bool {
+	sel, ok := ast.Unparen(d).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	s, ok := p.Info.Selections[sel]
+	if !ok || s.Kind() != types.FieldVal || !isNamed(s.Obj().Type(), "time", "Duration") {
+		return false
+	}
+	// Rooted at the receiver of the method holding it.
+	root := sel.X
+	for {
+		inner, ok := ast.Unparen(root).(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		root = inner.X
+	}
+	id, ok := ast.Unparen(root).(*ast.Ident)
+	fn := p.enclosingFunc(d.Pos())
+	if !ok || fn == nil || fn.Signature().Recv() == nil || p.Info.Uses[id] != fn.Signature().Recv() {
+		return false
+	}
+	return p.Program.delaySetting(s.Obj().(*types.Var).Origin())
+}
+
+// delaySetting reports whether every value the program (outside test
+// files) gives the time.Duration field v is a constant that bounds a
+// drain (drainpath.BoundsDrain) or a parameter of the function doing it,
+// and it gives one.
+func (p *Program) delaySetting(v *types.Var) bool {
+	set, ok := 0, true
+	check := func(pass *Pass, val ast.Expr) {
+		set++
+		if tv := pass.Info.Types[val]; tv.Value != nil {
+			ok = ok && drainpath.BoundsDrain(pass.Info, val)
+			return
+		}
+		id, isID := ast.Unparen(val).(*ast.Ident)
+		pv, _ := pass.Info.Uses[id].(*types.Var)
+		if !isID || pv == nil {
+			ok = false
+			return
+		}
+		if fn, _ := pass.paramIndex(pv); fn == nil {
+			ok = false
+		}
+	}
+	fieldOf := func(info *types.Info, e ast.Expr) *types.Var {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.SelectorExpr:
+			if s, ok := info.Selections[e]; ok && s.Kind() == types.FieldVal {
+				return s.Obj().(*types.Var).Origin()
+			}
+		case *ast.Ident:
+			if f, ok := info.Uses[e].(*types.Var); ok && f.IsField() {
+				return f.Origin()
+			}
+		}
+		return nil
+	}
+	for _, pass := range p.Packages {
+		for _, f := range pass.ownedFiles() {
+			if !ok || pass.inTestFile(f) {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.KeyValueExpr:
+					if fieldOf(pass.Info, n.Key) == v {
+						check(pass, n.Value)
+					}
+				case *ast.AssignStmt:
+					for i, l := range n.Lhs {
+						if fieldOf(pass.Info, l) != v {
+							continue
+						}
+						if len(n.Lhs) != len(n.Rhs) || n.Tok != token.ASSIGN {
+							ok = false
+							continue
+						}
+						check(pass, n.Rhs[i])
+					}
+				case *ast.UnaryExpr:
+					if n.Op == token.AND && fieldOf(pass.Info, n.X) == v {
+						ok = false // set through a pointer: unknown
+					}
+				}
+				return ok
+			})
+		}
+	}
+	return ok && set > 0
 }
 
 // bufferedChan reports whether every channel of type t (its element

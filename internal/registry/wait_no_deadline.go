@@ -49,7 +49,9 @@ receive from a channel they just handed to a goroutine they started (its
 start-up handshake) aside; a select with a timer's case (time.After,
 time.Tick, a Timer's or Ticker's C) does not block for good (a time.Sleep
 whose length is not a constant does: a job that sleeps as long as its input
-says), and what a goroutine they start does is not theirs. On the stop,
+says; but not a sleep of a field of the worker's own receiver, such as a
+retry delay, that the program sets only to constants within the grace
+period or to an option func's parameter), and what a goroutine they start does is not theirs. On the stop,
 working off what is queued in a loop is leaving only when the loop's select
 has a default that leaves it (it ends once the queue is empty) and nothing
 it does per item makes a request to a peer (an HTTP request, a net.Conn
