@@ -151,6 +151,14 @@ func (m *cbdMatcher) block(block ast.Node, list []ast.Stmt) []Finding {
 		if target == nil || stops {
 			continue
 		}
+		teardown := ""
+		// Stop may be a hard stop; GracefulStop, Shutdown and Drain say
+		// they drain, and are taken at their word.
+		if fn := callee(m.p.Info, target.call); !target.wg && fn != nil && fn.Name() == "Stop" {
+			if d, ok := m.p.Program.declOf(fn); ok && !m.p.Program.waitsForWork(d, 4, map[*types.Func]bool{}) {
+				teardown = types.ExprString(target.call.Fun)
+			}
+		}
 		fd := Finding{
 			Pos: call.Pos(), End: call.End(),
 			Message: fmt.Sprintf("%s is closed before %s drains the workers that use it: work still in flight fails on the closed %s; close it after the drain",
@@ -175,15 +183,93 @@ func (m *cbdMatcher) block(block ast.Node, list []ast.Stmt) []Finding {
 		if why == "" {
 			why = m.blocker(list, i, j, *target, x, xk)
 		}
-		if why != "" {
+		switch {
+		case teardown != "":
+			// Never fixed, and no other close's fix may count on this one moving.
+			fd.Harmless = fmt.Sprintf(harmlessTeardown, teardown)
+		case why != "":
 			fd.NoFix = why
-		} else {
+		default:
 			fd.Fix = &CloseBeforeDrainFix{Close: s, Drain: target.stmt, Block: block, Earlier: moved[target.stmt]}
 			moved[target.stmt] = append(moved[target.stmt], s)
 		}
 		found = append(found, fd)
 	}
 	return found
+}
+
+// harmlessTeardown is why a close before a stop that waits for nothing
+// is not a default finding.
+const harmlessTeardown = "%s waits for nothing (neither it nor what it calls receives, sends, selects, sleeps or waits for a goroutine): it is a teardown, not a drain, so work in flight is as unfinished after it as before, and closing after it would change nothing"
+
+// waitsForWork reports whether the function d, or a function of the
+// program it calls (depth calls down), may wait for work in flight: a
+// receive, a send, a select, a range over a channel or an iterator, a
+// Sleep, a call of a function value other than a cancel func, an
+// interface method other than Close, a function out of sight named as a
+// drain or a wait (Wait, Drain, Shutdown, GracefulStop, Stop, Join,
+// Flush), or anything past depth. A call out of sight that does none of
+// that (a Close: a teardown; a lock; a log line) does not.
+func (p *Program) waitsForWork(d progDecl, depth int, seen map[*types.Func]bool) bool {
+	if fn, ok := d.pass.Info.Defs[d.fd.Name].(*types.Func); ok {
+		if seen[fn] {
+			return false // recursion: the other visit tells
+		}
+		seen[fn] = true
+	}
+	info := d.pass.Info
+	waits := false
+	ast.Inspect(d.fd.Body, func(n ast.Node) bool {
+		if waits {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false // a callback: it runs later, if ever
+		case *ast.GoStmt:
+			return false
+		case *ast.SendStmt, *ast.SelectStmt:
+			waits = true
+		case *ast.UnaryExpr:
+			waits = n.Op == token.ARROW
+		case *ast.RangeStmt:
+			if t := info.TypeOf(n.X); t != nil {
+				switch t.Underlying().(type) {
+				case *types.Chan, *types.Signature:
+					waits = true
+				}
+			}
+		case *ast.CallExpr:
+			if tv := info.Types[n.Fun]; tv.IsType() || tv.IsBuiltin() {
+				return true
+			}
+			if t := info.TypeOf(n.Fun); isNamed(t, "context", "CancelFunc") || isNamed(t, "context", "CancelCauseFunc") {
+				return true
+			}
+			fn := callee(info, n)
+			switch {
+			case fn == nil:
+				waits = true // a func value: unknown
+			case isFunc(fn, "time", "Sleep"):
+				waits = true
+			default:
+				if decl, ok := p.declOf(fn); ok {
+					waits = depth == 0 || p.waitsForWork(decl, depth-1, seen)
+					break
+				}
+				if recv := fn.Signature().Recv(); recv != nil && types.IsInterface(recv.Type()) && fn.Name() != "Close" {
+					waits = true // an interface's method: unknown
+					break
+				}
+				switch fn.Name() {
+				case "Wait", "Drain", "Shutdown", "GracefulStop", "Stop", "Join", "Flush":
+					waits = true
+				}
+			}
+		}
+		return !waits
+	})
+	return waits
 }
 
 // cbdClose returns the X.Close() call of a close statement (X.Close(),

@@ -30,7 +30,11 @@ it, a listener, a server (a type whose Serve takes a listener: closing it is
 how its Serve workers stop, and waiting first would hang), a Close that closes a channel (a stop signal), a close the
 drain repeats itself, and a close that is how the workers stop (their loop
 takes its work from X, or from a stream or reader made on X, without a
-context). The fix moves the close statement, with its comments and error
+context). A Stop method of the program that waits for nothing (neither
+it nor what it calls receives, sends, selects, sleeps, waits for a
+goroutine or calls a drain out of sight: it only closes its parts) is a
+teardown: a close before it is shown only with -all, since work in flight
+is as unfinished after it as before. The fix moves the close statement, with its comments and error
 handling, to just after the drain. It is refused when the code in between
 uses X, sets what the close statement reads or reads what it sets, or can
 return before the drain ends; when the drain is a return statement; and when
