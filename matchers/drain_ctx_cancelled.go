@@ -34,6 +34,12 @@ func DrainCtxCancelled(p *Pass) []Finding {
 	for _, f := range p.Owned {
 		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
+			if ok && len(call.Args) > 0 && p.ctxDrain(fn, 2) {
+				if fd, ok := p.doneCtxDrain(call, fn, d); ok {
+					found = append(found, fd)
+				}
+				return true
+			}
 			if !ok || !isCancelCtx(call, fn) {
 				return true
 			}
@@ -61,6 +67,103 @@ func DrainCtxCancelled(p *Pass) []Finding {
 			return true
 		}, (*ast.CallExpr)(nil))
 	}
+	return found
+}
+
+// doneCtxDrain reports the drain call (ctxDrain) given, as its context,
+// one that is surely done there (doneParent): the context a sure wait
+// received from, or one derived from it. The drain returns at once. The
+// fix gives it a deadline of its own, made where the drain starts, as
+// shutdown-no-deadline's does (one budget per drain sequence), on
+// context.Background() when the done context carries no values, or the
+// drain is net/http's (which reads none).
+func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivations) (Finding, bool) {
+	path := p.pathTo(call)
+	done, chain, ok := p.doneParent(path, call, l)
+	// A deadline made before the wait, and so done with it, is
+	// deadline-before-signal's business.
+	if !ok || chain.derived || p.inTestFunc(call) {
+		return Finding{}, false
+	}
+	arg := types.ExprString(call.Args[0])
+	fd := Finding{
+		Pos: call.Args[0].Pos(), End: call.Args[0].End(),
+		Message: types.ExprString(call.Fun) + " is given " + arg + ", which is already done here (after <-" + done + ".Done()): it returns at once and drops the work in flight; give the drain a deadline of its own, made after the wait",
+	}
+	switch {
+	case chain.values && !isMethod(fn, "net/http", "Server", "Shutdown"):
+		fd.NoFix = "the context carries values (context.WithValue) that a deadline on context.Background() would drop"
+	case !isMethod(fn, "net/http", "Server", "Shutdown") && p.mayCarryValues(chain.done, chain.doneName, l.get()) != "":
+		fd.NoFix = "the context may carry values (from " + p.mayCarryValues(chain.done, chain.doneName, l.get()) + ") that a deadline on context.Background() would drop"
+	default:
+		d, why := p.deadlineFix(path, nil)
+		if why == "" && d.Reuse == "" && !slices.Contains(stmtList(d.Place.Block), d.Place.Stmt) {
+			why = "the call is not inside a statement list"
+		}
+		if why != "" {
+			fd.NoFix = why
+		} else {
+			fd.Fix = &ShutdownNoDeadlineFix{Call: call, Deadline: d}
+		}
+	}
+	return fd, true
+}
+
+// ctxDrain reports whether fn drains and ends early when its context
+// argument is done: (*http.Server).Shutdown; a method out of the
+// program's sight named Shutdown or ShutdownWithContext whose first
+// parameter is a context (a web framework's, which hands it to net/http);
+// or a method of the program named as a drain (Shutdown, Stop, Drain,
+// Close, GracefulStop) whose first parameter is a context that it waits
+// on (<-ctx.Done()) or hands, as the first argument, to such a drain
+// (depth calls down).
+func (p *Pass) ctxDrain(fn *types.Func, depth int) bool {
+	if fn == nil {
+		return false
+	}
+	if isMethod(fn, "net/http", "Server", "Shutdown") {
+		return true
+	}
+	sig := fn.Signature()
+	if sig.Recv() == nil || sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
+		return false
+	}
+	d, ok := p.Program.declOf(fn)
+	if !ok {
+		return fn.Name() == "Shutdown" || fn.Name() == "ShutdownWithContext"
+	}
+	switch fn.Name() {
+	case "Shutdown", "Stop", "Drain", "Close", "GracefulStop":
+	default:
+		return false
+	}
+	if depth == 0 || d.fd.Type.Params == nil || len(d.fd.Type.Params.List) == 0 || len(d.fd.Type.Params.List[0].Names) == 0 {
+		return false
+	}
+	param := d.pass.Info.Defs[d.fd.Type.Params.List[0].Names[0]]
+	isParam := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && param != nil && d.pass.Info.Uses[id] == param
+	}
+	found := false
+	ast.Inspect(d.fd.Body, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.UnaryExpr:
+			if call, ok := ast.Unparen(n.X).(*ast.CallExpr); ok && n.Op == token.ARROW && d.pass.doneOf(call) != "" {
+				found = isParam(ast.Unparen(call.Fun).(*ast.SelectorExpr).X)
+			}
+		case *ast.CallExpr:
+			if len(n.Args) > 0 && isParam(n.Args[0]) {
+				found = d.pass.ctxDrain(callee(d.pass.Info, n), depth-1)
+			}
+		}
+		return !found
+	})
 	return found
 }
 
@@ -236,6 +339,7 @@ func (p *Pass) ctxDerivations() ctxDerivations {
 // A derivChain is how a parent context was reached from a done context.
 type derivChain struct {
 	values   bool   // through context.WithValue
+	derived  bool   // through a With* context that cancels (made before the wait)
 	done     string // the refKey of the done context the chain reaches
 	doneName string // its text
 }
@@ -297,6 +401,7 @@ func (p *Pass) doneParent(path []ast.Node, call *ast.CallExpr, l *lazyDerivation
 			}
 		}
 		chain.values = chain.values || dv.value
+		chain.derived = chain.derived || !dv.value
 		e = dv.parent
 	}
 	return "", derivChain{}, false

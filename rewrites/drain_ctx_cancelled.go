@@ -10,7 +10,13 @@ import (
 // context.Background() in files older than go1.21. Only the first argument
 // is touched, so that other fixes of the same statement (lost-cancel) still
 // apply.
+//
+// A drain given the done context itself gets a deadline of its own, as
+// shutdown-no-deadline's fix gives one.
 func DrainCtxCancelled(c *Context, f *matchers.Finding) error {
+	if _, ok := f.Fix.(*matchers.ShutdownNoDeadlineFix); ok {
+		return ShutdownNoDeadline(c, f)
+	}
 	fix := f.Fix.(*matchers.DrainCtxFix)
 	call := dstOf[*dst.CallExpr](c, fix.Call)
 	parent := dstOf[dst.Expr](c, fix.Call.Args[0])

@@ -220,6 +220,56 @@ func main() {
 	}
 }
 
+// drain-ctx-cancelled, the done context itself handed to Shutdown: before
+// the fix, Shutdown returns at once (its context is done), main returns
+// and the request in flight gets no reply; after it, the drain has a
+// deadline of its own, made after the wait, the request completes and the
+// process exits within the budget.
+func TestRuntimeDoneCtxDrain(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+			log.Fatal(err)
+		}
+	}()
+	<-ctx.Done()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Printf("shutdown: %v", err)
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "context.WithTimeout(context.Background(), 2*time.Second)") || strings.Contains(fixed, "srv.Shutdown(ctx)") {
+		t.Fatalf("the fix does not give the drain a deadline of its own:\n%s", fixed)
+	}
+	b := serveAndTerm(t, before, 5*time.Second)
+	if b.reply == "done" || !strings.Contains(b.output, "context canceled") {
+		t.Errorf("before the fix: reply %q, output %q; want the request cut and Shutdown failing with context canceled (else the case proves nothing)", b.reply, b.output)
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if a.reply != "done" || !a.exited || a.took > runtimeTimeout+time.Second {
+		t.Errorf("after the fix: reply %q, exited %v after %v; want done, exited within the deadline\n%s", a.reply, a.exited, a.took, a.output)
+	}
+}
+
 // server-close: Close cuts the request in flight; the fix's Shutdown under
 // a deadline lets it complete, and the process exits when it has.
 func TestRuntimeServerClose(t *testing.T) {

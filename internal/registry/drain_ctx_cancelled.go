@@ -8,7 +8,7 @@ import (
 var drainCtxCancelled = &Rule{
 	Name:    "drain-ctx-cancelled",
 	Seed:    []int{2},
-	Summary: "a drain deadline is derived from a context that is already done",
+	Summary: "a drain is given, or its deadline derived from, a context that is already done",
 	Doc: `context.WithTimeout, WithDeadline and WithCancel (and their Cause variants)
 make a context that is cancelled as soon as its parent is. After <-ctx.Done()
 (earlier in an enclosing block, in the select case that waited for ctx, or
@@ -22,7 +22,18 @@ than go1.21 get context.Background() only where the done context provably
 carries no values (it comes from Background through contexts that add none,
 such as signal.NotifyContext): not where values were set with
 context.WithValue, or may have been (a parameter, a field, another call), nor
-where it would leave a variable unused.`,
+where it would leave a variable unused.
+
+The done context itself handed to a drain is the same bug: after
+<-ctx.Done(), srv.Shutdown(ctx) returns at once. Reported for
+(*http.Server).Shutdown, for a method out of sight named Shutdown or
+ShutdownWithContext that takes a context first (a web framework's), and
+for a drain method of the program (Shutdown, Stop, Drain, Close,
+GracefulStop) that waits on its context or hands it to such a drain. The
+fix gives the drain a deadline of its own, made after the wait on
+context.Background(), as shutdown-no-deadline's does (one budget per drain
+sequence); it is refused for a program's drain given a context that may
+carry values.`,
 	Bad: `ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 defer stop()
 <-ctx.Done()
