@@ -18,6 +18,10 @@ count. A loop that receives from a channel and returns once it is closed
 has a way out and is not reported. With a context in scope, the fix checks
 it without blocking at the top of every iteration (in a goroutine whose
 function has no results); without one, the finding is reported unfixed.
+The rule looks only at packages that import context (with -all too): a
+package that never touches a context has no cancellation to drain with,
+and its endless goroutines are process-lifetime daemons by design (the
+runtime's sweeper and scavenger).
 
 Not a default finding (-all shows it, with the reason): an endless loop in a
 program that handles no termination signal (a CLI), or in a package no main
