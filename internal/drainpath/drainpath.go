@@ -828,12 +828,8 @@ func (m *Model) findForcedExits() {
 			// that gives up) is error handling, not a forced exit.
 			var slept ast.Expr
 			for _, st := range list {
-				es, ok := st.(*ast.ExprStmt)
-				if !ok {
-					continue
-				}
-				call, ok := es.X.(*ast.CallExpr)
-				if !ok || !(inDrain || m.inRegion(call.Pos())) {
+				call := stmtCall(st)
+				if call == nil || !(inDrain || m.inRegion(call.Pos())) {
 					continue
 				}
 				if c := callee(p.Info, call); c != nil && isFunc(c, "time", "Sleep") && len(call.Args) == 1 {
@@ -845,6 +841,28 @@ func (m *Model) findForcedExits() {
 			return true
 		})
 	})
+}
+
+// stmtCall returns the call a statement makes and nothing else: f(x), or
+// _ = f(x) (the error of a syscall.Kill dropped), or nil.
+func stmtCall(st ast.Stmt) *ast.CallExpr {
+	switch st := st.(type) {
+	case *ast.ExprStmt:
+		call, _ := st.X.(*ast.CallExpr)
+		return call
+	case *ast.AssignStmt:
+		if len(st.Rhs) != 1 {
+			return nil
+		}
+		for _, l := range st.Lhs {
+			if id, ok := l.(*ast.Ident); !ok || id.Name != "_" {
+				return nil
+			}
+		}
+		call, _ := st.Rhs[0].(*ast.CallExpr)
+		return call
+	}
+	return nil
 }
 
 // eachFunc calls visit for every function declaration with a body, and
