@@ -21,8 +21,10 @@ drain behind the program's own Close). A command that only
 aborts on Ctrl-C is left alone, and so is a package that handles SIGTERM
 anywhere, or may: an empty list (every signal), a spread list, a variable in
 a list, signal.Ignore or signal.Reset of SIGTERM. The fix adds syscall.SIGTERM to the list (unix.SIGTERM where the list
-uses golang.org/x/sys/unix). Files that also build for plan9, where signals
-are notes, are reported but not fixed.
+uses golang.org/x/sys/unix). Files whose name or build
+constraints name plan9, where signals are notes and syscall.SIGTERM is the
+same note as SIGINT, are reported but not fixed; other files are fixed
+(syscall.SIGTERM compiles on every port).
 In a package that catches SIGINT only and tells its user to stop it with
 Ctrl+C (a string literal such as "ctrl+c to exit", before the signal
 comes: a log line after it only reports the signal), the finding is shown
