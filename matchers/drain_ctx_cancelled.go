@@ -124,6 +124,11 @@ func (p *Pass) ctxDrain(fn *types.Func, depth int) bool {
 	if isMethod(fn, "net/http", "Server", "Shutdown") {
 		return true
 	}
+	switch fn.Name() {
+	case "Shutdown", "ShutdownWithContext", "Stop", "Drain", "Close", "GracefulStop":
+	default:
+		return false
+	}
 	sig := fn.Signature()
 	if sig.Recv() == nil || sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
 		return false
@@ -132,10 +137,8 @@ func (p *Pass) ctxDrain(fn *types.Func, depth int) bool {
 	if !ok {
 		return fn.Name() == "Shutdown" || fn.Name() == "ShutdownWithContext"
 	}
-	switch fn.Name() {
-	case "Shutdown", "Stop", "Drain", "Close", "GracefulStop":
-	default:
-		return false
+	if fn.Name() == "ShutdownWithContext" {
+		return false // in the program, only the drain names below are followed
 	}
 	if depth == 0 || d.fd.Type.Params == nil || len(d.fd.Type.Params.List) == 0 || len(d.fd.Type.Params.List[0].Names) == 0 {
 		return false
