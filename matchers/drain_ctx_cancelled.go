@@ -113,7 +113,7 @@ func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivatio
 // argument is done: (*http.Server).Shutdown; a method out of the
 // program's sight named Shutdown or ShutdownWithContext whose first
 // parameter is a context (a web framework's, which hands it to net/http);
-// or a method of the program named as a drain (Shutdown, Stop, Drain,
+// or a method of the program named as a drain (those, Stop, Drain,
 // Close, GracefulStop) whose first parameter is a context that it waits
 // on (<-ctx.Done()) or hands, as the first argument, to such a drain
 // (depth calls down).
@@ -136,9 +136,6 @@ func (p *Pass) ctxDrain(fn *types.Func, depth int) bool {
 	d, ok := p.Program.declOf(fn)
 	if !ok {
 		return fn.Name() == "Shutdown" || fn.Name() == "ShutdownWithContext"
-	}
-	if fn.Name() == "ShutdownWithContext" {
-		return false // in the program, only the drain names below are followed
 	}
 	if depth == 0 || d.fd.Type.Params == nil || len(d.fd.Type.Params.List) == 0 || len(d.fd.Type.Params.List[0].Names) == 0 {
 		return false

@@ -28,7 +28,7 @@ The done context itself handed to a drain is the same bug: after
 <-ctx.Done(), srv.Shutdown(ctx) returns at once. Reported for
 (*http.Server).Shutdown, for a method out of sight named Shutdown or
 ShutdownWithContext that takes a context first (a web framework's), and
-for a drain method of the program (Shutdown, Stop, Drain, Close,
+for a drain method of the program (Shutdown, ShutdownWithContext, Stop, Drain, Close,
 GracefulStop) that waits on its context or hands it to such a drain. The
 fix gives the drain a deadline of its own, made after the wait on
 context.Background(), as shutdown-no-deadline's does (one budget per drain
