@@ -94,6 +94,9 @@ type Program struct {
 
 	bufferedOnce sync.Once
 	buffered     map[string]bool // bufferedChan's, built on first use
+	// delaySetting's answers, per field.
+	delayMu sync.Mutex
+	delay   map[*types.Var]bool
 	// unbufferedField's answers, per field key.
 	unbufMu sync.Mutex
 	unbuf   map[string]bool
@@ -114,19 +117,6 @@ func (p *Program) budgetFields() []*types.Var {
 	p.budgetOnce.Do(func() {
 		seen := map[*types.Var]bool{}
 		set, compared := map[*types.Var]bool{}, map[*types.Var]bool{}
-		fieldOf := func(info *types.Info, e ast.Expr) *types.Var {
-			switch e := ast.Unparen(e).(type) {
-			case *ast.SelectorExpr:
-				if s, ok := info.Selections[e]; ok && s.Kind() == types.FieldVal {
-					return s.Obj().(*types.Var).Origin()
-				}
-			case *ast.Ident:
-				if v, ok := info.Uses[e].(*types.Var); ok && v.IsField() {
-					return v.Origin() // a key of a composite literal
-				}
-			}
-			return nil
-		}
 		for _, pass := range p.Packages {
 			for _, f := range pass.ownedFiles() {
 				if strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
@@ -135,23 +125,23 @@ func (p *Program) budgetFields() []*types.Var {
 				ast.Inspect(f, func(n ast.Node) bool {
 					switch n := n.(type) {
 					case *ast.KeyValueExpr:
-						if v := fieldOf(pass.Info, n.Key); v != nil {
+						if v := fieldVarOf(pass.Info, n.Key); v != nil {
 							set[v] = true
 						}
 					case *ast.AssignStmt:
 						for _, l := range n.Lhs {
-							if v := fieldOf(pass.Info, l); v != nil {
+							if v := fieldVarOf(pass.Info, l); v != nil {
 								set[v] = true
 							}
 						}
 					case *ast.BinaryExpr:
 						if tv, ok := pass.Info.Types[n.Y]; ok && tv.Value != nil {
-							if v := fieldOf(pass.Info, n.X); v != nil {
+							if v := fieldVarOf(pass.Info, n.X); v != nil {
 								compared[v] = true
 							}
 						}
 						if tv, ok := pass.Info.Types[n.X]; ok && tv.Value != nil {
-							if v := fieldOf(pass.Info, n.Y); v != nil {
+							if v := fieldVarOf(pass.Info, n.Y); v != nil {
 								compared[v] = true
 							}
 						}

@@ -239,13 +239,8 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr, memo map[string]bool) bool {
 // pkgVarOf returns the package of the package-level variable e names
 // (x or pkg.X), or nil.
 func pkgVarOf(info *types.Info, e ast.Expr) *types.Package {
-	var id *ast.Ident
-	switch e := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		id = e
-	case *ast.SelectorExpr:
-		id = e.Sel
-	default:
+	id := nameIdent(e)
+	if id == nil {
 		return nil
 	}
 	v, ok := info.Uses[id].(*types.Var)

@@ -142,13 +142,8 @@ func (p *Pass) signalList(call *ast.CallExpr, i int) (map[string]bool, bool) {
 // package-level signal of os, syscall or golang.org/x/sys/unix
 // (os.Interrupt is SIGINT, os.Kill SIGKILL), else "".
 func (p *Pass) signalName(e ast.Expr) string {
-	var id *ast.Ident
-	switch e := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		id = e
-	case *ast.SelectorExpr:
-		id = e.Sel
-	default:
+	id := nameIdent(e)
+	if id == nil {
 		return ""
 	}
 	obj := p.Info.ObjectOf(id)

@@ -362,6 +362,34 @@ func fieldKey(info *types.Info, e ast.Expr) string {
 	return ""
 }
 
+// nameIdent returns the identifier that names what e denotes: x itself,
+// or X of pkg.X or v.X; nil for any other expression.
+func nameIdent(e ast.Expr) *ast.Ident {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return e
+	case *ast.SelectorExpr:
+		return e.Sel
+	}
+	return nil
+}
+
+// fieldVarOf returns the field e sets or reads (x.f, or the key f of a
+// composite literal), its generic origin, or nil.
+func fieldVarOf(info *types.Info, e ast.Expr) *types.Var {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.SelectorExpr:
+		if s, ok := info.Selections[e]; ok && s.Kind() == types.FieldVal {
+			return s.Obj().(*types.Var).Origin()
+		}
+	case *ast.Ident:
+		if v, ok := info.Uses[e].(*types.Var); ok && v.IsField() {
+			return v.Origin() // a key of a composite literal
+		}
+	}
+	return nil
+}
+
 // fieldVarKey is fieldKey of a use of the field v. Origin: in a generic
 // type each method sees its own instance of a field; they are one field.
 func fieldVarKey(v *types.Var) string { return "field " + ptr(v.Origin()) }

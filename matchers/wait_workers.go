@@ -1099,6 +1099,20 @@ func (p *Pass) configuredDelay(d ast.Expr) bool {
 // drain (drainpath.BoundsDrain) or a parameter of the function doing it,
 // and it gives one.
 func (p *Program) delaySetting(v *types.Var) bool {
+	p.delayMu.Lock()
+	defer p.delayMu.Unlock()
+	if b, ok := p.delay[v]; ok {
+		return b
+	}
+	if p.delay == nil {
+		p.delay = map[*types.Var]bool{}
+	}
+	b := p.findDelaySetting(v)
+	p.delay[v] = b
+	return b
+}
+
+func (p *Program) findDelaySetting(v *types.Var) bool {
 	set, ok := 0, true
 	check := func(pass *Pass, val ast.Expr) {
 		set++
@@ -1116,19 +1130,6 @@ func (p *Program) delaySetting(v *types.Var) bool {
 			ok = false
 		}
 	}
-	fieldOf := func(info *types.Info, e ast.Expr) *types.Var {
-		switch e := ast.Unparen(e).(type) {
-		case *ast.SelectorExpr:
-			if s, ok := info.Selections[e]; ok && s.Kind() == types.FieldVal {
-				return s.Obj().(*types.Var).Origin()
-			}
-		case *ast.Ident:
-			if f, ok := info.Uses[e].(*types.Var); ok && f.IsField() {
-				return f.Origin()
-			}
-		}
-		return nil
-	}
 	for _, pass := range p.Packages {
 		for _, f := range pass.ownedFiles() {
 			if !ok || pass.inTestFile(f) {
@@ -1137,12 +1138,12 @@ func (p *Program) delaySetting(v *types.Var) bool {
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.KeyValueExpr:
-					if fieldOf(pass.Info, n.Key) == v {
+					if fieldVarOf(pass.Info, n.Key) == v {
 						check(pass, n.Value)
 					}
 				case *ast.AssignStmt:
 					for i, l := range n.Lhs {
-						if fieldOf(pass.Info, l) != v {
+						if fieldVarOf(pass.Info, l) != v {
 							continue
 						}
 						if len(n.Lhs) != len(n.Rhs) || n.Tok != token.ASSIGN {
@@ -1152,7 +1153,7 @@ func (p *Program) delaySetting(v *types.Var) bool {
 						check(pass, n.Rhs[i])
 					}
 				case *ast.UnaryExpr:
-					if n.Op == token.AND && fieldOf(pass.Info, n.X) == v {
+					if n.Op == token.AND && fieldVarOf(pass.Info, n.X) == v {
 						ok = false // set through a pointer: unknown
 					}
 				}
