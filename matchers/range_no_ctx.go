@@ -239,7 +239,7 @@ func (p *Pass) chanBoundByCtx(ch ast.Expr, memo map[string]bool) bool {
 // pkgVarOf returns the package of the package-level variable e names
 // (x or pkg.X), or nil.
 func pkgVarOf(info *types.Info, e ast.Expr) *types.Package {
-	id := nameIdent(e)
+	id := identOfExpr(e)
 	if id == nil {
 		return nil
 	}

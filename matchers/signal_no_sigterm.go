@@ -142,7 +142,7 @@ func (p *Pass) signalList(call *ast.CallExpr, i int) (map[string]bool, bool) {
 // package-level signal of os, syscall or golang.org/x/sys/unix
 // (os.Interrupt is SIGINT, os.Kill SIGKILL), else "".
 func (p *Pass) signalName(e ast.Expr) string {
-	id := nameIdent(e)
+	id := identOfExpr(e)
 	if id == nil {
 		return ""
 	}

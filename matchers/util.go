@@ -362,18 +362,6 @@ func fieldKey(info *types.Info, e ast.Expr) string {
 	return ""
 }
 
-// nameIdent returns the identifier that names what e denotes: x itself,
-// or X of pkg.X or v.X; nil for any other expression.
-func nameIdent(e ast.Expr) *ast.Ident {
-	switch e := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		return e
-	case *ast.SelectorExpr:
-		return e.Sel
-	}
-	return nil
-}
-
 // fieldVarOf returns the field e sets or reads (x.f, or the key f of a
 // composite literal), its generic origin, or nil.
 func fieldVarOf(info *types.Info, e ast.Expr) *types.Var {
