@@ -82,7 +82,7 @@ func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivatio
 	done, chain, ok := p.doneParent(path, call, l)
 	// A deadline made before the wait, and so done with it, is
 	// deadline-before-signal's business.
-	if !ok || chain.derived || p.inTestFunc(call) {
+	if !ok || chain.derived || p.inTestFunc(call) || p.ownBudget(call) {
 		return Finding{}, false
 	}
 	arg := types.ExprString(call.Args[0])
@@ -107,6 +107,21 @@ func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivatio
 		}
 	}
 	return fd, true
+}
+
+// ownBudget reports whether the context the drain call is given is a
+// parameter of the drain method holding the call (Stop(ctx), Shutdown(ctx),
+// not in a func literal): the budget its caller gave the drain. Done, it
+// says the time is up, and a Shutdown then is the hard end of the drain
+// (return srv.Shutdown(ctx) after waiting out the budget), not a drain
+// given no time; a fresh deadline would overrun the caller's. Where that
+// context is the stop signal itself, the caller's call is the finding.
+func (p *Pass) ownBudget(call *ast.CallExpr) bool {
+	id, ok := ast.Unparen(call.Args[0]).(*ast.Ident)
+	v, _ := p.Info.Uses[id].(*types.Var)
+	fn := p.enclosingFunc(call.Pos())
+	return ok && v != nil && fn != nil && isWaitDrainName(fn.Name()) && !p.inFuncLit(call.Pos()) &&
+		fn.Signature().Params().Len() > 0 && fn.Signature().Params().At(0) == v
 }
 
 // ctxDrain reports whether fn drains and ends early when its context

@@ -29,7 +29,11 @@ The done context itself handed to a drain is the same bug: after
 (*http.Server).Shutdown, for a method out of sight named Shutdown or
 ShutdownWithContext that takes a context first (a web framework's), and
 for a drain method of the program (Shutdown, ShutdownWithContext, Stop, Drain, Close,
-GracefulStop) that waits on its context or hands it to such a drain. The
+GracefulStop) that waits on its context or hands it to such a drain; not
+where the context is the first parameter of the drain method making the
+call (Stop(ctx)): that is the budget its caller gave it, done means the
+time is up, and the Shutdown is the drain's hard end (the caller that
+hands it a done context is the finding). The
 fix gives the drain a deadline of its own, made after the wait on
 context.Background(), as shutdown-no-deadline's does (one budget per drain
 sequence); it is refused for a program's drain given a context that may
