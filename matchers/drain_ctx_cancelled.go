@@ -90,11 +90,15 @@ func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivatio
 		Pos: call.Args[0].Pos(), End: call.Args[0].End(),
 		Message: types.ExprString(call.Fun) + " is given " + arg + ", which is already done here (after <-" + done + ".Done()): it returns at once and drops the work in flight; give the drain a deadline of its own, made after the wait",
 	}
+	from := ""
+	if !isMethod(fn, "net/http", "Server", "Shutdown") && !chain.values {
+		from = p.mayCarryValues(chain.done, chain.doneName, l.get())
+	}
 	switch {
 	case chain.values && !isMethod(fn, "net/http", "Server", "Shutdown"):
 		fd.NoFix = "the context carries values (context.WithValue) that a deadline on context.Background() would drop"
-	case !isMethod(fn, "net/http", "Server", "Shutdown") && p.mayCarryValues(chain.done, chain.doneName, l.get()) != "":
-		fd.NoFix = "the context may carry values (from " + p.mayCarryValues(chain.done, chain.doneName, l.get()) + ") that a deadline on context.Background() would drop"
+	case from != "":
+		fd.NoFix = "the context may carry values (from " + from + ") that a deadline on context.Background() would drop"
 	default:
 		d, why := p.deadlineFix(path, nil)
 		if why == "" && d.Reuse == "" && !slices.Contains(stmtList(d.Place.Block), d.Place.Stmt) {
