@@ -4,7 +4,9 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"slices"
+	"strconv"
 )
 
 // DrainCtxCancelled: a deadline or cancel context derived from a context
@@ -39,6 +41,14 @@ func DrainCtxCancelled(p *Pass) []Finding {
 					found = append(found, fd)
 				}
 				return true
+			}
+			if ok && len(call.Args) > 0 {
+				if at := p.Program.drainDeadlineOf(fn); at != "" {
+					if fd, ok := p.doneCtxHelper(call, at, d); ok {
+						found = append(found, fd)
+					}
+					return true
+				}
 			}
 			if !ok || !isCancelCtx(call, fn) {
 				return true
@@ -111,6 +121,117 @@ func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivatio
 		}
 	}
 	return fd, true
+}
+
+// doneCtxHelper reports the call of a function that derives its drain's
+// deadline from its context parameter (drainDeadlineOf; at says where)
+// given a context that is surely done there: the deadline is done as soon
+// as it is made. The fix passes context.WithoutCancel of the done context
+// (its values kept, its cancellation dropped), so the helper's own budget
+// starts when it is called; context.Background() in files older than
+// go1.21, where that drops nothing.
+func (p *Pass) doneCtxHelper(call *ast.CallExpr, at string, l *lazyDerivations) (Finding, bool) {
+	path := p.pathTo(call)
+	done, chain, ok := p.doneParent(path, call, l)
+	if !ok || chain.derived || p.inTestFunc(call) || p.ownBudget(call) {
+		return Finding{}, false
+	}
+	arg := types.ExprString(call.Args[0])
+	fix, why := p.drainCtxFix(call, chain, l)
+	base := "context.WithoutCancel(" + arg + ")"
+	switch {
+	case fix == nil:
+		base = "a context that is not done"
+	case fix.Background:
+		base = "context.Background()"
+	}
+	fd := Finding{
+		Pos: call.Args[0].Pos(), End: call.Args[0].End(),
+		Message: types.ExprString(call.Fun) + " is given " + arg + ", which is already done here (after <-" + done +
+			".Done()), and derives its drain's deadline from it (" + at + "): that deadline is done at once and the drain gets no time; pass " + base,
+	}
+	return withFix(fd, fix, why), true
+}
+
+// drainDeadlineOf returns where fn, a function of the program whose first
+// parameter is a context, derives from that parameter (not in a func
+// literal) a deadline or cancel context (context.WithTimeout and the like)
+// that it then hands, as the first argument, to a drain (ctxDrain): a
+// shutdown helper's own budget,
+//
+//	func shutdown(ctx context.Context, srv *http.Server) error {
+//		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+//		defer cancel()
+//		return srv.Shutdown(ctx)
+//	}
+//
+// as "context.WithTimeout at file:line", or "". Answers are cached.
+func (p *Program) drainDeadlineOf(fn *types.Func) string {
+	if fn == nil || fn.Signature().Params().Len() == 0 || !isContext(fn.Signature().Params().At(0).Type()) {
+		return ""
+	}
+	d, ok := p.declOf(fn)
+	if !ok {
+		return ""
+	}
+	p.helperMu.Lock()
+	defer p.helperMu.Unlock()
+	if at, ok := p.helper[fn.Origin()]; ok {
+		return at
+	}
+	if p.helper == nil {
+		p.helper = map[*types.Func]string{}
+	}
+	at := d.pass.drainDeadline(d.fd)
+	p.helper[fn.Origin()] = at
+	return at
+}
+
+// drainDeadline is drainDeadlineOf's search in the declaration fd.
+func (p *Pass) drainDeadline(fd *ast.FuncDecl) string {
+	if fd.Body == nil || fd.Type.Params == nil || len(fd.Type.Params.List) == 0 || len(fd.Type.Params.List[0].Names) == 0 {
+		return ""
+	}
+	param := p.Info.Defs[fd.Type.Params.List[0].Names[0]]
+	uses := func(e ast.Expr, v types.Object) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && v != nil && p.Info.ObjectOf(id) == v
+	}
+	// The contexts derived from the parameter, and where.
+	derived := map[types.Object]*ast.CallExpr{}
+	at := ""
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if at != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			if len(n.Lhs) != 2 || len(n.Rhs) != 1 {
+				return true
+			}
+			c, ok := ast.Unparen(n.Rhs[0]).(*ast.CallExpr)
+			if !ok || !isCancelCtxCall(p.Info, c) || !uses(c.Args[0], param) {
+				return true
+			}
+			if id, ok := n.Lhs[0].(*ast.Ident); ok && p.Info.ObjectOf(id) != nil {
+				derived[p.Info.ObjectOf(id)] = c
+			}
+		case *ast.CallExpr:
+			if len(n.Args) == 0 {
+				return true
+			}
+			for v, c := range derived {
+				if uses(n.Args[0], v) && c.End() <= n.Pos() && p.ctxDrain(callee(p.Info, n), 1) {
+					pos := p.Fset.Position(c.Pos())
+					at = "context." + callee(p.Info, c).Name() + " at " + filepath.Base(pos.Filename) + ":" + strconv.Itoa(pos.Line)
+				}
+			}
+		}
+		return at == ""
+	})
+	return at
 }
 
 // ownBudget reports whether the context the drain call is given is a

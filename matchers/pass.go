@@ -101,6 +101,10 @@ type Program struct {
 	unbufMu sync.Mutex
 	unbuf   map[string]bool
 
+	// drainDeadlineOf's answers, per function.
+	helperMu sync.Mutex
+	helper   map[*types.Func]string
+
 	declsOnce sync.Once
 	decls     map[*types.Func]progDecl // declOf's, built on first use
 	methods   map[string][]*types.Func // the declared methods by name

@@ -37,7 +37,16 @@ hands it a done context is the finding). The
 fix gives the drain a deadline of its own, made after the wait on
 context.Background(), as shutdown-no-deadline's does (one budget per drain
 sequence); it is refused for a program's drain given a context that may
-carry values.`,
+carry values.
+
+So is the done context handed to a function of the program that derives its
+drain's deadline from its context parameter and hands it to such a drain
+(func shutdown(ctx, srv) { ctx, cancel := context.WithTimeout(ctx, 10*time.Second); ...;
+srv.Shutdown(ctx) }): the helper's deadline is done as soon as it is made.
+Reported at the call (not where the helper is a drain method's own budget,
+as above); the argument becomes context.WithoutCancel(ctx), so the helper's
+own budget starts when it is called, or context.Background() under the rule
+for files older than go1.21 given above.`,
 	Bad: `ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 defer stop()
 <-ctx.Done()
