@@ -56,6 +56,9 @@ func DrainCtxCancelled(p *Pass) []Finding {
 			path := p.pathTo(call)
 			done, chain, ok := p.doneParent(path, call, d)
 			if !ok {
+				if fd, ok := p.signalCtxDrain(call, path, d); ok {
+					found = append(found, fd)
+				}
 				return true
 			}
 			parent := types.ExprString(call.Args[0])
@@ -151,6 +154,82 @@ func (p *Pass) doneCtxHelper(call *ast.CallExpr, at string, l *lazyDerivations) 
 			".Done()), and derives its drain's deadline from it (" + at + "): that deadline is done at once and the drain gets no time; pass " + base,
 	}
 	return withFix(fd, fix, why), true
+}
+
+// signalCtxDrain reports a drain deadline derived, in code that runs after
+// the stop (drainpath's Runs), from the signal context itself though no
+// wait for it is in sight: a field or package variable holding the context of
+// signal.NotifyContext (drainpath's SignalCtx), the <-ctx.Done() in another
+// function. When the drain runs on the signal, that context is done, so
+// the deadline is too. Only a deadline handed to a drain (ctxDrain) in the
+// same function is reported.
+func (p *Pass) signalCtxDrain(call *ast.CallExpr, path []ast.Node, l *lazyDerivations) (Finding, bool) {
+	m := p.Program.Drain()
+	parent := call.Args[0]
+	if m == nil || p.inTestFunc(call) || !m.SignalCtx(p.Info, parent) {
+		return Finding{}, false
+	}
+	fn := p.enclosingFunc(call.Pos())
+	if !m.Runs(call.Pos(), fn) || !p.handedToDrain(path, call) {
+		return Finding{}, false
+	}
+	// A local context of this function is the local analysis' business
+	// (doneParent: a child made after the wait is reported where it is
+	// made, not again where it is used), and a parameter its callers'
+	// (a caller handing a done context is reported at the call, by
+	// doneCtxHelper): only fields and package variables are left.
+	if id, ok := ast.Unparen(parent).(*ast.Ident); ok {
+		if v, ok := p.Info.Uses[id].(*types.Var); ok && v.Parent() != p.Pkg.Scope() {
+			return Finding{}, false
+		}
+	}
+	text := types.ExprString(parent)
+	chain := derivChain{done: refKey(p.Info, parent), doneName: text}
+	fix, why := p.drainCtxFix(call, chain, l)
+	base := "context.WithoutCancel(" + text + ")"
+	switch {
+	case fix == nil:
+		base = "a context that is not done"
+	case fix.Background:
+		base = "context.Background()"
+	}
+	fd := Finding{
+		Pos: call.Args[0].Pos(), End: call.Args[0].End(),
+		Message: "context." + callee(p.Info, call).Name() + " derives from " + text +
+			", the signal context (signal.NotifyContext), which is done whenever this drain runs on the signal: the new context is cancelled at once and the drain gets no time; derive from " + base,
+	}
+	return withFix(fd, fix, why), true
+}
+
+// handedToDrain reports whether the context that call (a cancelling
+// derivation, at path) defines is handed, later in the same function, as
+// the first argument to a drain (ctxDrain).
+func (p *Pass) handedToDrain(path []ast.Node, call *ast.CallExpr) bool {
+	if len(path) < 2 {
+		return false
+	}
+	as, ok := path[1].(*ast.AssignStmt)
+	if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 || ast.Unparen(as.Rhs[0]) != call {
+		return false
+	}
+	id, ok := as.Lhs[0].(*ast.Ident)
+	v := p.Info.ObjectOf(id)
+	body, _ := funcBody(path)
+	if !ok || v == nil || body == nil {
+		return false
+	}
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if found || !ok || c.Pos() < call.End() || len(c.Args) == 0 {
+			return !found
+		}
+		if a, ok := ast.Unparen(c.Args[0]).(*ast.Ident); ok && p.Info.ObjectOf(a) == v && p.ctxDrain(callee(p.Info, c), 1) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // drainDeadlineOf returns where fn, a function of the program whose first

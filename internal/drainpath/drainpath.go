@@ -74,6 +74,11 @@ type Model struct {
 	decls     map[*types.Func]*ast.FuncDecl
 	methods   map[string][]*types.Func // concrete methods of the program, by name
 	defs      map[types.Object][]ast.Expr
+	fieldDefs map[*types.Var][]ast.Expr           // what the context fields of the program's structs are set to (recordFieldWrites')
+	ctxOnce   sync.Once                           // builds ctxParams, ctxCalls and ctxEscaped (indexCtxParams)
+	ctxParams map[*types.Var]ctxParam             // the context parameters of the program's functions
+	ctxCalls  map[*types.Func][]ctxCall           // the calls of the functions with one
+	ctxEscape map[*types.Func]bool                // those of them used other than by a call (a func value: callers unseen)
 	cancels   map[types.Object]types.Object       // a context's cancel func, by the context
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
@@ -156,6 +161,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		decls:     map[*types.Func]*ast.FuncDecl{},
 		methods:   map[string][]*types.Func{},
 		defs:      map[types.Object][]ast.Expr{},
+		fieldDefs: map[*types.Var][]ast.Expr{},
 		cancels:   map[types.Object]types.Object{},
 		waiters:   map[*types.Func]bool{},
 		visiting:  map[types.Object]bool{},
@@ -452,6 +458,13 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			m.recordAssign(p.Info, n.Lhs, n.Rhs)
+			if len(n.Lhs) == len(n.Rhs) {
+				for i, l := range n.Lhs {
+					if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok {
+						m.recordFieldWrite(p.Info, sel.Sel, n.Rhs[i])
+					}
+				}
+			}
 		case *ast.ValueSpec:
 			lhs := make([]ast.Expr, len(n.Names))
 			for i, id := range n.Names {
@@ -460,6 +473,7 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 			m.recordAssign(p.Info, lhs, n.Values)
 		case *ast.CompositeLit:
 			m.recordHookFields(p, n)
+			m.recordFieldWrites(p.Info, n)
 		case *ast.CallExpr:
 			fn := callee(p.Info, n)
 			m.recordHookArgs(p, fn, n)
@@ -663,6 +677,206 @@ func (m *Model) recordAssign(info *types.Info, lhs, rhs []ast.Expr) {
 			}
 		}
 	}
+}
+
+// recordFieldWrite remembers that the field sel names, when it holds a
+// context, is set to e.
+func (m *Model) recordFieldWrite(info *types.Info, sel *ast.Ident, e ast.Expr) {
+	if v, ok := info.Uses[sel].(*types.Var); ok && v.IsField() && isNamed(v.Type(), "context", "Context") {
+		m.fieldDefs[v.Origin()] = append(m.fieldDefs[v.Origin()], e)
+	}
+}
+
+// recordFieldWrites remembers the context fields a struct literal sets, by
+// key or by position.
+func (m *Model) recordFieldWrites(info *types.Info, lit *ast.CompositeLit) {
+	t := info.TypeOf(lit)
+	if t == nil {
+		return
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return
+	}
+	for i, e := range lit.Elts {
+		if kv, ok := e.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok {
+				m.recordFieldWrite(info, id, kv.Value)
+			}
+			continue
+		}
+		if i < st.NumFields() && isNamed(st.Field(i).Type(), "context", "Context") {
+			f := st.Field(i)
+			m.fieldDefs[f.Origin()] = append(m.fieldDefs[f.Origin()], e)
+		}
+	}
+}
+
+// SignalCtx reports whether e is surely a context that the stop cancels: the
+// context of signal.NotifyContext for a termination signal (SIGTERM,
+// SIGINT, os.Interrupt, or every signal), one derived from it by a
+// function whose result is cancelled with its parent (context.WithCancel, WithTimeout,
+// WithDeadline and their Cause variants, WithValue, errgroup.WithContext;
+// not WithoutCancel), a variable every assignment of which is such a
+// context, a parameter of a program function every call of which (none
+// through a func value or an interface) passes one, or a field of the
+// program's structs that is set (outside tests) only to such contexts. A
+// call of anything else, or a field or parameter given another context
+// anywhere, is not. When a program's drain runs on the signal, such a
+// context is done.
+func (m *Model) SignalCtx(info *types.Info, e ast.Expr) bool {
+	return m.signalCtx(info, e, map[types.Object]bool{})
+}
+
+func (m *Model) signalCtx(info *types.Info, e ast.Expr, seen map[types.Object]bool) bool {
+	all := func(obj types.Object, defs []ast.Expr, infoOf func(ast.Expr) *types.Info) bool {
+		if len(defs) == 0 || seen[obj] {
+			return false
+		}
+		seen[obj] = true
+		for _, d := range defs {
+			if !m.signalCtx(infoOf(d), d, seen) {
+				return false
+			}
+		}
+		return true
+	}
+	switch e := ast.Unparen(e).(type) {
+	case *ast.CallExpr:
+		fn := callee(info, e)
+		switch {
+		case fn == nil:
+			return false
+		case isFunc(fn, "os/signal", "NotifyContext"):
+			return len(e.Args) == 1 || handsSignal(info, nil, e) // no signals: every one
+		case isFunc(fn, "context", "WithCancel", "WithCancelCause", "WithTimeout", "WithTimeoutCause",
+			"WithDeadline", "WithDeadlineCause", "WithValue") ||
+			isFunc(fn, "golang.org/x/sync/errgroup", "WithContext"):
+			return len(e.Args) > 0 && m.signalCtx(info, e.Args[0], seen)
+		}
+		return false
+	case *ast.Ident:
+		v, ok := info.ObjectOf(e).(*types.Var)
+		if !ok || v.IsField() {
+			return false
+		}
+		if defs := m.defs[v]; len(defs) > 0 {
+			return all(v, defs, func(ast.Expr) *types.Info { return info })
+		}
+		// A parameter: what every call of its function passes.
+		m.ctxOnce.Do(m.indexCtxParams)
+		cp, ok := m.ctxParams[v]
+		if !ok || m.ctxEscape[cp.fn] || seen[v] {
+			return false
+		}
+		calls := m.ctxCalls[cp.fn]
+		if len(calls) == 0 {
+			return false
+		}
+		seen[v] = true
+		for _, c := range calls {
+			if cp.i >= len(c.call.Args) || !m.signalCtx(c.info, c.call.Args[cp.i], seen) {
+				return false
+			}
+		}
+		return true
+	case *ast.SelectorExpr:
+		v, ok := info.Uses[e.Sel].(*types.Var)
+		if !ok || !v.IsField() {
+			return false
+		}
+		return all(v.Origin(), m.fieldDefs[v.Origin()], m.infoOf)
+	}
+	return false
+}
+
+// A ctxParam is a context parameter: its function and its index.
+type ctxParam struct {
+	fn *types.Func
+	i  int
+}
+
+// A ctxCall is a call of a function with a context parameter.
+type ctxCall struct {
+	info *types.Info
+	call *ast.CallExpr
+}
+
+// indexCtxParams records the context parameters of the program's
+// functions, every call of those functions, and which of them are also
+// used as values (their calls then cannot all be seen).
+func (m *Model) indexCtxParams() {
+	m.ctxParams, m.ctxCalls, m.ctxEscape = map[*types.Var]ctxParam{}, map[*types.Func][]ctxCall{}, map[*types.Func]bool{}
+	withCtx := map[*types.Func]bool{}
+	for fn := range m.decls {
+		params := fn.Signature().Params()
+		for i := range params.Len() {
+			if isNamed(params.At(i).Type(), "context", "Context") && !fn.Signature().Variadic() {
+				m.ctxParams[params.At(i)] = ctxParam{fn: fn, i: i}
+				withCtx[fn] = true
+			}
+		}
+	}
+	if len(withCtx) == 0 {
+		return
+	}
+	viaIface := map[string]bool{}
+	defer func() {
+		for fn := range withCtx {
+			if fn.Signature().Recv() != nil && viaIface[fn.Name()] {
+				m.ctxEscape[fn] = true
+			}
+		}
+	}()
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			called := map[*ast.Ident]bool{}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					fun := ast.Unparen(n.Fun)
+					if ix, ok := fun.(*ast.IndexExpr); ok {
+						fun = ix.X
+					}
+					var id *ast.Ident
+					switch fun := fun.(type) {
+					case *ast.Ident:
+						id = fun
+					case *ast.SelectorExpr:
+						id = fun.Sel
+					}
+					if id == nil {
+						return true
+					}
+					fn, ok := p.Info.Uses[id].(*types.Func)
+					if ok && fn.Signature().Recv() != nil && types.IsInterface(fn.Signature().Recv().Type()) {
+						viaIface[fn.Name()] = true // reaches the program's methods of that name unseen
+					}
+					if ok && withCtx[fn.Origin()] {
+						called[id] = true
+						m.ctxCalls[fn.Origin()] = append(m.ctxCalls[fn.Origin()], ctxCall{info: p.Info, call: n})
+					}
+				case *ast.Ident:
+					if fn, ok := p.Info.Uses[n].(*types.Func); ok && withCtx[fn.Origin()] && !called[n] {
+						m.ctxEscape[fn.Origin()] = true
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// infoOf returns the type information of the package holding e.
+func (m *Model) infoOf(e ast.Expr) *types.Info {
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			if f.Pos() <= e.Pos() && e.End() <= f.End() {
+				return p.Info
+			}
+		}
+	}
+	return &types.Info{}
 }
 
 // findStops walks every function for the places the program learns it must

@@ -625,3 +625,114 @@ func funcDecl(f *ast.File, name string) *ast.FuncDecl {
 type importerFunc func(path string) (*types.Package, error)
 
 func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// SignalCtx: the contexts the stop surely cancels, followed through
+// variables, struct fields (by key, by position, by assignment) and the
+// parameters every call gives one; not a field or parameter also given
+// another context, a context for SIGHUP alone, WithoutCancel, or a
+// function also used as a value.
+func TestSignalCtx(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"os/signal"
+	"syscall"
+)
+
+type A struct{ ctx context.Context }
+type B struct {
+	ctx  context.Context
+	name string
+}
+type C struct{ ctx context.Context }
+type D struct{ ctx context.Context }
+
+func newA(ctx context.Context) *A { return &A{ctx: ctx} }
+func newB(ctx context.Context) *B { b := &B{}; b.ctx = ctx; return b }
+func newC(ctx context.Context) *C { return &C{ctx} }
+func valueOf(ctx context.Context) *D { return &D{ctx: ctx} }
+
+func (a *A) use() context.Context { return a.ctx }
+func (b *B) use() context.Context { return b.ctx }
+func (c *C) use() context.Context { return c.ctx }
+func (d *D) use() context.Context { return d.ctx }
+
+func param(ctx context.Context) context.Context { return ctx }
+func mixed(ctx context.Context) context.Context { return ctx }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	hup, stop2 := signal.NotifyContext(context.Background(), syscall.SIGHUP)
+	defer stop2()
+	all, stop3 := signal.NotifyContext(context.Background())
+	defer stop3()
+	child, cancel := context.WithCancel(ctx)
+	defer cancel()
+	kept := context.WithoutCancel(ctx)
+	newA(ctx).use()
+	newB(child).use()
+	newC(all).use()
+	valueOf(ctx).use()
+	f := valueOf
+	_ = f
+	param(ctx)
+	mixed(ctx)
+	mixed(context.Background())
+	_, _ = hup, kept
+}
+`
+	m, f, info, _ := load(t, src)
+	var exprs = map[string]ast.Expr{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ReturnStmt:
+			if len(n.Results) == 1 {
+				exprs["return "+types.ExprString(n.Results[0])+" in "+fset.Position(n.Pos()).String()] = n.Results[0]
+			}
+		case *ast.AssignStmt:
+			for _, l := range n.Lhs {
+				if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+					exprs[id.Name] = id
+				}
+			}
+		}
+		return true
+	})
+	at := func(method string) ast.Expr {
+		t.Helper()
+		d := fn(t, f, info, method)
+		for _, d2 := range f.Decls {
+			if fd, ok := d2.(*ast.FuncDecl); ok && info.Defs[fd.Name] == d {
+				return fd.Body.List[len(fd.Body.List)-1].(*ast.ReturnStmt).Results[0]
+			}
+		}
+		t.Fatalf("no return in %s", method)
+		return nil
+	}
+	for _, c := range []struct {
+		name string
+		e    ast.Expr
+		want bool
+	}{
+		{"the NotifyContext variable", exprs["ctx"], true},
+		{"a WithCancel child of it", exprs["child"], true},
+		{"NotifyContext of every signal", exprs["all"], true},
+		{"NotifyContext of SIGHUP alone", exprs["hup"], false},
+		{"WithoutCancel of it", exprs["kept"], false},
+		{"a field set by key from a parameter given it", at("A.use"), true},
+		{"a field set by assignment from a parameter given its child", at("B.use"), true},
+		{"a field set by position", at("C.use"), true},
+		{"a field set from a function also used as a value", at("D.use"), false},
+		{"a parameter every call gives it", at("param"), true},
+		{"a parameter also given Background", at("mixed"), false},
+	} {
+		if c.e == nil {
+			t.Fatalf("%s: no expression", c.name)
+		}
+		if got := m.SignalCtx(info, c.e); got != c.want {
+			t.Errorf("%s (%s): SignalCtx = %v, want %v", c.name, types.ExprString(c.e), got, c.want)
+		}
+	}
+}

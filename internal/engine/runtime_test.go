@@ -326,6 +326,67 @@ func main() {
 	}
 }
 
+// drain-ctx-cancelled, a drain deadline derived from the signal context
+// kept in a field: before the fix the deadline is done at birth, Shutdown
+// fails with context canceled and the request in flight is cut; after it
+// (context.WithoutCancel) the request completes and the process exits
+// within the deadline.
+func TestRuntimeDrainCtxStored(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+type Server struct {
+	ctx context.Context
+	srv *http.Server
+}
+
+func (s *Server) Stop() error {
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	http.HandleFunc("/slow", slow)
+	s := &Server{ctx: ctx, srv: &http.Server{Addr: os.Getenv("ADDR")}}
+	go func() {
+		if err := s.srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+			log.Fatal(err)
+		}
+	}()
+	<-ctx.Done()
+	if err := s.Stop(); err != nil {
+		log.Printf("shutdown: %v", err)
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)") {
+		t.Fatalf("the fix does not derive the deadline from a context that is not done:\n%s", fixed)
+	}
+	b := serveAndTerm(t, before, 5*time.Second)
+	if b.reply == "done" || !strings.Contains(b.output, "context canceled") {
+		t.Errorf("before the fix: reply %q, output %q; want the request cut and Shutdown failing with context canceled (else the case proves nothing)", b.reply, b.output)
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if a.reply != "done" || !a.exited || a.took > runtimeTimeout+time.Second {
+		t.Errorf("after the fix: reply %q, exited %v after %v; want done, exited within the deadline\n%s", a.reply, a.exited, a.took, a.output)
+	}
+}
+
 // server-close: Close cuts the request in flight; the fix's Shutdown under
 // a deadline lets it complete, and the process exits when it has.
 func TestRuntimeServerClose(t *testing.T) {

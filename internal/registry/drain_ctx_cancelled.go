@@ -46,7 +46,15 @@ srv.Shutdown(ctx) }): the helper's deadline is done as soon as it is made.
 Reported at the call (not where the helper is a drain method's own budget,
 as above); the argument becomes context.WithoutCancel(ctx), so the helper's
 own budget starts when it is called, or context.Background() under the rule
-for files older than go1.21 given above.`,
+for files older than go1.21 given above.
+
+And so is a drain deadline derived, in code that runs after the stop (a
+function the drain calls), from the signal context itself with no wait for
+it in sight: a field or variable that holds only the context of
+signal.NotifyContext for a termination signal (or a context derived from it),
+set directly or through a parameter every call gives it. When the drain runs
+on the signal that context is done. Reported only where the deadline is
+handed to a drain in the same function; fixed as above.`,
 	Bad: `ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 defer stop()
 <-ctx.Done()
