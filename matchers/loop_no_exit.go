@@ -54,6 +54,9 @@ func LoopNoExit(p *Pass) []Finding {
 			if w := p.loopWaysOut(loop.Body, labelOf(p.pathTo(loop))); w.out || len(w.breaks) > 0 {
 				return true
 			}
+			if p.recoversByDesign(g.Body) && callsIn(loop.Body) {
+				return true // its calls panic out of the loop, by design
+			}
 			fd := Finding{
 				Pos: loop.Pos(), End: loop.Body.Lbrace + 1,
 				Message: "this goroutine's for loop has no way out (no return, break or context check): it cannot be drained and runs until the process dies",
@@ -590,6 +593,87 @@ func (p *Pass) loopWaysOut(body *ast.BlockStmt, label *ast.Ident) loopWays {
 	}
 	walk(body, true)
 	return w
+}
+
+// recoversByDesign reports whether body (a goroutine's function) defers a
+// func literal that recovers a panic and tells panics apart (compares the
+// recovered value with something other than nil, or asserts its type):
+// panicking is how the function's code leaves (a connection handler whose
+// x-functions panic with a sentinel on a closed connection or a protocol
+// error), so a loop of calls in it has a way out. A recover that only logs
+// what it got is a crash guard, not a way out, and does not count.
+func (p *Pass) recoversByDesign(body *ast.BlockStmt) bool {
+	for _, s := range body.List {
+		d, ok := s.(*ast.DeferStmt)
+		if !ok {
+			continue
+		}
+		lit, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		// The variables given recover()'s value.
+		got := map[types.Object]bool{}
+		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+				return true
+			}
+			if c, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr); ok && p.isRecover(c) {
+				if id, ok := as.Lhs[0].(*ast.Ident); ok && p.Info.ObjectOf(id) != nil {
+					got[p.Info.ObjectOf(id)] = true
+				}
+			}
+			return true
+		})
+		isGot := func(e ast.Expr) bool {
+			id, ok := ast.Unparen(e).(*ast.Ident)
+			return ok && got[p.Info.ObjectOf(id)]
+		}
+		isNil := func(e ast.Expr) bool {
+			id, ok := ast.Unparen(e).(*ast.Ident)
+			_, isNil := p.Info.Uses[id].(*types.Nil)
+			return ok && isNil
+		}
+		tells := false
+		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BinaryExpr:
+				if n.Op == token.EQL || n.Op == token.NEQ {
+					tells = tells || isGot(n.X) && !isNil(n.Y) || isGot(n.Y) && !isNil(n.X)
+				}
+			case *ast.TypeAssertExpr:
+				tells = tells || isGot(n.X)
+			}
+			return !tells
+		})
+		if tells {
+			return true
+		}
+	}
+	return false
+}
+
+// isRecover reports whether call is the builtin recover().
+func (p *Pass) isRecover(call *ast.CallExpr) bool {
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	b, isB := p.Info.Uses[id].(*types.Builtin)
+	return ok && isB && b.Name() == "recover"
+}
+
+// callsIn reports whether body calls anything (outside func literals).
+func callsIn(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // neverReturns reports whether call ends the goroutine or the process:

@@ -15,7 +15,11 @@ until the process dies: nothing can tell it to stop, so the service cannot
 drain it, and the work it is doing when the process is killed is cut. A
 break inside a select or switch leaves only that statement and does not
 count. A loop that receives from a channel and returns once it is closed
-has a way out and is not reported. With a context in scope, the fix checks
+has a way out and is not reported, nor is a loop of calls in a goroutine
+whose deferred recover tells panics apart (compares the recovered value
+with a sentinel, or asserts its type): its helpers panic out of the loop
+when the connection closes, by design. A recover that only logs what it
+got is a crash guard and does not count. With a context in scope, the fix checks
 it without blocking at the top of every iteration (in a goroutine whose
 function has no results); without one, the finding is reported unfixed.
 The rule looks only at packages that import context (with -all too): a
