@@ -7,6 +7,8 @@ import (
 	"go/types"
 	"slices"
 	"strings"
+
+	"github.com/drainfix/drainfix/internal/drainpath"
 )
 
 // LostCancel: the cancel func of context.WithTimeout, WithDeadline or
@@ -48,17 +50,42 @@ func LostCancel(p *Pass) []Finding {
 			if !isCancelCtx(call, fn) {
 				return true
 			}
+			// WithCancel of a context that is never cancelled registers
+			// nothing with it and has no timer: nothing is kept.
+			if isFunc(fn, "context", "WithCancel", "WithCancelCause") && p.neverCancelled(call.Args[0]) {
+				return true
+			}
 			fd := Finding{
 				Pos: as.Lhs[1].Pos(), End: as.Lhs[1].End(),
 				Message: "the cancel func of context." + fn.Name() + " is discarded: the context stays registered with its parent (and keeps its timer) until the parent ends or its deadline passes; name it and defer it",
 			}
 			fix, why := p.lostCancelFix(as, fn, taken)
 			fd = withFix(fd, fix, why)
+			if d := p.boundedTimeout(call, fn); d != "" && !p.Program.Drain().Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
+				fd.Harmless = fmt.Sprintf(harmlessTimedCtx, d)
+			}
 			found = append(found, fd)
 			return true
 		}, (*ast.AssignStmt)(nil))
 	}
 	return found
+}
+
+// harmlessTimedCtx is why a discarded cancel of a short timeout off the
+// drain path is not a default finding.
+const harmlessTimedCtx = "the context's own timer (%s) frees it soon, and the code is not on a drain path: nothing is held long, and no drain waits on it"
+
+// boundedTimeout returns the duration of a context.WithTimeout (or
+// WithTimeoutCause) call whose timeout is a constant within the grace
+// period (drainpath.BoundsDrain), or "".
+func (p *Pass) boundedTimeout(call *ast.CallExpr, fn *types.Func) string {
+	if !isFunc(fn, "context", "WithTimeout", "WithTimeoutCause") || len(call.Args) < 2 || p.Info.Types[call.Args[1]].Value == nil {
+		return ""
+	}
+	if !drainpath.BoundsDrain(p.Info, call.Args[1]) {
+		return ""
+	}
+	return types.ExprString(call.Args[1])
 }
 
 // A LostCancelFix names the discarded cancel func Blank as Name and inserts

@@ -19,7 +19,14 @@ after the statement (with a nil cause for a CancelCauseFunc). It is refused
 for an assignment with =, a statement in an if, for or switch header, a
 statement inside a loop (the defers would pile up until the function
 returns), and a context that outlives its function (returned, stored, or used
-by a goroutine).`,
+by a goroutine).
+
+WithCancel of a context that is never cancelled (context.Background() or
+TODO()) registers nothing and has no timer: nothing is kept, and it is not
+reported. Not a default finding (-all shows it, with the reason): a
+discarded cancel of context.WithTimeout with a constant timeout within the
+grace period (30 s) in code that is not on a drain path; its own timer frees
+it soon, and no drain waits on it.`,
 	Bad: `drainCtx, _ := context.WithTimeout(context.Background(), 25*time.Second)
 _ = srv.Shutdown(drainCtx)`,
 	Good: `drainCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
