@@ -308,16 +308,22 @@ func (p *Pass) recvField(e ast.Expr, recv *types.Var) (*ast.SelectorExpr, *types
 func (p *Pass) closeGuarded(s, c chanUse) bool {
 	chanKey := originFieldKey(p.Info, s.sel)
 	if held := p.mutexesHeld(c.path); len(held) > 0 {
-		for k := range p.mutexesHeld(s.path) {
-			if !held[k] {
-				continue
-			}
-			closerFields := p.fieldsSelectedIn(c.fd.Body)
-			for f := range p.flagsChecked(s.path) {
-				if f == chanKey || closerFields[f] {
-					return true
+		closerFields := p.fieldsSelectedIn(c.fd.Body)
+		guarded := func(path []ast.Node) bool {
+			for k := range p.mutexesHeld(path) {
+				if !held[k] {
+					continue
+				}
+				for f := range p.flagsChecked(path) {
+					if f == chanKey || closerFields[f] {
+						return true
+					}
 				}
 			}
+			return false
+		}
+		if guarded(s.path) || p.guardedAtEveryCall(s.fd, guarded) {
+			return true
 		}
 	}
 	if p.callersSerialize(s.fd, c.fd) {
@@ -331,6 +337,48 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 		return true
 	}
 	return p.usesWaitGroup(s.fd.Body, groups) || p.startedInGroup(s.fd, groups)
+}
+
+// guardedAtEveryCall reports whether fd, an unexported function of the
+// package, is only called (outside tests; never used as a value) at places
+// where guarded holds: a helper that sends, called under the closer's
+// mutex after the check of its flag (Write locks, checks closed and calls
+// dial, which sends).
+func (p *Pass) guardedAtEveryCall(fd *ast.FuncDecl, guarded func(path []ast.Node) bool) bool {
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil || fn.Exported() {
+		return false
+	}
+	calls, ok := 0, true
+	for _, f := range p.Owned {
+		if !ok {
+			break
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			id, isID := n.(*ast.Ident)
+			if !ok || !isID || p.Info.Uses[id] != fn {
+				return ok
+			}
+			path := p.pathTo(id)
+			var call *ast.CallExpr
+			for i, n := range path[1:] {
+				if c, isCall := n.(*ast.CallExpr); isCall && ast.Unparen(c.Fun) == path[i] {
+					call = c
+				}
+				if _, isSel := n.(*ast.SelectorExpr); !isSel {
+					break
+				}
+			}
+			if call == nil || p.inTestFile(call) {
+				ok = false // a func value, or a call in a test
+				return false
+			}
+			calls++
+			ok = guarded(p.pathTo(call))
+			return ok
+		})
+	}
+	return ok && calls > 0
 }
 
 // isGroupWrapperMethod reports whether fn is a method named name with

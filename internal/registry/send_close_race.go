@@ -13,7 +13,8 @@ var sendCloseRace = &Rule{
 it, a Submit that comes during or after the drain crashes the process in the
 middle of it. Only a type's own methods, reaching the field through their
 receiver, are looked at. Not reported: the send and the close under one mutex
-with a flag checked before the send; a channel closed only by the method that
+with a flag checked before the send (also where the send is in an unexported
+helper that is only called under that mutex after that check); a channel closed only by the method that
 sends on it, or by one-shot methods that each send once and close; unexported
 methods only ever called one after the other from one function (a run loop);
 a closer that waits for the senders (WaitGroup.Wait, a receive) when they can
