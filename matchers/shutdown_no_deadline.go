@@ -61,6 +61,11 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				found = append(found, fd)
 				return true
 			}
+			if m := p.Program.Drain(); m.HasMain(p.Pkg) && m.HandlesSignals(p.Pkg) && !m.Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
+				fd.Harmless = harmlessOffDrain
+				found = append(found, fd)
+				return true
+			}
 			if p.cutByMain(call) {
 				fd.Harmless = harmlessCutByMain
 				found = append(found, fd)
@@ -96,6 +101,10 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 	}
 	return found
 }
+
+// harmlessOffDrain is why a Shutdown that does not run when the process is
+// told to stop is not a default finding.
+const harmlessOffDrain = "it does not run when the process is told to stop (not after the signal wait, and in no function the drain calls: a restart at start-up, a reload): a hung connection here holds up that step, not the drain"
 
 // harmlessUnjoinedShutdown is why a Shutdown that ends a goroutine nothing
 // waits for is not a default finding.

@@ -74,6 +74,7 @@ type Model struct {
 	decls     map[*types.Func]*ast.FuncDecl
 	methods   map[string][]*types.Func // concrete methods of the program, by name
 	defs      map[types.Object][]ast.Expr
+	notified  map[types.Object]bool               // signal channels given to signal.Notify: true once given a termination signal (or every signal) (recordNotify's)
 	fieldDefs map[*types.Var][]ast.Expr           // what the context fields of the program's structs are set to (recordFieldWrites')
 	ctxOnce   sync.Once                           // builds ctxParams, ctxCalls and ctxEscaped (indexCtxParams)
 	ctxParams map[*types.Var]ctxParam             // the context parameters of the program's functions
@@ -162,6 +163,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		methods:   map[string][]*types.Func{},
 		defs:      map[types.Object][]ast.Expr{},
 		fieldDefs: map[*types.Var][]ast.Expr{},
+		notified:  map[types.Object]bool{},
 		cancels:   map[types.Object]types.Object{},
 		waiters:   map[*types.Func]bool{},
 		visiting:  map[types.Object]bool{},
@@ -494,6 +496,9 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 				m.handles = true
 				m.handlers[p.Types.Path()] = true
 			}
+			if fn != nil && isFunc(fn, "os/signal", "Notify") {
+				m.recordNotify(p.Info, n)
+			}
 			if handsSignal(p.Info, fn, n) {
 				m.mentions[p.Types.Path()] = true
 				if fn != nil && fn.Pkg() != nil {
@@ -677,6 +682,65 @@ func (m *Model) recordAssign(info *types.Info, lhs, rhs []ast.Expr) {
 			}
 		}
 	}
+}
+
+// recordNotify remembers the channel signal.Notify(ch, sigs...) is given,
+// and whether sigs may hold a termination signal: none (every signal), or
+// any but the ones that ask for something else (SIGHUP for a reload, the
+// user signals, SIGWINCH, SIGCHLD, SIGPIPE, SIGINFO, SIGURG, SIGCONT).
+func (m *Model) recordNotify(info *types.Info, call *ast.CallExpr) {
+	if len(call.Args) == 0 {
+		return
+	}
+	obj := chanObject(info, call.Args[0])
+	if obj == nil {
+		return
+	}
+	term := len(call.Args) == 1
+	for _, a := range call.Args[1:] {
+		sel, ok := ast.Unparen(a).(*ast.SelectorExpr)
+		c, isConst := info.Uses[selIdent(sel, ok)].(*types.Const)
+		if !isConst || c.Pkg() == nil || (c.Pkg().Path() != "syscall" && c.Pkg().Path() != "golang.org/x/sys/unix") {
+			term = true
+			continue
+		}
+		switch c.Name() {
+		case "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCHLD", "SIGPIPE", "SIGINFO", "SIGURG", "SIGCONT":
+		default:
+			term = true
+		}
+	}
+	m.notified[obj] = m.notified[obj] || term
+}
+
+// selIdent returns sel's Sel when ok, else nil.
+func selIdent(sel *ast.SelectorExpr, ok bool) *ast.Ident {
+	if !ok {
+		return nil
+	}
+	return sel.Sel
+}
+
+// chanObject returns the variable or field a channel expression names.
+func chanObject(info *types.Info, e ast.Expr) types.Object {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return info.ObjectOf(e)
+	case *ast.SelectorExpr:
+		if v, ok := info.Uses[e.Sel].(*types.Var); ok {
+			return v.Origin()
+		}
+	}
+	return nil
+}
+
+// reloadOnly reports whether the signal channel ch is only ever given to
+// signal.Notify with signals that do not stop a process (SIGHUP and the
+// like): receiving from it is a reload or a dump, not a stop.
+func (m *Model) reloadOnly(info *types.Info, ch ast.Expr) bool {
+	obj := chanObject(info, ch)
+	term, seen := m.notified[obj]
+	return obj != nil && seen && !term
 }
 
 // recordFieldWrite remembers that the field sel names, when it holds a
@@ -907,7 +971,7 @@ func (m *Model) findStops() {
 				}
 			}
 		case *ast.RangeStmt:
-			if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) || m.relays[chanKey(p.Info, n.X)]) {
+			if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) && !m.reloadOnly(p.Info, n.X) || m.relays[chanKey(p.Info, n.X)]) {
 				m.stopAt[n.Pos()] = true
 				m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
 				m.waits = append(m.waits, n.Pos())
@@ -1292,7 +1356,7 @@ func chanKey(info *types.Info, e ast.Expr) types.Object {
 // whether it is a signal (not a context).
 func (m *Model) stopChan(info *types.Info, ch ast.Expr) (signal, ok bool) {
 	if isSignalChan(info.TypeOf(ch)) {
-		return true, true
+		return true, !m.reloadOnly(info, ch)
 	}
 	if k := chanKey(info, ch); k != nil && m.relays[k] {
 		return false, true

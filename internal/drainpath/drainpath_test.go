@@ -736,3 +736,56 @@ func main() {
 		}
 	}
 }
+
+// A channel given to signal.Notify only with signals that do not stop a
+// process (SIGHUP for a reload, SIGUSR1) is not a stop: the code after its
+// receive is a reload, not a drain. One also given SIGTERM, or every
+// signal, is.
+func TestReloadChannelNotStop(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func reload() {}
+func dump()   {}
+func drain()  {}
+func both()   {}
+
+func main() {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP, syscall.SIGUSR1)
+	go func() {
+		for range hup {
+			reload()
+		}
+	}()
+	usr := make(chan os.Signal, 1)
+	signal.Notify(usr, syscall.SIGUSR2)
+	go func() {
+		<-usr
+		dump()
+	}()
+	mixed := make(chan os.Signal, 1)
+	signal.Notify(mixed, syscall.SIGHUP)
+	signal.Notify(mixed, syscall.SIGTERM)
+	go func() {
+		<-mixed
+		both()
+	}()
+	all := make(chan os.Signal, 1)
+	signal.Notify(all)
+	<-all
+	drain()
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{"reload": false, "dump": false, "both": true, "drain": true} {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -47,7 +47,10 @@ at a deadline (a context's Done, or a timer of at most 30s): the drain is
 already bounded there; and a Shutdown in a package under a test, tests or
 testing directory (test tooling), and a Shutdown in a
 function nothing in the program can call (no reference, no interface it
-implements with that method).`,
+implements with that method); and, in a program that handles termination
+signals, a Shutdown that does not run when the process is told to stop
+(before the signal wait, and in no function the drain calls: a restart at
+start-up, a reload on SIGHUP, whose channel is not a stop).`,
 	Bad: `<-ctx.Done()
 if err := srv.Shutdown(context.Background()); err != nil {
 	log.Printf("shutdown: %v", err)
