@@ -291,6 +291,16 @@ func (p *Pass) chanBoundByCtxKeys(made map[string]bool, keys []string) bool {
 						bound = bound || p.closedOnDone(path) || p.closedAfterWait(path, n.Args[0])
 					}
 				}
+				// The channel handed back to its maker once the context is
+				// done (mqtt.Unsubscribe(topic, ch) after <-ctx.Done()):
+				// ending the subscription closes it.
+				if _, builtin := p.Info.Uses[identOf(n.Fun)].(*types.Builtin); !builtin && len(keys) > 0 {
+					for _, a := range n.Args {
+						if isChanType(p.Info.TypeOf(a)) && p.closesOneOf(a, keys) && p.closedOnDone(p.pathTo(n)) {
+							bound = true
+						}
+					}
+				}
 			}
 			return true
 		}, (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.KeyValueExpr)(nil), (*ast.CallExpr)(nil))

@@ -16,7 +16,8 @@ the drain waits for a close that may never come, or for the whole backlog.
 Loops that mention a context or select on a quit channel they leave on,
 and channels made by a call given a context, closed by code that waits for
 a context's Done (for a package-level channel, in the package declaring it
-too), or closed once their producers are done (after a
+too), or handed back to a call once a context is done (Unsubscribe(topic,
+ch) after <-ctx.Done(): ending the subscription closes it), or closed once their producers are done (after a
 wg.Wait() or a group's Wait, after the call they were handed returns, or by
 a producer that defers the close), or pipeline stages (a channel made by
 the function that starts the goroutine and closed by that function, or by
