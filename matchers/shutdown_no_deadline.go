@@ -61,7 +61,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 				found = append(found, fd)
 				return true
 			}
-			if m := p.Program.Drain(); m.HasMain(p.Pkg) && m.HandlesSignals(p.Pkg) && !m.Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
+			if m := p.Program.Drain(); m.HasMain(p.Pkg) && m.HandlesSignals(p.Pkg) && !m.Runs(call.Pos(), p.enclosingFunc(call.Pos())) && !p.waitsEarlier(call) {
 				fd.Harmless = harmlessOffDrain
 				found = append(found, fd)
 				return true
@@ -100,6 +100,37 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 		}, (*ast.CallExpr)(nil))
 	}
 	return found
+}
+
+// waitsEarlier reports whether the function holding call (a func literal or
+// a declaration) waits before it: a receive, a select, or a range over a
+// channel. A Shutdown after a wait is taken as a drain even where the
+// drain-path model does not know what the wait is for (the Done of a
+// context a command framework hands out).
+func (p *Pass) waitsEarlier(call *ast.CallExpr) bool {
+	body, _ := funcBody(p.pathTo(call))
+	if body == nil {
+		return true
+	}
+	waits := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if waits || n == nil || n.Pos() >= call.Pos() {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.SelectStmt:
+			waits = true
+		case *ast.UnaryExpr:
+			waits = n.Op == token.ARROW
+		case *ast.RangeStmt:
+			_, isChan := p.Info.TypeOf(n.X).Underlying().(*types.Chan)
+			waits = isChan
+		}
+		return !waits
+	})
+	return waits
 }
 
 // harmlessOffDrain is why a Shutdown that does not run when the process is

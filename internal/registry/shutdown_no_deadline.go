@@ -50,7 +50,9 @@ function nothing in the program can call (no reference, no interface it
 implements with that method); and, in a program that handles termination
 signals, a Shutdown that does not run when the process is told to stop
 (before the signal wait, and in no function the drain calls: a restart at
-start-up, a reload on SIGHUP, whose channel is not a stop).`,
+start-up, a closer only a SIGHUP reload calls) and that waits for nothing
+before it in its own function (a Shutdown after a receive is taken as a
+drain, as after the Done of a context a command framework hands out).`,
 	Bad: `<-ctx.Done()
 if err := srv.Shutdown(context.Background()); err != nil {
 	log.Printf("shutdown: %v", err)
