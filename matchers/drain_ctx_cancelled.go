@@ -63,13 +63,7 @@ func DrainCtxCancelled(p *Pass) []Finding {
 			}
 			parent := types.ExprString(call.Args[0])
 			fix, why := p.drainCtxFix(call, chain, d)
-			base := "context.WithoutCancel(" + parent + ")"
-			switch {
-			case fix == nil:
-				base = "a context that is not done"
-			case fix.Background:
-				base = "context.Background()"
-			}
+			base := fix.replacement(parent)
 			fd := Finding{
 				Pos: call.Args[0].Pos(), End: call.Args[0].End(),
 				Message: "context." + callee(p.Info, call).Name() + " derives from " + parent +
@@ -141,13 +135,7 @@ func (p *Pass) doneCtxHelper(call *ast.CallExpr, at string, l *lazyDerivations) 
 	}
 	arg := types.ExprString(call.Args[0])
 	fix, why := p.drainCtxFix(call, chain, l)
-	base := "context.WithoutCancel(" + arg + ")"
-	switch {
-	case fix == nil:
-		base = "a context that is not done"
-	case fix.Background:
-		base = "context.Background()"
-	}
+	base := fix.replacement(arg)
 	fd := Finding{
 		Pos: call.Args[0].Pos(), End: call.Args[0].End(),
 		Message: types.ExprString(call.Fun) + " is given " + arg + ", which is already done here (after <-" + done +
@@ -186,13 +174,7 @@ func (p *Pass) signalCtxDrain(call *ast.CallExpr, path []ast.Node, l *lazyDeriva
 	text := types.ExprString(parent)
 	chain := derivChain{done: refKey(p.Info, parent), doneName: text}
 	fix, why := p.drainCtxFix(call, chain, l)
-	base := "context.WithoutCancel(" + text + ")"
-	switch {
-	case fix == nil:
-		base = "a context that is not done"
-	case fix.Background:
-		base = "context.Background()"
-	}
+	base := fix.replacement(text)
 	fd := Finding{
 		Pos: call.Args[0].Pos(), End: call.Args[0].End(),
 		Message: "context." + callee(p.Info, call).Name() + " derives from " + text +
@@ -392,6 +374,19 @@ func (p *Pass) ctxDrain(fn *types.Func, depth int) bool {
 type DrainCtxFix struct {
 	Call       *ast.CallExpr
 	Background bool
+}
+
+// replacement says, for the message, what the fix f puts in place of the
+// done parent text: context.WithoutCancel(text), context.Background(), or,
+// with no fix, a context that is not done.
+func (f *DrainCtxFix) replacement(text string) string {
+	switch {
+	case f == nil:
+		return "a context that is not done"
+	case f.Background:
+		return "context.Background()"
+	}
+	return "context.WithoutCancel(" + text + ")"
 }
 
 // drainCtxFix chooses the replacement of call's parent. chain says how the

@@ -109,28 +109,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 // context a command framework hands out).
 func (p *Pass) waitsEarlier(call *ast.CallExpr) bool {
 	body, _ := funcBody(p.pathTo(call))
-	if body == nil {
-		return true
-	}
-	waits := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		if waits || n == nil || n.Pos() >= call.Pos() {
-			return false
-		}
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.SelectStmt:
-			waits = true
-		case *ast.UnaryExpr:
-			waits = n.Op == token.ARROW
-		case *ast.RangeStmt:
-			_, isChan := p.Info.TypeOf(n.X).Underlying().(*types.Chan)
-			waits = isChan
-		}
-		return !waits
-	})
-	return waits
+	return body == nil || p.waitsBetween(body, body.Pos(), call.Pos(), nil)
 }
 
 // harmlessOffDrain is why a Shutdown that does not run when the process is

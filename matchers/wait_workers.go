@@ -397,9 +397,18 @@ func (p *Pass) workersRunHere(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 		first = min(first, w.body.Pos())
 	}
+	return !p.waitsBetween(fd.Body, first, wait.Pos(), func(c *ast.CallExpr) bool {
+		return c != wait && isMethod(callee(p.Info, c), "sync", "WaitGroup", "Wait")
+	})
+}
+
+// waitsBetween reports whether body, outside func literals, waits between
+// the positions from and to: a receive, a select, a range over a channel,
+// or a call that waits says waits (nil for none).
+func (p *Pass) waitsBetween(body *ast.BlockStmt, from, to token.Pos, waitsCall func(*ast.CallExpr) bool) bool {
 	waits := false
-	ast.Inspect(fd.Body, func(n ast.Node) bool {
-		if n == nil || waits || n.End() <= first || n.Pos() >= wait.Pos() {
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil || waits || n.End() <= from || n.Pos() >= to {
 			return false
 		}
 		switch n := n.(type) {
@@ -415,11 +424,11 @@ func (p *Pass) workersRunHere(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 				waits = ch
 			}
 		case *ast.CallExpr:
-			waits = n != wait && isMethod(callee(p.Info, n), "sync", "WaitGroup", "Wait")
+			waits = waitsCall != nil && waitsCall(n)
 		}
 		return !waits
 	})
-	return !waits
+	return waits
 }
 
 // harmlessCleanUp is why a Wait for goroutines that only run a clean-up

@@ -813,9 +813,7 @@ func (m *Model) signalCtx(info *types.Info, e ast.Expr, seen map[types.Object]bo
 			return false
 		case isFunc(fn, "os/signal", "NotifyContext"):
 			return len(e.Args) == 1 || handsSignal(info, nil, e) // no signals: every one
-		case isFunc(fn, "context", "WithCancel", "WithCancelCause", "WithTimeout", "WithTimeoutCause",
-			"WithDeadline", "WithDeadlineCause", "WithValue") ||
-			isFunc(fn, "golang.org/x/sync/errgroup", "WithContext"):
+		case cancelledWithParent(fn):
 			return len(e.Args) > 0 && m.signalCtx(info, e.Args[0], seen)
 		}
 		return false
@@ -929,6 +927,16 @@ func (m *Model) indexCtxParams() {
 			})
 		}
 	}
+}
+
+// cancelledWithParent reports whether fn derives a context that is done as
+// soon as its parent is (context.WithCancel, WithTimeout, WithDeadline and
+// their Cause variants, WithValue, errgroup.WithContext; not
+// WithoutCancel).
+func cancelledWithParent(fn *types.Func) bool {
+	return isFunc(fn, "context", "WithCancel", "WithCancelCause", "WithTimeout", "WithTimeoutCause",
+		"WithDeadline", "WithDeadlineCause", "WithValue") ||
+		isFunc(fn, "golang.org/x/sync/errgroup", "WithContext")
 }
 
 // infoOf returns the type information of the package holding e.
@@ -1386,9 +1394,7 @@ func (m *Model) stopCtx(info *types.Info, e ast.Expr) bool {
 			return false
 		case isFunc(fn, "os/signal", "NotifyContext"):
 			return true
-		case isFunc(fn, "context", "WithCancel", "WithCancelCause", "WithTimeout", "WithTimeoutCause",
-			"WithDeadline", "WithDeadlineCause", "WithValue") ||
-			isFunc(fn, "golang.org/x/sync/errgroup", "WithContext"):
+		case cancelledWithParent(fn):
 			return len(e.Args) > 0 && m.stopCtx(info, e.Args[0])
 		}
 		// A method or function returning a context (r.Context(),
