@@ -629,7 +629,7 @@ func (f importerFunc) Import(path string) (*types.Package, error) { return f(pat
 // SignalCtx: the contexts the stop surely cancels, followed through
 // variables, struct fields (by key, by position, by assignment) and the
 // parameters every call gives one; not a field or parameter also given
-// another context, a context for SIGHUP alone, WithoutCancel, or a
+// another context (also through an interface's method), a context for SIGHUP alone, WithoutCancel, or a
 // function also used as a value.
 func TestSignalCtx(t *testing.T) {
 	src := `package main
@@ -659,6 +659,12 @@ func (c *C) use() context.Context { return c.ctx }
 func (d *D) use() context.Context { return d.ctx }
 
 func param(ctx context.Context) context.Context { return ctx }
+
+type E struct{}
+
+func (E) take(ctx context.Context) context.Context { return ctx }
+
+type taker interface{ take(context.Context) context.Context }
 func mixed(ctx context.Context) context.Context { return ctx }
 
 func main() {
@@ -678,6 +684,9 @@ func main() {
 	f := valueOf
 	_ = f
 	param(ctx)
+	E{}.take(ctx)
+	var tk taker = E{}
+	tk.take(context.Background())
 	mixed(ctx)
 	mixed(context.Background())
 	_, _ = hup, kept
@@ -727,6 +736,7 @@ func main() {
 		{"a field set from a function also used as a value", at("D.use"), false},
 		{"a parameter every call gives it", at("param"), true},
 		{"a parameter also given Background", at("mixed"), false},
+		{"a method's parameter, the method also called through an interface", at("E.take"), false},
 	} {
 		if c.e == nil {
 			t.Fatalf("%s: no expression", c.name)
@@ -752,17 +762,20 @@ import (
 
 func reload() {}
 func dump()   {}
+
+var hup = make(chan os.Signal, 1)
+
+func watch() {
+	for range hup {
+		reload()
+	}
+}
 func drain()  {}
 func both()   {}
 
 func main() {
-	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP, syscall.SIGUSR1)
-	go func() {
-		for range hup {
-			reload()
-		}
-	}()
+	go watch()
 	usr := make(chan os.Signal, 1)
 	signal.Notify(usr, syscall.SIGUSR2)
 	go func() {
