@@ -171,16 +171,6 @@ func (p *Pass) onceUses(v *types.Var) []onceUse {
 	return uses
 }
 
-// receiverNamed returns the named type of a method's receiver.
-func receiverNamed(fn *types.Func) *types.Named {
-	t := types.Unalias(fn.Signature().Recv().Type())
-	if pt, ok := t.(*types.Pointer); ok {
-		t = types.Unalias(pt.Elem())
-	}
-	n, _ := t.(*types.Named)
-	return n
-}
-
 // methodsOwner returns the type whose methods hold every use, or nil when
 // a use is outside a method or the methods are of several types.
 func methodsOwner(uses []onceUse) *types.Named {

@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) || p.ownedLocally(s.fd, c.fd) {
 					continue
 				}
 				races = true
@@ -507,6 +507,150 @@ func (p *Pass) sequential(a, b *ast.FuncDecl) bool {
 		})
 	}
 	return ok && caller != nil && caller != a && caller != b && calls[fa] > 0 && calls[fb] > 0
+}
+
+// ownedLocally reports whether the sending method a and the closing
+// method b only ever run one after the other on one goroutine because
+// every value they are called on is owned by one function: the load holds
+// a program with their package (so every call is seen), and every call of
+// either (direct, through an interface, or a method value handed to a call,
+// as in q.ForEach(wq.Add)) is made on a local variable that function made
+// (wq := NewQueue(...)) and never lets go (onOwnedLocal). A work queue that
+// one loop fills, finishes and stops is such a value.
+func (p *Pass) ownedLocally(a, b *ast.FuncDecl) bool {
+	fa, _ := p.Info.Defs[a.Name].(*types.Func)
+	fb, _ := p.Info.Defs[b.Name].(*types.Func)
+	if fa == nil || fb == nil || p.Program == nil || !p.Program.Drain().HasMain(p.Pkg) {
+		return false
+	}
+	for _, fn := range []*types.Func{fa, fb} {
+		refs, complete := p.callRefsAsserted(fn)
+		if !complete {
+			return false
+		}
+		n := 0
+		for _, r := range refs {
+			if r.pass.inTestFile(r.id) {
+				continue
+			}
+			if !r.pass.onOwnedLocal(r.id) {
+				return false
+			}
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// onOwnedLocal reports whether id, the method of a selector v.M, is used
+// on a local variable v that holds only values its function made (a call
+// of a package-level function, or a composite literal) and that stays on
+// its function's goroutine: every use of v selects a field or method of
+// it, a method value only as the argument of a call, and none is in a go
+// statement or in a func literal other than one passed to a call or
+// called at once.
+func (p *Pass) onOwnedLocal(id *ast.Ident) bool {
+	sel, ok := p.selectorOf(id)
+	if !ok {
+		return false
+	}
+	v := p.localVar(sel.X)
+	if v == nil {
+		return false
+	}
+	f := p.FileOf(v.Pos())
+	if f == nil {
+		return false
+	}
+	body, _ := funcBody(enclosing(f, v.Pos(), v.Pos()))
+	if body == nil {
+		return false
+	}
+	ok = true
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for i, l := range n.Lhs {
+				if lid, isID := ast.Unparen(l).(*ast.Ident); isID && p.Info.ObjectOf(lid) == v {
+					ok = ok && len(n.Lhs) == len(n.Rhs) && p.freshValue(n.Rhs[i])
+				}
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if p.Info.Defs[name] == v && i < len(n.Values) {
+					ok = ok && len(n.Names) == len(n.Values) && p.freshValue(n.Values[i])
+				}
+			}
+		case *ast.Ident:
+			if p.Info.Uses[n] == v && !p.ownedUse(n, body) {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// freshValue reports whether e makes a new value: a call of a
+// package-level function (a constructor) or a composite literal, or its
+// address.
+func (p *Pass) freshValue(e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	switch e := e.(type) {
+	case *ast.CompositeLit:
+		return true
+	case *ast.CallExpr:
+		fn := callee(p.Info, e)
+		if fn == nil || fn.Signature().Recv() != nil {
+			return false
+		}
+		fn = fn.Origin()
+		return fn.Pkg() != nil && fn.Parent() == fn.Pkg().Scope()
+	}
+	return false
+}
+
+// ownedUse reports whether the use id of an owned local (onOwnedLocal)
+// keeps its value on the goroutine of the function whose body it is in.
+func (p *Pass) ownedUse(id *ast.Ident, body *ast.BlockStmt) bool {
+	path := p.pathTo(id)
+	if len(path) < 3 {
+		return false
+	}
+	if lhs, ok := path[1].(*ast.AssignStmt); ok {
+		return slices.Contains(lhs.Lhs, ast.Expr(id)) // (re)assigned: freshValue judges it
+	}
+	sel, ok := path[1].(*ast.SelectorExpr)
+	if !ok || sel.X != id {
+		return false
+	}
+	if _, isMethod := p.Info.Uses[sel.Sel].(*types.Func); isMethod {
+		call, isCall := path[2].(*ast.CallExpr)
+		if !isCall || (call.Fun != sel && !slices.Contains(call.Args, ast.Expr(sel))) {
+			return false // a method value kept or returned
+		}
+	}
+	for i, n := range path[1:] {
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			return false
+		case *ast.FuncLit:
+			call, isCall := path[i+2].(*ast.CallExpr)
+			if !isCall || (call.Fun != n && !slices.Contains(call.Args, ast.Expr(n))) {
+				return false
+			}
+		}
+		if n == body {
+			return true
+		}
+	}
+	return false
 }
 
 // oneRunLoop reports whether the methods a and b, exported or reached

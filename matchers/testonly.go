@@ -74,7 +74,7 @@ func testDouble(fn *types.Func) bool {
 	if sig.Recv() == nil {
 		return false
 	}
-	t := recvNamed(fn)
+	t := receiverNamed(fn)
 	if t == nil {
 		return false
 	}
@@ -204,7 +204,7 @@ func (p *Program) testOnlyDecls() map[token.Pos]bool {
 							continue
 						}
 						if d.Recv != nil {
-							if t := recvNamed(fn); t != nil && !t.Obj().Exported() {
+							if t := receiverNamed(fn); t != nil && !t.Obj().Exported() {
 								set[fn.Pos()], recvOf[fn.Pos()] = true, t.Obj().Pos()
 							}
 						} else if !fn.Exported() || pass.Pkg.Name() == "main" {
@@ -296,16 +296,6 @@ func (p *Program) testOnlyDecls() map[token.Pos]bool {
 		p.testOnlyDeclSet = reached
 	})
 	return p.testOnlyDeclSet
-}
-
-// recvNamed is the named type of a method's receiver.
-func recvNamed(fn *types.Func) *types.Named {
-	t := fn.Signature().Recv().Type()
-	if pt, ok := t.(*types.Pointer); ok {
-		t = pt.Elem()
-	}
-	n, _ := t.(*types.Named)
-	return n
 }
 
 // enclosingDecl returns the position that keys the top-level function or

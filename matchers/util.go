@@ -599,3 +599,13 @@ func inspectFuncs(f *ast.File, visit func(*ast.BlockStmt)) {
 		return true
 	})
 }
+
+// receiverNamed returns the named type of a method's receiver.
+func receiverNamed(fn *types.Func) *types.Named {
+	t := types.Unalias(fn.Signature().Recv().Type())
+	if pt, ok := t.(*types.Pointer); ok {
+		t = types.Unalias(pt.Elem())
+	}
+	n, _ := t.(*types.Named)
+	return n
+}
