@@ -581,11 +581,6 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr) (*CtxCallSite, string) {
 	if why != "" {
 		return nil, "cannot get a deadline: " + why
 	}
-	if d.Reuse != "" {
-		if at := p.deadlineSpentBefore(path, d.Reuse, call); at != nil {
-			return nil, fmt.Sprintf("would share the drain's deadline %s, which %s at line %d may spend first: the workers would get what is left of it, possibly nothing, and be left running as the process exits; size one budget for both steps, or give the wait its own", d.Reuse, types.ExprString(at.Fun), p.Fset.Position(at.Pos()).Line)
-		}
-	}
 	// A drain holding the call may get a context parameter of its own from
 	// this rule: the deadline must not take (or reassign) its name.
 	if fd != nil && p.mayGetCtxParam(fd) {
@@ -601,39 +596,6 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr) (*CtxCallSite, string) {
 		}
 	}
 	return &CtxCallSite{Call: call, Pass: p, Deadline: &d}, ""
-}
-
-// deadlineSpentBefore returns the first call before call, in the function
-// holding path[0], that is handed the deadline context named name (the
-// one call would share): an earlier step of the drain that may use up the
-// budget. It returns nil when there is none.
-func (p *Pass) deadlineSpentBefore(path []ast.Node, name string, call *ast.CallExpr) *ast.CallExpr {
-	body, _ := funcBody(path)
-	if body == nil {
-		return nil
-	}
-	scope := p.Pkg.Scope().Innermost(call.Pos())
-	if scope == nil {
-		return nil
-	}
-	_, obj := scope.LookupParent(name, call.Pos())
-	if obj == nil {
-		return nil
-	}
-	var first *ast.CallExpr
-	ast.Inspect(body, func(n ast.Node) bool {
-		c, ok := n.(*ast.CallExpr)
-		if first != nil || !ok || c.Pos() >= call.Pos() {
-			return first == nil
-		}
-		for _, a := range c.Args {
-			if id, ok := ast.Unparen(a).(*ast.Ident); ok && p.Info.Uses[id] == obj {
-				first = c
-			}
-		}
-		return first == nil
-	})
-	return first
 }
 
 // funcDeclOf returns the function declaration path[0] lies in.
