@@ -632,8 +632,8 @@ func (p *Pass) ownedUse(id *ast.Ident, body *ast.BlockStmt) bool {
 	}
 	if _, isMethod := p.Info.Uses[sel.Sel].(*types.Func); isMethod {
 		call, isCall := path[2].(*ast.CallExpr)
-		if !isCall || (call.Fun != sel && !slices.Contains(call.Args, ast.Expr(sel))) {
-			return false // a method value kept or returned
+		if !isCall || (call.Fun != sel && !p.syncCallback(call, sel)) {
+			return false // a method value kept, returned or run elsewhere
 		}
 	}
 	for i, n := range path[1:] {
@@ -642,7 +642,7 @@ func (p *Pass) ownedUse(id *ast.Ident, body *ast.BlockStmt) bool {
 			return false
 		case *ast.FuncLit:
 			call, isCall := path[i+2].(*ast.CallExpr)
-			if !isCall || (call.Fun != n && !slices.Contains(call.Args, ast.Expr(n))) {
+			if !isCall || (call.Fun != n && !p.syncCallback(call, n)) {
 				return false
 			}
 		}
@@ -651,6 +651,21 @@ func (p *Pass) ownedUse(id *ast.Ident, body *ast.BlockStmt) bool {
 		}
 	}
 	return false
+}
+
+// syncCallback reports whether fn, an argument of call, is taken to run
+// on the caller's goroutine: call has a static callee that is not one
+// that starts its func argument as a goroutine or later (an errgroup's or
+// a WaitGroup's Go, time.AfterFunc).
+func (p *Pass) syncCallback(call *ast.CallExpr, fn ast.Expr) bool {
+	if !slices.Contains(call.Args, fn) {
+		return false
+	}
+	f := callee(p.Info, call)
+	if f == nil || isFunc(f, "time", "AfterFunc") {
+		return false
+	}
+	return !isMethod(f, "golang.org/x/sync/errgroup", "Group", "Go", "TryGo") && !isMethod(f, "sync", "WaitGroup", "Go")
 }
 
 // oneRunLoop reports whether the methods a and b, exported or reached
