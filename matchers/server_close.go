@@ -95,6 +95,14 @@ type DeadlineFix struct {
 	Ctx, Cancel string
 	Base        ast.Expr // nil: context.Background()
 	Reuse       string
+	// After names the program's own deadline context that the drain made
+	// with the constant duration Less and handed to an earlier step
+	// before this one (srv.Shutdown(ctx), then this step): sharing it
+	// could leave this step nothing. The new deadline gets what the
+	// drain budget (-timeout) leaves after Less, so the whole drain stays
+	// within it; when that leaves nothing, the rewrite shares After.
+	After string
+	Less  time.Duration
 	// Budget, when set, is the duration the type already gives its drains
 	// (Recv.Budget, a time.Duration field the program passes to
 	// context.WithTimeout), used instead of the -timeout value.
@@ -168,9 +176,13 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 		}
 		place = lp
 	}
+	var after string
+	var less time.Duration
 	if base == nil || isBackground(p.Info, base) {
-		if name := p.drainDeadlineBefore(path, place.Stmt.Pos()); name != "" {
+		if name, spent := p.drainDeadlineBefore(path, place.Stmt.Pos()); name != "" && spent == 0 {
 			return DeadlineFix{Place: place, Ctx: name, Reuse: name}, ""
+		} else if name != "" {
+			after, less = name, spent
 		}
 	}
 	// A deadline on a root context is made before the if statements
@@ -181,7 +193,7 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	at := place.Stmt
 	if base == nil || isBackground(p.Info, base) {
 		place = p.outOfGuards(path, place)
-		if why := p.splitBudget(path); why != "" {
+		if why := p.splitBudget(path, after); why != "" {
 			return DeadlineFix{}, why
 		}
 	}
@@ -189,16 +201,19 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 		return p.FreshName(place.Stmt, name) == name && p.FreshName(at, name) == name
 	}
 	recv, budget := p.drainBudget(path)
+	if after != "" && budget != "" {
+		return DeadlineFix{Place: place, Ctx: after, Reuse: after}, "" // the type's own budget is not split
+	}
 	for _, names := range [][2]string{{"ctx", "cancel"}, {"shutdownCtx", "shutdownCancel"}, {"drainCtx", "drainCancel"}} {
 		if free(names[0]) && free(names[1]) {
-			return DeadlineFix{Place: place, Ctx: names[0], Cancel: names[1], Base: base, Recv: recv, Budget: budget}, ""
+			return DeadlineFix{Place: place, Ctx: names[0], Cancel: names[1], Base: base, Recv: recv, Budget: budget, After: after, Less: less}, ""
 		}
 	}
 	c, cn := p.FreshName(place.Stmt, "shutdownCtx"), p.FreshName(place.Stmt, "shutdownCancel")
 	if c == "" || cn == "" || !free(c) || !free(cn) {
 		return DeadlineFix{}, "no free name for the deadline context"
 	}
-	return DeadlineFix{Place: place, Ctx: c, Cancel: cn, Base: base, Recv: recv, Budget: budget}, ""
+	return DeadlineFix{Place: place, Ctx: c, Cancel: cn, Base: base, Recv: recv, Budget: budget, After: after, Less: less}, ""
 }
 
 // outOfGuards returns the place before the if statement (else chains
@@ -261,7 +276,7 @@ func (p *Pass) outOfGuards(path []ast.Node, place StmtPlace) StmtPlace {
 // in (outOfGuards stops there). Steps with the stop between them (a
 // restart at start-up, then the signal) belong to different drains. ""
 // when there is no such step.
-func (p *Pass) splitBudget(path []ast.Node) string {
+func (p *Pass) splitBudget(path []ast.Node, after string) string {
 	call, _ := path[0].(*ast.CallExpr)
 	body, _ := funcBody(path)
 	if call == nil || body == nil {
@@ -286,6 +301,9 @@ func (p *Pass) splitBudget(path []ast.Node) string {
 				return true
 			}
 			line := p.Fset.Position(n.Pos()).Line
+			if id, ok := ast.Unparen(lastArg(n)).(*ast.Ident); shutdown && ok && after != "" && id.Name == after {
+				return true // the deadline in reach, which the new one follows (DeadlineFix.After)
+			}
 			if shutdown && !p.neverDone(n.Args[0]) {
 				// Its deadline, had it been in reach, would have been
 				// reused (drainDeadlineBefore).
@@ -442,14 +460,16 @@ func isBackground(info *types.Info, e ast.Expr) bool {
 // drainDeadlineBefore returns the name of the deadline context that the
 // drain holding path[0] made before it, after the stop (ctx, cancel :=
 // context.WithTimeout(...) in an enclosing block, after a signal or Done in
-// the same function), still in scope at pos; "" for none.
-func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) string {
-	name := ""
+// the same function), still in scope at pos; "" for none. When that
+// deadline has a constant duration and is handed to a call before path[0]
+// (an earlier step that may spend it), spent is that duration.
+func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) (name string, spent time.Duration) {
+	var made *ast.AssignStmt
 	for i := 0; i+1 < len(path) && name == ""; i++ {
 		child, parent := path[i], path[i+1]
 		switch parent.(type) {
 		case *ast.FuncLit, *ast.FuncDecl:
-			return ""
+			return "", 0
 		}
 		for _, s := range stmtList(parent) {
 			if s == child {
@@ -474,11 +494,57 @@ func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) string {
 				continue
 			}
 			if p.onShutdownPath(p.pathTo(as)) {
-				name = id.Name
+				name, made = id.Name, as
 			}
 		}
 	}
-	return name
+	if made == nil {
+		return name, 0
+	}
+	return name, p.spentBefore(path, made)
+}
+
+// spentBefore returns the constant duration of the deadline that made
+// declares (ctx, cancel := context.WithTimeout(base, 5*time.Second)) when
+// ctx is handed to a call between made and path[0]; 0 otherwise.
+func (p *Pass) spentBefore(path []ast.Node, made *ast.AssignStmt) time.Duration {
+	call := ast.Unparen(made.Rhs[0]).(*ast.CallExpr)
+	if !isFunc(callee(p.Info, call), "context", "WithTimeout") || len(call.Args) != 2 {
+		return 0
+	}
+	tv := p.Info.Types[call.Args[1]]
+	if tv.Value == nil || tv.Value.Kind() != constant.Int {
+		return 0
+	}
+	d, exact := constant.Int64Val(tv.Value)
+	if !exact || d <= 0 {
+		return 0
+	}
+	obj := p.Info.ObjectOf(made.Lhs[0].(*ast.Ident))
+	body, _ := funcBody(path)
+	if body == nil || obj == nil {
+		return 0
+	}
+	handed := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if handed || !ok || c.Pos() <= made.End() || c.Pos() >= path[0].Pos() {
+			return !handed
+		}
+		if fn := callee(p.Info, c); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "log/slog" {
+			return true // a log line, not a step
+		}
+		for _, a := range c.Args {
+			if id, ok := ast.Unparen(a).(*ast.Ident); ok && p.Info.Uses[id] == obj {
+				handed = true
+			}
+		}
+		return !handed
+	})
+	if !handed {
+		return 0
+	}
+	return time.Duration(d)
 }
 
 // shutDownBefore reports whether the function holding path[0] calls
@@ -651,4 +717,12 @@ func (p *Pass) gracefulSibling(path []ast.Node) string {
 		}
 	}
 	return ""
+}
+
+// lastArg returns the last argument of call, or nil.
+func lastArg(call *ast.CallExpr) ast.Expr {
+	if len(call.Args) == 0 {
+		return nil
+	}
+	return call.Args[len(call.Args)-1]
 }

@@ -263,7 +263,11 @@ func isStdGroup(specs []dst.Spec) bool {
 
 // Duration returns the drain deadline as an expression (25 * time.Second).
 func (c *Context) Duration(pos token.Pos) (dst.Expr, error) {
-	d := c.Timeout
+	return c.DurationOf(c.Timeout, pos)
+}
+
+// DurationOf returns d as an expression in its largest whole unit.
+func (c *Context) DurationOf(d time.Duration, pos token.Pos) (dst.Expr, error) {
 	// The largest unit that divides it: 90*time.Minute, not 5400*time.Second.
 	unit, n := "Nanosecond", int64(d)
 	for _, u := range []struct {
@@ -337,7 +341,7 @@ func (c *Context) Insert(place matchers.StmtPlace, after bool, stmts ...dst.Stmt
 					up = append(up, d)
 				}
 			}
-			first.Start, old.Start = up, keep
+			first.Start, old.Start = append(up, first.Start...), keep
 			old.Before = dst.NewLine
 		}
 	}

@@ -46,10 +46,21 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		base = &dst.CallExpr{Fun: bg}
 	}
 	var dur dst.Expr
-	if d.Budget != "" {
+	var note string
+	switch {
+	case d.Budget != "":
 		dur = &dst.SelectorExpr{X: dst.NewIdent(d.Recv), Sel: dst.NewIdent(d.Budget)}
-	} else if dur, err = c.Duration(pos); err != nil {
-		return "", err
+	case d.After != "" && c.Timeout <= d.Less:
+		return d.After, nil // the program's deadline is the larger budget: share it
+	case d.After != "":
+		if dur, err = c.DurationOf(c.Timeout-d.Less, pos); err != nil {
+			return "", err
+		}
+		note = fmt.Sprintf("// What a %v drain leaves after the %v that %s gives the steps above.", c.Timeout, d.Less, d.After)
+	default:
+		if dur, err = c.Duration(pos); err != nil {
+			return "", err
+		}
 	}
 	// Only a deadline on a root context is shared: a base variable could
 	// be another one at the later place.
@@ -77,6 +88,10 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		Lhs: []dst.Expr{dst.NewIdent(ctxName), dst.NewIdent(cancelName)},
 		Tok: token.DEFINE,
 		Rhs: []dst.Expr{&dst.CallExpr{Fun: withTimeout, Args: []dst.Expr{base, dur}}},
+	}
+	if note != "" {
+		decl.Decs.Before = dst.NewLine
+		decl.Decs.Start.Append(note)
 	}
 	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
 	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, decl, deferCancel})

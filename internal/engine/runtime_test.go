@@ -875,6 +875,95 @@ func main() {
 	}
 }
 
+// The rest of the budget: the program gives its servers' Shutdown a 1 s
+// deadline of its own, then stops a pool with no deadline. One worker hangs;
+// another is in the middle of a job that ends about 1.3 s after SIGTERM,
+// while the request in flight holds the Shutdown for about 0.7 s. Sharing
+// the program's deadline (what drainfix wrote before, set AL: judged
+// WRONG) would end the pool's wait at 1 s and abandon that job; after the
+// fix the pool gets what -timeout (2 s) leaves after the 1 s, from the
+// moment the servers are done: the job completes, and the process exits
+// within -timeout of SIGTERM.
+func TestRuntimeRestOfBudget(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type Pool struct {
+	jobs chan func()
+	wg   sync.WaitGroup
+}
+
+func (p *Pool) work() {
+	defer p.wg.Done()
+	for j := range p.jobs {
+		j()
+	}
+}
+
+// Drain stops taking jobs and waits for the workers.
+func (p *Pool) Drain() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+
+func main() {
+	p := &Pool{jobs: make(chan func(), 2)}
+	p.wg.Add(2)
+	go p.work()
+	go p.work()
+	p.jobs <- func() { select {} } // a worker that hangs
+	http.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		p.jobs <- func() {
+			time.Sleep(1600 * time.Millisecond)
+			fmt.Println("job done")
+		}
+		time.Sleep(time.Second)
+		fmt.Fprint(w, "done")
+	})
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Println("shutdown:", err)
+	}
+	p.Drain()
+	fmt.Println("drained")
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "\t// What a 2s drain leaves after the 1s that ctx gives the steps above.\n\tshutdownCtx, shutdownCancel := context.WithTimeout(context.Background(), time.Second)\n") ||
+		!strings.Contains(fixed, "p.Drain(shutdownCtx)") {
+		t.Fatalf("the fix does not give the pool the rest of the budget:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, runtimeTimeout+time.Second); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, 3*runtimeTimeout)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", 3*runtimeTimeout, a.output)
+	case a.took > runtimeTimeout+700*time.Millisecond:
+		t.Errorf("after the fix the process exited after %v; want within the %v budget (and the time to exit)", a.took, runtimeTimeout)
+	case a.reply != "done" || !strings.Contains(a.output, "job done") || !strings.Contains(a.output, "drained"):
+		t.Errorf("after the fix: reply %q; the job in flight or the drain did not complete:\n%s", a.reply, a.output)
+	}
+}
+
 // exit-before-drain with the drain in a named function and main going on
 // after any serving error: before the fix the request in flight gets no
 // reply; after it, main waits for the drain (serving ended with

@@ -28,7 +28,11 @@ drains pass to context.WithTimeout (a graceTimeout); otherwise -timeout
 (default 25s). One drain has one budget: a deadline the drain made after the
 stop is reused, and so is one another fix declared earlier in the same
 function (the next Shutdown of the sequence shares it instead of adding a
-fresh budget). A step guarded by an if (if srv != nil { ... }) that a later
+fresh budget). When an earlier step was handed
+that deadline first and its duration is a constant shorter than -timeout, the
+step gets a deadline of its own for what -timeout leaves after that duration
+(a comment says so): shared, it would get whatever the earlier step left,
+possibly nothing, and the drain still ends within -timeout. A step guarded by an if (if srv != nil { ... }) that a later
 step follows gets its deadline just before the guard, where the later step
 can share it, unless something before the step inside the guard waits. A deferred or go Shutdown is reported but not fixed: the
 deadline would start running long before the drain.

@@ -84,7 +84,11 @@ the stop inside its own function (a function that is the program's main
 loop) gets no deadline from its callers, which call it at start-up; the
 finding is reported with that reason. A deadline the drain already made
 after the stop is reused rather than a fresh one added, so that one drain
-keeps one budget. A new error result is never dropped: a call site that
+keeps one budget. When an earlier step was handed
+that deadline first and its duration is a constant shorter than -timeout, the
+step gets a deadline of its own for what -timeout leaves after that duration
+(a comment says so): shared, it would get whatever the earlier step left,
+possibly nothing, and the drain still ends within -timeout. A new error result is never dropped: a call site that
 ignored the result logs it (with log, or log/slog where the file uses only
 that; in a test, with the *testing.T or B in scope, it fails the test with
 t.Errorf), and a call started as a goroutine or deferred refuses the fix. A
