@@ -204,6 +204,10 @@ type LogErr struct {
 	Pkg   string // "log" or "log/slog"
 	Label string
 	TB    string // in a test, the *testing.T (or B, F, TB) in scope: the error fails the test (t.Errorf)
+	// Key is the key the file's slog calls give an error ("err" when
+	// they give none), and Attr says they give it as slog.Any(Key, err).
+	Key  string
+	Attr bool
 }
 
 func (fx *WaitNoDeadlineFix) touches(p *Pass) []token.Pos {

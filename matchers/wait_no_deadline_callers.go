@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -122,7 +123,8 @@ func (p *Pass) dropsResult(call *ast.CallExpr) (*LogErr, string) {
 		case has("log"):
 			return &LogErr{Place: place, Pkg: "log", Label: name}, ""
 		case has("log/slog"):
-			return &LogErr{Place: place, Pkg: "log/slog", Label: name}, ""
+			key, attr := p.slogErrKey(f)
+			return &LogErr{Place: place, Pkg: "log/slog", Label: name, Key: key, Attr: attr}, ""
 		}
 		for _, im := range f.Imports {
 			path := strings.Trim(im.Path.Value, `"`)
@@ -596,6 +598,52 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr) (*CtxCallSite, string) {
 		}
 	}
 	return &CtxCallSite{Call: call, Pass: p, Deadline: &d}, ""
+}
+
+// slogErrKey returns how the file's log/slog calls log an error value,
+// the first one that does: as slog.Any(key, err) (attr), or as a key
+// followed by the error; "err" and false when none does.
+func (p *Pass) slogErrKey(f *ast.File) (key string, attr bool) {
+	isErr := func(e ast.Expr) bool {
+		t := p.Info.TypeOf(e)
+		return t != nil && types.Identical(t, types.Universe.Lookup("error").Type())
+	}
+	lit := func(e ast.Expr) (string, bool) {
+		b, ok := ast.Unparen(e).(*ast.BasicLit)
+		if !ok || b.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(b.Value)
+		return v, err == nil
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if found || !ok {
+			return !found
+		}
+		fn := callee(p.Info, call)
+		if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "log/slog" {
+			return true
+		}
+		if fn.Name() == "Any" && len(call.Args) == 2 && isErr(call.Args[1]) {
+			if k, ok := lit(call.Args[0]); ok {
+				key, attr, found = k, true, true
+			}
+			return !found
+		}
+		for i := 0; i+1 < len(call.Args); i++ {
+			if k, ok := lit(call.Args[i]); ok && i > 0 && isErr(call.Args[i+1]) {
+				key, found = k, true
+				break
+			}
+		}
+		return !found
+	})
+	if !found {
+		return "err", false
+	}
+	return key, attr
 }
 
 // funcDeclOf returns the function declaration path[0] lies in.

@@ -73,10 +73,16 @@ func logErr(c *Context, l *matchers.LogErr, call *dst.CallExpr) error {
 		if err != nil {
 			return err
 		}
-		logCall = &dst.CallExpr{Fun: fn, Args: []dst.Expr{
-			&dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(l.Label)},
-			&dst.BasicLit{Kind: token.STRING, Value: `"err"`}, dst.NewIdent("err"),
-		}}
+		key := &dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(l.Key)}
+		args := []dst.Expr{&dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(l.Label)}, key, dst.NewIdent("err")}
+		if l.Attr {
+			anyFn, err := c.Qual("log/slog", "Any", pos)
+			if err != nil {
+				return err
+			}
+			args = []dst.Expr{args[0], &dst.CallExpr{Fun: anyFn, Args: []dst.Expr{key, dst.NewIdent("err")}}}
+		}
+		logCall = &dst.CallExpr{Fun: fn, Args: args}
 	default:
 		fn, err := c.Qual("log", "Printf", pos)
 		if err != nil {
