@@ -191,7 +191,9 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	// it: declared inside the guard, it would be out of their reach and
 	// each would get a budget of its own.
 	at := place.Stmt
-	if base == nil || isBackground(p.Info, base) {
+	if (base == nil || isBackground(p.Info, base)) && after == "" {
+		// (A deadline after the program's is absolute: it may stay in
+		// the guard, and a later step gets the same one.)
 		place = p.outOfGuards(path, place)
 		if why := p.splitBudget(path, after); why != "" {
 			return DeadlineFix{}, why
@@ -525,13 +527,23 @@ func (p *Pass) spentBefore(path []ast.Node, made *ast.AssignStmt) time.Duration 
 	if body == nil || obj == nil {
 		return 0
 	}
-	handed := false
+	handed, assigned := false, 0
 	ast.Inspect(body, func(n ast.Node) bool {
+		if as, ok := n.(*ast.AssignStmt); ok {
+			for _, l := range as.Lhs {
+				if id, ok := ast.Unparen(l).(*ast.Ident); ok && p.Info.ObjectOf(id) == obj {
+					assigned++
+				}
+			}
+		}
+		if d, ok := n.(*ast.DeferStmt); ok {
+			return d.Pos() > path[0].Pos() // a deferred step runs after this one
+		}
 		c, ok := n.(*ast.CallExpr)
 		if handed || !ok || c.Pos() <= made.End() || c.Pos() >= path[0].Pos() {
-			return !handed
+			return true
 		}
-		if fn := callee(p.Info, c); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "log/slog" {
+		if fn := callee(p.Info, c); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == "log/slog" || fn.Pkg().Path() == "log" || fn.Pkg().Path() == "fmt") {
 			return true // a log line, not a step
 		}
 		for _, a := range c.Args {
@@ -539,10 +551,10 @@ func (p *Pass) spentBefore(path []ast.Node, made *ast.AssignStmt) time.Duration 
 				handed = true
 			}
 		}
-		return !handed
+		return true
 	})
-	if !handed {
-		return 0
+	if !handed || assigned != 1 {
+		return 0 // not spent yet, or reassigned: its duration says nothing
 	}
 	return time.Duration(d)
 }

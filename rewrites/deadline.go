@@ -46,17 +46,13 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		base = &dst.CallExpr{Fun: bg}
 	}
 	var dur dst.Expr
-	var note string
 	switch {
 	case d.Budget != "":
 		dur = &dst.SelectorExpr{X: dst.NewIdent(d.Recv), Sel: dst.NewIdent(d.Budget)}
 	case d.After != "" && c.Timeout <= d.Less:
 		return d.After, nil // the program's deadline is the larger budget: share it
 	case d.After != "":
-		if dur, err = c.DurationOf(c.Timeout-d.Less, pos); err != nil {
-			return "", err
-		}
-		note = fmt.Sprintf("// What a %v drain leaves after the %v that %s gives the steps above.", c.Timeout, d.Less, d.After)
+		return declareAfter(c, d)
 	default:
 		if dur, err = c.Duration(pos); err != nil {
 			return "", err
@@ -89,13 +85,72 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		Tok: token.DEFINE,
 		Rhs: []dst.Expr{&dst.CallExpr{Fun: withTimeout, Args: []dst.Expr{base, dur}}},
 	}
-	if note != "" {
-		decl.Decs.Before = dst.NewLine
-		decl.Decs.Start.Append(note)
-	}
 	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
 	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, decl, deferCancel})
 	return ctxName, c.Insert(d.Place, false, decl, deferCancel)
+}
+
+// declareAfter gives a step that follows one the program handed its own
+// deadline d.After (d.Less long) the drain budget counted from the same
+// start, -timeout in all, by inserting before the step
+//
+//	// The drain's 25s, counted from ctx's start: its 5s and 20s more.
+//	deadline, _ := ctx.Deadline()
+//	shutdownCtx, shutdownCancel := context.WithDeadline(context.Background(), deadline.Add(20*time.Second))
+//	defer shutdownCancel()
+//
+// The deadline is absolute: the step gets what the earlier steps left of
+// the program's deadline and the rest of the budget on top, whatever they
+// took, and the drain still ends within -timeout of when the program's
+// deadline was made. Later steps of the same drain share it.
+func declareAfter(c *Context, d matchers.DeadlineFix) (string, error) {
+	pos := d.Place.Stmt.Pos()
+	extra, err := c.DurationOf(c.Timeout-d.Less, pos)
+	if err != nil {
+		return "", err
+	}
+	key := "after " + d.After + ", " + exprText(extra)
+	if name := c.madeBefore(d.Place, key); name != "" {
+		return name, nil
+	}
+	withDeadline, err := c.Qual("context", "WithDeadline", pos)
+	if err != nil {
+		return "", err
+	}
+	bg, err := c.Qual("context", "Background", pos)
+	if err != nil {
+		return "", err
+	}
+	dlName, err := c.Declare(d.Place, "deadline")
+	if err != nil {
+		return "", err
+	}
+	ctxName, err := c.Declare(d.Place, d.Ctx)
+	if err != nil {
+		return "", err
+	}
+	cancelName, err := c.Declare(d.Place, d.Cancel)
+	if err != nil {
+		return "", err
+	}
+	dl := &dst.AssignStmt{
+		Lhs: []dst.Expr{dst.NewIdent(dlName), dst.NewIdent("_")},
+		Tok: token.DEFINE,
+		Rhs: []dst.Expr{&dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(d.After), Sel: dst.NewIdent("Deadline")}}},
+	}
+	dl.Decs.Before = dst.NewLine
+	dl.Decs.Start.Append(fmt.Sprintf("// The drain's %v, counted from %s's start: its %v and %v more.", c.Timeout, d.After, d.Less, c.Timeout-d.Less))
+	decl := &dst.AssignStmt{
+		Lhs: []dst.Expr{dst.NewIdent(ctxName), dst.NewIdent(cancelName)},
+		Tok: token.DEFINE,
+		Rhs: []dst.Expr{&dst.CallExpr{Fun: withDeadline, Args: []dst.Expr{
+			&dst.CallExpr{Fun: bg},
+			&dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(dlName), Sel: dst.NewIdent("Add")}, Args: []dst.Expr{extra}},
+		}}},
+	}
+	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
+	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, nil, deferCancel}) // nil decl: never hoisted
+	return ctxName, c.Insert(d.Place, false, dl, decl, deferCancel)
 }
 
 // hoistMade handles a drain whose later step got its deadline first (the

@@ -881,9 +881,9 @@ func main() {
 // while the request in flight holds the Shutdown for about 0.7 s. Sharing
 // the program's deadline (what drainfix wrote before, set AL: judged
 // WRONG) would end the pool's wait at 1 s and abandon that job; after the
-// fix the pool gets what -timeout (2 s) leaves after the 1 s, from the
-// moment the servers are done: the job completes, and the process exits
-// within -timeout of SIGTERM.
+// fix the pool's deadline is -timeout (2 s) after the program's deadline
+// was made: the job completes, and the process exits within -timeout of
+// SIGTERM.
 func TestRuntimeRestOfBudget(t *testing.T) {
 	src := `package main
 
@@ -946,7 +946,7 @@ func main() {
 `
 	before, _ := build(t, src, false)
 	after, fixed := build(t, src, true)
-	if !strings.Contains(fixed, "\t// What a 2s drain leaves after the 1s that ctx gives the steps above.\n\tshutdownCtx, shutdownCancel := context.WithTimeout(context.Background(), time.Second)\n") ||
+	if !strings.Contains(fixed, "\t// The drain's 2s, counted from ctx's start: its 1s and 1s more.\n\tdeadline, _ := ctx.Deadline()\n\tshutdownCtx, shutdownCancel := context.WithDeadline(context.Background(), deadline.Add(time.Second))\n") ||
 		!strings.Contains(fixed, "p.Drain(shutdownCtx)") {
 		t.Fatalf("the fix does not give the pool the rest of the budget:\n%s", fixed)
 	}

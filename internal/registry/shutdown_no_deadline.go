@@ -30,9 +30,10 @@ stop is reused, and so is one another fix declared earlier in the same
 function (the next Shutdown of the sequence shares it instead of adding a
 fresh budget). When an earlier step was handed
 that deadline first and its duration is a constant shorter than -timeout, the
-step gets a deadline of its own for what -timeout leaves after that duration
-(a comment says so): shared, it would get whatever the earlier step left,
-possibly nothing, and the drain still ends within -timeout. A step guarded by an if (if srv != nil { ... }) that a later
+step gets a deadline of its own, -timeout after that deadline's start (its
+deadline plus what -timeout has beyond it; a comment says so): shared, it
+would get whatever the earlier step left, possibly nothing; this way it gets
+that and the rest of the budget, and the drain still ends within -timeout. A step guarded by an if (if srv != nil { ... }) that a later
 step follows gets its deadline just before the guard, where the later step
 can share it, unless something before the step inside the guard waits. A deferred or go Shutdown is reported but not fixed: the
 deadline would start running long before the drain.

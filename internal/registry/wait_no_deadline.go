@@ -86,9 +86,10 @@ finding is reported with that reason. A deadline the drain already made
 after the stop is reused rather than a fresh one added, so that one drain
 keeps one budget. When an earlier step was handed
 that deadline first and its duration is a constant shorter than -timeout, the
-step gets a deadline of its own for what -timeout leaves after that duration
-(a comment says so): shared, it would get whatever the earlier step left,
-possibly nothing, and the drain still ends within -timeout. A new error result is never dropped: a call site that
+step gets a deadline of its own, -timeout after that deadline's start (its
+deadline plus what -timeout has beyond it; a comment says so): shared, it
+would get whatever the earlier step left, possibly nothing; this way it gets
+that and the rest of the budget, and the drain still ends within -timeout. A new error result is never dropped: a call site that
 ignored the result logs it (with log, or log/slog where the file uses only
 that; in a test, with the *testing.T or B in scope, it fails the test with
 t.Errorf), and a call started as a goroutine or deferred refuses the fix. A
