@@ -98,9 +98,10 @@ type DeadlineFix struct {
 	// After names the program's own deadline context that the drain made
 	// with the constant duration Less and handed to an earlier step
 	// before this one (srv.Shutdown(ctx), then this step): sharing it
-	// could leave this step nothing. The new deadline gets what the
-	// drain budget (-timeout) leaves after Less, so the whole drain stays
-	// within it; when that leaves nothing, the rewrite shares After.
+	// could leave this step nothing. The new deadline is absolute,
+	// -timeout after After's start (After's deadline plus -timeout less
+	// Less), so the whole drain stays within -timeout; when -timeout is
+	// no longer than Less, the rewrite shares After.
 	After string
 	Less  time.Duration
 	// Budget, when set, is the duration the type already gives its drains
@@ -191,10 +192,12 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	// it: declared inside the guard, it would be out of their reach and
 	// each would get a budget of its own.
 	at := place.Stmt
-	if (base == nil || isBackground(p.Info, base)) && after == "" {
-		// (A deadline after the program's is absolute: it may stay in
-		// the guard, and a later step gets the same one.)
-		place = p.outOfGuards(path, place)
+	if base == nil || isBackground(p.Info, base) {
+		if after == "" {
+			// (A deadline after the program's is absolute: it may
+			// stay in the guard, and a later step gets the same one.)
+			place = p.outOfGuards(path, place)
+		}
 		if why := p.splitBudget(path, after); why != "" {
 			return DeadlineFix{}, why
 		}
@@ -303,8 +306,14 @@ func (p *Pass) splitBudget(path []ast.Node, after string) string {
 				return true
 			}
 			line := p.Fset.Position(n.Pos()).Line
-			if id, ok := ast.Unparen(lastArg(n)).(*ast.Ident); shutdown && ok && after != "" && id.Name == after {
-				return true // the deadline in reach, which the new one follows (DeadlineFix.After)
+			if shutdown && after != "" {
+				if id, ok := ast.Unparen(n.Args[0]).(*ast.Ident); ok && id.Name == after {
+					return true // the deadline the new one follows (DeadlineFix.After)
+				}
+				if !p.neverDone(n.Args[0]) {
+					why = fmt.Sprintf("an earlier step of this drain (line %d) has a deadline of its own besides %s: one more after them could run the drain past the grace period; make one deadline where the drain starts and pass it to every step", line, after)
+					return false
+				}
 			}
 			if shutdown && !p.neverDone(n.Args[0]) {
 				// Its deadline, had it been in reach, would have been
@@ -729,12 +738,4 @@ func (p *Pass) gracefulSibling(path []ast.Node) string {
 		}
 	}
 	return ""
-}
-
-// lastArg returns the last argument of call, or nil.
-func lastArg(call *ast.CallExpr) ast.Expr {
-	if len(call.Args) == 0 {
-		return nil
-	}
-	return call.Args[len(call.Args)-1]
 }

@@ -72,11 +72,7 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 			return name, err
 		}
 	}
-	ctxName, err := c.Declare(d.Place, d.Ctx)
-	if err != nil {
-		return "", err
-	}
-	cancelName, err := c.Declare(d.Place, d.Cancel)
+	ctxName, cancelName, err := declarePair(c, d)
 	if err != nil {
 		return "", err
 	}
@@ -125,11 +121,7 @@ func declareAfter(c *Context, d matchers.DeadlineFix) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ctxName, err := c.Declare(d.Place, d.Ctx)
-	if err != nil {
-		return "", err
-	}
-	cancelName, err := c.Declare(d.Place, d.Cancel)
+	ctxName, cancelName, err := declarePair(c, d)
 	if err != nil {
 		return "", err
 	}
@@ -151,6 +143,16 @@ func declareAfter(c *Context, d matchers.DeadlineFix) (string, error) {
 	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
 	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, nil, deferCancel}) // nil decl: never hoisted
 	return ctxName, c.Insert(d.Place, false, dl, decl, deferCancel)
+}
+
+// declarePair claims at d.Place the names of the deadline context and its
+// cancel func that the matcher proposed (or the next free ones).
+func declarePair(c *Context, d matchers.DeadlineFix) (ctx, cancel string, err error) {
+	if ctx, err = c.Declare(d.Place, d.Ctx); err != nil {
+		return "", "", err
+	}
+	cancel, err = c.Declare(d.Place, d.Cancel)
+	return ctx, cancel, err
 }
 
 // hoistMade handles a drain whose later step got its deadline first (the

@@ -411,6 +411,29 @@ func main() {
 	}
 }
 
+// jobPool is the worker pool of the wait-no-deadline runtime programs:
+// workers run the jobs sent to them, and Drain closes the queue and waits
+// for them with no deadline.
+const jobPool = `
+type Pool struct {
+	jobs chan func()
+	wg   sync.WaitGroup
+}
+
+func (p *Pool) work() {
+	defer p.wg.Done()
+	for j := range p.jobs {
+		j()
+	}
+}
+
+// Drain stops taking jobs and waits for the workers.
+func (p *Pool) Drain() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+`
+
 // wait-no-deadline: a drain waiting for a hung worker never ends; after the
 // fix it gives up when its deadline (made after SIGTERM) passes, and the
 // clean-up after it in main runs.
@@ -426,24 +449,7 @@ import (
 	"syscall"
 	"time"
 )
-` + slowHandler + `
-type Pool struct {
-	jobs chan func()
-	wg   sync.WaitGroup
-}
-
-func (p *Pool) work() {
-	defer p.wg.Done()
-	for j := range p.jobs {
-		j()
-	}
-}
-
-func (p *Pool) Drain() {
-	close(p.jobs)
-	p.wg.Wait()
-}
-
+` + slowHandler + jobPool + `
 func main() {
 	p := &Pool{jobs: make(chan func(), 1)}
 	p.wg.Add(1)
@@ -897,25 +903,7 @@ import (
 	"syscall"
 	"time"
 )
-
-type Pool struct {
-	jobs chan func()
-	wg   sync.WaitGroup
-}
-
-func (p *Pool) work() {
-	defer p.wg.Done()
-	for j := range p.jobs {
-		j()
-	}
-}
-
-// Drain stops taking jobs and waits for the workers.
-func (p *Pool) Drain() {
-	close(p.jobs)
-	p.wg.Wait()
-}
-
+` + jobPool + `
 func main() {
 	p := &Pool{jobs: make(chan func(), 2)}
 	p.wg.Add(2)
