@@ -191,6 +191,10 @@ type CtxCallSite struct {
 	Ctx      string // "" with no Deadline: the call gets no context
 	Deadline *DeadlineFix
 	LogErr   *LogErr // the call's statement drops the new error result
+	// Replaces is the argument (a context.Background() or TODO) the
+	// context takes the place of; nil: the context is a new first
+	// argument.
+	Replaces ast.Expr
 }
 
 // A LogErr turns the expression statement Place.Stmt, whose call gets an
@@ -512,7 +516,81 @@ func (p *Pass) waitNoDeadlineFix(fd *ast.FuncDecl, sites []*WaitSite) (*WaitNoDe
 		}
 		fix.Calls = calls
 	}
+	if !fix.AddParam {
+		if why := p.rootCtxCallers(fd, fn, fix); why != "" {
+			return nil, why
+		}
+	}
 	return fix, ""
+}
+
+// rootCtxCallers gives a deadline to each call of the drain that hands
+// its context parameter (the one the Waits race against) a
+// context.Background() or context.TODO(): raced against a context that
+// is never done, the Wait would stay unbounded there. Test files are left
+// as they are. It returns why not when such a call cannot get one.
+func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadlineFix) string {
+	idx := -1
+	params := fn.Signature().Params()
+	for i := 0; i < params.Len(); i++ {
+		if params.At(i).Name() == fix.Ctx && p.Info.Defs[fd.Name] == fn {
+			if obj, _ := p.Info.ObjectOf(paramIdent(fd, i)).(*types.Var); obj == params.At(i) {
+				idx = i
+			}
+		}
+	}
+	if idx < 0 || (params.Len() == idx+1 && fn.Signature().Variadic()) {
+		return ""
+	}
+	refs, _, _ := p.callRefs(fn)
+	for _, ref := range refs {
+		if ref.call == nil || len(ref.call.Args) <= idx || ref.call.Ellipsis.IsValid() || !ref.pass.isBackground(ref.call.Args[idx]) {
+			continue
+		}
+		if strings.HasSuffix(ref.pass.Fset.Position(ref.call.Pos()).Filename, "_test.go") {
+			continue
+		}
+		where := shortPos(ref.pass.Fset, ref.call.Pos())
+		if !ref.owned {
+			return fmt.Sprintf("the call at %s hands %s a context that is never done, in a file drainfix does not rewrite", where, fn.Name())
+		}
+		// A new deadline even where a context is in scope: the call
+		// chose a root context over it (it may be the one whose end
+		// started the drain).
+		site, why := ref.pass.ctxCallSite(ref.call, true)
+		if why != "" {
+			return fmt.Sprintf("the call at %s hands %s a context that is never done and %s", where, fn.Name(), why)
+		}
+		site.Replaces = ref.call.Args[idx]
+		merged := false
+		for _, cs := range fix.Calls {
+			if cs.Call == ref.call {
+				cs.Ctx, cs.Deadline, cs.Replaces, merged = site.Ctx, site.Deadline, site.Replaces, true
+			}
+		}
+		if !merged {
+			fix.Calls = append(fix.Calls, site)
+		}
+	}
+	return ""
+}
+
+// paramIdent returns the name of fd's i-th parameter, or nil.
+func paramIdent(fd *ast.FuncDecl, i int) *ast.Ident {
+	for _, f := range fd.Type.Params.List {
+		if len(f.Names) == 0 {
+			if i == 0 {
+				return nil
+			}
+			i--
+			continue
+		}
+		if i < len(f.Names) {
+			return f.Names[i]
+		}
+		i -= len(f.Names)
+	}
+	return nil
 }
 
 // groupReusedAfter says why the WaitGroup cannot be raced against a

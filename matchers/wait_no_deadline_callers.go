@@ -61,7 +61,7 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx, addErr 
 		site := &CtxCallSite{Call: ref.call, Pass: ref.pass}
 		if addCtx {
 			var why string
-			if site, why = ref.pass.ctxCallSite(ref.call); why != "" {
+			if site, why = ref.pass.ctxCallSite(ref.call, false); why != "" {
 				return nil, fmt.Sprintf("the call at %s %s", where, why)
 			}
 		}
@@ -561,15 +561,16 @@ func funIdent(info *types.Info, fun ast.Expr) *ast.Ident {
 // when any context in scope may be over and where a deadline would start
 // too early, and for a call that would need a deadline inside an exported
 // function of an importable package (a library's API, such as a
-// GracefulStop documented to wait for as long as it takes).
-func (p *Pass) ctxCallSite(call *ast.CallExpr) (*CtxCallSite, string) {
+// GracefulStop documented to wait for as long as it takes). With fresh,
+// the call gets a new deadline even where a context is in scope.
+func (p *Pass) ctxCallSite(call *ast.CallExpr, fresh bool) (*CtxCallSite, string) {
 	path := p.pathTo(call)
 	if len(path) > 1 {
 		if d, ok := path[1].(*ast.DeferStmt); ok && d.Call == call {
 			return nil, "is deferred: no context in scope is sure to be live when it runs, and a deadline would start too early"
 		}
 	}
-	if v := p.ContextAt(call.Pos()); v != nil && !p.onShutdownPath(path) && ctxLiveIn(path, v) {
+	if v := p.ContextAt(call.Pos()); v != nil && !fresh && !p.onShutdownPath(path) && ctxLiveIn(path, v) {
 		return &CtxCallSite{Call: call, Pass: p, Ctx: v.Name()}, ""
 	}
 	fd := funcDeclOf(path)

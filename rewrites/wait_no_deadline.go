@@ -46,7 +46,17 @@ func WaitNoDeadline(c *Context, f *matchers.Finding) error {
 			}
 		}
 		call := dstOf[*dst.CallExpr](c, cs.Call)
-		if name != "" {
+		switch {
+		case cs.Replaces != nil:
+			arg := dstOf[dst.Expr](c, cs.Replaces)
+			for i, a := range call.Args {
+				if a == arg {
+					ctx := dst.NewIdent(name)
+					ctx.Decs.NodeDecs = *a.Decorations()
+					call.Args[i] = ctx
+				}
+			}
+		case name != "":
 			call.Args = append([]dst.Expr{dst.NewIdent(name)}, call.Args...)
 		}
 		if cs.LogErr != nil {

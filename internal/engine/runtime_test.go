@@ -952,6 +952,80 @@ func main() {
 	}
 }
 
+// wait-no-deadline on a drain that takes a context main hands
+// context.Background(): the fix races the Wait against the parameter and
+// gives that call a deadline too (after the server's own 1 s one, the rest
+// of the budget). Before it, the hung worker keeps the process alive; after
+// it, the job in flight completes and the process exits within the budget.
+func TestRuntimeRootCtxCaller(t *testing.T) {
+	pool := strings.Replace(jobPool, "func (p *Pool) Drain() {", "func (p *Pool) Drain(ctx context.Context) error {", 1)
+	pool = strings.Replace(pool, "\tp.wg.Wait()\n}", "\tp.wg.Wait()\n\treturn nil\n}", 1)
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+` + pool + `
+func main() {
+	p := &Pool{jobs: make(chan func(), 2)}
+	p.wg.Add(2)
+	go p.work()
+	go p.work()
+	p.jobs <- func() { select {} } // a worker that hangs
+	http.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		p.jobs <- func() {
+			time.Sleep(1600 * time.Millisecond)
+			fmt.Println("job done")
+		}
+		time.Sleep(time.Second)
+		fmt.Fprint(w, "done")
+	})
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Println("shutdown:", err)
+	}
+	if err := p.Drain(context.Background()); err != nil {
+		fmt.Println("drain:", err)
+	}
+	fmt.Println("drained")
+}
+`
+	if !strings.Contains(src, "return nil\n}") {
+		t.Fatal("the pool's Drain was not given a context")
+	}
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "\tdeadline, _ := ctx.Deadline()\n\tshutdownCtx, shutdownCancel := context.WithDeadline(context.Background(), deadline.Add(time.Second))\n") ||
+		!strings.Contains(fixed, "p.Drain(shutdownCtx)") || !strings.Contains(fixed, "case <-ctx.Done():") {
+		t.Fatalf("the fix does not bound the Wait and give the call the rest of the budget:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, runtimeTimeout+time.Second); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, 3*runtimeTimeout)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", 3*runtimeTimeout, a.output)
+	case a.took > runtimeTimeout+700*time.Millisecond:
+		t.Errorf("after the fix the process exited after %v; want within the %v budget (and the time to exit)", a.took, runtimeTimeout)
+	case a.reply != "done" || !strings.Contains(a.output, "job done") || !strings.Contains(a.output, "drained"):
+		t.Errorf("after the fix: reply %q; the job in flight or the drain did not complete:\n%s", a.reply, a.output)
+	}
+}
+
 // exit-before-drain with the drain in a named function and main going on
 // after any serving error: before the fix the request in flight gets no
 // reply; after it, main waits for the drain (serving ended with

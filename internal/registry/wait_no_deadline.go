@@ -27,8 +27,12 @@ then likely the one being cancelled), else a new deadline context of
 -timeout. The signature is only changed when no caller can be outside the
 loaded packages (the function is unexported, or in a main package or under
 internal/), no interface requires it (a Close() error that is an io.Closer
-keeps its signature) and it is never used as a value. A drain whose own
-context may already be done before the Wait is reported but not fixed.
+keeps its signature) and it is never used as a value. A drain that takes a
+context and is handed context.Background() or context.TODO() (outside test
+files) would stay unbounded there: that call gets a new deadline context in
+the argument's place, and the fix is refused where it cannot (a deferred
+call, whose argument is made when the defer statement runs). A drain whose
+own context may already be done before the Wait is reported but not fixed.
 
 Only a Wait that runs when the process is stopped is a default finding: one
 on a drain path (code that runs after the program receives a termination
