@@ -180,10 +180,14 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 	var after string
 	var less time.Duration
 	if base == nil || isBackground(p.Info, base) {
-		if name, spent := p.drainDeadlineBefore(path, place.Stmt.Pos()); name != "" && spent == 0 {
+		if name, spent, busy := p.drainDeadlineBefore(path, place.Stmt.Pos()); busy != "" {
+			return DeadlineFix{}, fmt.Sprintf("%s, the deadline this step would share, was made before an earlier step of this drain (%s) that has a deadline of its own: it may be spent before this step starts; make one deadline where the drain starts and pass it to every step", name, busy)
+		} else if name != "" && spent == 0 {
 			return DeadlineFix{Place: place, Ctx: name, Reuse: name}, ""
 		} else if name != "" {
 			after, less = name, spent
+		} else if why := p.deadlineAtCall(path); why != "" {
+			return DeadlineFix{}, why
 		}
 	}
 	// A deadline on a root context is made before the if statements
@@ -474,13 +478,13 @@ func isBackground(info *types.Info, e ast.Expr) bool {
 // the same function), still in scope at pos; "" for none. When that
 // deadline has a constant duration and is handed to a call before path[0]
 // (an earlier step that may spend it), spent is that duration.
-func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) (name string, spent time.Duration) {
+func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) (name string, spent time.Duration, busy string) {
 	var made *ast.AssignStmt
 	for i := 0; i+1 < len(path) && name == ""; i++ {
 		child, parent := path[i], path[i+1]
 		switch parent.(type) {
 		case *ast.FuncLit, *ast.FuncDecl:
-			return "", 0
+			return "", 0, ""
 		}
 		for _, s := range stmtList(parent) {
 			if s == child {
@@ -510,9 +514,121 @@ func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) (name string,
 		}
 	}
 	if made == nil {
-		return name, 0
+		return name, 0, ""
 	}
-	return name, p.spentBefore(path, made)
+	spent = p.spentBefore(path, made)
+	if spent == 0 {
+		busy = p.otherDeadlineBetween(path, made)
+	}
+	return name, spent, busy
+}
+
+// deadlineAtCall says why a new deadline for the step at path[0] would be
+// a second budget: the function holding it (a func literal called on the
+// spot, or a declared function, at any of its calls in the loaded
+// program) runs after its caller made a deadline of its own on the drain
+// path (drainDeadlineBefore). The step's deadline would start when that
+// one is already running, or spent. "" when no caller did.
+func (p *Pass) deadlineAtCall(path []ast.Node) string {
+	for i, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			if i+2 >= len(path) {
+				return ""
+			}
+			call, ok := path[i+1].(*ast.CallExpr)
+			if !ok || call.Fun != n {
+				return ""
+			}
+			if _, ok := path[i+2].(*ast.ExprStmt); !ok {
+				return "" // started as a goroutine or deferred: not in this order
+			}
+			if name, _, _ := p.drainDeadlineBefore(path[i+1:], call.Pos()); name != "" {
+				return fmt.Sprintf("the func literal holding the call runs after the drain made its own deadline (%s): a new one here would give the drain a second budget after it; use %s", name, name)
+			}
+			return ""
+		case *ast.FuncDecl:
+			fn, _ := p.Info.Defs[n.Name].(*types.Func)
+			if fn == nil {
+				return ""
+			}
+			refs, _, _ := p.callRefs(fn)
+			for _, ref := range refs {
+				if ref.call == nil {
+					continue
+				}
+				cp := ref.pass.pathTo(ref.call)
+				if len(cp) < 2 {
+					continue
+				}
+				if _, ok := cp[1].(*ast.ExprStmt); !ok {
+					if _, ok := cp[1].(*ast.AssignStmt); !ok {
+						if _, ok := cp[1].(*ast.IfStmt); !ok {
+							continue
+						}
+					}
+				}
+				if name, _, _ := ref.pass.drainDeadlineBefore(cp, ref.call.Pos()); name != "" {
+					return fmt.Sprintf("%s is called at %s after the drain made its own deadline (%s): a new one in %s would give the drain a second budget after it; hand %s to %s", fn.Name(), shortPos(ref.pass.Fset, ref.call.Pos()), name, fn.Name(), name, fn.Name())
+				}
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// otherDeadlineBetween returns where (as "line N") a step between made
+// and path[0] is handed another deadline context that the function
+// made with context.WithTimeout or WithDeadline: made's deadline ticks
+// while that step spends its own. "" when no step is.
+func (p *Pass) otherDeadlineBetween(path []ast.Node, made *ast.AssignStmt) string {
+	body, _ := funcBody(path)
+	own := p.Info.ObjectOf(made.Lhs[0].(*ast.Ident))
+	if body == nil || own == nil {
+		return ""
+	}
+	others := map[types.Object]bool{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+			return true
+		}
+		if call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr); ok && isFunc(callee(p.Info, call), "context", "WithTimeout", "WithDeadline") {
+			if id, ok := as.Lhs[0].(*ast.Ident); ok {
+				if obj := p.Info.ObjectOf(id); obj != nil && obj != own {
+					others[obj] = true
+				}
+			}
+		}
+		return true
+	})
+	where := ""
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			return false // a deferred step runs after this one
+		case *ast.CallExpr:
+			if where != "" || n.Pos() <= made.End() || n.Pos() >= path[0].Pos() {
+				return where == ""
+			}
+			if fn := callee(p.Info, n); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == "log/slog" || fn.Pkg().Path() == "log" || fn.Pkg().Path() == "fmt") {
+				return true // a log line, not a step
+			}
+			for _, a := range n.Args {
+				if id, ok := ast.Unparen(a).(*ast.Ident); ok && others[p.Info.Uses[id]] {
+					where = fmt.Sprintf("line %d", p.Fset.Position(n.Pos()).Line)
+				}
+			}
+		}
+		return where == ""
+	})
+	return where
 }
 
 // spentBefore returns the constant duration of the deadline that made
@@ -520,10 +636,28 @@ func (p *Pass) drainDeadlineBefore(path []ast.Node, pos token.Pos) (name string,
 // ctx is handed to a call between made and path[0]; 0 otherwise.
 func (p *Pass) spentBefore(path []ast.Node, made *ast.AssignStmt) time.Duration {
 	call := ast.Unparen(made.Rhs[0]).(*ast.CallExpr)
-	if !isFunc(callee(p.Info, call), "context", "WithTimeout") || len(call.Args) != 2 {
+	if len(call.Args) != 2 {
 		return 0
 	}
-	tv := p.Info.Types[call.Args[1]]
+	dur := call.Args[1]
+	switch fn := callee(p.Info, call); {
+	case isFunc(fn, "context", "WithTimeout"):
+	case isFunc(fn, "context", "WithDeadline"):
+		// context.WithDeadline(base, time.Now().Add(d)): d from now.
+		add, ok := ast.Unparen(dur).(*ast.CallExpr)
+		if !ok || len(add.Args) != 1 || !isMethod(callee(p.Info, add), "time", "Time", "Add") {
+			return 0
+		}
+		sel := ast.Unparen(add.Fun).(*ast.SelectorExpr)
+		now, ok := ast.Unparen(sel.X).(*ast.CallExpr)
+		if !ok || !isFunc(callee(p.Info, now), "time", "Now") {
+			return 0
+		}
+		dur = add.Args[0]
+	default:
+		return 0
+	}
+	tv := p.Info.Types[dur]
 	if tv.Value == nil || tv.Value.Kind() != constant.Int {
 		return 0
 	}

@@ -264,7 +264,8 @@ func (p *Pass) groupWaits(fd *ast.FuncDecl) []*WaitSite {
 // neverAdded reports whether the WaitGroup the Wait call waits on is a
 // variable or field of type sync.WaitGroup that the program only ever
 // waits on: nothing calls its Add or Go, takes its address or hands it on
-// (outside test files). Such a Wait returns at once; it cannot hang.
+// (outside test files; handing a copy, by value, is not handing it on).
+// Such a Wait returns at once; it cannot hang.
 func (p *Pass) neverAdded(wait *ast.CallExpr) bool {
 	sel, ok := ast.Unparen(wait.Fun).(*ast.SelectorExpr)
 	if !ok || !isNamed(p.Info.TypeOf(sel.X), "sync", "WaitGroup") {
@@ -298,6 +299,9 @@ func (p *Pass) neverAdded(wait *ast.CallExpr) bool {
 					i = 2 // x.wg: the selector is the WaitGroup
 				}
 			}
+			if call, ok := path[i].(*ast.CallExpr); ok && call.Fun != path[i-1] && q.copiesGroup(path[i-1]) {
+				continue // handed on by value: the callee adds to a copy
+			}
 			if i+1 >= len(path) {
 				return false
 			}
@@ -311,6 +315,22 @@ func (p *Pass) neverAdded(wait *ast.CallExpr) bool {
 		}
 	}
 	return true
+}
+
+// copiesGroup reports whether e, an argument, is a sync.WaitGroup value
+// (not a pointer): the call gets a copy, and what it adds to the copy
+// never reaches e (go vet's copylocks reports it).
+func (p *Pass) copiesGroup(e ast.Node) bool {
+	x, ok := e.(ast.Expr)
+	if !ok {
+		return false
+	}
+	t := p.Info.TypeOf(x)
+	if t == nil {
+		return false
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && isNamed(n, "sync", "WaitGroup")
 }
 
 // isGroupWait reports whether call is (*sync.WaitGroup).Wait.

@@ -39,6 +39,12 @@ type madeDeadline struct {
 	// decl and deferCancel are the statements declaring it, in the
 	// statement list of place.
 	decl, deferCancel dst.Stmt
+	// pre, for an absolute deadline (declareAfter), is the statement
+	// before decl that reads the program's deadline (deadline, _ :=
+	// ctx.Deadline()), and note its comment; nil for a deadline made with
+	// WithTimeout.
+	pre  *dst.AssignStmt
+	note string
 }
 
 // A Rewrite applies the fix of one finding.

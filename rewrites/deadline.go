@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/dave/dst"
@@ -82,7 +83,7 @@ func declareDeadline(c *Context, d matchers.DeadlineFix) (string, error) {
 		Rhs: []dst.Expr{&dst.CallExpr{Fun: withTimeout, Args: []dst.Expr{base, dur}}},
 	}
 	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
-	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, decl, deferCancel})
+	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, decl, deferCancel, nil, ""})
 	return ctxName, c.Insert(d.Place, false, decl, deferCancel)
 }
 
@@ -109,6 +110,9 @@ func declareAfter(c *Context, d matchers.DeadlineFix) (string, error) {
 	if name := c.madeBefore(d.Place, key); name != "" {
 		return name, nil
 	}
+	if name, err := c.hoistMade(d.Place, key); name != "" || err != nil {
+		return name, err
+	}
 	withDeadline, err := c.Qual("context", "WithDeadline", pos)
 	if err != nil {
 		return "", err
@@ -131,7 +135,8 @@ func declareAfter(c *Context, d matchers.DeadlineFix) (string, error) {
 		Rhs: []dst.Expr{&dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(d.After), Sel: dst.NewIdent("Deadline")}}},
 	}
 	dl.Decs.Before = dst.NewLine
-	dl.Decs.Start.Append(fmt.Sprintf("// The drain's %v, counted from %s's start: its %v and %v more.", c.Timeout, d.After, d.Less, c.Timeout-d.Less))
+	note := fmt.Sprintf("// The drain's %v, counted from %s's start: its %v and %v more.", c.Timeout, d.After, d.Less, c.Timeout-d.Less)
+	dl.Decs.Start.Append(note)
 	decl := &dst.AssignStmt{
 		Lhs: []dst.Expr{dst.NewIdent(ctxName), dst.NewIdent(cancelName)},
 		Tok: token.DEFINE,
@@ -141,7 +146,7 @@ func declareAfter(c *Context, d matchers.DeadlineFix) (string, error) {
 		}}},
 	}
 	deferCancel := &dst.DeferStmt{Call: &dst.CallExpr{Fun: dst.NewIdent(cancelName)}}
-	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, nil, deferCancel}) // nil decl: never hoisted
+	c.made = append(c.made, madeDeadline{d.Place, ctxName, key, decl, deferCancel, dl, note})
 	return ctxName, c.Insert(d.Place, false, dl, decl, deferCancel)
 }
 
@@ -162,16 +167,22 @@ func declarePair(c *Context, d matchers.DeadlineFix) (ctx, cancel string, err er
 // rewrite declared later in place's statement list or a block nested in
 // it (a guard), with nothing between place and it that waits, moves up to
 // place, and this step shares it. One drain, one budget, whatever the order of the fixes. It
-// returns the shared name, or "" when there is no such deadline.
+// returns the shared name, or "" when there is no such deadline. An
+// absolute deadline (declareAfter) moves with the statement that reads the
+// program's deadline and its comment; it is the same wherever it is made,
+// so waits between do not matter.
 func (c *Context) hoistMade(place matchers.StmtPlace, key string) (string, error) {
 	for i := range c.made {
 		m := &c.made[i]
 		if m.key != key || m.place.Stmt.Pos() <= place.Stmt.Pos() || m.decl == nil || !c.within(m.place.Stmt, place.Block) ||
-			c.waitsBetween(place.Block, place.Stmt.End(), m.place.Stmt.Pos()) {
+			(m.pre == nil && c.waitsBetween(place.Block, place.Stmt.End(), m.place.Stmt.Pos())) {
 			continue
 		}
-		cancel := m.deferCancel.(*dst.DeferStmt).Call.Fun.(*dst.Ident).Name
-		if c.Pass.FreshName(place.Stmt, m.name) != m.name || c.Pass.FreshName(place.Stmt, cancel) != cancel {
+		names := []string{m.name, m.deferCancel.(*dst.DeferStmt).Call.Fun.(*dst.Ident).Name}
+		if m.pre != nil {
+			names = append(names, m.pre.Lhs[0].(*dst.Ident).Name)
+		}
+		if slices.ContainsFunc(names, func(n string) bool { return c.Pass.FreshName(place.Stmt, n) != n }) {
 			continue
 		}
 		list := stmtsOf(c.Nodes[m.place.Block])
@@ -179,16 +190,36 @@ func (c *Context) hoistMade(place matchers.StmtPlace, key string) (string, error
 		if at < 0 || at+1 >= len(*list) || (*list)[at+1] != m.deferCancel {
 			continue
 		}
-		// The comments the declaration took from the statement below it
-		// go back to that statement.
-		if at+2 < len(*list) {
-			below := (*list)[at+2].Decorations()
-			below.Start = append(m.decl.Decorations().Start, below.Start...)
-			below.Before = m.decl.Decorations().Before
+		moved := []dst.Stmt{m.decl, m.deferCancel}
+		first := m.decl.Decorations()
+		if m.pre != nil {
+			if at == 0 || (*list)[at-1] != m.pre {
+				continue
+			}
+			at--
+			moved = append([]dst.Stmt{m.pre}, moved...)
+			first = m.pre.Decorations()
 		}
-		m.decl.Decorations().Start = nil
-		*list = append((*list)[:at:at], (*list)[at+2:]...)
-		if err := c.Insert(place, false, m.decl, m.deferCancel); err != nil {
+		// The comments the declaration took from the statement below it
+		// go back to that statement; an absolute deadline's own note
+		// moves with it.
+		var back dst.Decorations
+		for _, d := range first.Start {
+			if m.pre == nil || d != m.note {
+				back = append(back, d)
+			}
+		}
+		if at+len(moved) < len(*list) {
+			below := (*list)[at+len(moved)].Decorations()
+			below.Start = append(back, below.Start...)
+			below.Before = first.Before
+		}
+		first.Start = nil
+		if m.pre != nil {
+			first.Start = dst.Decorations{m.note}
+		}
+		*list = append((*list)[:at:at], (*list)[at+len(moved):]...)
+		if err := c.Insert(place, false, moved...); err != nil {
 			return "", err
 		}
 		m.place = place

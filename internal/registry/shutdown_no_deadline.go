@@ -33,7 +33,13 @@ that deadline first and its duration is a constant shorter than -timeout, the
 step gets a deadline of its own, -timeout after that deadline's start (its
 deadline plus what -timeout has beyond it; a comment says so): shared, it
 would get whatever the earlier step left, possibly nothing; this way it gets
-that and the rest of the budget, and the drain still ends within -timeout. A step guarded by an if (if srv != nil { ... }) that a later
+that and the rest of the budget, and the drain still ends within -timeout
+(a context.WithDeadline at time.Now().Add of a constant counts as that
+constant). The fix is refused where a new deadline would be a second budget:
+the deadline the step would share was made before an earlier step that has
+a deadline of its own (it may be spent when this step starts), or the step
+sits in a helper or a func literal that runs after its caller made a
+deadline of its own (the caller should hand it on). A step guarded by an if (if srv != nil { ... }) that a later
 step follows gets its deadline just before the guard, where the later step
 can share it, unless something before the step inside the guard waits. A deferred or go Shutdown is reported but not fixed: the
 deadline would start running long before the drain.

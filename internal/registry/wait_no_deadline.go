@@ -93,7 +93,13 @@ that deadline first and its duration is a constant shorter than -timeout, the
 step gets a deadline of its own, -timeout after that deadline's start (its
 deadline plus what -timeout has beyond it; a comment says so): shared, it
 would get whatever the earlier step left, possibly nothing; this way it gets
-that and the rest of the budget, and the drain still ends within -timeout. A new error result is never dropped: a call site that
+that and the rest of the budget, and the drain still ends within -timeout
+(a context.WithDeadline at time.Now().Add of a constant counts as that
+constant). The fix is refused where a new deadline would be a second budget:
+the deadline the step would share was made before an earlier step that has
+a deadline of its own (it may be spent when this step starts), or the step
+sits in a helper or a func literal that runs after its caller made a
+deadline of its own (the caller should hand it on). A new error result is never dropped: a call site that
 ignored the result logs it (with log, or log/slog where the file uses only
 that; in a test, with the *testing.T or B in scope, it fails the test with
 t.Errorf), and a call started as a goroutine or deferred refuses the fix. A
