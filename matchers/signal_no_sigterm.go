@@ -76,6 +76,10 @@ func SignalNoSigterm(p *Pass) []Finding {
 			}
 			if why := p.plan9File(f); why != "" {
 				fd.Fix, fd.NoFix = nil, why
+			} else if cases, why := p.sigtermCases(call); why != "" {
+				fd.Fix, fd.NoFix = nil, why
+			} else {
+				fd.Fix.(*SignalNoSigtermFix).Cases = cases
 			}
 			if said := p.toldCtrlC(); said != "" {
 				fd.Harmless = fmt.Sprintf(harmlessInteractive, said)
@@ -87,10 +91,13 @@ func SignalNoSigterm(p *Pass) []Finding {
 	return found
 }
 
-// A SignalNoSigtermFix appends Pkg.SIGTERM to the signals of Call.
+// A SignalNoSigtermFix appends Pkg.SIGTERM to the signals of Call, and to
+// each of Cases, the clauses of a switch on a received signal that handle
+// SIGINT (sigtermCases).
 type SignalNoSigtermFix struct {
-	Call *ast.CallExpr
-	Pkg  string // "syscall", or "golang.org/x/sys/unix" where the list uses it
+	Call  *ast.CallExpr
+	Pkg   string // "syscall", or "golang.org/x/sys/unix" where the list uses it
+	Cases []*ast.CaseClause
 }
 
 // signalPkg returns the package to take SIGTERM from: unix when the list

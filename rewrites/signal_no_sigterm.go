@@ -7,7 +7,9 @@ import (
 
 // SignalNoSigterm appends SIGTERM to the signals of a signal.Notify or
 // signal.NotifyContext call, importing syscall when the file does not yet.
-// In a list written one signal a line, SIGTERM gets a line of its own.
+// In a list written one signal a line, SIGTERM gets a line of its own. A
+// switch on the received signal gets SIGTERM in the case that handles
+// SIGINT.
 func SignalNoSigterm(c *Context, f *matchers.Finding) error {
 	fix := f.Fix.(*matchers.SignalNoSigtermFix)
 	call := dstOf[*dst.CallExpr](c, fix.Call)
@@ -22,5 +24,14 @@ func SignalNoSigterm(c *Context, f *matchers.Finding) error {
 		last.After = dst.None
 	}
 	call.Args = append(call.Args, sig)
+	// SIGTERM takes SIGINT's path where the handler tells them apart.
+	for _, cc := range fix.Cases {
+		clause := dstOf[*dst.CaseClause](c, cc)
+		sig, err := c.Qual(fix.Pkg, "SIGTERM", cc.Pos())
+		if err != nil {
+			return err
+		}
+		clause.List = append(clause.List, sig)
+	}
 	return nil
 }

@@ -411,6 +411,58 @@ func main() {
 	}
 }
 
+// signal-no-sigterm where the handler switches on the signal: before the
+// fix SIGTERM kills the process with the request in flight; after it,
+// SIGTERM takes os.Interrupt's case, the request completes and the process
+// exits. (Adding SIGTERM to Notify alone, as the fix once did, catches it
+// and then ignores it: the process never exits.)
+func TestRuntimeSignalSwitch(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+` + slowHandler + `
+func main() {
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGHUP)
+	for sig := range c {
+		switch sig {
+		case os.Interrupt:
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			fmt.Println("drained")
+			return
+		case syscall.SIGHUP:
+			fmt.Println("reload")
+		}
+	}
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "signal.Notify(c, os.Interrupt, syscall.SIGHUP, syscall.SIGTERM)") || !strings.Contains(fixed, "case os.Interrupt, syscall.SIGTERM:") {
+		t.Fatalf("the fix does not send SIGTERM down the drain's case:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, 5*time.Second); b.reply == "done" {
+		t.Errorf("before the fix the request in flight completed; the case proves nothing")
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if a.reply != "done" || !a.exited || a.took > runtimeTimeout+time.Second || !strings.Contains(a.output, "drained") {
+		t.Errorf("after the fix: reply %q, exited %v after %v; want done, drained, exited within the deadline\n%s", a.reply, a.exited, a.took, a.output)
+	}
+}
+
 // jobPool is the worker pool of the wait-no-deadline runtime programs:
 // workers run the jobs sent to them, and Drain closes the queue and waits
 // for them with no deadline.

@@ -21,7 +21,14 @@ drain behind the program's own Close). A command that only
 aborts on Ctrl-C is left alone, and so is a package that handles SIGTERM
 anywhere, or may: an empty list (every signal), a spread list, a variable in
 a list, signal.Ignore or signal.Reset of SIGTERM. The fix adds syscall.SIGTERM to the list (unix.SIGTERM where the list
-uses golang.org/x/sys/unix). Files whose name or build
+uses golang.org/x/sys/unix), and where the code that receives from the
+channel switches on the signal (a receive, a range, a select case, through
+a variable or a function of the package the channel is handed to), to the
+case that handles SIGINT: caught but matched by no case, SIGTERM would be
+ignored and the process would not stop at all. A handler that compares the
+signal, hands it to a function, returns or stores it, or switches on it
+with a case that is not a named signal is reported but not fixed, with the
+reason; a signal only logged needs no case. Files whose name or build
 constraints name plan9, where signals are notes and syscall.SIGTERM is the
 same note as SIGINT, are reported but not fixed; other files are fixed
 (syscall.SIGTERM compiles on every port).

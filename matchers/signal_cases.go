@@ -1,0 +1,270 @@
+package matchers
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+// sigtermCases returns the case clauses that SIGTERM must join when it is
+// added to the signals of the signal.Notify call: the code that receives
+// from its channel may tell the signals apart, and SIGTERM must take the
+// path SIGINT takes there (switch sig { case os.Interrupt: drain }),
+// else it would be caught and then ignored, and the process would no
+// longer stop at all. It follows the values received from the channel
+// (a receive, a range, a select case, through a variable, in the
+// package's files, also into a function of the package it is handed to)
+// and returns why not when it cannot: a value compared, handed to a
+// function, returned or stored, a case that is not a named signal, or
+// the channel handed somewhere it cannot see.
+func (p *Pass) sigtermCases(call *ast.CallExpr) ([]*ast.CaseClause, string) {
+	if !isFunc(callee(p.Info, call), "os/signal", "Notify") || len(call.Args) == 0 {
+		return nil, ""
+	}
+	s := &sigScan{p: p, seen: map[string]bool{}}
+	s.channel(call.Args[0], 0)
+	return s.cases, s.why
+}
+
+type sigScan struct {
+	p     *Pass
+	seen  map[string]bool
+	cases []*ast.CaseClause
+	why   string
+}
+
+func (s *sigScan) fail(n ast.Node, what string) {
+	if s.why == "" {
+		s.why = fmt.Sprintf("the handler %s (%s): drainfix cannot tell whether SIGTERM would take SIGINT's path there", what, shortPos(s.p.Fset, n.Pos()))
+	}
+}
+
+// channel follows the uses of the signal channel ch.
+func (s *sigScan) channel(ch ast.Expr, depth int) {
+	p := s.p
+	key := varKey(p.Info, ch)
+	if key == "" {
+		if _, ok := ast.Unparen(ch).(*ast.CallExpr); !ok {
+			s.fail(ch, "gets its signals through a channel expression drainfix does not follow")
+		}
+		return // make(chan os.Signal, 1) in place: nothing receives from it
+	}
+	if s.seen[key] {
+		return
+	}
+	s.seen[key] = true
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if s.why != "" {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.RangeStmt:
+				if varKey(p.Info, n.X) == key && n.Value == nil && n.Key != nil {
+					s.value(n.Key)
+				}
+			case *ast.UnaryExpr:
+				if n.Op == token.ARROW && varKey(p.Info, n.X) == key {
+					s.received(n)
+				}
+			case *ast.CallExpr:
+				for i, a := range n.Args {
+					if varKey(p.Info, a) != key {
+						continue
+					}
+					fn := callee(p.Info, n)
+					switch {
+					case fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "os/signal":
+					case isBuiltinClose(p.Info, n):
+					default:
+						s.handedOn(n, fn, i, depth)
+					}
+				}
+			case *ast.AssignStmt:
+				for i, r := range n.Rhs {
+					if len(n.Lhs) == len(n.Rhs) && varKey(p.Info, r) == key {
+						if k := varKey(p.Info, n.Lhs[i]); k != "" {
+							s.channel(n.Lhs[i], depth)
+						} else {
+							s.fail(r, "keeps the signal channel where drainfix cannot follow it")
+						}
+					}
+				}
+			case *ast.KeyValueExpr:
+				if varKey(p.Info, n.Value) == key {
+					s.fail(n, "keeps the signal channel in a struct")
+				}
+			}
+			return s.why == ""
+		})
+	}
+}
+
+// handedOn follows the channel into the parameter of a function of the
+// package it is handed to.
+func (s *sigScan) handedOn(call *ast.CallExpr, fn *types.Func, i, depth int) {
+	p := s.p
+	if fn == nil || depth >= 2 || fn.Pkg() != p.Pkg || call.Ellipsis.IsValid() {
+		s.fail(call, "hands the signal channel to a function drainfix does not follow")
+		return
+	}
+	var fd *ast.FuncDecl
+	for _, f := range p.Files {
+		for _, d := range f.Decls {
+			if d, ok := d.(*ast.FuncDecl); ok && p.Info.Defs[d.Name] == fn.Origin() {
+				fd = d
+			}
+		}
+	}
+	if fd == nil || fd.Body == nil {
+		s.fail(call, "hands the signal channel to a function drainfix does not follow")
+		return
+	}
+	id := paramIdent(fd, i)
+	if id == nil || id.Name == "_" {
+		return // the function ignores it
+	}
+	s.channel(id, depth+1)
+}
+
+// received looks at what is done with the value of the receive r.
+func (s *sigScan) received(r *ast.UnaryExpr) {
+	p := s.p
+	path := p.pathTo(r)
+	i := 1
+	for i < len(path) {
+		if _, ok := path[i].(*ast.ParenExpr); !ok {
+			break
+		}
+		i++
+	}
+	if i >= len(path) {
+		return
+	}
+	var child ast.Node = path[i-1]
+	switch parent := path[i].(type) {
+	case *ast.ExprStmt:
+	case *ast.AssignStmt:
+		for j, rhs := range parent.Rhs {
+			if rhs == child && j < len(parent.Lhs) {
+				s.value(parent.Lhs[j])
+			}
+		}
+	case *ast.ValueSpec:
+		for j, v := range parent.Values {
+			if v == child && j < len(parent.Names) {
+				s.value(parent.Names[j])
+			}
+		}
+	case *ast.SwitchStmt:
+		if parent.Tag == child {
+			s.sw(parent)
+		}
+	default:
+		s.use(path[i-1], path[i:])
+	}
+}
+
+// value follows the variable (an identifier being assigned) that holds a
+// received signal.
+func (s *sigScan) value(lhs ast.Expr) {
+	p := s.p
+	id, ok := ast.Unparen(lhs).(*ast.Ident)
+	if !ok {
+		s.fail(lhs, "keeps the signal where drainfix cannot follow it")
+		return
+	}
+	if id.Name == "_" {
+		return
+	}
+	v, _ := p.Info.ObjectOf(id).(*types.Var)
+	if v == nil {
+		return
+	}
+	f := p.FileOf(id.Pos())
+	if f == nil {
+		return
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		use, ok := n.(*ast.Ident)
+		if !ok || s.why != "" || p.Info.Uses[use] != v {
+			return s.why == ""
+		}
+		path := p.pathTo(use)
+		i := 1
+		for i < len(path) {
+			if _, ok := path[i].(*ast.ParenExpr); !ok {
+				break
+			}
+			i++
+		}
+		if i >= len(path) {
+			return true
+		}
+		if sw, ok := path[i].(*ast.SwitchStmt); ok && sw.Tag == path[i-1] {
+			s.sw(sw)
+			return true
+		}
+		if as, ok := path[i].(*ast.AssignStmt); ok {
+			for _, l := range as.Lhs {
+				if l == path[i-1] {
+					return true // assigned again: another receive
+				}
+			}
+		}
+		s.use(path[i-1], path[i:])
+		return true
+	})
+}
+
+// use accepts what tells no signals apart: a log or print call, a
+// method of the signal (sig.String()). Anything else fails the scan.
+func (s *sigScan) use(x ast.Node, path []ast.Node) {
+	p := s.p
+	switch parent := path[0].(type) {
+	case *ast.CallExpr:
+		if parent.Fun != x {
+			if fn := callee(p.Info, parent); fn != nil && fn.Pkg() != nil {
+				switch fn.Pkg().Path() {
+				case "fmt", "log", "log/slog":
+					return
+				}
+				if fn.Signature().Recv() != nil && isNamed(fn.Signature().Recv().Type(), "log/slog", "Logger") {
+					return
+				}
+			}
+			s.fail(parent, "hands the signal to a function")
+			return
+		}
+	case *ast.SelectorExpr:
+		if parent.X == x && len(path) > 1 {
+			if c, ok := path[1].(*ast.CallExpr); ok && c.Fun == parent && len(c.Args) == 0 {
+				return // sig.String(), sig.Signal()
+			}
+		}
+	case *ast.BinaryExpr:
+		s.fail(parent, "compares the signal")
+		return
+	case *ast.ReturnStmt:
+		s.fail(parent, "returns the signal")
+		return
+	}
+	s.fail(path[0], "uses the signal")
+}
+
+// sw records the clause of a switch on the signal that handles SIGINT.
+func (s *sigScan) sw(sw *ast.SwitchStmt) {
+	for _, st := range sw.Body.List {
+		cc := st.(*ast.CaseClause)
+		for _, e := range cc.List {
+			switch s.p.signalName(e) {
+			case "":
+				s.fail(e, "switches on the signal with a case that is not a named signal")
+				return
+			case "SIGINT":
+				s.cases = append(s.cases, cc)
+			}
+		}
+	}
+}
