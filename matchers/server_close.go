@@ -540,10 +540,7 @@ func (p *Pass) deadlineAtCall(path []ast.Node) string {
 			if !ok || call.Fun != n {
 				return ""
 			}
-			if _, ok := path[i+2].(*ast.ExprStmt); !ok {
-				return "" // started as a goroutine or deferred: not in this order
-			}
-			if name, _, _ := p.drainDeadlineBefore(path[i+1:], call.Pos()); name != "" {
+			if name := p.callerDeadline(path[i+1:], call); name != "" {
 				return fmt.Sprintf("the func literal holding the call runs after the drain made its own deadline (%s): a new one here would give the drain a second budget after it; use %s", name, name)
 			}
 			return ""
@@ -557,18 +554,7 @@ func (p *Pass) deadlineAtCall(path []ast.Node) string {
 				if ref.call == nil {
 					continue
 				}
-				cp := ref.pass.pathTo(ref.call)
-				if len(cp) < 2 {
-					continue
-				}
-				if _, ok := cp[1].(*ast.ExprStmt); !ok {
-					if _, ok := cp[1].(*ast.AssignStmt); !ok {
-						if _, ok := cp[1].(*ast.IfStmt); !ok {
-							continue
-						}
-					}
-				}
-				if name, _, _ := ref.pass.drainDeadlineBefore(cp, ref.call.Pos()); name != "" {
+				if name := ref.pass.callerDeadline(ref.pass.pathTo(ref.call), ref.call); name != "" {
 					return fmt.Sprintf("%s is called at %s after the drain made its own deadline (%s): a new one in %s would give the drain a second budget after it; hand %s to %s", fn.Name(), shortPos(ref.pass.Fset, ref.call.Pos()), name, fn.Name(), name, fn.Name())
 				}
 			}
@@ -576,6 +562,74 @@ func (p *Pass) deadlineAtCall(path []ast.Node) string {
 		}
 	}
 	return ""
+}
+
+// callerDeadline returns the deadline context the function holding call
+// (path runs from call up) made on the drain path before call runs: made
+// before it (drainDeadlineBefore) in whatever statement it sits (a
+// return, an if, an assignment), or anywhere in the function when the
+// call is deferred (it runs last). "" for none, and for a call started
+// as a goroutine (it runs beside the drain, not after it).
+func (p *Pass) callerDeadline(path []ast.Node, call *ast.CallExpr) string {
+	for _, n := range path[1:] {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return p.drainDeadlineIn(n)
+		case *ast.GoStmt:
+			if n.Call == call {
+				return ""
+			}
+		case *ast.DeferStmt:
+			if n.Call == call {
+				body, _ := funcBody(path)
+				if body == nil {
+					return ""
+				}
+				for _, m := range path {
+					if fl, ok := m.(*ast.FuncLit); ok && fl.Body == body {
+						return p.drainDeadlineIn(fl)
+					}
+					if fd, ok := m.(*ast.FuncDecl); ok && fd.Body == body {
+						return p.drainDeadlineIn(fd)
+					}
+				}
+				return ""
+			}
+		}
+		if _, ok := n.(ast.Stmt); ok {
+			name, _, _ := p.drainDeadlineBefore(path, call.Pos())
+			return name
+		}
+	}
+	return ""
+}
+
+// drainDeadlineIn returns the first deadline context (ctx, cancel :=
+// context.WithTimeout or WithDeadline) that the function fn makes on the
+// drain path, outside its func literals; "" for none.
+func (p *Pass) drainDeadlineIn(fn ast.Node) string {
+	name := ""
+	ast.Inspect(fn, func(n ast.Node) bool {
+		if name != "" {
+			return false
+		}
+		if fl, ok := n.(*ast.FuncLit); ok && fl != fn {
+			return false
+		}
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+			return true
+		}
+		c, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+		if !ok || !isFunc(callee(p.Info, c), "context", "WithTimeout", "WithDeadline") {
+			return true
+		}
+		if id, ok := as.Lhs[0].(*ast.Ident); ok && id.Name != "_" && p.onShutdownPath(p.pathTo(as)) {
+			name = id.Name
+		}
+		return true
+	})
+	return name
 }
 
 // otherDeadlineBetween returns where (as "line N") a step between made

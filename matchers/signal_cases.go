@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 )
 
 // sigtermCases returns the case clauses that SIGTERM must join when it is
@@ -50,55 +51,140 @@ func (s *sigScan) channel(ch ast.Expr, depth int) {
 		}
 		return // make(chan os.Signal, 1) in place: nothing receives from it
 	}
+	s.scanKey(key, depth)
+}
+
+// scanKey follows the uses of the channel variable or field key.
+func (s *sigScan) scanKey(key string, depth int) {
+	p := s.p
 	if s.seen[key] {
 		return
 	}
 	s.seen[key] = true
 	for _, f := range p.Files {
+		var stack []ast.Node
 		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
 			if s.why != "" {
 				return false
 			}
-			switch n := n.(type) {
-			case *ast.RangeStmt:
-				if varKey(p.Info, n.X) == key && n.Value == nil && n.Key != nil {
-					s.value(n.Key)
-				}
-			case *ast.UnaryExpr:
-				if n.Op == token.ARROW && varKey(p.Info, n.X) == key {
-					s.received(n)
-				}
-			case *ast.CallExpr:
-				for i, a := range n.Args {
-					if varKey(p.Info, a) != key {
-						continue
-					}
-					fn := callee(p.Info, n)
-					switch {
-					case fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "os/signal":
-					case isBuiltinClose(p.Info, n):
-					default:
-						s.handedOn(n, fn, i, depth)
-					}
-				}
-			case *ast.AssignStmt:
-				for i, r := range n.Rhs {
-					if len(n.Lhs) == len(n.Rhs) && varKey(p.Info, r) == key {
-						if k := varKey(p.Info, n.Lhs[i]); k != "" {
-							s.channel(n.Lhs[i], depth)
-						} else {
-							s.fail(r, "keeps the signal channel where drainfix cannot follow it")
-						}
-					}
-				}
-			case *ast.KeyValueExpr:
-				if varKey(p.Info, n.Value) == key {
-					s.fail(n, "keeps the signal channel in a struct")
-				}
+			stack = append(stack, n)
+			e, ok := n.(ast.Expr)
+			if !ok || len(stack) < 2 {
+				return true
 			}
-			return s.why == ""
+			if sel, ok := stack[len(stack)-2].(*ast.SelectorExpr); ok && sel.Sel == n {
+				return true // the selector as a whole is the expression
+			}
+			switch n.(type) {
+			case *ast.Ident, *ast.SelectorExpr:
+			default:
+				return true
+			}
+			if varKey(p.Info, e) != key {
+				return true
+			}
+			s.chanUse(e, stack, depth)
+			return true
 		})
 	}
+}
+
+// chanUse accepts one use of the signal channel e (stack: the nodes from
+// the file down to e): a definition, a receive or range (whose values are
+// followed), a call of os/signal or close, a hand-off to a function of the
+// package or a copy into a variable (followed). Anything else fails the
+// scan: the channel goes where its receivers cannot be seen.
+func (s *sigScan) chanUse(e ast.Expr, stack []ast.Node, depth int) {
+	p := s.p
+	i := len(stack) - 2
+	var child ast.Node = e
+	for i >= 0 {
+		if _, ok := stack[i].(*ast.ParenExpr); !ok {
+			break
+		}
+		child = stack[i]
+		i--
+	}
+	if i < 0 {
+		return
+	}
+	switch parent := stack[i].(type) {
+	case *ast.Field, *ast.SendStmt:
+		return // a declaration; a send of a signal (a test's, a forwarder's)
+	case *ast.UnaryExpr:
+		if parent.Op == token.ARROW {
+			s.received(parent)
+			return
+		}
+	case *ast.RangeStmt:
+		if parent.X == child {
+			if parent.Key != nil && parent.Value == nil {
+				s.value(parent.Key)
+			}
+			return
+		}
+	case *ast.CallExpr:
+		for j, a := range parent.Args {
+			if a != child {
+				continue
+			}
+			fn := callee(p.Info, parent)
+			switch {
+			case fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "os/signal":
+			case isBuiltinClose(p.Info, parent):
+			default:
+				if id, ok := ast.Unparen(parent.Fun).(*ast.Ident); ok {
+					if b, ok := p.Info.Uses[id].(*types.Builtin); ok && (b.Name() == "len" || b.Name() == "cap") {
+						return
+					}
+				}
+				s.handedOn(parent, fn, j, depth)
+			}
+			return
+		}
+	case *ast.AssignStmt:
+		for j, l := range parent.Lhs {
+			if l == child {
+				return // the channel is made or set here
+			}
+			_ = j
+		}
+		for j, r := range parent.Rhs {
+			if r == child && len(parent.Lhs) == len(parent.Rhs) {
+				if varKey(p.Info, parent.Lhs[j]) != "" {
+					s.channel(parent.Lhs[j], depth)
+					return
+				}
+			}
+		}
+	case *ast.ValueSpec:
+		for _, n := range parent.Names {
+			if n == child {
+				return
+			}
+		}
+		for j, v := range parent.Values {
+			if v == child && j < len(parent.Names) && len(parent.Names) == len(parent.Values) {
+				s.channel(parent.Names[j], depth)
+				return
+			}
+		}
+	case *ast.KeyValueExpr:
+		if parent.Key == child {
+			return // the field's name in a literal
+		}
+		if v := fieldVarOf(p.Info, parent.Key); v != nil {
+			s.scanKey(fieldVarKey(v), depth) // T{sigs: ch}
+			return
+		}
+	case *ast.CommClause:
+		return
+	}
+	s.fail(stack[i], "hands the signal channel on where drainfix cannot follow it")
 }
 
 // handedOn follows the channel into the parameter of a function of the
@@ -218,8 +304,9 @@ func (s *sigScan) value(lhs ast.Expr) {
 	})
 }
 
-// use accepts what tells no signals apart: a log or print call, a
-// method of the signal (sig.String()). Anything else fails the scan.
+// use accepts what tells no signals apart: a log or print call, also of
+// what a method of the signal returns (sig.String()). Anything else fails
+// the scan.
 func (s *sigScan) use(x ast.Node, path []ast.Node) {
 	p := s.p
 	switch parent := path[0].(type) {
@@ -239,8 +326,9 @@ func (s *sigScan) use(x ast.Node, path []ast.Node) {
 		}
 	case *ast.SelectorExpr:
 		if parent.X == x && len(path) > 1 {
-			if c, ok := path[1].(*ast.CallExpr); ok && c.Fun == parent && len(c.Args) == 0 {
-				return // sig.String(), sig.Signal()
+			if c, ok := path[1].(*ast.CallExpr); ok && c.Fun == parent && len(c.Args) == 0 && len(path) > 2 {
+				s.use(c, path[2:]) // sig.String(): its result must only be logged
+				return
 			}
 		}
 	case *ast.BinaryExpr:
@@ -257,14 +345,18 @@ func (s *sigScan) use(x ast.Node, path []ast.Node) {
 func (s *sigScan) sw(sw *ast.SwitchStmt) {
 	for _, st := range sw.Body.List {
 		cc := st.(*ast.CaseClause)
+		sigint := false
 		for _, e := range cc.List {
 			switch s.p.signalName(e) {
 			case "":
 				s.fail(e, "switches on the signal with a case that is not a named signal")
 				return
 			case "SIGINT":
-				s.cases = append(s.cases, cc)
+				sigint = true // os.Interrupt, syscall.SIGINT: one clause
 			}
+		}
+		if sigint && !slices.Contains(s.cases, cc) {
+			s.cases = append(s.cases, cc)
 		}
 	}
 }

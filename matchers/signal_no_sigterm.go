@@ -80,6 +80,11 @@ func SignalNoSigterm(p *Pass) []Finding {
 				fd.Fix, fd.NoFix = nil, why
 			} else {
 				fd.Fix.(*SignalNoSigtermFix).Cases = cases
+				for _, cc := range cases {
+					if p.FileOf(cc.Pos()) != f {
+						fd.Touches = append(fd.Touches, cc.Pos())
+					}
+				}
 			}
 			if said := p.toldCtrlC(); said != "" {
 				fd.Harmless = fmt.Sprintf(harmlessInteractive, said)

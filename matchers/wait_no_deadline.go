@@ -548,7 +548,9 @@ func (p *Pass) waitNoDeadlineFix(fd *ast.FuncDecl, sites []*WaitSite) (*WaitNoDe
 // its context parameter (the one the Waits race against) a
 // context.Background() or context.TODO(): raced against a context that
 // is never done, the Wait would stay unbounded there. Test files are left
-// as they are. It returns why not when such a call cannot get one.
+// as they are. It returns why not when such a call cannot get one, or
+// hands a variable or parameter that only ever holds such a context
+// (neverDone): its other uses are not this fix's to change.
 func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadlineFix) string {
 	idx := -1
 	params := fn.Signature().Params()
@@ -564,13 +566,22 @@ func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadl
 	}
 	refs, _, _ := p.callRefs(fn)
 	for _, ref := range refs {
-		if ref.call == nil || len(ref.call.Args) <= idx || ref.call.Ellipsis.IsValid() || !ref.pass.isBackground(ref.call.Args[idx]) {
+		if ref.call == nil || len(ref.call.Args) <= idx || ref.call.Ellipsis.IsValid() {
 			continue
 		}
 		if strings.HasSuffix(ref.pass.Fset.Position(ref.call.Pos()).Filename, "_test.go") {
 			continue
 		}
 		where := shortPos(ref.pass.Fset, ref.call.Pos())
+		if arg := ref.call.Args[idx]; !ref.pass.isBackground(arg) {
+			if ref.pass.neverDone(arg) {
+				// A variable or a caller's parameter that only ever
+				// holds Background: the Wait would be raced against a
+				// context that never ends.
+				return fmt.Sprintf("the call at %s hands %s a context that is never done (%s holds only context.Background() or TODO): racing the Wait against it would bound nothing; give that context a deadline", where, fn.Name(), types.ExprString(arg))
+			}
+			continue
+		}
 		if !ref.owned {
 			return fmt.Sprintf("the call at %s hands %s a context that is never done, in a file drainfix does not rewrite", where, fn.Name())
 		}

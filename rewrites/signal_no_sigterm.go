@@ -12,20 +12,26 @@ import (
 // SIGINT.
 func SignalNoSigterm(c *Context, f *matchers.Finding) error {
 	fix := f.Fix.(*matchers.SignalNoSigtermFix)
-	call := dstOf[*dst.CallExpr](c, fix.Call)
-	sig, err := c.Qual(fix.Pkg, "SIGTERM", fix.Call.Pos())
-	if err != nil {
-		return err
+	if c.InFile(fix.Call) {
+		call := dstOf[*dst.CallExpr](c, fix.Call)
+		sig, err := c.Qual(fix.Pkg, "SIGTERM", fix.Call.Pos())
+		if err != nil {
+			return err
+		}
+		last := call.Args[len(call.Args)-1].Decorations()
+		if last.Before == dst.NewLine {
+			sig.Decorations().Before = dst.NewLine
+			sig.Decorations().After = last.After
+			last.After = dst.None
+		}
+		call.Args = append(call.Args, sig)
 	}
-	last := call.Args[len(call.Args)-1].Decorations()
-	if last.Before == dst.NewLine {
-		sig.Decorations().Before = dst.NewLine
-		sig.Decorations().After = last.After
-		last.After = dst.None
-	}
-	call.Args = append(call.Args, sig)
-	// SIGTERM takes SIGINT's path where the handler tells them apart.
+	// SIGTERM takes SIGINT's path where the handler tells them apart (in
+	// this file or another of the package: each file applies its part).
 	for _, cc := range fix.Cases {
+		if !c.InFile(cc) {
+			continue
+		}
 		clause := dstOf[*dst.CaseClause](c, cc)
 		sig, err := c.Qual(fix.Pkg, "SIGTERM", cc.Pos())
 		if err != nil {

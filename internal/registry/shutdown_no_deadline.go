@@ -39,7 +39,8 @@ constant). The fix is refused where a new deadline would be a second budget:
 the deadline the step would share was made before an earlier step that has
 a deadline of its own (it may be spent when this step starts), or the step
 sits in a helper or a func literal that runs after its caller made a
-deadline of its own (the caller should hand it on). A step guarded by an if (if srv != nil { ... }) that a later
+deadline of its own (the caller should hand it on): called after it, in
+any statement, or deferred in a function that makes one. A step guarded by an if (if srv != nil { ... }) that a later
 step follows gets its deadline just before the guard, where the later step
 can share it, unless something before the step inside the guard waits. A deferred or go Shutdown is reported but not fixed: the
 deadline would start running long before the drain.

@@ -26,9 +26,12 @@ channel switches on the signal (a receive, a range, a select case, through
 a variable or a function of the package the channel is handed to), to the
 case that handles SIGINT: caught but matched by no case, SIGTERM would be
 ignored and the process would not stop at all. A handler that compares the
-signal, hands it to a function, returns or stores it, or switches on it
-with a case that is not a named signal is reported but not fixed, with the
-reason; a signal only logged needs no case. Files whose name or build
+signal (also through its String()), hands it to a function, returns or
+stores it, or switches on it with a case that is not a named signal, and
+one whose channel goes where its receivers cannot be followed (returned
+by an accessor, in a struct literal without keys, to a function of another
+package), is reported but not fixed, with the reason; a signal only
+logged needs no case. Files whose name or build
 constraints name plan9, where signals are notes and syscall.SIGTERM is the
 same note as SIGINT, are reported but not fixed; other files are fixed
 (syscall.SIGTERM compiles on every port).

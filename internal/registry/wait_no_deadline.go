@@ -31,7 +31,9 @@ keeps its signature) and it is never used as a value. A drain that takes a
 context and is handed context.Background() or context.TODO() (outside test
 files) would stay unbounded there: that call gets a new deadline context in
 the argument's place, and the fix is refused where it cannot (a deferred
-call, whose argument is made when the defer statement runs). A drain whose
+call, whose argument is made when the defer statement runs) and where a
+call hands it a variable or a caller's parameter that only ever holds such
+a context. A drain whose
 own context may already be done before the Wait is reported but not fixed.
 
 Only a Wait that runs when the process is stopped is a default finding: one
@@ -99,7 +101,8 @@ constant). The fix is refused where a new deadline would be a second budget:
 the deadline the step would share was made before an earlier step that has
 a deadline of its own (it may be spent when this step starts), or the step
 sits in a helper or a func literal that runs after its caller made a
-deadline of its own (the caller should hand it on). A new error result is never dropped: a call site that
+deadline of its own (the caller should hand it on): called after it, in
+any statement, or deferred in a function that makes one. A new error result is never dropped: a call site that
 ignored the result logs it (with log, or log/slog where the file uses only
 that; in a test, with the *testing.T or B in scope, it fails the test with
 t.Errorf), and a call started as a goroutine or deferred refuses the fix. A
