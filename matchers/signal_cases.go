@@ -218,13 +218,7 @@ func (s *sigScan) handedOn(call *ast.CallExpr, fn *types.Func, i, depth int) {
 func (s *sigScan) received(r *ast.UnaryExpr) {
 	p := s.p
 	path := p.pathTo(r)
-	i := 1
-	for i < len(path) {
-		if _, ok := path[i].(*ast.ParenExpr); !ok {
-			break
-		}
-		i++
-	}
+	i := aboveParens(path)
 	if i >= len(path) {
 		return
 	}
@@ -278,13 +272,7 @@ func (s *sigScan) value(lhs ast.Expr) {
 			return s.why == ""
 		}
 		path := p.pathTo(use)
-		i := 1
-		for i < len(path) {
-			if _, ok := path[i].(*ast.ParenExpr); !ok {
-				break
-			}
-			i++
-		}
+		i := aboveParens(path)
 		if i >= len(path) {
 			return true
 		}
@@ -359,4 +347,17 @@ func (s *sigScan) sw(sw *ast.SwitchStmt) {
 			s.cases = append(s.cases, cc)
 		}
 	}
+}
+
+// aboveParens returns the index in path (from a node up) of the first
+// node above path[0] that is not a parenthesis: its parent in effect.
+func aboveParens(path []ast.Node) int {
+	i := 1
+	for i < len(path) {
+		if _, ok := path[i].(*ast.ParenExpr); !ok {
+			break
+		}
+		i++
+	}
+	return i
 }

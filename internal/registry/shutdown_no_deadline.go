@@ -28,19 +28,7 @@ drains pass to context.WithTimeout (a graceTimeout); otherwise -timeout
 (default 25s). One drain has one budget: a deadline the drain made after the
 stop is reused, and so is one another fix declared earlier in the same
 function (the next Shutdown of the sequence shares it instead of adding a
-fresh budget). When an earlier step was handed
-that deadline first and its duration is a constant shorter than -timeout, the
-step gets a deadline of its own, -timeout after that deadline's start (its
-deadline plus what -timeout has beyond it; a comment says so): shared, it
-would get whatever the earlier step left, possibly nothing; this way it gets
-that and the rest of the budget, and the drain still ends within -timeout
-(a context.WithDeadline at time.Now().Add of a constant counts as that
-constant). The fix is refused where a new deadline would be a second budget:
-the deadline the step would share was made before an earlier step that has
-a deadline of its own (it may be spent when this step starts), or the step
-sits in a helper or a func literal that runs after its caller made a
-deadline of its own (the caller should hand it on): called after it, in
-any statement, or deferred in a function that makes one. A step guarded by an if (if srv != nil { ... }) that a later
+fresh budget). ` + laterStepsDoc + ` A step guarded by an if (if srv != nil { ... }) that a later
 step follows gets its deadline just before the guard, where the later step
 can share it, unless something before the step inside the guard waits. A deferred or go Shutdown is reported but not fixed: the
 deadline would start running long before the drain.
@@ -78,3 +66,20 @@ if err := srv.Shutdown(shutdownCtx); err != nil {
 	Match: matchers.ShutdownNoDeadline,
 	Fix:   rewrites.ShutdownNoDeadline,
 }
+
+// laterStepsDoc is how the deadline fixes (shutdown-no-deadline,
+// wait-no-deadline) budget a step that follows one with the program's own
+// deadline.
+const laterStepsDoc = `When an earlier step was handed
+that deadline first and its duration is a constant shorter than -timeout, the
+step gets a deadline of its own, -timeout after that deadline's start (its
+deadline plus what -timeout has beyond it; a comment says so): shared, it
+would get whatever the earlier step left, possibly nothing; this way it gets
+that and the rest of the budget, and the drain still ends within -timeout
+(a context.WithDeadline at time.Now().Add of a constant counts as that
+constant). The fix is refused where a new deadline would be a second budget:
+the deadline the step would share was made before an earlier step that has
+a deadline of its own (it may be spent when this step starts), or the step
+sits in a helper or a func literal that runs after its caller made a
+deadline of its own (the caller should hand it on): called after it, in
+any statement, or deferred in a function that makes one.`

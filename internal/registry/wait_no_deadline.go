@@ -90,19 +90,7 @@ the stop inside its own function (a function that is the program's main
 loop) gets no deadline from its callers, which call it at start-up; the
 finding is reported with that reason. A deadline the drain already made
 after the stop is reused rather than a fresh one added, so that one drain
-keeps one budget. When an earlier step was handed
-that deadline first and its duration is a constant shorter than -timeout, the
-step gets a deadline of its own, -timeout after that deadline's start (its
-deadline plus what -timeout has beyond it; a comment says so): shared, it
-would get whatever the earlier step left, possibly nothing; this way it gets
-that and the rest of the budget, and the drain still ends within -timeout
-(a context.WithDeadline at time.Now().Add of a constant counts as that
-constant). The fix is refused where a new deadline would be a second budget:
-the deadline the step would share was made before an earlier step that has
-a deadline of its own (it may be spent when this step starts), or the step
-sits in a helper or a func literal that runs after its caller made a
-deadline of its own (the caller should hand it on): called after it, in
-any statement, or deferred in a function that makes one. A new error result is never dropped: a call site that
+keeps one budget. ` + laterStepsDoc + ` A new error result is never dropped: a call site that
 ignored the result logs it (with log, or log/slog where the file uses only
 that; in a test, with the *testing.T or B in scope, it fails the test with
 t.Errorf), and a call started as a goroutine or deferred refuses the fix. A
