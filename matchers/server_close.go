@@ -671,7 +671,7 @@ func (p *Pass) otherDeadlineBetween(path []ast.Node, made *ast.AssignStmt) strin
 			if where != "" || n.Pos() <= made.End() || n.Pos() >= path[0].Pos() {
 				return where == ""
 			}
-			if fn := callee(p.Info, n); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == "log/slog" || fn.Pkg().Path() == "log" || fn.Pkg().Path() == "fmt") {
+			if inPrintPkg(callee(p.Info, n)) {
 				return true // a log line, not a step
 			}
 			for _, a := range n.Args {
@@ -740,7 +740,7 @@ func (p *Pass) spentBefore(path []ast.Node, made *ast.AssignStmt) time.Duration 
 		if handed || !ok || c.Pos() <= made.End() || c.Pos() >= path[0].Pos() {
 			return true
 		}
-		if fn := callee(p.Info, c); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == "log/slog" || fn.Pkg().Path() == "log" || fn.Pkg().Path() == "fmt") {
+		if inPrintPkg(callee(p.Info, c)) {
 			return true // a log line, not a step
 		}
 		for _, a := range c.Args {

@@ -301,8 +301,7 @@ func (s *sigScan) use(x ast.Node, path []ast.Node) {
 	case *ast.CallExpr:
 		if parent.Fun != x {
 			if fn := callee(p.Info, parent); fn != nil && fn.Pkg() != nil {
-				switch fn.Pkg().Path() {
-				case "fmt", "log", "log/slog":
+				if inPrintPkg(fn) {
 					return
 				}
 				if fn.Signature().Recv() != nil && isNamed(fn.Signature().Recv().Type(), "log/slog", "Logger") {

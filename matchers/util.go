@@ -609,3 +609,16 @@ func receiverNamed(fn *types.Func) *types.Named {
 	n, _ := t.(*types.Named)
 	return n
 }
+
+// inPrintPkg reports whether fn belongs to fmt, log or log/slog: a call
+// of it prints or logs its arguments and is no drain step.
+func inPrintPkg(fn *types.Func) bool {
+	if fn == nil || fn.Pkg() == nil {
+		return false
+	}
+	switch fn.Pkg().Path() {
+	case "fmt", "log", "log/slog":
+		return true
+	}
+	return false
+}
