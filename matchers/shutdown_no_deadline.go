@@ -332,8 +332,11 @@ func (p *Pass) freshPair(s ast.Stmt, used map[string]bool) (string, string) {
 }
 
 // neverDone reports whether e is certainly context.Background() or
-// context.TODO(): such a call itself, a local variable (not captured by
-// address) every assignment of which is such a call, or a parameter of a
+// context.TODO(), or a context that cannot end before e's use: such a call
+// itself, a local variable (not captured by address) every assignment of
+// which is such a call, a WithValue or WithoutCancel of one, or a
+// WithCancel of one whose cancel func is only deferred in the function
+// that uses e (it runs as that function returns, after the use), or a parameter of a
 // declared function for which every call in the program passes such a
 // context (up to three calls up; the function's package must be one a
 // main of the load imports, so that its callers are the program's, and it
@@ -347,6 +350,9 @@ func (p *Pass) neverDoneUp(e ast.Expr, depth int) bool {
 	if p.isBackground(e) {
 		return true
 	}
+	if depth < 0 {
+		return false
+	}
 	v := p.localVar(e)
 	if v == nil {
 		return depth > 0 && p.paramNeverDone(e, depth)
@@ -356,13 +362,27 @@ func (p *Pass) neverDoneUp(e ast.Expr, depth int) bool {
 		return false
 	}
 	ok, assigned := true, false
+	var is func(ast.Expr) bool
 	check := func(rhs ast.Expr) {
 		assigned = true
-		if rhs == nil || !p.isBackground(rhs) {
+		if call, isCall := ast.Unparen(rhs).(*ast.CallExpr); isCall && len(call.Args) > 0 && is(call.Args[0]) &&
+			isFunc(callee(p.Info, call), "context", "WithValue", "WithoutCancel") {
+			return // ctx = context.WithValue(ctx, k, v): as never done as ctx
+		}
+		if rhs == nil || !p.isBackground(rhs) && !p.derivedNeverDone(rhs, depth) {
 			ok = false
 		}
 	}
-	is := func(lhs ast.Expr) bool {
+	// ctx, cancel := context.WithCancel(parent).
+	checkCancel := func(rhs ast.Expr, cancel ast.Expr) {
+		assigned = true
+		call, isCall := ast.Unparen(rhs).(*ast.CallExpr)
+		if !isCall || len(call.Args) != 1 || !isFunc(callee(p.Info, call), "context", "WithCancel", "WithCancelCause") ||
+			!p.neverDoneUp(call.Args[0], depth-1) || !p.onlyDeferred(cancel, e) {
+			ok = false
+		}
+	}
+	is = func(lhs ast.Expr) bool {
 		id, isID := ast.Unparen(lhs).(*ast.Ident)
 		return isID && p.Info.ObjectOf(id) == v
 	}
@@ -376,10 +396,13 @@ func (p *Pass) neverDoneUp(e ast.Expr, depth int) bool {
 				if !is(lhs) {
 					continue
 				}
-				if len(n.Lhs) != len(n.Rhs) {
-					check(nil)
-				} else {
+				switch {
+				case len(n.Lhs) == len(n.Rhs):
 					check(n.Rhs[i])
+				case len(n.Lhs) == 2 && len(n.Rhs) == 1 && i == 0:
+					checkCancel(n.Rhs[0], n.Lhs[1])
+				default:
+					check(nil)
 				}
 			}
 		case *ast.ValueSpec:
@@ -387,10 +410,13 @@ func (p *Pass) neverDoneUp(e ast.Expr, depth int) bool {
 				if !is(name) {
 					continue
 				}
-				if len(n.Names) != len(n.Values) {
-					check(nil)
-				} else {
+				switch {
+				case len(n.Names) == len(n.Values):
 					check(n.Values[i])
+				case len(n.Names) == 2 && len(n.Values) == 1 && i == 0:
+					checkCancel(n.Values[0], n.Names[1])
+				default:
+					check(nil)
 				}
 			}
 		case *ast.RangeStmt:
@@ -405,6 +431,64 @@ func (p *Pass) neverDoneUp(e ast.Expr, depth int) bool {
 		return true
 	})
 	return ok && assigned
+}
+
+// derivedNeverDone reports whether e is context.WithValue(parent, k, v)
+// of a parent neverDoneUp holds for with depth-1, or
+// context.WithoutCancel(anything): neither can end.
+func (p *Pass) derivedNeverDone(e ast.Expr, depth int) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) == 0 {
+		return false
+	}
+	fn := callee(p.Info, call)
+	switch {
+	case isFunc(fn, "context", "WithoutCancel"):
+		return true
+	case isFunc(fn, "context", "WithValue"):
+		return p.neverDoneUp(call.Args[0], depth-1)
+	}
+	return false
+}
+
+// onlyDeferred reports whether cancel is the blank identifier or a local
+// variable whose every use is a deferred call of it (defer cancel()) made
+// in the function that holds use, not in a func literal inside it: the
+// context it cancels stays alive until after use.
+func (p *Pass) onlyDeferred(cancel ast.Expr, use ast.Expr) bool {
+	id, ok := ast.Unparen(cancel).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	if id.Name == "_" {
+		return true
+	}
+	v, _ := p.Info.ObjectOf(id).(*types.Var)
+	if v == nil || v.Parent() == nil || v.Parent() == p.Pkg.Scope() {
+		return false
+	}
+	body, _ := funcBody(p.pathTo(use))
+	if body == nil {
+		return false
+	}
+	uses, deferred := 0, 0
+	for _, obj := range p.Info.Uses {
+		if obj == v {
+			uses++
+		}
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			if f, ok := ast.Unparen(n.Call.Fun).(*ast.Ident); ok && p.Info.Uses[f] == v && len(n.Call.Args) == 0 {
+				deferred++
+			}
+		}
+		return true
+	})
+	return uses == deferred
 }
 
 // paramNeverDone reports whether e names a parameter of a declared

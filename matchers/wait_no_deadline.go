@@ -7,6 +7,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // WaitNoDeadline: a drain waits on a sync.WaitGroup with no bound.
@@ -565,20 +567,36 @@ func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadl
 		return ""
 	}
 	refs, _, _ := p.callRefs(fn)
+	valueCalls := false
 	for _, ref := range refs {
-		if ref.call == nil || len(ref.call.Args) <= idx || ref.call.Ellipsis.IsValid() {
+		if ref.pass.inTestFile(ref.id) {
 			continue
 		}
-		if strings.HasSuffix(ref.pass.Fset.Position(ref.call.Pos()).Filename, "_test.go") {
+		if ref.call == nil {
+			if !valueCalls {
+				valueCalls = true
+				if why := p.funcValueCalls(fn, idx); why != "" {
+					return why
+				}
+			}
+			continue
+		}
+		at := idx
+		if sel, ok := ast.Unparen(ref.call.Fun).(*ast.SelectorExpr); ok {
+			if s, ok := ref.pass.Info.Selections[sel]; ok && s.Kind() == types.MethodExpr {
+				at++ // (*T).Drain(p, ctx): the receiver comes first
+			}
+		}
+		if len(ref.call.Args) <= at || ref.call.Ellipsis.IsValid() {
 			continue
 		}
 		where := shortPos(ref.pass.Fset, ref.call.Pos())
-		if arg := ref.call.Args[idx]; !ref.pass.isBackground(arg) {
+		if arg := ref.call.Args[at]; !ref.pass.isBackground(arg) {
 			if ref.pass.neverDone(arg) {
 				// A variable or a caller's parameter that only ever
 				// holds Background: the Wait would be raced against a
 				// context that never ends.
-				return fmt.Sprintf("the call at %s hands %s a context that is never done (%s holds only context.Background() or TODO): racing the Wait against it would bound nothing; give that context a deadline", where, fn.Name(), types.ExprString(arg))
+				return fmt.Sprintf("the call at %s hands %s a context that is never done (%s is context.Background() or TODO, or made from one and not cancelled before the call): racing the Wait against it would bound nothing; give that context a deadline", where, fn.Name(), types.ExprString(arg))
 			}
 			continue
 		}
@@ -592,7 +610,7 @@ func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadl
 		if why != "" {
 			return fmt.Sprintf("the call at %s hands %s a context that is never done and %s", where, fn.Name(), why)
 		}
-		site.Replaces = ref.call.Args[idx]
+		site.Replaces = ref.call.Args[at]
 		merged := false
 		for _, cs := range fix.Calls {
 			if cs.Call == ref.call {
@@ -604,6 +622,50 @@ func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadl
 		}
 	}
 	return ""
+}
+
+// funcValueCalls says why the Waits cannot be raced against the drain's
+// context parameter (the idx-th) when the drain is also used as a func
+// value (a shutdown hook, a method value in a slice) and a call in the
+// program of a func value of the drain's signature hands that parameter
+// a context that is never done: the value may be the drain, called with
+// a context that bounds nothing. Calls of the value outside the loaded
+// program (a library that runs hooks) are theirs to bound.
+func (p *Pass) funcValueCalls(fn *types.Func, idx int) string {
+	sig := fn.Signature()
+	want := types.NewSignatureType(nil, nil, nil, sig.Params(), sig.Results(), sig.Variadic())
+	why := ""
+	for _, q := range p.programPasses() {
+		for _, f := range q.Owned {
+			if why != "" {
+				return why
+			}
+			if q.inTestFile(f) {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || why != "" || len(call.Args) <= idx || call.Ellipsis.IsValid() {
+					return why == ""
+				}
+				if typeutil.StaticCallee(q.Info, call) != nil {
+					return true
+				}
+				if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+					if s, ok := q.Info.Selections[sel]; ok && s.Kind() != types.FieldVal {
+						return true // a method of an interface: callRefs has it
+					}
+				}
+				t, _ := q.Info.TypeOf(call.Fun).(*types.Signature)
+				if t == nil || !types.Identical(t, want) || !q.neverDone(call.Args[idx]) {
+					return true
+				}
+				why = fmt.Sprintf("%s is used as a func value, and the call of a func value at %s hands it a context that is never done (%s): racing the Wait against it would bound nothing there; give that context a deadline", fn.Name(), shortPos(q.Fset, call.Pos()), types.ExprString(call.Args[idx]))
+				return false
+			})
+		}
+	}
+	return why
 }
 
 // paramIdent returns the name of fd's i-th parameter, or nil.
