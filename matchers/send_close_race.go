@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) || p.ownedValues(s.fd, c.fd) {
 					continue
 				}
 				races = true
@@ -573,6 +573,244 @@ func (p *Pass) oneRunLoop(a, b *ast.FuncDecl) bool {
 		}
 	}
 	return false
+}
+
+// ownedValues reports whether the methods a and b only ever run on
+// values each confined to the goroutine that made it: the load holds a
+// program with their package, and every call of either, outside tests,
+// is a plain or deferred call (not go, not in a func literal, not a
+// method value) on an owned receiver (ownedRecv). A work queue that one
+// function makes, fills and stops: its sends and its close run on one
+// goroutine, one after the other.
+func (p *Pass) ownedValues(a, b *ast.FuncDecl) bool {
+	fa, _ := p.Info.Defs[a.Name].(*types.Func)
+	fb, _ := p.Info.Defs[b.Name].(*types.Func)
+	if fa == nil || fb == nil || p.Program == nil || !p.Program.Drain().HasMain(p.Pkg) {
+		return false
+	}
+	return p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2)
+}
+
+// ownedCalls reports whether fn is called at least once outside tests and
+// every such call is a plain or deferred one on an owned receiver
+// (ownedRecv, depth levels of methods up).
+func (p *Pass) ownedCalls(fn *types.Func, depth int) bool {
+	refs, complete := p.callRefsAsserted(fn)
+	if !complete {
+		return false
+	}
+	n := 0
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.pass.plainCaller(r.call) == nil || !r.pass.ownedRecv(r.call, depth) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// ownedRecv reports whether the receiver of the method call call is owned
+// by the goroutine that makes the call: a local variable of the calling
+// function assigned only fresh values (freshValue) and used only as the
+// receiver of plain or deferred method calls outside func literals (never
+// passed, stored, copied, returned or captured), or the receiver of the
+// calling method when that method's own calls are owned (depth levels up).
+func (p *Pass) ownedRecv(call *ast.CallExpr, depth int) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, _ := p.Info.Uses[id].(*types.Var)
+	fd := p.plainCaller(call)
+	if v == nil || fd == nil || fd.Body == nil {
+		return false
+	}
+	if fd.Recv != nil && len(fd.Recv.List) == 1 && len(fd.Recv.List[0].Names) == 1 && p.Info.Defs[fd.Recv.List[0].Names[0]] == v {
+		m, _ := p.Info.Defs[fd.Name].(*types.Func)
+		return depth > 0 && m != nil && !assignsTo(p.Info, fd.Body, v, nil) && p.ownedCalls(m, depth-1)
+	}
+	if v.Parent() == nil || v.Parent() == p.Pkg.Scope() || !within(fd.Body, v.Pos()) {
+		return false
+	}
+	ok, assigned := true, false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				if l, isID := lhs.(*ast.Ident); isID && p.Info.ObjectOf(l) == v {
+					assigned = true
+					if len(n.Lhs) != len(n.Rhs) || !p.freshValue(n.Rhs[i]) {
+						ok = false
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if p.Info.Defs[name] == v && len(n.Values) > 0 { // var wq *T: nil
+					assigned = true
+					if len(n.Names) != len(n.Values) || !p.freshValue(n.Values[i]) {
+						ok = false
+					}
+				}
+			}
+		case *ast.Ident:
+			if p.Info.Uses[n] != v {
+				return true
+			}
+			path := p.pathTo(n)
+			if !p.methodRecv(path) {
+				ok = false
+			}
+		}
+		return true
+	})
+	return ok && assigned
+}
+
+// methodRecv reports whether the identifier at path[0] is used as the
+// receiver of a method call that is a statement, deferred or part of an
+// expression, made outside any func literal and not by a go statement,
+// or is assigned to (the assignment itself is judged by its caller).
+func (p *Pass) methodRecv(path []ast.Node) bool {
+	if len(path) < 3 {
+		return false
+	}
+	if as, ok := path[1].(*ast.AssignStmt); ok {
+		for _, l := range as.Lhs {
+			if l == path[0] {
+				return true
+			}
+		}
+		return false
+	}
+	sel, ok := path[1].(*ast.SelectorExpr)
+	if !ok || sel.X != path[0] {
+		return false
+	}
+	if s, ok := p.Info.Selections[sel]; !ok || s.Kind() != types.MethodVal {
+		return false
+	}
+	call, ok := path[2].(*ast.CallExpr)
+	if !ok || call.Fun != sel {
+		return false
+	}
+	for _, n := range path[3:] {
+		switch n.(type) {
+		case *ast.GoStmt, *ast.FuncLit:
+			return false
+		case *ast.FuncDecl:
+			return true
+		}
+	}
+	return false
+}
+
+// freshValue reports whether e is a value no one else holds: &T{...}, or a
+// call of a declared function of the program whose every return hands
+// back such a value or a local variable only ever assigned one.
+func (p *Pass) freshValue(e ast.Expr) bool {
+	if u, ok := ast.Unparen(e).(*ast.UnaryExpr); ok && u.Op == token.AND {
+		_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
+		return lit
+	}
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn := callee(p.Info, call)
+	if fn == nil || fn.Signature().Recv() != nil || fn.Signature().Results().Len() != 1 {
+		return false
+	}
+	if p.Program == nil {
+		return false
+	}
+	d, found := p.Program.declOf(fn)
+	q, fd := d.pass, d.fd
+	if !found || q == nil || fd == nil || fd.Body == nil {
+		return false
+	}
+	returns := 0
+	ok = true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			returns++
+			if len(n.Results) != 1 {
+				ok = false
+				return false
+			}
+			r := n.Results[0]
+			if q.freshValue(r) && !q.isCallExpr(r) {
+				return false
+			}
+			id, isID := ast.Unparen(r).(*ast.Ident)
+			v, _ := q.Info.Uses[id].(*types.Var)
+			if !isID || v == nil || v.Parent() == nil || v.Parent() == q.Pkg.Scope() || !within(fd.Body, v.Pos()) || !q.onlyFresh(fd.Body, v) {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok && returns > 0
+}
+
+// isCallExpr reports whether e is a call.
+func (p *Pass) isCallExpr(e ast.Expr) bool {
+	_, ok := ast.Unparen(e).(*ast.CallExpr)
+	return ok
+}
+
+// onlyFresh reports whether every assignment of v in body is &T{...}.
+func (p *Pass) onlyFresh(body *ast.BlockStmt, v *types.Var) bool {
+	ok, assigned := true, false
+	fresh := func(e ast.Expr) bool {
+		u, isU := ast.Unparen(e).(*ast.UnaryExpr)
+		if !isU || u.Op != token.AND {
+			return false
+		}
+		_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
+		return lit
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				if l, isID := lhs.(*ast.Ident); isID && p.Info.ObjectOf(l) == v {
+					assigned = true
+					if len(n.Lhs) != len(n.Rhs) || !fresh(n.Rhs[i]) {
+						ok = false
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if p.Info.Defs[name] == v {
+					assigned = true
+					if len(n.Names) != len(n.Values) || !fresh(n.Values[i]) {
+						ok = false
+					}
+				}
+			}
+		case *ast.UnaryExpr:
+			if id, isID := ast.Unparen(n.X).(*ast.Ident); isID && n.Op == token.AND && p.Info.Uses[id] == v {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok && assigned
 }
 
 // recoveredByCallers reports whether a panic in fd is recovered by its
