@@ -15,7 +15,7 @@ const (
 	harmlessNoImporter = "no main package of the load imports this package: nothing shows that it runs when a process is stopped (run drainfix on the program that uses it)"
 	harmlessNoStop     = "the program handles no termination signal: it has no drain for this to hold up or skip"
 	harmlessOffPath    = "not on a drain path: no code that runs after the program learns it must stop reaches it"
-	harmlessForcedExit = "the program forces its exit a fixed time after it learns it must stop (its drain code sleeps, then exits or kills the process): that already bounds this drain"
+	harmlessForcedExit = "the program forces its exit a fixed time after it learns it must stop (its drain code sleeps, or waits at most a fixed time in a select, then exits or kills the process): that already bounds this drain"
 	harmlessUnseen     = "the program hands its termination signals to code drainfix has no source for (a service framework): what runs on its drain is not known, so nothing shows this runs there"
 )
 

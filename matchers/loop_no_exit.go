@@ -452,6 +452,14 @@ func (p *Pass) goroutineFuncs() []goFunc {
 // func literal that ends by calling it): every use outside test files is
 // such a go statement, none started per event, and none joined.
 func (p *Pass) startedOnlyForLife(fd *ast.FuncDecl, body *ast.BlockStmt) bool {
+	return p.startedForLife(fd, body, 1)
+}
+
+// startedForLife is startedOnlyForLife, where a use may also be the
+// argument of a sync.Once's Do that is all a declared function does
+// (func (d *Device) Run() { d.once.Do(d.run) }), when that function is
+// itself only started so (depth levels of such wrappers).
+func (p *Pass) startedForLife(fd *ast.FuncDecl, body *ast.BlockStmt, depth int) bool {
 	if fd == nil || fd.Body != body {
 		return false
 	}
@@ -472,6 +480,10 @@ func (p *Pass) startedOnlyForLife(fd *ast.FuncDecl, body *ast.BlockStmt) bool {
 			continue
 		}
 		if r.call == nil {
+			if w := r.pass.onceWrapper(r.id); depth > 0 && w != nil && w != fd && r.pass.startedForLife(w, w.Body, depth-1) {
+				started = true
+				continue
+			}
 			return false // a func value: who runs it, and how, is not known
 		}
 		// The go statement's own func literal may signal the end (go
@@ -483,6 +495,31 @@ func (p *Pass) startedOnlyForLife(fd *ast.FuncDecl, body *ast.BlockStmt) bool {
 		started = true
 	}
 	return started
+}
+
+// onceWrapper returns the declared function whose body is, after its
+// defers, only once.Do(f), when id names f there (a method value or a
+// function); nil otherwise.
+func (p *Pass) onceWrapper(id *ast.Ident) *ast.FuncDecl {
+	path := p.pathTo(id)
+	i := 1
+	if len(path) > i {
+		if sel, ok := path[i].(*ast.SelectorExpr); ok && sel.Sel == id {
+			i++
+		}
+	}
+	if len(path) <= i {
+		return nil
+	}
+	call, ok := path[i].(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 || call.Args[0] != path[i-1] || !isMethod(callee(p.Info, call), "sync", "Once", "Do") {
+		return nil
+	}
+	fd := funcDeclOf(path)
+	if fd == nil || fd.Body == nil || tailCall(fd.Body) != call {
+		return nil
+	}
+	return fd
 }
 
 // goStarting returns the go statement that runs call: go call, or go

@@ -84,7 +84,7 @@ type Model struct {
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
 	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
-	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
+	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.After, time.AfterFunc) and ends the process: the only possible forcers
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
 	asserted  map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
 	merged    []region                            // the regions as sorted disjoint intervals (inRegion's)
@@ -481,7 +481,7 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 			m.recordHookArgs(p, fn, n)
 			switch {
 			case fn == nil:
-			case isFunc(fn, "time", "Sleep"):
+			case isFunc(fn, "time", "Sleep"), isFunc(fn, "time", "After"):
 				if !slept.IsValid() {
 					slept = n.Pos()
 				}
@@ -1075,8 +1075,9 @@ func BoundsDrain(info *types.Info, d ast.Expr) bool {
 }
 
 // findForcedExits records the packages whose drain code (a function on a
-// drain path, or code after a stop) sleeps and then, in the same block,
-// ends the process, or hands a func that ends it to time.AfterFunc. A delay the code computes
+// drain path, or code after a stop) sleeps (or waits in a select with a
+// time.After case, selectTimeout) and then, in the same block, ends the
+// process, or hands a func that ends it to time.AfterFunc. A delay the code computes
 // (from its configuration) is the budget its users chose and counts; a
 // constant one counts when it is at most forcedExitLimit.
 func (m *Model) findForcedExits() {
@@ -1114,6 +1115,12 @@ func (m *Model) findForcedExits() {
 			// that gives up) is error handling, not a forced exit.
 			var slept ast.Expr
 			for _, st := range list {
+				if sel, ok := st.(*ast.SelectStmt); ok && (inDrain || m.inRegion(sel.Pos())) {
+					if d := selectTimeout(p.Info, sel); d != nil {
+						slept = d
+					}
+					continue
+				}
 				call := stmtCall(st)
 				if call == nil || !(inDrain || m.inRegion(call.Pos())) {
 					continue
@@ -1127,6 +1134,55 @@ func (m *Model) findForcedExits() {
 			return true
 		})
 	})
+}
+
+// selectTimeout returns d when sel waits for at most d and then goes on
+// past itself: one of its cases receives from time.After(d), it has no
+// default, and no case body leaves by a return, a branch, a goto or a
+// panic (select { case <-done: case <-time.After(d): }, the wait before a
+// fallback exit). Otherwise nil.
+func selectTimeout(info *types.Info, sel *ast.SelectStmt) ast.Expr {
+	var d ast.Expr
+	for _, c := range sel.Body.List {
+		cc, ok := c.(*ast.CommClause)
+		if !ok || cc.Comm == nil {
+			return nil
+		}
+		var x ast.Expr
+		switch comm := cc.Comm.(type) {
+		case *ast.ExprStmt:
+			x = comm.X
+		case *ast.AssignStmt:
+			if len(comm.Rhs) == 1 {
+				x = comm.Rhs[0]
+			}
+		}
+		if u, ok := ast.Unparen(x).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			if call, ok := ast.Unparen(u.X).(*ast.CallExpr); ok && len(call.Args) == 1 && isFunc(callee(info, call), "time", "After") {
+				d = call.Args[0]
+			}
+		}
+		leaves := false
+		for _, st := range cc.Body {
+			ast.Inspect(st, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncLit:
+					return false
+				case *ast.ReturnStmt, *ast.BranchStmt:
+					leaves = true
+				case *ast.CallExpr:
+					if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "panic" && info.Uses[id] == types.Universe.Lookup("panic") {
+						leaves = true
+					}
+				}
+				return !leaves
+			})
+		}
+		if leaves {
+			return nil
+		}
+	}
+	return d
 }
 
 // stmtCall returns the call a statement makes and nothing else: f(x), or

@@ -802,3 +802,50 @@ func main() {
 		}
 	}
 }
+
+// TestForcedExitSelect: a select that waits at most a fixed time (a
+// time.After case, no default, no case that leaves) before an exit forces
+// the exit; one with a default, a case that returns, or a constant wait
+// past the default grace period does not.
+func TestForcedExitSelect(t *testing.T) {
+	const tmpl = `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+	<-stop
+	done := make(chan struct{})
+	go func() { close(done) }()
+	select {
+	case <-done:
+	CASE
+	}
+	os.Exit(0)
+}
+`
+	for _, tc := range []struct {
+		name, clause string
+		forces       bool
+	}{
+		{"after", "case <-time.After(10 * time.Second):", true},
+		{"after with body", "case t := <-time.After(10 * time.Second):\n\t\t_ = t", true},
+		{"default", "case <-time.After(10 * time.Second):\n\tdefault:", false},
+		{"returns", "case <-time.After(10 * time.Second):\n\t\treturn", false},
+		{"too long", "case <-time.After(2 * time.Minute):", false},
+		{"no timer", "case <-stop:\n\t\t_ = time.Second", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, _, pkg := load(t, strings.Replace(tmpl, "CASE", tc.clause, 1))
+			if got := m.ForcesExit(pkg); got != tc.forces {
+				t.Errorf("ForcesExit = %v, want %v", got, tc.forces)
+			}
+		})
+	}
+}
