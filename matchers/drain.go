@@ -104,28 +104,22 @@ func (p *Pass) unboundedDrainHarmless(pos token.Pos) string {
 }
 
 // requestCtxEndsOnDrain reports whether the program's drain ends the
-// contexts of the requests in flight, which (*http.Server).Shutdown never
-// does by itself: some server sets BaseContext (the common way to tie them
-// to the drain), or a server is Closed after a stop (a Close after
-// Shutdown's deadline cuts the connections, which cancels their contexts).
+// contexts of the requests in flight while it still waits for them, which
+// (*http.Server).Shutdown never does by itself: some server sets
+// BaseContext (the common way to tie them to the drain). A Close after
+// Shutdown's deadline cancels them too, but only once the drain has
+// stopped waiting for the requests: a handler that ends then holds up
+// nothing.
 func (p *Pass) requestCtxEndsOnDrain() bool {
 	prog := p.Program
 	prog.reqCtxOnce.Do(func() {
-		m := prog.Drain()
 		for _, pass := range prog.Packages {
 			if !imports(pass.Pkg, "net/http") {
 				continue
 			}
 			for id, obj := range pass.Info.Uses {
-				switch obj := obj.(type) {
-				case *types.Var:
-					if obj.IsField() && obj.Name() == "BaseContext" && obj.Pkg() != nil && obj.Pkg().Path() == "net/http" && !pass.inTestFile(id) {
-						prog.reqCtxEnds = true
-					}
-				case *types.Func:
-					if isMethod(obj, "net/http", "Server", "Close") && !pass.inTestFile(id) && m.Runs(id.Pos(), pass.enclosingFunc(id.Pos())) {
-						prog.reqCtxEnds = true
-					}
+				if v, ok := obj.(*types.Var); ok && v.IsField() && v.Name() == "BaseContext" && v.Pkg() != nil && v.Pkg().Path() == "net/http" && !pass.inTestFile(id) {
+					prog.reqCtxEnds = true
 				}
 				if prog.reqCtxEnds {
 					return

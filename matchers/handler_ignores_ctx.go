@@ -105,7 +105,7 @@ const handlerIgnoresCtxMsg = "time.Sleep in an HTTP handler ignores the request'
 // finding in a program whose drain ends no request context: Shutdown waits
 // for the Sleep as it waits for any request's work, and a select on the
 // request's context would end it only when the client goes away.
-const harmlessCtxNotCancelled = "no drain of this program ends request contexts (no server sets BaseContext, none is Closed after a stop): Shutdown waits out the Sleep as it waits for any request's work, and watching r.Context() would end it only when the client goes away"
+const harmlessCtxNotCancelled = "no drain of this program ends request contexts while it waits for them (no server sets BaseContext; a Close after Shutdown's deadline ends them only once the drain has stopped waiting): Shutdown waits out the Sleep, up to its deadline, as it waits for any request's work, and watching r.Context() would end it only when the client goes away"
 
 // handlerSleep reports the Sleep call when it runs in a handler that does
 // not watch a context.
@@ -411,13 +411,48 @@ func (p *Pass) releasedAfter(body *ast.BlockStmt, s ast.Stmt) string {
 			if n.Pos() > s.End() && what == "" && (isMethod(fn, "sync", "Mutex", "Unlock") ||
 				isMethod(fn, "sync", "RWMutex", "Unlock", "RUnlock") ||
 				isMethod(fn, "sync", "Locker", "Unlock") ||
-				isMethod(fn, "sync", "WaitGroup", "Done") || p.endsLocal(body, s, n)) {
+				isMethod(fn, "sync", "WaitGroup", "Done") || p.endsLocal(body, s, n) || endsBegun(fn, body, s, p.Info)) {
 				what = fmt.Sprintf("%s() on line %d", types.ExprString(n.Fun), p.Fset.Position(n.Pos()).Line)
 			}
 		}
 		return what == ""
 	})
 	return what
+}
+
+// endsBegun reports whether fn (called after the statement s) is a
+// function whose name ends what a call before s, of a function of the same
+// package with the matching name, began: pprof.StopCPUProfile after
+// pprof.StartCPUProfile, trace.Stop after trace.Start,
+// runtime.UnlockOSThread after LockOSThread. An early return would leave it
+// running (every later profile fails: "cpu profiling already in use").
+func endsBegun(fn *types.Func, body *ast.BlockStmt, s ast.Stmt, info *types.Info) bool {
+	if fn == nil || fn.Pkg() == nil {
+		return false
+	}
+	begin := ""
+	for _, pair := range [][2]string{{"Stop", "Start"}, {"End", "Begin"}, {"Finish", "Start"}, {"Close", "Open"}, {"Release", "Acquire"}, {"Unlock", "Lock"}} {
+		if rest, ok := strings.CutPrefix(fn.Name(), pair[0]); ok {
+			begin = pair[1] + rest
+			break
+		}
+	}
+	if begin == "" {
+		return false
+	}
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.DeferStmt:
+			return false
+		case *ast.CallExpr:
+			if b := callee(info, n); n.End() <= s.Pos() && b != nil && b.Pkg() == fn.Pkg() && b.Name() == begin {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // releaseNames are the names of methods that end what a value began: a

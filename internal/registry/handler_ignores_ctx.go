@@ -27,14 +27,17 @@ named. There is no fix for a Sleep that is deferred or in a closure the
 handler runs, in a handler also called directly by code that goes on after
 it, or before an Unlock, a WaitGroup.Done or the end of something the
 handler began before the Sleep (span.End(), lp.Finished(), f.Close() on a
-local variable) that an early return would skip.
+local variable, or a package function that ends what its pair began before
+the Sleep: pprof.StopCPUProfile after pprof.StartCPUProfile) that an early
+return would skip.
 
 Only a Sleep that the drain could cut short is a default finding: one in a
-program whose drain ends request contexts (a server's BaseContext, or a
-server Closed after the stop; servers in test files do not count).
-Shutdown itself never cancels them, so elsewhere the drain waits out the
-Sleep as it waits for any request's work, and watching r.Context() would
-end it only when the client goes away.`,
+program whose drain ends request contexts while it waits for them (a
+server's BaseContext; servers in test files do not count). Shutdown itself
+never cancels them, and a Close after Shutdown's deadline cancels them only
+once the drain has stopped waiting, so elsewhere the drain waits out the
+Sleep, up to its deadline, as it waits for any request's work, and watching
+r.Context() would end it only when the client goes away.`,
 	Bad: `func handle(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(30 * time.Second)
 	fmt.Fprintln(w, "done")
