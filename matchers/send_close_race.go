@@ -326,6 +326,25 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 			return true
 		}
 	}
+	// The closer sets a flag under a mutex and unlocks before it closes:
+	// a sender that checks that flag under that mutex either sends before
+	// the flag is set, and so before the close, or sees it set.
+	if set := p.flagsSetBefore(c.path); len(set) > 0 {
+		guarded := func(path []ast.Node) bool {
+			checked := p.flagsChecked(path)
+			for k := range p.mutexesHeld(path) {
+				for f := range set[k] {
+					if checked[f] {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		if guarded(s.path) || p.guardedAtEveryCall(s.fd, guarded) {
+			return true
+		}
+	}
 	if p.callersSerialize(s.fd, c.fd) {
 		return true
 	}
@@ -1194,6 +1213,52 @@ func (p *Pass) mutexesHeld(path []ast.Node) map[string]bool {
 		}
 	}
 	return held
+}
+
+// flagsSetBefore returns, by mutex key, the fields assigned while that
+// mutex was held in statements that come before path[0] in its function
+// (h.Lock(); h.closed = true; h.Unlock(); close(h.req)), through a func
+// literal given to (*sync.Once).Do as mutexesHeld does.
+func (p *Pass) flagsSetBefore(path []ast.Node) map[string]map[string]bool {
+	set := map[string]map[string]bool{}
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		if _, ok := parent.(*ast.FuncDecl); ok {
+			break
+		}
+		if lit, ok := parent.(*ast.FuncLit); ok && !p.isOnceDoFunc(path[i+1:], lit) {
+			break
+		}
+		locked := map[string]bool{}
+		for _, st := range stmtList(parent) {
+			if st == child {
+				break
+			}
+			if k, lock, ok := p.mutexCall(st); ok {
+				locked[k] = lock
+				continue
+			}
+			as, ok := st.(*ast.AssignStmt)
+			if !ok {
+				continue
+			}
+			for _, l := range as.Lhs {
+				f := originFieldKey(p.Info, l)
+				if f == "" {
+					continue
+				}
+				for k, on := range locked {
+					if on {
+						if set[k] == nil {
+							set[k] = map[string]bool{}
+						}
+						set[k][f] = true
+					}
+				}
+			}
+		}
+	}
+	return set
 }
 
 // isOnceDoFunc reports whether lit is the argument of a (*sync.Once).Do

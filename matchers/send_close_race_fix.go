@@ -145,6 +145,9 @@ func (p *Pass) guardSend(s chanUse, senders []*types.Func) (GuardedSend, string)
 	if calls {
 		return GuardedSend{}, name + " calls a method that sends on the channel, which would wait for the guard it holds"
 	}
+	if what := p.blocksAfter(s.fd.Body, place.Stmt); what != "" {
+		return GuardedSend{}, fmt.Sprintf("the guard's deferred unlock would hold it across %s, which can block: a close would wait for it, where before the close could end it", what)
+	}
 	return GuardedSend{Place: place, Recv: s.recv.Name()}, ""
 }
 
@@ -336,4 +339,62 @@ func (p *Pass) sendCloseTouches(pos token.Pos, fix *SendCloseRaceFix) []token.Po
 		add(c.Place.Stmt.Pos())
 	}
 	return touches
+}
+
+// blocksAfter describes the first thing after the statement st in body
+// (to the function's end, outside func literals and go statements) that
+// can block: a call cannotBlock does not clear, a send, a receive, or a
+// select without a default; "" when there is none.
+func (p *Pass) blocksAfter(body *ast.BlockStmt, st ast.Stmt) string {
+	what := ""
+	ast.Inspect(body, func(n ast.Node) bool {
+		if what != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt:
+			return false
+		case *ast.SelectStmt:
+			if n.Pos() > st.End() {
+				hasDefault := false
+				for _, c := range n.Body.List {
+					if c.(*ast.CommClause).Comm == nil {
+						hasDefault = true
+					}
+				}
+				if !hasDefault {
+					what = fmt.Sprintf("the select on line %d", p.Fset.Position(n.Pos()).Line)
+				}
+				// Its cases' sends and receives are tried, not waited on.
+				for _, c := range n.Body.List {
+					for _, b := range c.(*ast.CommClause).Body {
+						ast.Inspect(b, func(m ast.Node) bool {
+							if what != "" {
+								return false
+							}
+							if call, ok := m.(*ast.CallExpr); ok && !p.cannotBlock(call) {
+								what = fmt.Sprintf("%s on line %d", types.ExprString(call.Fun), p.Fset.Position(call.Pos()).Line)
+							}
+							return what == ""
+						})
+					}
+				}
+				return false
+			}
+		case *ast.SendStmt:
+			if n.Pos() > st.End() {
+				what = fmt.Sprintf("the send on line %d", p.Fset.Position(n.Pos()).Line)
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW && n.Pos() > st.End() {
+				what = fmt.Sprintf("the receive on line %d", p.Fset.Position(n.Pos()).Line)
+			}
+		case *ast.CallExpr:
+			if n.Pos() > st.End() && !p.cannotBlock(n) {
+				what = fmt.Sprintf("%s on line %d", types.ExprString(n.Fun), p.Fset.Position(n.Pos()).Line)
+			}
+		}
+		return what == ""
+	})
+	return what
 }
