@@ -48,6 +48,11 @@ func ServerClose(p *Pass) []Finding {
 				Pos: call.Pos(), End: call.End(),
 				Message: "(*http.Server).Close on the shutdown path cuts in-flight requests; drain with Shutdown under a deadline",
 			}
+			if why := p.ctxWaitOffDrain(path, call); why != "" {
+				fd.Harmless = why
+				found = append(found, fd)
+				return true
+			}
 			if alt := p.gracefulSibling(path); alt != "" {
 				fd.Harmless = "the code chooses between this Close and a drain with Shutdown (" + alt + ") on purpose: where it closes, it does so instead of a drain it has ruled out"
 				found = append(found, fd)
@@ -926,4 +931,23 @@ func (p *Pass) gracefulSibling(path []ast.Node) string {
 		}
 	}
 	return ""
+}
+
+// ctxWaitOffDrain returns why the Close at path[0], which follows only
+// waits on contexts' Done (no signal), does not run when the process is
+// told to stop: the load holds the program, which handles its signals
+// where drainfix sees them, and the drain-path model finds no stop before
+// the Close (none of those contexts is the signal's, through every call
+// that hands one in). "" otherwise.
+func (p *Pass) ctxWaitOffDrain(path []ast.Node, call *ast.CallExpr) string {
+	for _, w := range p.waitsBefore(path) {
+		if w.signal {
+			return ""
+		}
+	}
+	m := p.Program.Drain()
+	if !m.HasMain(p.Pkg) || !m.HandlesSignals(p.Pkg) || m.HandlesSignalsUnseen(p.Pkg) || m.Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
+		return ""
+	}
+	return harmlessOffDrain
 }

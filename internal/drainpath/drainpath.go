@@ -79,7 +79,8 @@ type Model struct {
 	ctxOnce   sync.Once                           // builds ctxParams, ctxCalls and ctxEscaped (indexCtxParams)
 	ctxParams map[*types.Var]ctxParam             // the context parameters of the program's functions
 	ctxCalls  map[*types.Func][]ctxCall           // the calls of the functions with one
-	ctxEscape map[*types.Func]bool                // those of them used other than by a call (a func value: callers unseen)
+	ctxEscape map[*types.Func]bool                // those of them used other than by a call (a func value: callers unseen), or methods of a name the program calls through an interface
+	ctxValue  map[*types.Func]bool                // those of them used as func values
 	cancels   map[types.Object]types.Object       // a context's cancel func, by the context
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
@@ -868,7 +869,7 @@ type ctxCall struct {
 // functions, every call of those functions, and which of them are also
 // used as values (their calls then cannot all be seen).
 func (m *Model) indexCtxParams() {
-	m.ctxParams, m.ctxCalls, m.ctxEscape = map[*types.Var]ctxParam{}, map[*types.Func][]ctxCall{}, map[*types.Func]bool{}
+	m.ctxParams, m.ctxCalls, m.ctxEscape, m.ctxValue = map[*types.Var]ctxParam{}, map[*types.Func][]ctxCall{}, map[*types.Func]bool{}, map[*types.Func]bool{}
 	withCtx := map[*types.Func]bool{}
 	for fn := range m.decls {
 		params := fn.Signature().Params()
@@ -921,6 +922,7 @@ func (m *Model) indexCtxParams() {
 				case *ast.Ident:
 					if fn, ok := p.Info.Uses[n].(*types.Func); ok && withCtx[fn.Origin()] && !called[n] {
 						m.ctxEscape[fn.Origin()] = true
+						m.ctxValue[fn.Origin()] = true
 					}
 				}
 				return true
@@ -1467,8 +1469,12 @@ func (m *Model) stopCtx(info *types.Info, e ast.Expr) bool {
 		}
 		defs := m.defs[v]
 		if len(defs) == 0 {
-			// A parameter, or a variable of another package.
-			return true
+			// A parameter, or a variable of another package: the
+			// signal's context may come through it, unless every call
+			// of its function can be seen and none hands it one.
+			m.visiting[v] = true
+			defer delete(m.visiting, v)
+			return m.paramMayStop(v)
 		}
 		m.visiting[v] = true
 		defer delete(m.visiting, v)
@@ -1487,6 +1493,50 @@ func (m *Model) stopCtx(info *types.Info, e ast.Expr) bool {
 		return isField
 	}
 	return false
+}
+
+// paramMayStop reports whether the context parameter (or other variable
+// with no definition in the program) v may be done when the process must
+// stop: true unless v is a context parameter of a program function whose
+// calls can all be seen (never used as a func value, and not a method an
+// interface call can reach: none of that name is called through an
+// interface, or its receiver type is never converted to an interface with
+// it) and no call hands it a stop context (stopCtx). A temporary server
+// handed a context its caller cancels when a migration ends is not
+// stopped by the signal.
+func (m *Model) paramMayStop(v *types.Var) bool {
+	m.ctxOnce.Do(m.indexCtxParams)
+	cp, ok := m.ctxParams[v]
+	if !ok || m.ctxValue[cp.fn] || m.ctxEscape[cp.fn] && m.BoxedWith(cp.fn) {
+		return true
+	}
+	calls := m.ctxCalls[cp.fn]
+	if len(calls) == 0 {
+		return true
+	}
+	for _, c := range calls {
+		if cp.i >= len(c.call.Args) || m.opaqueCtx(c.info, c.call.Args[cp.i]) || m.stopCtx(c.info, c.call.Args[cp.i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// opaqueCtx reports whether e is a context that code without syntax in the
+// program hands out: a call of a function or method the program does not
+// declare, other than package context's and (*http.Request).Context (a
+// command framework's cmd.Context(), which may be the signal's).
+func (m *Model) opaqueCtx(info *types.Info, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn := callee(info, call)
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() == "context" || isMethod(fn, "net/http", "Request", "Context") {
+		return false
+	}
+	_, declared := m.decls[fn.Origin()]
+	return !declared
 }
 
 // cancelledAfterSignal reports whether the cancel func c is called after a

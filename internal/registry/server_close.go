@@ -23,7 +23,12 @@ the fallback for a failed drain and is not reported.
 In a package that catches SIGINT only and tells its user to stop it with
 Ctrl+C (a string literal such as "ctrl+c to exit"), the finding is shown
 only with -all: the program is run by hand at a terminal (a demo, a dev
-tool), not stopped by an orchestrator.`,
+tool), not stopped by an orchestrator. So is a Close that follows only a
+context's Done, in a program that handles its signals where drainfix sees
+them, when that context is not the signal's: a parameter every call of
+whose function (all seen: never a func value, and not reachable through an
+interface) hands it a context the program cancels for another reason (a
+temporary server closed when a migration ends).`,
 	Bad: `<-stop
 srv.Close()`,
 	Good: `<-stop
