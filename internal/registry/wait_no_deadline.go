@@ -57,7 +57,9 @@ time.Tick, a Timer's or Ticker's C) does not block for good (a time.Sleep
 whose length is not a constant does: a job that sleeps as long as its input
 says; but not a sleep of a field of the worker's own receiver, such as a
 retry delay, that the program sets only to constants within the grace
-period or to an option func's parameter), and what a goroutine they start does is not theirs. On the stop,
+period or to an option func's parameter, nor a random jitter under a
+constant bound within the grace period, time.Duration(r.Intn(250)) *
+time.Millisecond), and what a goroutine they start does is not theirs. On the stop,
 working off what is queued in a loop is leaving only when the loop's select
 has a default that leaves it (it ends once the queue is empty) and nothing
 it does per item makes a request to a peer (an HTTP request, a net.Conn
