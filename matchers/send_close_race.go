@@ -658,42 +658,46 @@ func (p *Pass) ownedRecv(call *ast.CallExpr, depth int) bool {
 	if v.Parent() == nil || v.Parent() == p.Pkg.Scope() || !within(fd.Body, v.Pos()) {
 		return false
 	}
-	ok, assigned := true, false
+	ok, assigned := p.assignedOnly(fd.Body, v, p.freshValue)
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
-		if !ok {
-			return false
+		if id, isID := n.(*ast.Ident); ok && isID && p.Info.Uses[id] == v && !p.methodRecv(p.pathTo(id)) {
+			ok = false
 		}
+		return ok
+	})
+	return ok && assigned
+}
+
+// assignedOnly reports whether every assignment of the local variable v
+// in body (by =, := or a var declaration with a value) assigns a value
+// fresh holds for, and whether there is one; v's address taken (&v) fails
+// it.
+func (p *Pass) assignedOnly(body *ast.BlockStmt, v *types.Var, fresh func(ast.Expr) bool) (ok, assigned bool) {
+	ok = true
+	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			for i, lhs := range n.Lhs {
 				if l, isID := lhs.(*ast.Ident); isID && p.Info.ObjectOf(l) == v {
 					assigned = true
-					if len(n.Lhs) != len(n.Rhs) || !p.freshValue(n.Rhs[i]) {
-						ok = false
-					}
+					ok = ok && len(n.Lhs) == len(n.Rhs) && fresh(n.Rhs[i])
 				}
 			}
 		case *ast.ValueSpec:
 			for i, name := range n.Names {
 				if p.Info.Defs[name] == v && len(n.Values) > 0 { // var wq *T: nil
 					assigned = true
-					if len(n.Names) != len(n.Values) || !p.freshValue(n.Values[i]) {
-						ok = false
-					}
+					ok = ok && len(n.Names) == len(n.Values) && fresh(n.Values[i])
 				}
 			}
-		case *ast.Ident:
-			if p.Info.Uses[n] != v {
-				return true
-			}
-			path := p.pathTo(n)
-			if !p.methodRecv(path) {
+		case *ast.UnaryExpr:
+			if id, isID := ast.Unparen(n.X).(*ast.Ident); isID && n.Op == token.AND && p.Info.Uses[id] == v {
 				ok = false
 			}
 		}
-		return true
+		return ok
 	})
-	return ok && assigned
+	return ok, assigned
 }
 
 // methodRecv reports whether the identifier at path[0] is used as the
@@ -736,21 +740,17 @@ func (p *Pass) methodRecv(path []ast.Node) bool {
 
 // freshValue reports whether e is a value no one else holds: &T{...}, or a
 // call of a declared function of the program whose every return hands
-// back such a value or a local variable only ever assigned one.
+// back &T{...} or a local variable only ever assigned one.
 func (p *Pass) freshValue(e ast.Expr) bool {
-	if u, ok := ast.Unparen(e).(*ast.UnaryExpr); ok && u.Op == token.AND {
-		_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
-		return lit
+	if isNewLit(e) {
+		return true
 	}
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
-	if !ok {
+	if !ok || p.Program == nil {
 		return false
 	}
 	fn := callee(p.Info, call)
 	if fn == nil || fn.Signature().Recv() != nil || fn.Signature().Results().Len() != 1 {
-		return false
-	}
-	if p.Program == nil {
 		return false
 	}
 	d, found := p.Program.declOf(fn)
@@ -771,12 +771,14 @@ func (p *Pass) freshValue(e ast.Expr) bool {
 				return false
 			}
 			r := n.Results[0]
-			if q.freshValue(r) && !q.isCallExpr(r) {
+			if isNewLit(r) {
 				return false
 			}
 			id, isID := ast.Unparen(r).(*ast.Ident)
 			v, _ := q.Info.Uses[id].(*types.Var)
-			if !isID || v == nil || v.Parent() == nil || v.Parent() == q.Pkg.Scope() || !within(fd.Body, v.Pos()) || !q.onlyFresh(fd.Body, v) {
+			if !isID || v == nil || v.Parent() == nil || v.Parent() == q.Pkg.Scope() || !within(fd.Body, v.Pos()) {
+				ok = false
+			} else if only, assigned := q.assignedOnly(fd.Body, v, isNewLit); !only || !assigned {
 				ok = false
 			}
 		}
@@ -785,51 +787,14 @@ func (p *Pass) freshValue(e ast.Expr) bool {
 	return ok && returns > 0
 }
 
-// isCallExpr reports whether e is a call.
-func (p *Pass) isCallExpr(e ast.Expr) bool {
-	_, ok := ast.Unparen(e).(*ast.CallExpr)
-	return ok
-}
-
-// onlyFresh reports whether every assignment of v in body is &T{...}.
-func (p *Pass) onlyFresh(body *ast.BlockStmt, v *types.Var) bool {
-	ok, assigned := true, false
-	fresh := func(e ast.Expr) bool {
-		u, isU := ast.Unparen(e).(*ast.UnaryExpr)
-		if !isU || u.Op != token.AND {
-			return false
-		}
-		_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
-		return lit
+// isNewLit reports whether e is &T{...}.
+func isNewLit(e ast.Expr) bool {
+	u, ok := ast.Unparen(e).(*ast.UnaryExpr)
+	if !ok || u.Op != token.AND {
+		return false
 	}
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			for i, lhs := range n.Lhs {
-				if l, isID := lhs.(*ast.Ident); isID && p.Info.ObjectOf(l) == v {
-					assigned = true
-					if len(n.Lhs) != len(n.Rhs) || !fresh(n.Rhs[i]) {
-						ok = false
-					}
-				}
-			}
-		case *ast.ValueSpec:
-			for i, name := range n.Names {
-				if p.Info.Defs[name] == v {
-					assigned = true
-					if len(n.Names) != len(n.Values) || !fresh(n.Values[i]) {
-						ok = false
-					}
-				}
-			}
-		case *ast.UnaryExpr:
-			if id, isID := ast.Unparen(n.X).(*ast.Ident); isID && n.Op == token.AND && p.Info.Uses[id] == v {
-				ok = false
-			}
-		}
-		return ok
-	})
-	return ok && assigned
+	_, lit := ast.Unparen(u.X).(*ast.CompositeLit)
+	return lit
 }
 
 // recoveredByCallers reports whether a panic in fd is recovered by its
