@@ -15,7 +15,7 @@ const (
 	harmlessNoImporter = "no main package of the load imports this package: nothing shows that it runs when a process is stopped (run drainfix on the program that uses it)"
 	harmlessNoStop     = "the program handles no termination signal: it has no drain for this to hold up or skip"
 	harmlessOffPath    = "not on a drain path: no code that runs after the program learns it must stop reaches it"
-	harmlessForcedExit = "the program forces its exit a fixed time after it learns it must stop (its drain code sleeps, or waits at most a fixed time in a select, then exits or kills the process): that already bounds this drain"
+	harmlessForcedExit = "the program forces its exit a fixed time after it learns it must stop (its drain code sleeps, then exits or kills the process): that already bounds this drain"
 	harmlessUnseen     = "the program hands its termination signals to code drainfix has no source for (a service framework): what runs on its drain is not known, so nothing shows this runs there"
 )
 
@@ -113,13 +113,23 @@ func (p *Pass) unboundedDrainHarmless(pos token.Pos) string {
 func (p *Pass) requestCtxEndsOnDrain() bool {
 	prog := p.Program
 	prog.reqCtxOnce.Do(func() {
+		m := prog.Drain()
 		for _, pass := range prog.Packages {
 			if !imports(pass.Pkg, "net/http") {
 				continue
 			}
 			for id, obj := range pass.Info.Uses {
-				if v, ok := obj.(*types.Var); ok && v.IsField() && v.Name() == "BaseContext" && v.Pkg() != nil && v.Pkg().Path() == "net/http" && !pass.inTestFile(id) {
-					prog.reqCtxEnds = true
+				switch obj := obj.(type) {
+				case *types.Var:
+					if obj.IsField() && obj.Name() == "BaseContext" && obj.Pkg() != nil && obj.Pkg().Path() == "net/http" && !pass.inTestFile(id) {
+						prog.reqCtxEnds = true
+					}
+				case *types.Func:
+					// A Close after which the drain still waits (for
+					// the handlers, through a WaitGroup of its own).
+					if isMethod(obj, "net/http", "Server", "Close") && !pass.inTestFile(id) && m.Runs(id.Pos(), pass.enclosingFunc(id.Pos())) && pass.waitsAfter(id) {
+						prog.reqCtxEnds = true
+					}
 				}
 				if prog.reqCtxEnds {
 					return
@@ -128,6 +138,57 @@ func (p *Pass) requestCtxEndsOnDrain() bool {
 		}
 	})
 	return prog.reqCtxEnds
+}
+
+// waitsAfter reports whether a statement after the one holding n, in an
+// enclosing block of its function, waits: a call of a method named Wait,
+// a receive, or a select without a default.
+func (p *Pass) waitsAfter(n ast.Node) bool {
+	path := p.pathTo(n)
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		switch parent.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
+		}
+		after := false
+		for _, st := range stmtList(parent) {
+			if st == child {
+				after = true
+				continue
+			}
+			if after && p.waitsInStmt(st) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// waitsInStmt reports whether the statement st waits (waitsAfter's sense),
+// outside func literals and go statements.
+func (p *Pass) waitsInStmt(st ast.Stmt) bool {
+	found := false
+	ast.Inspect(st, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt:
+			return false
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.ARROW
+		case *ast.SelectStmt:
+			hasDefault := false
+			for _, c := range n.Body.List {
+				hasDefault = hasDefault || c.(*ast.CommClause).Comm == nil
+			}
+			found = found || !hasDefault
+		case *ast.CallExpr:
+			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Wait" && fn.Signature().Recv() != nil {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // harmlessOnce is why a ticker that lives as long as the process is no

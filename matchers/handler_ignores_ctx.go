@@ -411,13 +411,58 @@ func (p *Pass) releasedAfter(body *ast.BlockStmt, s ast.Stmt) string {
 			if n.Pos() > s.End() && what == "" && (isMethod(fn, "sync", "Mutex", "Unlock") ||
 				isMethod(fn, "sync", "RWMutex", "Unlock", "RUnlock") ||
 				isMethod(fn, "sync", "Locker", "Unlock") ||
-				isMethod(fn, "sync", "WaitGroup", "Done") || p.endsLocal(body, s, n) || endsBegun(fn, body, s, p.Info)) {
+				isMethod(fn, "sync", "WaitGroup", "Done") || p.endsLocal(body, s, n) || p.undoes(fn, body, s, 1)) {
 				what = fmt.Sprintf("%s() on line %d", types.ExprString(n.Fun), p.Fset.Position(n.Pos()).Line)
 			}
 		}
 		return what == ""
 	})
 	return what
+}
+
+// undoes reports whether a call of fn after the statement s undoes what
+// the handler did before s: it ends what its pair began (endsBegun), it is
+// a setter (Set..., Enable..., Disable...) the handler also called before
+// s (runtime.SetMutexProfileFraction(5), then (0)), or it is a function of
+// the program that makes such a call itself (depth levels down: a helper
+// that stops the profile).
+func (p *Pass) undoes(fn *types.Func, body *ast.BlockStmt, s ast.Stmt, depth int) bool {
+	if fn == nil {
+		return false
+	}
+	if endsBegun(fn, body, s, p.Info) {
+		return true
+	}
+	if fn.Signature().Recv() == nil && (strings.HasPrefix(fn.Name(), "Set") || strings.HasPrefix(fn.Name(), "Enable") || strings.HasPrefix(fn.Name(), "Disable")) {
+		before := false
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit, *ast.DeferStmt:
+				return false
+			case *ast.CallExpr:
+				before = before || n.End() <= s.Pos() && callee(p.Info, n) == fn
+			}
+			return !before
+		})
+		if before {
+			return true
+		}
+	}
+	if depth == 0 || p.Program == nil {
+		return false
+	}
+	d, ok := p.Program.declOf(fn)
+	if !ok || d.fd.Body == nil {
+		return false
+	}
+	found := false
+	ast.Inspect(d.fd.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && !found {
+			found = p.undoes(callee(d.pass.Info, call), body, s, depth-1)
+		}
+		return !found
+	})
+	return found
 }
 
 // endsBegun reports whether fn (called after the statement s) is a

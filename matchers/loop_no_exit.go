@@ -458,7 +458,8 @@ func (p *Pass) startedOnlyForLife(fd *ast.FuncDecl, body *ast.BlockStmt) bool {
 // startedForLife is startedOnlyForLife, where a use may also be the
 // argument of a sync.Once's Do that is all a declared function does
 // (func (d *Device) Run() { d.once.Do(d.run) }), when that function is
-// itself only started so (depth levels of such wrappers).
+// itself only started so, by a function that runs a fixed number of
+// times per process (depth levels of such wrappers).
 func (p *Pass) startedForLife(fd *ast.FuncDecl, body *ast.BlockStmt, depth int) bool {
 	if fd == nil || fd.Body != body {
 		return false
@@ -490,6 +491,12 @@ func (p *Pass) startedForLife(fd *ast.FuncDecl, body *ast.BlockStmt, depth int) 
 		// func() { defer wg.Done(); w.Start() }()).
 		g := r.pass.goStarting(r.call)
 		if g == nil || r.pass.startedPerEvent(g) || r.pass.joined(goFunc{Body: &ast.BlockStmt{}, Go: g}) {
+			return false
+		}
+		// Through a Once wrapper, the go statement's function must
+		// itself run a fixed number of times (a constructor called per
+		// connection starts one per connection).
+		if depth < 1 && !r.pass.runsOncePerProcess(r.pass.enclosingFunc(g.Pos())) {
 			return false
 		}
 		started = true

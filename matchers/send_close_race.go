@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) || p.ownedValues(s.fd, c.fd) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) || p.ownedValues(field, s, c) {
 					continue
 				}
 				races = true
@@ -331,10 +331,9 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 	// the flag is set, and so before the close, or sees it set.
 	if set := p.flagsSetBefore(c.path); len(set) > 0 {
 		guarded := func(path []ast.Node) bool {
-			checked := p.flagsChecked(path)
 			for k := range p.mutexesHeld(path) {
 				for f := range set[k] {
-					if checked[f] {
+					if p.leavesOnFlag(path, f) {
 						return true
 					}
 				}
@@ -601,13 +600,100 @@ func (p *Pass) oneRunLoop(a, b *ast.FuncDecl) bool {
 // method value) on an owned receiver (ownedRecv). A work queue that one
 // function makes, fills and stops: its sends and its close run on one
 // goroutine, one after the other.
-func (p *Pass) ownedValues(a, b *ast.FuncDecl) bool {
-	fa, _ := p.Info.Defs[a.Name].(*types.Func)
-	fb, _ := p.Info.Defs[b.Name].(*types.Func)
+func (p *Pass) ownedValues(field *types.Var, s, c chanUse) bool {
+	fa, _ := p.Info.Defs[s.fd.Name].(*types.Func)
+	fb, _ := p.Info.Defs[c.fd.Name].(*types.Func)
 	if fa == nil || fb == nil || p.Program == nil || !p.Program.Drain().HasMain(p.Pkg) {
 		return false
 	}
-	return p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2)
+	// The send and the close are made by the methods themselves, not by
+	// a goroutine or a func value they start or hand out (a close in a
+	// sync.Once's Do literal runs at once).
+	if _, ft := funcBody(s.path); ft != s.fd.Type {
+		return false
+	}
+	if body, _ := funcBody(c.path); body != c.fd.Body {
+		once := false
+		for i, n := range c.path {
+			if lit, isLit := n.(*ast.FuncLit); isLit {
+				once = p.isOnceDoFunc(c.path[i:], lit)
+				break
+			}
+		}
+		if !once {
+			return false
+		}
+	}
+	return p.chanMadeFresh(field) && p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2)
+}
+
+// chanMadeFresh reports whether every value the program stores in the
+// channel field (in a composite literal, keyed, or by an assignment,
+// outside tests) is a make: no two values share the channel (a
+// constructor's &T{out: out} would hand one channel to many).
+func (p *Pass) chanMadeFresh(field *types.Var) bool {
+	isMake := func(e ast.Expr) bool {
+		call, ok := ast.Unparen(e).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		return ok && id.Name == "make" && p.Info.Uses[id] == types.Universe.Lookup("make")
+	}
+	ok := true
+	for _, q := range p.programPasses() {
+		for _, f := range q.Owned {
+			if q.inTestFile(f) {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CompositeLit:
+					t := q.Info.TypeOf(n)
+					if t == nil {
+						return true
+					}
+					st, isStruct := t.Underlying().(*types.Struct)
+					if !isStruct {
+						return true
+					}
+					has := false
+					for i := range st.NumFields() {
+						if st.Field(i).Origin() == field.Origin() {
+							has = true
+						}
+					}
+					if !has {
+						return true
+					}
+					for _, el := range n.Elts {
+						kv, keyed := el.(*ast.KeyValueExpr)
+						if !keyed {
+							ok = false // positional: the channel is some value
+							break
+						}
+						if id, isID := kv.Key.(*ast.Ident); isID {
+							if v, isVar := q.Info.Uses[id].(*types.Var); isVar && v.Origin() == field.Origin() && !isMake(kv.Value) {
+								ok = false
+							}
+						}
+					}
+				case *ast.AssignStmt:
+					for i, l := range n.Lhs {
+						sel, isSel := ast.Unparen(l).(*ast.SelectorExpr)
+						if !isSel {
+							continue
+						}
+						if v, isVar := q.Info.Uses[sel.Sel].(*types.Var); isVar && v.Origin() == field.Origin() && (len(n.Lhs) != len(n.Rhs) || !isMake(n.Rhs[i])) {
+							ok = false
+						}
+					}
+				}
+				return ok
+			})
+		}
+	}
+	return ok
 }
 
 // ownedCalls reports whether fn is called at least once outside tests and
@@ -1180,7 +1266,7 @@ func (p *Pass) mutexesHeld(path []ast.Node) map[string]bool {
 	return held
 }
 
-// flagsSetBefore returns, by mutex key, the fields assigned while that
+// flagsSetBefore returns, by mutex key, the fields set to true while that
 // mutex was held in statements that come before path[0] in its function
 // (h.Lock(); h.closed = true; h.Unlock(); close(h.req)), through a func
 // literal given to (*sync.Once).Do as mutexesHeld does.
@@ -1204,13 +1290,13 @@ func (p *Pass) flagsSetBefore(path []ast.Node) map[string]map[string]bool {
 				continue
 			}
 			as, ok := st.(*ast.AssignStmt)
-			if !ok {
+			if !ok || len(as.Lhs) != len(as.Rhs) {
 				continue
 			}
-			for _, l := range as.Lhs {
+			for i, l := range as.Lhs {
 				f := originFieldKey(p.Info, l)
-				if f == "" {
-					continue
+				if tv := p.Info.Types[as.Rhs[i]]; f == "" || tv.Value == nil || tv.Value.String() != "true" {
+					continue // a closed flag is set to true
 				}
 				for k, on := range locked {
 					if on {
@@ -1224,6 +1310,29 @@ func (p *Pass) flagsSetBefore(path []ast.Node) map[string]map[string]bool {
 		}
 	}
 	return set
+}
+
+// leavesOnFlag reports whether, before the send at path[0] in its
+// function, a statement of an enclosing block is if f { ... } (the
+// condition the flag field f alone) with no else and a body that cannot
+// fall through: a sender that sees the flag set leaves before the send.
+func (p *Pass) leavesOnFlag(path []ast.Node, f string) bool {
+	for i := 0; i+1 < len(path); i++ {
+		child, parent := path[i], path[i+1]
+		switch parent.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
+		}
+		for _, st := range stmtList(parent) {
+			if st == child {
+				break
+			}
+			if is, ok := st.(*ast.IfStmt); ok && is.Else == nil && originFieldKey(p.Info, ast.Unparen(is.Cond)) == f && isTerminal(p.Info, is.Body.List) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isOnceDoFunc reports whether lit is the argument of a (*sync.Once).Do

@@ -145,7 +145,9 @@ func (p *Pass) guardSend(s chanUse, senders []*types.Func) (GuardedSend, string)
 	if calls {
 		return GuardedSend{}, name + " calls a method that sends on the channel, which would wait for the guard it holds"
 	}
-	if what := p.blocksAfter(s.fd.Body, place.Stmt); what != "" {
+	// From the send itself: a send that is a select case is followed by
+	// its case's body.
+	if what := p.blocksAfter(s.fd.Body, s.stmt); what != "" {
 		return GuardedSend{}, fmt.Sprintf("the guard's deferred unlock would hold it across %s, which can block: a close would wait for it, where before the close could end it", what)
 	}
 	return GuardedSend{Place: place, Recv: s.recv.Name()}, ""
@@ -346,6 +348,18 @@ func (p *Pass) sendCloseTouches(pos token.Pos, fix *SendCloseRaceFix) []token.Po
 // can block: a call cannotBlock does not clear, a send, a receive, or a
 // select without a default; "" when there is none.
 func (p *Pass) blocksAfter(body *ast.BlockStmt, st ast.Stmt) string {
+	// A select case's send or receive is tried with the others: the
+	// select blocks as a whole (judged below), not each comm.
+	var comms []ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		if cc, ok := n.(*ast.CommClause); ok && cc.Comm != nil {
+			comms = append(comms, cc.Comm)
+		}
+		return true
+	})
+	inComm := func(n ast.Node) bool {
+		return slices.ContainsFunc(comms, func(c ast.Node) bool { return c.Pos() <= n.Pos() && n.End() <= c.End() })
+	}
 	what := ""
 	ast.Inspect(body, func(n ast.Node) bool {
 		if what != "" {
@@ -382,11 +396,11 @@ func (p *Pass) blocksAfter(body *ast.BlockStmt, st ast.Stmt) string {
 				return false
 			}
 		case *ast.SendStmt:
-			if n.Pos() > st.End() {
+			if n.Pos() > st.End() && !inComm(n) {
 				what = fmt.Sprintf("the send on line %d", p.Fset.Position(n.Pos()).Line)
 			}
 		case *ast.UnaryExpr:
-			if n.Op == token.ARROW && n.Pos() > st.End() {
+			if n.Op == token.ARROW && n.Pos() > st.End() && !inComm(n) {
 				what = fmt.Sprintf("the receive on line %d", p.Fset.Position(n.Pos()).Line)
 			}
 		case *ast.CallExpr:

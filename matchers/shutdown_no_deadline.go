@@ -452,9 +452,11 @@ func (p *Pass) derivedNeverDone(e ast.Expr, depth int) bool {
 }
 
 // onlyDeferred reports whether cancel is the blank identifier or a local
-// variable whose every use is a deferred call of it (defer cancel()) made
-// in the function that holds use, not in a func literal inside it: the
-// context it cancels stays alive until after use.
+// variable whose every use is a deferred call of it (defer cancel(),
+// defer cancel(cause), or defer func() { cancel() }()) made in the
+// function that holds use, not in a func literal inside it, and use is not
+// handed to a goroutine: the context it cancels stays alive until after
+// use.
 func (p *Pass) onlyDeferred(cancel ast.Expr, use ast.Expr) bool {
 	id, ok := ast.Unparen(cancel).(*ast.Ident)
 	if !ok {
@@ -467,9 +469,15 @@ func (p *Pass) onlyDeferred(cancel ast.Expr, use ast.Expr) bool {
 	if v == nil || v.Parent() == nil || v.Parent() == p.Pkg.Scope() {
 		return false
 	}
-	body, _ := funcBody(p.pathTo(use))
+	path := p.pathTo(use)
+	body, _ := funcBody(path)
 	if body == nil {
 		return false
+	}
+	for _, n := range path {
+		if _, ok := n.(*ast.GoStmt); ok {
+			return false // handed to a goroutine, which may outlive the function
+		}
 	}
 	uses, deferred := 0, 0
 	for _, obj := range p.Info.Uses {
@@ -477,13 +485,26 @@ func (p *Pass) onlyDeferred(cancel ast.Expr, use ast.Expr) bool {
 			uses++
 		}
 	}
+	// cancel(), or cancel(cause) for a CancelCauseFunc.
+	isCancel := func(call *ast.CallExpr) bool {
+		f, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		return ok && p.Info.Uses[f] == v
+	}
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.DeferStmt:
-			if f, ok := ast.Unparen(n.Call.Fun).(*ast.Ident); ok && p.Info.Uses[f] == v && len(n.Call.Args) == 0 {
+			if isCancel(n.Call) {
 				deferred++
+			}
+			// defer func() { cancel() }(): a literal that only cancels.
+			if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok && len(n.Call.Args) == 0 && len(lit.Body.List) == 1 {
+				if es, ok := lit.Body.List[0].(*ast.ExprStmt); ok {
+					if call, ok := ast.Unparen(es.X).(*ast.CallExpr); ok && isCancel(call) {
+						deferred++
+					}
+				}
 			}
 		}
 		return true

@@ -591,6 +591,9 @@ func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadl
 			continue
 		}
 		where := shortPos(ref.pass.Fset, ref.call.Pos())
+		if lit := ref.pass.litParam(ref.call, ref.call.Args[at]); lit != nil {
+			return fmt.Sprintf("the call at %s hands %s the context parameter of a func literal (a hook wrapping the drain), whose callers drainfix does not follow: racing the Wait against it may bound nothing", where, fn.Name())
+		}
 		if arg := ref.call.Args[at]; !ref.pass.isBackground(arg) {
 			if ref.pass.neverDone(arg) {
 				// A variable or a caller's parameter that only ever
@@ -634,6 +637,15 @@ func (p *Pass) rootCtxCallers(fd *ast.FuncDecl, fn *types.Func, fix *WaitNoDeadl
 func (p *Pass) funcValueCalls(fn *types.Func, idx int) string {
 	sig := fn.Signature()
 	want := types.NewSignatureType(nil, nil, nil, sig.Params(), sig.Results(), sig.Variadic())
+	// A method expression's value, (*T).Drain, takes the receiver first.
+	var wantExpr *types.Signature
+	if recv := sig.Recv(); recv != nil {
+		params := []*types.Var{recv}
+		for i := range sig.Params().Len() {
+			params = append(params, sig.Params().At(i))
+		}
+		wantExpr = types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), sig.Results(), sig.Variadic())
+	}
 	why := ""
 	for _, q := range p.programPasses() {
 		for _, f := range q.Owned {
@@ -645,7 +657,7 @@ func (p *Pass) funcValueCalls(fn *types.Func, idx int) string {
 			}
 			ast.Inspect(f, func(n ast.Node) bool {
 				call, ok := n.(*ast.CallExpr)
-				if !ok || why != "" || len(call.Args) <= idx || call.Ellipsis.IsValid() {
+				if !ok || why != "" || call.Ellipsis.IsValid() {
 					return why == ""
 				}
 				if typeutil.StaticCallee(q.Info, call) != nil {
@@ -656,16 +668,55 @@ func (p *Pass) funcValueCalls(fn *types.Func, idx int) string {
 						return true // a method of an interface: callRefs has it
 					}
 				}
-				t, _ := q.Info.TypeOf(call.Fun).(*types.Signature)
-				if t == nil || !types.Identical(t, want) || !q.neverDone(call.Args[idx]) {
+				tf := q.Info.TypeOf(call.Fun)
+				if tf == nil {
 					return true
 				}
-				why = fmt.Sprintf("%s is used as a func value, and the call of a func value at %s hands it a context that is never done (%s): racing the Wait against it would bound nothing there; give that context a deadline", fn.Name(), shortPos(q.Fset, call.Pos()), types.ExprString(call.Args[idx]))
+				t, _ := tf.Underlying().(*types.Signature) // also a named func type
+				at := -1
+				switch {
+				case t == nil:
+				case types.Identical(t, want):
+					at = idx
+				case wantExpr != nil && types.Identical(t, wantExpr):
+					at = idx + 1
+				}
+				if at < 0 || at >= len(call.Args) || !q.neverDone(call.Args[at]) {
+					return true
+				}
+				why = fmt.Sprintf("%s is used as a func value, and the call of a func value at %s hands it a context that is never done (%s): racing the Wait against it would bound nothing there; give that context a deadline", fn.Name(), shortPos(q.Fset, call.Pos()), types.ExprString(call.Args[at]))
 				return false
 			})
 		}
 	}
 	return why
+}
+
+// litParam returns the func literal enclosing call of which arg names a
+// parameter, or nil.
+func (p *Pass) litParam(call *ast.CallExpr, arg ast.Expr) *ast.FuncLit {
+	id, ok := ast.Unparen(arg).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, _ := p.Info.Uses[id].(*types.Var)
+	if v == nil {
+		return nil
+	}
+	for _, n := range p.pathTo(call) {
+		lit, ok := n.(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		for _, f := range lit.Type.Params.List {
+			for _, name := range f.Names {
+				if p.Info.Defs[name] == v {
+					return lit
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // paramIdent returns the name of fd's i-th parameter, or nil.

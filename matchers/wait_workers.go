@@ -7,7 +7,6 @@ import (
 	"go/types"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/drainfix/drainfix/internal/drainpath"
 )
@@ -633,8 +632,8 @@ func (p *Pass) boundedByDeadline(body *ast.BlockStmt, own *types.Var) bool {
 
 // cannotBlock reports whether call returns without waiting on anything: a
 // conversion or builtin, a log line or print, a WaitGroup's Done, a
-// method of error, a function of fmt, errors, strings, strconv or
-// context, a structured logger's field constructor, or a listener's Close.
+// method of error, a function (or method) of fmt, errors, strings,
+// strconv, context or sync/atomic, a structured logger's field constructor, or a listener's Close.
 func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
 	if tv, ok := p.Info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
 		return true
@@ -653,7 +652,7 @@ func (p *Pass) cannotBlock(call *ast.CallExpr) bool {
 		return false
 	}
 	switch fn.Pkg().Path() {
-	case "fmt", "errors", "strings", "strconv", "context":
+	case "fmt", "errors", "strings", "strconv", "context", "sync/atomic":
 		return true
 	}
 	// A structured logger's field constructors (zap.String, slog.Any)
@@ -1054,7 +1053,7 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 			if fn == nil {
 				return true
 			}
-			if isFunc(fn, "time", "Sleep") && len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value == nil && !p.configuredDelay(n.Args[0]) && !p.jitterDelay(n.Args[0]) {
+			if isFunc(fn, "time", "Sleep") && len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value == nil && !p.configuredDelay(n.Args[0]) {
 				blocks = true // a sleep as long as the job says: the stop does not end it
 				return false
 			}
@@ -1068,63 +1067,6 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		return true
 	})
 	return leaves, blocks
-}
-
-// jitterDelay reports whether the duration d is a random jitter under a
-// constant bound within the grace period (drainpath.BoundsDrain):
-// time.Duration(r.Intn(250)) * time.Millisecond, a product of constants
-// and draws of math/rand's Intn, Int31n, Int63n or N (or a *rand.Rand's)
-// with a constant limit.
-func (p *Pass) jitterDelay(d ast.Expr) bool {
-	bound, ok := p.delayBound(d)
-	return ok && bound >= 0 && bound <= int64(30*time.Second)
-}
-
-// delayBound returns an upper bound of the integer expression e, when it
-// is a constant, a conversion of one, a product of such, or a random draw
-// below a constant limit.
-func (p *Pass) delayBound(e ast.Expr) (int64, bool) {
-	e = ast.Unparen(e)
-	if tv, ok := p.Info.Types[e]; ok && tv.Value != nil {
-		v, exact := constant.Int64Val(constant.ToInt(tv.Value))
-		return v, exact && v >= 0
-	}
-	switch e := e.(type) {
-	case *ast.BinaryExpr:
-		if e.Op != token.MUL {
-			return 0, false
-		}
-		a, ok := p.delayBound(e.X)
-		if !ok {
-			return 0, false
-		}
-		b, ok := p.delayBound(e.Y)
-		if !ok || a != 0 && b > (1<<62)/a {
-			return 0, false
-		}
-		return a * b, true
-	case *ast.CallExpr:
-		if tv, ok := p.Info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
-			return p.delayBound(e.Args[0]) // time.Duration(x)
-		}
-		fn := callee(p.Info, e)
-		if fn == nil || fn.Pkg() == nil || len(e.Args) != 1 {
-			return 0, false
-		}
-		switch fn.Pkg().Path() {
-		case "math/rand", "math/rand/v2":
-		default:
-			return 0, false
-		}
-		switch fn.Name() {
-		case "Intn", "Int31n", "Int63n", "N", "IntN", "Int32N", "Int64N", "UintN", "Uint32N", "Uint64N":
-			if tv := p.Info.Types[e.Args[0]]; tv.Value != nil {
-				v, exact := constant.Int64Val(constant.ToInt(tv.Value))
-				return v, exact && v >= 0
-			}
-		}
-	}
-	return 0, false
 }
 
 // configuredDelay reports whether the duration d is a setting of the

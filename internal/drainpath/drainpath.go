@@ -85,7 +85,7 @@ type Model struct {
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
 	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
-	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.After, time.AfterFunc) and ends the process: the only possible forcers
+	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
 	asserted  map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
 	merged    []region                            // the regions as sorted disjoint intervals (inRegion's)
@@ -482,7 +482,7 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 			m.recordHookArgs(p, fn, n)
 			switch {
 			case fn == nil:
-			case isFunc(fn, "time", "Sleep"), isFunc(fn, "time", "After"):
+			case isFunc(fn, "time", "Sleep"):
 				if !slept.IsValid() {
 					slept = n.Pos()
 				}
@@ -1077,9 +1077,8 @@ func BoundsDrain(info *types.Info, d ast.Expr) bool {
 }
 
 // findForcedExits records the packages whose drain code (a function on a
-// drain path, or code after a stop) sleeps (or waits in a select with a
-// time.After case, selectTimeout) and then, in the same block, ends the
-// process, or hands a func that ends it to time.AfterFunc. A delay the code computes
+// drain path, or code after a stop) sleeps and then, in the same block,
+// ends the process, or hands a func that ends it to time.AfterFunc. A delay the code computes
 // (from its configuration) is the budget its users chose and counts; a
 // constant one counts when it is at most forcedExitLimit.
 func (m *Model) findForcedExits() {
@@ -1117,12 +1116,6 @@ func (m *Model) findForcedExits() {
 			// that gives up) is error handling, not a forced exit.
 			var slept ast.Expr
 			for _, st := range list {
-				if sel, ok := st.(*ast.SelectStmt); ok && (inDrain || m.inRegion(sel.Pos())) {
-					if d := selectTimeout(p.Info, sel); d != nil {
-						slept = d
-					}
-					continue
-				}
 				call := stmtCall(st)
 				if call == nil || !(inDrain || m.inRegion(call.Pos())) {
 					continue
@@ -1136,55 +1129,6 @@ func (m *Model) findForcedExits() {
 			return true
 		})
 	})
-}
-
-// selectTimeout returns d when sel waits for at most d and then goes on
-// past itself: one of its cases receives from time.After(d), it has no
-// default, and no case body leaves by a return, a branch, a goto or a
-// panic (select { case <-done: case <-time.After(d): }, the wait before a
-// fallback exit). Otherwise nil.
-func selectTimeout(info *types.Info, sel *ast.SelectStmt) ast.Expr {
-	var d ast.Expr
-	for _, c := range sel.Body.List {
-		cc, ok := c.(*ast.CommClause)
-		if !ok || cc.Comm == nil {
-			return nil
-		}
-		var x ast.Expr
-		switch comm := cc.Comm.(type) {
-		case *ast.ExprStmt:
-			x = comm.X
-		case *ast.AssignStmt:
-			if len(comm.Rhs) == 1 {
-				x = comm.Rhs[0]
-			}
-		}
-		if u, ok := ast.Unparen(x).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
-			if call, ok := ast.Unparen(u.X).(*ast.CallExpr); ok && len(call.Args) == 1 && isFunc(callee(info, call), "time", "After") {
-				d = call.Args[0]
-			}
-		}
-		leaves := false
-		for _, st := range cc.Body {
-			ast.Inspect(st, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.FuncLit:
-					return false
-				case *ast.ReturnStmt, *ast.BranchStmt:
-					leaves = true
-				case *ast.CallExpr:
-					if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "panic" && info.Uses[id] == types.Universe.Lookup("panic") {
-						leaves = true
-					}
-				}
-				return !leaves
-			})
-		}
-		if leaves {
-			return nil
-		}
-	}
-	return d
 }
 
 // stmtCall returns the call a statement makes and nothing else: f(x), or
@@ -1522,21 +1466,34 @@ func (m *Model) paramMayStop(v *types.Var) bool {
 	return false
 }
 
-// opaqueCtx reports whether e is a context that code without syntax in the
-// program hands out: a call of a function or method the program does not
-// declare, other than package context's and (*http.Request).Context (a
-// command framework's cmd.Context(), which may be the signal's).
+// opaqueCtx reports whether e is a context some function or method hands
+// out, other than package context's and (*http.Request).Context: a
+// command framework's cmd.Context(), an accessor of the program, or a
+// helper that returns signal.NotifyContext's, any of which may be the
+// signal's (stopCtx does not follow results).
 func (m *Model) opaqueCtx(info *types.Info, e ast.Expr) bool {
+	if id, ok := ast.Unparen(e).(*ast.Ident); ok {
+		// A variable set from such a call (ctx, stop := stopContext()).
+		v, _ := info.ObjectOf(id).(*types.Var)
+		if v == nil || m.visiting[v] {
+			return false
+		}
+		m.visiting[v] = true
+		defer delete(m.visiting, v)
+		return slices.ContainsFunc(m.defs[v], func(d ast.Expr) bool { return m.opaqueCtx(info, d) })
+	}
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
 	if !ok {
 		return false
 	}
-	fn := callee(info, call)
-	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() == "context" || isMethod(fn, "net/http", "Request", "Context") {
-		return false
+	if fn := callee(info, call); fn != nil && cancelledWithParent(fn) {
+		return false // stopCtx follows the parent
 	}
-	_, declared := m.decls[fn.Origin()]
-	return !declared
+	fn := callee(info, call)
+	if fn == nil {
+		return true // a func value's result
+	}
+	return fn.Pkg() == nil || fn.Pkg().Path() != "context" && !isMethod(fn, "net/http", "Request", "Context")
 }
 
 // cancelledAfterSignal reports whether the cancel func c is called after a

@@ -27,15 +27,18 @@ named. There is no fix for a Sleep that is deferred or in a closure the
 handler runs, in a handler also called directly by code that goes on after
 it, or before an Unlock, a WaitGroup.Done or the end of something the
 handler began before the Sleep (span.End(), lp.Finished(), f.Close() on a
-local variable, or a package function that ends what its pair began before
-the Sleep: pprof.StopCPUProfile after pprof.StartCPUProfile) that an early
-return would skip.
+local variable, a package function that ends what its pair began before
+the Sleep, pprof.StopCPUProfile after pprof.StartCPUProfile, a setter also
+called before the Sleep, runtime.SetMutexProfileFraction, or a function of
+the program that makes such a call) that an early return would skip.
 
 Only a Sleep that the drain could cut short is a default finding: one in a
 program whose drain ends request contexts while it waits for them (a
-server's BaseContext; servers in test files do not count). Shutdown itself
-never cancels them, and a Close after Shutdown's deadline cancels them only
-once the drain has stopped waiting, so elsewhere the drain waits out the
+server's BaseContext, or a Close on the drain after which the drain still
+waits, for its handlers through a WaitGroup of its own; servers in test
+files do not count). Shutdown itself never cancels them, and a Close after
+Shutdown's deadline with nothing waiting after it cancels them only once
+the drain has stopped waiting, so elsewhere the drain waits out the
 Sleep, up to its deadline, as it waits for any request's work, and watching
 r.Context() would end it only when the client goes away.`,
 	Bad: `func handle(w http.ResponseWriter, r *http.Request) {

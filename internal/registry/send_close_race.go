@@ -14,7 +14,10 @@ it, a Submit that comes during or after the drain crashes the process in the
 middle of it. Only a type's own methods, reaching the field through their
 receiver, are looked at. Not reported: the send and the close under one mutex
 with a flag checked before the send (also where the send is in an unexported
-helper that is only called under that mutex after that check); a channel closed only by the method that
+helper that is only called under that mutex after that check), or a closer
+that sets a flag to true under the mutex before it closes, after the unlock,
+while the sender, under that mutex, leaves on that flag (if closed { return })
+before the send; a channel closed only by the method that
 sends on it, or by one-shot methods that each send once and close; unexported
 methods only ever called one after the other from one function (a run loop);
 a closer that waits for the senders (WaitGroup.Wait, a receive) when they can
@@ -36,7 +39,14 @@ makes the sends through the senders (a run loop calling an exported
 TrySend), or a closer that only runs deferred in one function (or on a value that has not run that function yet: a watcher
 stopped on a validation error before it was started), while the sender
 only runs in plain calls that function makes, through up to three levels
-of functions, exported or reached through interfaces of the load. Shown
+of functions, exported or reached through interfaces of the load; nor, in a
+program, a sender and a closer only ever called, plainly or deferred, on
+values each confined to the goroutine that made it (a local variable given
+only a fresh value, &T{...} or a constructor's, used only as a method
+receiver, never handed on or captured), that send and close themselves (not
+from a goroutine or a func value they start or return), on a channel field
+the program only ever sets to a make (a work queue one function makes,
+fills and stops). Shown
 only with -all: a race whose every send is made while serving an HTTP
 request (a handler, a function taking a *http.Request or a framework context
 with one, or plain calls from one), since net/http recovers the handler's
@@ -54,7 +64,11 @@ is the usual order. Refused: senders that return anything but just an error
 (they cannot tell the caller the channel is closed), a channel a method makes
 anew (the flag would stay set), a type with value receivers or passed by
 value (the mutex would be copied), an unkeyed literal of the type, and a send
-in a loop, in a goroutine or twice in one method.
+in a loop, in a goroutine or twice in one method, and a sender that after the
+send does something that can block (a call not known to return at once, a
+send, a receive, a select without default, in a select case's body too): the
+guard's deferred unlock would hold it across that, and a close that used to
+end it would wait for it instead.
 
 Only a race whose close runs on a drain path (after the program learns it
 must stop, through its call graph) is a default finding; -all shows the

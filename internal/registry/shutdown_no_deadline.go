@@ -41,8 +41,7 @@ ever started with go, and tells no one when the Shutdown returns (nothing
 of the program is called, and no channel closed, sent on or received
 from, after it or in its deferred calls): nothing waits for it; and a
 Shutdown in a program that forces its exit a fixed time after the stop (its
-drain code sleeps, or waits at most a fixed time in a select on time.After,
-then exits or kills the process), a Shutdown whose every
+drain code sleeps, then exits or kills the process), a Shutdown whose every
 caller (up to three calls up) runs it in a goroutine and stops waiting for it
 at a deadline (a context's Done, or a timer of at most 30s): the drain is
 already bounded there; and a Shutdown in a package under a test, tests or

@@ -30,7 +30,8 @@ time.Tick with no context in scope, in a goroutine nothing waits for and
 started a fixed number of times (a scheduler of the process's life), also
 when the function is started with go from another package, or through an
 interface its receiver implements, or handed to a sync.Once's Do by a
-method that does nothing else and is itself only started so, and every use
+method that does nothing else and is itself only started so, by a function
+that runs a fixed number of times per process, and every use
 of it outside test files is such a start. Nor, before Go 1.23, is a time.Tick kept in a goroutine
 started a fixed number of times (not in a loop) that selects on it and on
 its stop: it leaks one ticker per start, when it leaves, not a growing

@@ -33,7 +33,13 @@ files) would stay unbounded there: that call gets a new deadline context in
 the argument's place, and the fix is refused where it cannot (a deferred
 call, whose argument is made when the defer statement runs) and where a
 call hands it a variable or a caller's parameter that only ever holds such
-a context. A drain whose
+a context (or a WithValue of one, or a WithCancel or WithCancelCause of one
+whose cancel is only deferred, as cancel(), cancel(cause) or in a literal
+that only cancels, in the function that makes the call), the context
+parameter of a func literal (a hook wrapping the drain, whose callers are
+not followed), or, where the drain is also used as a func value, a call of
+a func value of its signature (a named func type's or a method
+expression's too) hands such a context. A drain whose
 own context may already be done before the Wait is reported but not fixed.
 
 Only a Wait that runs when the process is stopped is a default finding: one
@@ -57,9 +63,7 @@ time.Tick, a Timer's or Ticker's C) does not block for good (a time.Sleep
 whose length is not a constant does: a job that sleeps as long as its input
 says; but not a sleep of a field of the worker's own receiver, such as a
 retry delay, that the program sets only to constants within the grace
-period or to an option func's parameter, nor a random jitter under a
-constant bound within the grace period, time.Duration(r.Intn(250)) *
-time.Millisecond), and what a goroutine they start does is not theirs. On the stop,
+period or to an option func's parameter), and what a goroutine they start does is not theirs. On the stop,
 working off what is queued in a loop is leaving only when the loop's select
 has a default that leaves it (it ends once the queue is empty) and nothing
 it does per item makes a request to a peer (an HTTP request, a net.Conn
