@@ -176,11 +176,7 @@ func (p *Pass) waitsInStmt(st ast.Stmt) bool {
 		case *ast.UnaryExpr:
 			found = found || n.Op == token.ARROW
 		case *ast.SelectStmt:
-			hasDefault := false
-			for _, c := range n.Body.List {
-				hasDefault = hasDefault || c.(*ast.CommClause).Comm == nil
-			}
-			found = found || !hasDefault
+			found = found || !hasDefault(n)
 		case *ast.CallExpr:
 			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Wait" && fn.Signature().Recv() != nil {
 				found = true

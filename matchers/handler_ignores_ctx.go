@@ -433,20 +433,9 @@ func (p *Pass) undoes(fn *types.Func, body *ast.BlockStmt, s ast.Stmt, depth int
 	if endsBegun(fn, body, s, p.Info) {
 		return true
 	}
-	if fn.Signature().Recv() == nil && (strings.HasPrefix(fn.Name(), "Set") || strings.HasPrefix(fn.Name(), "Enable") || strings.HasPrefix(fn.Name(), "Disable")) {
-		before := false
-		ast.Inspect(body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit, *ast.DeferStmt:
-				return false
-			case *ast.CallExpr:
-				before = before || n.End() <= s.Pos() && callee(p.Info, n) == fn
-			}
-			return !before
-		})
-		if before {
-			return true
-		}
+	if fn.Signature().Recv() == nil && (strings.HasPrefix(fn.Name(), "Set") || strings.HasPrefix(fn.Name(), "Enable") || strings.HasPrefix(fn.Name(), "Disable")) &&
+		calledBefore(p.Info, body, s, func(b *types.Func) bool { return b == fn }) {
+		return true
 	}
 	if depth == 0 || p.Program == nil {
 		return false
@@ -482,16 +471,19 @@ func endsBegun(fn *types.Func, body *ast.BlockStmt, s ast.Stmt, info *types.Info
 			break
 		}
 	}
-	if begin == "" {
-		return false
-	}
+	return begin != "" && calledBefore(info, body, s, func(b *types.Func) bool { return b.Pkg() == fn.Pkg() && b.Name() == begin })
+}
+
+// calledBefore reports whether body calls, before the statement s and not
+// deferred or in a func literal, a function match holds for.
+func calledBefore(info *types.Info, body *ast.BlockStmt, s ast.Stmt, match func(*types.Func) bool) bool {
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit, *ast.DeferStmt:
 			return false
 		case *ast.CallExpr:
-			if b := callee(info, n); n.End() <= s.Pos() && b != nil && b.Pkg() == fn.Pkg() && b.Name() == begin {
+			if b := callee(info, n); n.End() <= s.Pos() && b != nil && match(b) {
 				found = true
 			}
 		}

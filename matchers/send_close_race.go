@@ -624,7 +624,8 @@ func (p *Pass) ownedValues(field *types.Var, s, c chanUse) bool {
 			return false
 		}
 	}
-	return p.chanMadeFresh(field) && p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2)
+	// The whole-program walk last: most pairs fail on their calls.
+	return p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2) && p.chanMadeFresh(field)
 }
 
 // chanMadeFresh reports whether every value the program stores in the
@@ -632,14 +633,6 @@ func (p *Pass) ownedValues(field *types.Var, s, c chanUse) bool {
 // outside tests) is a make: no two values share the channel (a
 // constructor's &T{out: out} would hand one channel to many).
 func (p *Pass) chanMadeFresh(field *types.Var) bool {
-	isMake := func(e ast.Expr) bool {
-		call, ok := ast.Unparen(e).(*ast.CallExpr)
-		if !ok {
-			return false
-		}
-		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
-		return ok && id.Name == "make" && p.Info.Uses[id] == types.Universe.Lookup("make")
-	}
 	ok := true
 	for _, q := range p.programPasses() {
 		for _, f := range q.Owned {
@@ -673,7 +666,7 @@ func (p *Pass) chanMadeFresh(field *types.Var) bool {
 							break
 						}
 						if id, isID := kv.Key.(*ast.Ident); isID {
-							if v, isVar := q.Info.Uses[id].(*types.Var); isVar && v.Origin() == field.Origin() && !isMake(kv.Value) {
+							if v, isVar := q.Info.Uses[id].(*types.Var); isVar && v.Origin() == field.Origin() && !q.isMakeChanExpr(kv.Value) {
 								ok = false
 							}
 						}
@@ -684,7 +677,7 @@ func (p *Pass) chanMadeFresh(field *types.Var) bool {
 						if !isSel {
 							continue
 						}
-						if v, isVar := q.Info.Uses[sel.Sel].(*types.Var); isVar && v.Origin() == field.Origin() && (len(n.Lhs) != len(n.Rhs) || !isMake(n.Rhs[i])) {
+						if v, isVar := q.Info.Uses[sel.Sel].(*types.Var); isVar && v.Origin() == field.Origin() && (len(n.Lhs) != len(n.Rhs) || !q.isMakeChanExpr(n.Rhs[i])) {
 							ok = false
 						}
 					}

@@ -370,13 +370,7 @@ func (p *Pass) blocksAfter(body *ast.BlockStmt, st ast.Stmt) string {
 			return false
 		case *ast.SelectStmt:
 			if n.Pos() > st.End() {
-				hasDefault := false
-				for _, c := range n.Body.List {
-					if c.(*ast.CommClause).Comm == nil {
-						hasDefault = true
-					}
-				}
-				if !hasDefault {
+				if !hasDefault(n) {
 					what = fmt.Sprintf("the select on line %d", p.Fset.Position(n.Pos()).Line)
 				}
 				// Its cases' sends and receives are tried, not waited on.

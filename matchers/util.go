@@ -622,3 +622,14 @@ func inPrintPkg(fn *types.Func) bool {
 	}
 	return false
 }
+
+// hasDefault reports whether the select has a default case (it never
+// blocks).
+func hasDefault(sel *ast.SelectStmt) bool {
+	for _, c := range sel.Body.List {
+		if c.(*ast.CommClause).Comm == nil {
+			return true
+		}
+	}
+	return false
+}

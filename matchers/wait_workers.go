@@ -1416,10 +1416,8 @@ func blocksOnChan(info *types.Info, body *ast.BlockStmt) bool {
 		case *ast.FuncLit:
 			return false
 		case *ast.SelectStmt:
-			for _, cc := range n.Body.List {
-				if cc.(*ast.CommClause).Comm == nil {
-					return false
-				}
+			if hasDefault(n) {
+				return false
 			}
 		case *ast.SendStmt:
 			found = true
