@@ -1520,3 +1520,132 @@ func main() {
 	// The early return releases the lock; the clean-up takes it again.
 	drainsAtDeadline(t, src, "s.mu.Unlock()\n\t\t\treturn err", "drain: context deadline exceeded", "left in flight: 1")
 }
+
+// shutdown-no-deadline where Shutdown is handed a WithCancel of
+// context.Background() whose cancel is only deferred: the context cannot
+// end before Shutdown returns. Before the fix a hung request keeps the
+// process for good; after it the deadline, made from that context where
+// Shutdown runs, starts with the drain (the process has been up longer than
+// -timeout when SIGTERM comes) and the process exits at -timeout.
+func TestRuntimeShutdownNoDeadlineWithCancel(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func hung(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Minute)
+	fmt.Fprint(w, "done")
+}
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	http.HandleFunc("/slow", hung)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+	<-stop
+	fmt.Println("stopped:", srv.Shutdown(ctx))
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "context.WithTimeout(ctx, 2*time.Second)") {
+		t.Fatalf("the fix does not give the drain a deadline made from its context:\n%s", fixed)
+	}
+	uptime := runtimeTimeout + 500*time.Millisecond
+	if b := serveAndTermAfter(t, before, runtimeTimeout+time.Second, uptime); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTermAfter(t, after, runtimeTimeout+time.Second, uptime)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", runtimeTimeout+time.Second, a.output)
+	case a.took < runtimeTimeout-300*time.Millisecond:
+		t.Errorf("after the fix the process exited %v after SIGTERM: the deadline did not start with the drain\n%s", a.took, a.output)
+	case !strings.Contains(a.output, "stopped: context deadline exceeded"):
+		t.Errorf("after the fix the drain did not end by its deadline:\n%s", a.output)
+	}
+}
+
+// handler-ignores-ctx where the drain Closes the server after Shutdown's
+// deadline and then still waits for its handlers (an in-flight WaitGroup):
+// before the fix the sleeping handler holds that wait for its full minute;
+// after it the Close ends the request's context, the handler returns and
+// the process exits just after Shutdown's deadline.
+func TestRuntimeHandlerIgnoresCtx(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var inflight sync.WaitGroup
+
+func track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inflight.Add(1)
+		defer inflight.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func poll(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Minute)
+	fmt.Fprintln(w, "no change")
+}
+
+func main() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", poll)
+	srv := &http.Server{Addr: os.Getenv("ADDR"), Handler: track(mux)}
+	go srv.ListenAndServe()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+	<-stop
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Print("shutdown: ", err)
+		srv.Close()
+	}
+	inflight.Wait()
+	log.Print("bye")
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "case <-r.Context().Done():") {
+		t.Fatalf("the fix does not watch the request's context:\n%s", fixed)
+	}
+	wait := 3 * time.Second
+	if b := serveAndTerm(t, before, wait); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, wait)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", wait, a.output)
+	case a.took < 800*time.Millisecond || a.took > 2*time.Second:
+		t.Errorf("after the fix the process exited %v after SIGTERM; want just after Shutdown's 1s deadline\n%s", a.took, a.output)
+	case !strings.Contains(a.output, "bye"):
+		t.Errorf("after the fix the drain did not finish its wait:\n%s", a.output)
+	}
+}
