@@ -51,12 +51,12 @@ func New(name string, rules []*registry.Rule) *analysis.Analyzer {
 	a.Flags.Var(timeout, "timeout", "the drain deadline written into fixes (at least 1s)")
 	all := a.Flags.Bool("all", false, "also report findings that are harmless where they stand, with the reason (never fixed)")
 	a.Run = func(pass *analysis.Pass) (any, error) {
-		diags := engine.Diagnostics(pass.Fset, pass.Files, pass.Pkg, pass.TypesInfo, rules, timeout.d, *all,
+		diags, err := engine.Diagnostics(pass.Fset, pass.Files, pass.Pkg, pass.TypesInfo, rules, timeout.d, *all,
 			func(r *registry.Rule) string { return DocURL + r.Name }, pass.ReadFile)
 		for _, d := range diags {
 			pass.Report(d)
 		}
-		return nil, nil
+		return nil, err
 	}
 	return a
 }

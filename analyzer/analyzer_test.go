@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/drainfix/drainfix/analyzer"
+	"github.com/drainfix/drainfix/internal/registry"
+	"github.com/drainfix/drainfix/matchers"
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/analysistest"
 )
@@ -130,5 +132,55 @@ func Wait() {
 	if len(diags) != 1 || len(diags[0].SuggestedFixes) != 0 ||
 		!strings.HasSuffix(diags[0].Message, "(not fixed: file changed on disk since it was loaded)") {
 		t.Errorf("with the file on disk: %+v", diags)
+	}
+}
+
+// TestPanickingRuleFails: a rule whose matcher panics fails the analyzer's
+// run with an error naming the rule and the panic (go vet then exits
+// non-zero), as drainfix itself reports it; the other rules' diagnostics
+// are still reported.
+func TestPanickingRuleFails(t *testing.T) {
+	const src = `package p
+
+import (
+	"os"
+	"os/signal"
+)
+
+func Wait() {
+	c := make(chan os.Signal)
+	signal.Notify(c, os.Interrupt)
+	<-c
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := &types.Info{
+		Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{},
+		Uses: map[*ast.Ident]types.Object{}, Implicits: map[ast.Node]types.Object{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{}, Scopes: map[ast.Node]*types.Scope{},
+	}
+	pkg, err := (&types.Config{Importer: importer.Default()}).Check("p", fset, []*ast.File{f}, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := &registry.Rule{Name: "boom", Match: func(*matchers.Pass) []matchers.Finding { panic("boom") }}
+	a := analyzer.New("drainfix", []*registry.Rule{boom, registry.Lookup("signal-unbuffered")})
+	var diags []analysis.Diagnostic
+	pass := &analysis.Pass{
+		Analyzer: a, Fset: fset, Files: []*ast.File{f}, Pkg: pkg, TypesInfo: info,
+		TypesSizes: types.SizesFor("gc", "amd64"), ResultOf: map[*analysis.Analyzer]any{},
+		Report:   func(d analysis.Diagnostic) { diags = append(diags, d) },
+		ReadFile: func(string) ([]byte, error) { return []byte(src), nil },
+	}
+	_, err = a.Run(pass)
+	if err == nil || err.Error() != "rule boom: panic: boom" {
+		t.Errorf("Run's error is %v; want %q", err, "rule boom: panic: boom")
+	}
+	if len(diags) != 1 || !strings.HasPrefix(diags[0].Message, "signal-unbuffered: ") {
+		t.Errorf("the other rule's diagnostics: %+v; want its one finding", diags)
 	}
 }

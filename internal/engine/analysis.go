@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -19,10 +20,14 @@ import (
 // that must change other packages (a signature and its call sites) cannot
 // be expressed there and is left out; the finding says so. The edits are
 // made against the contents readFile returns (the pass's ReadFile: an
-// editor's unsaved buffer under gopls); nil means the file on disk.
+// editor's unsaved buffer under gopls); nil means the file on disk. A
+// matcher that panics is an error naming the rule and the panic, returned
+// with the other rules' diagnostics: the driver fails the run (go vet exits
+// non-zero) as drainfix itself does, rather than report a clean package
+// that a crashed rule never looked at.
 func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, info *types.Info,
 	rules []*registry.Rule, timeout time.Duration, all bool, urlFor func(*registry.Rule) string,
-	readFile func(string) ([]byte, error)) []analysis.Diagnostic {
+	readFile func(string) ([]byte, error)) ([]analysis.Diagnostic, error) {
 	pass := &matchers.Pass{Fset: fset, Files: files, Pkg: pkg, Info: info}
 	pass.Program = &matchers.Program{Packages: []*matchers.Pass{pass}}
 	byTF := map[*token.File]*file{}
@@ -44,10 +49,12 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 		fi  *file
 	}
 	var entries []*entry
+	var crashed []error
 	for _, r := range rules {
 		found, err := safeMatch(r, pass)
 		if err != nil {
-			continue // a matcher bug must not fail the build; drainfix itself reports it
+			crashed = append(crashed, fmt.Errorf("rule %s: %v", r.Name, err))
+			continue
 		}
 		for _, f := range found {
 			fi := byTF[fset.File(f.Pos)]
@@ -119,7 +126,7 @@ func Diagnostics(fset *token.FileSet, files []*ast.File, pkg *types.Package, inf
 		e.d.Message = e.d.Category + ": " + e.msg
 		diags = append(diags, e.d)
 	}
-	return diags
+	return diags, errors.Join(crashed...)
 }
 
 // enclosingTopDecl returns the top-level declaration of f holding pos, or
