@@ -1799,9 +1799,12 @@ func (p *Pass) startedOrLocalArg(path []ast.Node) bool {
 // callersSerialize reports whether the sending method a and the closing
 // method b are only ever called with one mutex held, the same field of the
 // same type (a registry's lock: the sender under its read lock, the closer
-// under its lock), and every call of the closer is followed, under that
-// lock, by a delete from a map or a nil in a field: the closed value leaves
-// the registry the senders find it in before anyone can look again.
+// under its lock), and every call of the closer is either beside, under
+// that lock, a delete from a map or a nil in a field (removedUnderLock: the
+// closed value leaves the registry the senders find it in before anyone
+// can look again) or made after the senders' last chance to send
+// (afterLastSend: the registry's own run loop, ending, closes what is
+// left).
 func (p *Pass) callersSerialize(a, b *ast.FuncDecl) bool {
 	fa, _ := p.Info.Defs[a.Name].(*types.Func)
 	fb, _ := p.Info.Defs[b.Name].(*types.Func)
@@ -1823,7 +1826,7 @@ func (p *Pass) callersSerialize(a, b *ast.FuncDecl) bool {
 			}
 			path := r.pass.pathTo(r.call)
 			h := r.pass.mutexesHeld(path)
-			if closer && !r.pass.removedAfter(path) {
+			if closer && !r.pass.removedUnderLock(path) && !p.afterLastSend(r, fn, fa) {
 				return nil
 			}
 			if common == nil {
@@ -1850,55 +1853,176 @@ func (p *Pass) callersSerialize(a, b *ast.FuncDecl) bool {
 	return false
 }
 
-// removedAfter reports whether the statement holding the call at path[0]
-// is followed, in its block, by a delete from a map or a nil stored in a
-// field or a map entry.
-func (p *Pass) removedAfter(path []ast.Node) bool {
+// removedUnderLock reports whether the statement holding the call at
+// path[0] has beside it, in its block, a delete from a map or a nil stored
+// in a field or a map entry: after it, or before it with no unlock in
+// between (the lock held from the removal to the call).
+func (p *Pass) removedUnderLock(path []ast.Node) bool {
 	for i := 1; i+1 < len(path); i++ {
 		list := stmtList(path[i+1])
 		st, ok := path[i].(ast.Stmt)
 		if !ok || list == nil {
 			continue
 		}
-		after := false
-		for _, s := range list {
-			if s == st {
-				after = true
-				continue
+		at := slices.Index(list, st)
+		for _, s := range list[at+1:] {
+			if p.removes(s) {
+				return true
 			}
-			if !after {
-				continue
+		}
+		for k := at - 1; k >= 0; k-- {
+			if _, lock, isMu := p.mutexCall(list[k]); isMu && !lock {
+				break
 			}
-			found := false
-			ast.Inspect(s, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.CallExpr:
-					if id := condIdent(n.Fun); id != nil {
-						if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "delete" {
-							found = true
-						}
-					}
-				case *ast.AssignStmt:
-					// x.field = nil, m[k] = nil: the value leaves where
-					// senders look it up (not err = nil).
-					for i, r := range n.Rhs {
-						id, ok := ast.Unparen(r).(*ast.Ident)
-						if !ok || p.Info.Uses[id] != types.Universe.Lookup("nil") || i >= len(n.Lhs) {
-							continue
-						}
-						switch ast.Unparen(n.Lhs[i]).(type) {
-						case *ast.SelectorExpr, *ast.IndexExpr:
-							found = true
-						}
-					}
-				}
-				return !found
-			})
-			if found {
+			if p.removes(list[k]) {
 				return true
 			}
 		}
 		return false
+	}
+	return false
+}
+
+// removes reports whether s holds a delete from a map or a nil stored in
+// a field or a map entry: the value leaves where senders look it up (not
+// err = nil, nor a nil in a local copy).
+func (p *Pass) removes(s ast.Stmt) bool {
+	found := false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if id := condIdent(n.Fun); id != nil {
+				if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "delete" {
+					found = true
+				}
+			}
+		case *ast.AssignStmt:
+			for i, r := range n.Rhs {
+				id, ok := ast.Unparen(r).(*ast.Ident)
+				if !ok || p.Info.Uses[id] != types.Universe.Lookup("nil") || i >= len(n.Lhs) {
+					continue
+				}
+				switch ast.Unparen(n.Lhs[i]).(type) {
+				case *ast.SelectorExpr, *ast.IndexExpr:
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// afterLastSend reports whether the call of the closer r (a call of the
+// closing method, made in the function f holding it) comes after the
+// sending method sender can be called again: every call of sender is a
+// plain call in one method w, and r's call is made by w, or by f, a
+// function only w calls plainly, after every one of those calls and in no
+// loop of w that holds one of them; and w runs at most once per value: its one use (outside
+// tests, in no loop) is a call, go or not, on a local variable only ever
+// assigned a fresh value (an observable's run loop, started by its
+// constructor, that ranges over its input and, when the input ends,
+// closes its subscribers).
+func (p *Pass) afterLastSend(r progFuncRef, closer, sender *types.Func) bool {
+	srefs, complete, _ := p.callRefs(sender)
+	if !complete {
+		return false
+	}
+	var w *ast.FuncDecl
+	var wp *Pass
+	var sendEnds []token.Pos
+	for _, s := range srefs {
+		if s.pass.inTestFile(s.id) {
+			continue
+		}
+		if s.call == nil {
+			return false
+		}
+		fd := s.pass.plainCaller(s.call)
+		if fd == nil || (w != nil && fd != w) {
+			return false
+		}
+		w, wp = fd, s.pass
+		sendEnds = append(sendEnds, s.call.End())
+	}
+	if w == nil || w.Recv == nil || r.call == nil {
+		return false
+	}
+	wfn, _ := wp.Info.Defs[w.Name].(*types.Func)
+	f := r.pass.plainCaller(r.call)
+	if wfn == nil || f == nil {
+		return false
+	}
+	// The calls in w that close: r's call itself, or the calls of f.
+	var closes []*ast.CallExpr
+	if f == w {
+		closes = append(closes, r.call)
+	} else {
+		ffn, _ := r.pass.Info.Defs[f.Name].(*types.Func)
+		if ffn == nil || !p.onlyCalledFrom(ffn, w, 0) {
+			return false
+		}
+		frefs, _, _ := p.callRefs(ffn)
+		for _, fr := range frefs {
+			if !fr.pass.inTestFile(fr.id) {
+				closes = append(closes, fr.call)
+			}
+		}
+	}
+	for _, c := range closes {
+		for _, end := range sendEnds {
+			if c.Pos() < end {
+				return false
+			}
+		}
+		// No loop around the close goes back to a send (a loop over the
+		// subscribers to close them is no such loop).
+		for _, up := range wp.pathTo(c)[1:] {
+			if _, isDecl := up.(*ast.FuncDecl); isDecl {
+				break
+			}
+			switch up.(type) {
+			case *ast.ForStmt, *ast.RangeStmt:
+				for _, end := range sendEnds {
+					if within(up, end-1) {
+						return false
+					}
+				}
+			case *ast.FuncLit:
+				return false
+			}
+		}
+	}
+	return wp.startedOnce(w) && p.startedOnFresh(wfn)
+}
+
+// startedOnFresh reports whether the method fn's one use outside tests
+// (startedOnce) is a call on a local variable of the calling function
+// that is only ever assigned fresh values (&T{...}, or a constructor's):
+// no value runs fn twice.
+func (p *Pass) startedOnFresh(fn *types.Func) bool {
+	refs, _, _ := p.callRefs(fn)
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		sel, ok := ast.Unparen(r.call.Fun).(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		id, ok := ast.Unparen(sel.X).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		v, _ := r.pass.Info.Uses[id].(*types.Var)
+		fd := funcDeclOf(r.pass.pathTo(r.call))
+		if v == nil || fd == nil || fd.Body == nil || v.Parent() == nil || v.Parent() == r.pass.Pkg.Scope() || !within(fd.Body, v.Pos()) {
+			return false
+		}
+		ok, assigned := r.pass.assignedOnly(fd.Body, v, r.pass.freshValue)
+		return ok && assigned
 	}
 	return false
 }

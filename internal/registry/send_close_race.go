@@ -82,8 +82,11 @@ package); a race whose senders are all the package's own machinery
 with the closed flag checked before it (the unlock written on each
 branch), senders started through a small wrapper around a WaitGroup
 whose Wait the closer calls first, and a sender and a closer whose callers
-all hold one registry lock (the closer's callers then delete the closed
-value from the registry, or nil it, before letting go) are not races.`,
+all hold one registry lock (the closer's callers also delete the closed
+value from the registry, or nil it, before letting go of the lock, or close it after
+the last send of the registry's one run loop: every send is made by one
+method, started once per value, and the close comes after its sending
+loop) are not races.`,
 	Bad: `func (p *Pool) Submit(j Job) error {
 	p.queue <- j
 	return nil
