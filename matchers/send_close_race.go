@@ -1920,7 +1920,7 @@ func (p *Pass) removes(s ast.Stmt) bool {
 // sending method sender can be called again: every call of sender is a
 // plain call in one method w, and r's call is made by w, or by f, a
 // function only w calls plainly, after every one of those calls and in no
-// loop of w that holds one of them; and w runs at most once per value: its one use (outside
+// loop of w that holds one of them (and w has no goto); and w runs at most once per value: its one use (outside
 // tests, in no loop) is a call, go or not, on a local variable only ever
 // assigned a fresh value (an observable's run loop, started by its
 // constructor, that ranges over its input and, when the input ends,
@@ -1947,7 +1947,17 @@ func (p *Pass) afterLastSend(r progFuncRef, closer, sender *types.Func) bool {
 		w, wp = fd, s.pass
 		sendEnds = append(sendEnds, s.call.End())
 	}
-	if w == nil || w.Recv == nil || r.call == nil {
+	if w == nil || w.Recv == nil || w.Body == nil || r.call == nil {
+		return false
+	}
+	jumps := false // a goto can take w back to a send
+	ast.Inspect(w.Body, func(n ast.Node) bool {
+		if b, ok := n.(*ast.BranchStmt); ok && b.Tok == token.GOTO {
+			jumps = true
+		}
+		return !jumps
+	})
+	if jumps {
 		return false
 	}
 	wfn, _ := wp.Info.Defs[w.Name].(*types.Func)
