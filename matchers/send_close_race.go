@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) || p.ownedValues(field, s, c) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || (p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field)) || p.ownedValues(field, s, c) {
 					continue
 				}
 				races = true
@@ -344,7 +344,7 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 			return true
 		}
 	}
-	if p.callersSerialize(s.fd, c.fd) {
+	if field, _ := p.Info.Uses[s.sel.Sel].(*types.Var); field != nil && p.callersSerialize(field, s.fd, c.fd) {
 		return true
 	}
 	waits, groups := p.waitsBeforeClose(c.path)
@@ -1219,6 +1219,12 @@ func (p *Pass) sendsForCloser(a *ast.FuncDecl, c chanUse) bool {
 // path[0] in its function, by key; a function literal given to
 // (*sync.Once).Do runs at once and is seen through.
 func (p *Pass) mutexesHeld(path []ast.Node) map[string]bool {
+	return p.mutexesHeldFor(path, false)
+}
+
+// mutexesHeldFor is mutexesHeld; with exclusive, a mutex read-locked
+// (RLock) does not count as held.
+func (p *Pass) mutexesHeldFor(path []ast.Node, exclusive bool) map[string]bool {
 	held := map[string]bool{}
 	for i := 0; i+1 < len(path); i++ {
 		child, parent := path[i], path[i+1]
@@ -1242,7 +1248,7 @@ func (p *Pass) mutexesHeld(path []ast.Node) map[string]bool {
 		outer := map[string]bool{}
 		for _, st := range before {
 			if k, lock, ok := p.mutexCall(st); ok {
-				outer[k] = lock
+				outer[k] = lock && !(exclusive && isRLockStmt(p.Info, st))
 			}
 		}
 		for k, lock := range outer {
@@ -1340,6 +1346,16 @@ func (p *Pass) isOnceDoFunc(path []ast.Node, lit *ast.FuncLit) bool {
 
 // mutexCall classifies a statement mu.Lock() (lock true) or mu.Unlock()
 // (lock false) of a sync.Mutex or RWMutex, and keys the mutex.
+// isRLockStmt reports whether st is a call of (*sync.RWMutex).RLock.
+func isRLockStmt(info *types.Info, st ast.Stmt) bool {
+	es, ok := st.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+	return ok && isMethod(callee(info, call), "sync", "RWMutex", "RLock")
+}
+
 func (p *Pass) mutexCall(st ast.Stmt) (key string, lock, ok bool) {
 	es, isExpr := st.(*ast.ExprStmt)
 	if !isExpr {
@@ -1798,25 +1814,30 @@ func (p *Pass) startedOrLocalArg(path []ast.Node) bool {
 
 // callersSerialize reports whether the sending method a and the closing
 // method b are only ever called with one mutex held, the same field of the
-// same type (a registry's lock: the sender under its read lock, the closer
-// under its lock), and every call of the closer is either beside, under
-// that lock, a delete from a map or a nil in a field (removedUnderLock: the
-// closed value leaves the registry the senders find it in before anyone
-// can look again) or made after the senders' last chance to send
+// same type (a registry's lock), in this way: every call of the sender is
+// made, not deferred, in a range over one registry field F (a map or a
+// slice of the subscribers) with that lock held from before the range
+// to the send (the sender finds the value where the closer removes it, in
+// one critical section); every call of the closer holds the lock for
+// writing (Lock, not RLock) and either has beside it, in its block and with
+// no unlock in between, a delete from F or a nil stored in an element of
+// F (removedUnderLock: the closed value leaves the registry before anyone
+// can look again), or is made after the senders' last chance to send
 // (afterLastSend: the registry's own run loop, ending, closes what is
-// left).
-func (p *Pass) callersSerialize(a, b *ast.FuncDecl) bool {
+// left); and the channel field is only ever set to a make (chanMadeFresh:
+// no two subscribers, of one registry or of two, share a channel).
+func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 	fa, _ := p.Info.Defs[a.Name].(*types.Func)
 	fb, _ := p.Info.Defs[b.Name].(*types.Func)
 	if fa == nil || fb == nil {
 		return false
 	}
-	held := func(fn *types.Func, closer bool) map[string]bool {
+	refsOf := func(fn *types.Func) []progFuncRef {
 		refs, complete, hidden := p.callRefs(fn)
 		if !complete || hidden {
 			return nil
 		}
-		var common map[string]bool
+		var out []progFuncRef
 		for _, r := range refs {
 			if r.pass.inTestFile(r.id) {
 				continue
@@ -1824,40 +1845,85 @@ func (p *Pass) callersSerialize(a, b *ast.FuncDecl) bool {
 			if r.call == nil {
 				return nil
 			}
-			path := r.pass.pathTo(r.call)
-			h := r.pass.mutexesHeld(path)
-			if closer && !r.pass.removedUnderLock(path) && !p.afterLastSend(r, fn, fa) {
-				return nil
-			}
-			if common == nil {
-				common = h
-				continue
-			}
-			for k := range common {
-				if !h[k] {
-					delete(common, k)
-				}
+			out = append(out, r)
+		}
+		return out
+	}
+	intersect := func(common, h map[string]bool) map[string]bool {
+		if common == nil {
+			return h
+		}
+		for k := range common {
+			if !h[k] {
+				delete(common, k)
 			}
 		}
 		return common
 	}
-	sends := held(fa, false)
+	var registry *types.Var
+	var sends map[string]bool
+	for _, r := range refsOf(fa) {
+		path := r.pass.pathTo(r.call)
+		if _, deferred := path[2].(*ast.DeferStmt); deferred {
+			return false
+		}
+		rng, f := r.pass.rangedRegistry(path)
+		if rng == nil || (registry != nil && f != registry) {
+			return false
+		}
+		registry = f
+		h := r.pass.mutexesHeld(path)
+		sends = intersect(sends, intersect(h, r.pass.mutexesHeld(r.pass.pathTo(rng))))
+	}
 	if len(sends) == 0 {
 		return false
 	}
-	for k := range held(fb, true) {
+	var closes map[string]bool
+	for _, r := range refsOf(fb) {
+		path := r.pass.pathTo(r.call)
+		if !r.pass.removedUnderLock(path, registry) && !p.afterLastSend(r, fb, fa) {
+			return false
+		}
+		closes = intersect(closes, r.pass.mutexesHeldFor(path, true))
+	}
+	for k := range closes {
 		if sends[k] {
-			return true
+			return p.chanMadeFresh(field)
 		}
 	}
 	return false
 }
 
+// rangedRegistry returns the range statement over a field (x.subs) that
+// encloses path[0] in its function, outside any func literal, and the
+// field; or nil.
+func (p *Pass) rangedRegistry(path []ast.Node) (*ast.RangeStmt, *types.Var) {
+	for _, n := range path[1:] {
+		switch n := n.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return nil, nil
+		case *ast.RangeStmt:
+			sel, ok := ast.Unparen(n.X).(*ast.SelectorExpr)
+			if !ok {
+				return nil, nil
+			}
+			if v, ok := p.Info.Uses[sel.Sel].(*types.Var); ok && v.IsField() {
+				return n, v.Origin()
+			}
+			return nil, nil
+		}
+	}
+	return nil, nil
+}
+
 // removedUnderLock reports whether the statement holding the call at
-// path[0] has beside it, in its block, a delete from a map or a nil stored
-// in a field or a map entry: after it, or before it with no unlock in
-// between (the lock held from the removal to the call).
-func (p *Pass) removedUnderLock(path []ast.Node) bool {
+// path[0] has beside it, in its block, with no unlock in between, a
+// statement that removes a value from the registry field: delete(x.F, k)
+// or x.F[i] = nil.
+func (p *Pass) removedUnderLock(path []ast.Node, registry *types.Var) bool {
+	if registry == nil {
+		return false
+	}
 	for i := 1; i+1 < len(path); i++ {
 		list := stmtList(path[i+1])
 		st, ok := path[i].(ast.Stmt)
@@ -1865,17 +1931,23 @@ func (p *Pass) removedUnderLock(path []ast.Node) bool {
 			continue
 		}
 		at := slices.Index(list, st)
-		for _, s := range list[at+1:] {
-			if p.removes(s) {
-				return true
+		scan := func(k int) (stop, found bool) {
+			if _, lock, isMu := p.mutexCall(list[k]); isMu && !lock {
+				return true, false
+			}
+			return false, p.removes(list[k], registry)
+		}
+		for k := at + 1; k < len(list); k++ {
+			if stop, found := scan(k); stop || found {
+				if found {
+					return true
+				}
+				break
 			}
 		}
 		for k := at - 1; k >= 0; k-- {
-			if _, lock, isMu := p.mutexCall(list[k]); isMu && !lock {
-				break
-			}
-			if p.removes(list[k]) {
-				return true
+			if stop, found := scan(k); stop || found {
+				return found
 			}
 		}
 		return false
@@ -1883,36 +1955,41 @@ func (p *Pass) removedUnderLock(path []ast.Node) bool {
 	return false
 }
 
-// removes reports whether s holds a delete from a map or a nil stored in
-// a field or a map entry: the value leaves where senders look it up (not
-// err = nil, nor a nil in a local copy).
-func (p *Pass) removes(s ast.Stmt) bool {
-	found := false
-	ast.Inspect(s, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
+// removes reports whether the statement s itself (not a statement nested
+// in it) removes a value from the registry field: delete(x.F, k), or
+// x.F[i] = nil.
+func (p *Pass) removes(s ast.Stmt, registry *types.Var) bool {
+	isRegistry := func(e ast.Expr) bool {
+		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+		if !ok {
 			return false
-		case *ast.CallExpr:
-			if id := condIdent(n.Fun); id != nil {
-				if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "delete" {
-					found = true
-				}
-			}
-		case *ast.AssignStmt:
-			for i, r := range n.Rhs {
-				id, ok := ast.Unparen(r).(*ast.Ident)
-				if !ok || p.Info.Uses[id] != types.Universe.Lookup("nil") || i >= len(n.Lhs) {
-					continue
-				}
-				switch ast.Unparen(n.Lhs[i]).(type) {
-				case *ast.SelectorExpr, *ast.IndexExpr:
-					found = true
-				}
+		}
+		v, ok := p.Info.Uses[sel.Sel].(*types.Var)
+		return ok && v.Origin() == registry
+	}
+	switch s := s.(type) {
+	case *ast.ExprStmt:
+		call, ok := ast.Unparen(s.X).(*ast.CallExpr)
+		if !ok || len(call.Args) != 2 {
+			return false
+		}
+		if id := condIdent(call.Fun); id != nil {
+			if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "delete" {
+				return isRegistry(call.Args[0])
 			}
 		}
-		return !found
-	})
-	return found
+	case *ast.AssignStmt:
+		for i, r := range s.Rhs {
+			id, ok := ast.Unparen(r).(*ast.Ident)
+			if !ok || p.Info.Uses[id] != types.Universe.Lookup("nil") || i >= len(s.Lhs) {
+				continue
+			}
+			if ix, ok := ast.Unparen(s.Lhs[i]).(*ast.IndexExpr); ok && isRegistry(ix.X) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // afterLastSend reports whether the call of the closer r (a call of the
@@ -2009,9 +2086,9 @@ func (p *Pass) afterLastSend(r progFuncRef, closer, sender *types.Func) bool {
 }
 
 // startedOnFresh reports whether the method fn's one use outside tests
-// (startedOnce) is a call on a local variable of the calling function
-// that is only ever assigned fresh values (&T{...}, or a constructor's):
-// no value runs fn twice.
+// (startedOnce) is a call, in no func literal, on a local variable of the
+// calling function that is only ever assigned fresh values (&T{...}, or a
+// constructor's): no value runs fn twice.
 func (p *Pass) startedOnFresh(fn *types.Func) bool {
 	refs, _, _ := p.callRefs(fn)
 	for _, r := range refs {
@@ -2027,7 +2104,16 @@ func (p *Pass) startedOnFresh(fn *types.Func) bool {
 			return false
 		}
 		v, _ := r.pass.Info.Uses[id].(*types.Var)
-		fd := funcDeclOf(r.pass.pathTo(r.call))
+		path := r.pass.pathTo(r.call)
+		fd := funcDeclOf(path)
+		for _, up := range path[1:] {
+			if _, lit := up.(*ast.FuncLit); lit {
+				return false // a closure may run it twice on one value
+			}
+			if up == fd {
+				break
+			}
+		}
 		if v == nil || fd == nil || fd.Body == nil || v.Parent() == nil || v.Parent() == r.pass.Pkg.Scope() || !within(fd.Body, v.Pos()) {
 			return false
 		}

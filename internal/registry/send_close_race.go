@@ -31,8 +31,8 @@ RecoverAndLog); a method and its closer, exported or not, whose every call
 (direct, through an interface of the load, or through a type assertion to
 one from elsewhere, x.(io.Closer)) one function makes, or its helpers, one
 after the other, where that function is started at one place outside any
-loop (a log loop that writes and, when its context ends, closes the
-writer); and an unexported sender called
+loop, on a channel field the program only ever sets to a make (a log loop
+that writes and, when its context ends, closes the writer); and an unexported sender called
 only by the closer itself, before its deferred close (one goroutine, in
 order); nor, in the whole program, a close deferred in the function that
 makes the sends through the senders (a run loop calling an exported
@@ -82,11 +82,14 @@ package); a race whose senders are all the package's own machinery
 with the closed flag checked before it (the unlock written on each
 branch), senders started through a small wrapper around a WaitGroup
 whose Wait the closer calls first, and a sender and a closer whose callers
-all hold one registry lock (the closer's callers also delete the closed
-value from the registry, or nil it, before letting go of the lock, or close it after
-the last send of the registry's one run loop: every send is made by one
-method, started once per value, and the close comes after its sending
-loop) are not races.`,
+all hold one registry lock (the sender, not deferred, in a range over a
+registry field with the lock held from before the range; the closer
+holding it for writing, Lock not RLock, and beside the close, with no
+unlock in between, deleting the value from that field or storing nil in
+its element, or closing after the last send of the registry's one run
+loop: every send is made by one method, started once per fresh value,
+outside any func literal, and the close comes after its sending loop, with
+no goto), on a channel field the program only ever sets to a make, are not races.`,
 	Bad: `func (p *Pool) Submit(j Job) error {
 	p.queue <- j
 	return nil
