@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -76,6 +77,8 @@ func SignalNoSigterm(p *Pass) []Finding {
 			}
 			if why := p.plan9File(f); why != "" {
 				fd.Fix, fd.NoFix = nil, why
+			} else if why := p.leakedLibraryNotify(call, fn); why != "" {
+				fd.Fix, fd.NoFix = nil, why
 			} else if cases, why := p.sigtermCases(call); why != "" {
 				fd.Fix, fd.NoFix = nil, why
 			} else {
@@ -94,6 +97,72 @@ func SignalNoSigterm(p *Pass) []Finding {
 		}, (*ast.CallExpr)(nil))
 	}
 	return found
+}
+
+// leakedLibraryNotify returns why SIGTERM must not be added to call, a
+// Notify or NotifyContext in fn, when fn is in a package other programs
+// may import (not main, not under internal/) and the registration is never
+// undone in fn (no signal.Stop of the channel; the NotifyContext's stop
+// function dropped or never used): every program that calls it would then
+// lose SIGTERM's default action for good, even after the call returns, and
+// its own SIGTERM would be taken by this handler as well. Otherwise "".
+func (p *Pass) leakedLibraryNotify(call *ast.CallExpr, fn ast.Node) string {
+	if p.Pkg.Name() == "main" || slices.Contains(strings.Split(p.Pkg.Path(), "/"), "internal") {
+		return ""
+	}
+	var body *ast.BlockStmt
+	switch fn := fn.(type) {
+	case *ast.FuncDecl:
+		body = fn.Body
+	case *ast.FuncLit:
+		body = fn.Body
+	}
+	if body == nil {
+		return ""
+	}
+	// The object that undoes the registration: the channel for Notify,
+	// the stop function for NotifyContext.
+	var undo types.Object
+	if isFunc(callee(p.Info, call), "os/signal", "Notify") {
+		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); ok {
+			undo = p.Info.Uses[id]
+		}
+	} else if as, ok := p.pathTo(call)[1].(*ast.AssignStmt); ok && len(as.Lhs) == 2 && len(as.Rhs) == 1 {
+		if id, ok := as.Lhs[1].(*ast.Ident); ok {
+			undo = p.Info.ObjectOf(id)
+		}
+	}
+	undone := false
+	if undo != nil {
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && p.Info.Uses[id] == undo {
+					undone = true // stop()
+				}
+				if isFunc(callee(p.Info, n), "os/signal", "Stop") && len(n.Args) == 1 {
+					if id, ok := ast.Unparen(n.Args[0]).(*ast.Ident); ok && p.Info.Uses[id] == undo {
+						undone = true
+					}
+				}
+			case *ast.Ident:
+				// The stop function handed on or kept: whoever holds it may call it.
+				if _, isVar := undo.(*types.Var); isVar && p.Info.Uses[n] == undo && !isFunc(callee(p.Info, call), "os/signal", "Notify") {
+					undone = true
+				}
+			}
+			return !undone
+		})
+	}
+	if undone {
+		return ""
+	}
+	name := "the function literal"
+	if fd, ok := fn.(*ast.FuncDecl); ok {
+		name = fd.Name.Name
+	}
+	return fmt.Sprintf("package %s can be imported by other programs, and %s never undoes this registration (no signal.Stop, or the NotifyContext's stop never called): catching SIGTERM here would take it from every program that calls it, for good, even after the call returns; undo the registration when the function returns (defer signal.Stop, or signal.NotifyContext with defer stop()), then catch SIGTERM",
+		p.Pkg.Name(), name)
 }
 
 // A SignalNoSigtermFix appends Pkg.SIGTERM to the signals of Call, and to
