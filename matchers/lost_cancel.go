@@ -61,8 +61,12 @@ func LostCancel(p *Pass) []Finding {
 			}
 			fix, why := p.lostCancelFix(as, fn, taken)
 			fd = withFix(fd, fix, why)
-			if d := p.boundedTimeout(call, fn); d != "" && !p.Program.Drain().Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
-				fd.Harmless = fmt.Sprintf(harmlessTimedCtx, d)
+			if !p.Program.Drain().Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
+				if d := p.boundedTimeout(call, fn); d != "" {
+					fd.Harmless = fmt.Sprintf(harmlessTimedCtx, d)
+				} else if p.neverCancelled(call.Args[0]) && !p.handedToDrain(p.pathTo(call), call) {
+					fd.Harmless = harmlessRootTimer
+				}
 			}
 			found = append(found, fd)
 			return true
@@ -74,6 +78,11 @@ func LostCancel(p *Pass) []Finding {
 // harmlessTimedCtx is why a discarded cancel of a short timeout off the
 // drain path is not a default finding.
 const harmlessTimedCtx = "the context's own timer (%s) frees it soon, and the code is not on a drain path: nothing is held long, and no drain waits on it"
+
+// harmlessRootTimer is why a discarded cancel of a deadline made from a
+// context that is never cancelled, off the drain path, is not a default
+// finding.
+const harmlessRootTimer = "its parent is never cancelled (context.Background or TODO), so nothing is registered with it: only the context's timer is kept, until its deadline, and the code is not on a drain path, so no drain waits on it (go vet's lostcancel reports the discarded cancel as such)"
 
 // boundedTimeout returns the duration of a context.WithTimeout (or
 // WithTimeoutCause) call whose timeout is a constant within the grace
