@@ -64,7 +64,7 @@ func LostCancel(p *Pass) []Finding {
 			if !p.Program.Drain().Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
 				if d := p.boundedTimeout(call, fn); d != "" {
 					fd.Harmless = fmt.Sprintf(harmlessTimedCtx, d)
-				} else if p.neverCancelled(call.Args[0]) && !p.handedToDrain(p.pathTo(call), call) {
+				} else if (p.neverCancelled(call.Args[0]) || p.rootJustBefore(as, call.Args[0])) && !p.handedToDrain(p.pathTo(call), call) {
 					fd.Harmless = harmlessRootTimer
 				}
 			}
@@ -83,6 +83,33 @@ const harmlessTimedCtx = "the context's own timer (%s) frees it soon, and the co
 // context that is never cancelled, off the drain path, is not a default
 // finding.
 const harmlessRootTimer = "its parent is never cancelled (context.Background or TODO), so nothing is registered with it: only the context's timer is kept, until its deadline, and the code is not on a drain path, so no drain waits on it (go vet's lostcancel reports the discarded cancel as such)"
+
+// rootJustBefore reports whether arg is a variable that the statement
+// just before as, in its block, sets to context.Background() or TODO()
+// (ctx := context.Background(); ctx, _ = context.WithTimeout(ctx, d)).
+func (p *Pass) rootJustBefore(as *ast.AssignStmt, arg ast.Expr) bool {
+	id, ok := ast.Unparen(arg).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	path := p.pathTo(as)
+	if len(path) < 2 {
+		return false
+	}
+	list := stmtList(path[1])
+	i := slices.Index(list, ast.Stmt(as))
+	if i < 1 {
+		return false
+	}
+	prev, ok := list[i-1].(*ast.AssignStmt)
+	if !ok || len(prev.Lhs) != 1 || len(prev.Rhs) != 1 {
+		return false
+	}
+	l, ok := prev.Lhs[0].(*ast.Ident)
+	call, isCall := ast.Unparen(prev.Rhs[0]).(*ast.CallExpr)
+	return ok && isCall && p.Info.ObjectOf(l) == p.Info.Uses[id] && p.Info.Uses[id] != nil &&
+		isFunc(callee(p.Info, call), "context", "Background", "TODO")
+}
 
 // boundedTimeout returns the duration of a context.WithTimeout (or
 // WithTimeoutCause) call whose timeout is a constant within the grace
