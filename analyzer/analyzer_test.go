@@ -74,20 +74,7 @@ func Wait() {
 		t.Fatal(err)
 	}
 	run := func(readFile func(string) ([]byte, error)) []analysis.Diagnostic {
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, name, buffer, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info := &types.Info{
-			Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{},
-			Uses: map[*ast.Ident]types.Object{}, Implicits: map[ast.Node]types.Object{},
-			Selections: map[*ast.SelectorExpr]*types.Selection{}, Scopes: map[ast.Node]*types.Scope{},
-		}
-		pkg, err := (&types.Config{Importer: importer.Default()}).Check("p", fset, []*ast.File{f}, info)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fset, f, pkg, info := typeCheck(t, name, buffer)
 		var diags []analysis.Diagnostic
 		pass := &analysis.Pass{
 			Analyzer: analyzer.Analyzer, Fset: fset, Files: []*ast.File{f}, Pkg: pkg, TypesInfo: info,
@@ -153,8 +140,31 @@ func Wait() {
 	<-c
 }
 `
+	fset, f, pkg, info := typeCheck(t, "p.go", src)
+	boom := &registry.Rule{Name: "boom", Match: func(*matchers.Pass) []matchers.Finding { panic("boom") }}
+	a := analyzer.New("drainfix", []*registry.Rule{boom, registry.Lookup("signal-unbuffered")})
+	var diags []analysis.Diagnostic
+	pass := &analysis.Pass{
+		Analyzer: a, Fset: fset, Files: []*ast.File{f}, Pkg: pkg, TypesInfo: info,
+		TypesSizes: types.SizesFor("gc", "amd64"), ResultOf: map[*analysis.Analyzer]any{},
+		Report:   func(d analysis.Diagnostic) { diags = append(diags, d) },
+		ReadFile: func(string) ([]byte, error) { return []byte(src), nil },
+	}
+	_, err := a.Run(pass)
+	if err == nil || err.Error() != "rule boom: panic: boom" {
+		t.Errorf("Run's error is %v; want %q", err, "rule boom: panic: boom")
+	}
+	if len(diags) != 1 || !strings.HasPrefix(diags[0].Message, "signal-unbuffered: ") {
+		t.Errorf("the other rule's diagnostics: %+v; want its one finding", diags)
+	}
+}
+
+// typeCheck parses src as the file name of package p and type-checks it
+// against the installed standard library.
+func typeCheck(t *testing.T, name, src string) (*token.FileSet, *ast.File, *types.Package, *types.Info) {
+	t.Helper()
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
+	f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,20 +177,5 @@ func Wait() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	boom := &registry.Rule{Name: "boom", Match: func(*matchers.Pass) []matchers.Finding { panic("boom") }}
-	a := analyzer.New("drainfix", []*registry.Rule{boom, registry.Lookup("signal-unbuffered")})
-	var diags []analysis.Diagnostic
-	pass := &analysis.Pass{
-		Analyzer: a, Fset: fset, Files: []*ast.File{f}, Pkg: pkg, TypesInfo: info,
-		TypesSizes: types.SizesFor("gc", "amd64"), ResultOf: map[*analysis.Analyzer]any{},
-		Report:   func(d analysis.Diagnostic) { diags = append(diags, d) },
-		ReadFile: func(string) ([]byte, error) { return []byte(src), nil },
-	}
-	_, err = a.Run(pass)
-	if err == nil || err.Error() != "rule boom: panic: boom" {
-		t.Errorf("Run's error is %v; want %q", err, "rule boom: panic: boom")
-	}
-	if len(diags) != 1 || !strings.HasPrefix(diags[0].Message, "signal-unbuffered: ") {
-		t.Errorf("the other rule's diagnostics: %+v; want its one finding", diags)
-	}
+	return fset, f, pkg, info
 }
