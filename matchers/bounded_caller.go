@@ -127,8 +127,7 @@ func (p *Pass) paramRaced(pass *Pass, call *ast.CallExpr, arg ast.Node) bool {
 }
 
 // racedGoroutine reports whether the call at path[0] runs in a func literal
-// started with go that then closes (or sends on) a channel (a deferred
-// close counts wherever it is written), and whose
+// started with go that then closes (or sends on) a channel, and whose
 // starter, after the go statement, selects on that channel together with
 // a context's Done or a timer.
 func (p *Pass) racedGoroutine(path []ast.Node) bool {
@@ -162,13 +161,6 @@ func (p *Pass) racedGoroutine(path []ast.Node) bool {
 				// After the call, or of its result (done <- s.Shutdown()).
 				if n.End() >= path[0].End() {
 					done[varKey(p.Info, n.Chan)] = true
-				}
-			case *ast.DeferStmt:
-				// defer close(done): it runs after the call, wherever it is written.
-				if id, ok := ast.Unparen(n.Call.Fun).(*ast.Ident); ok && len(n.Call.Args) == 1 {
-					if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
-						done[varKey(p.Info, n.Call.Args[0])] = true
-					}
 				}
 			case *ast.CallExpr:
 				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 && n.Pos() > path[0].Pos() {
