@@ -64,7 +64,7 @@ func LostCancel(p *Pass) []Finding {
 			if !p.Program.Drain().Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
 				if d := p.boundedTimeout(call, fn); d != "" {
 					fd.Harmless = fmt.Sprintf(harmlessTimedCtx, d)
-				} else if (p.neverCancelled(call.Args[0]) || p.rootJustBefore(as, call.Args[0])) && !p.handedToDrain(p.pathTo(call), call) {
+				} else if (p.neverCancelled(call.Args[0]) || p.rootJustBefore(as, call.Args[0])) && !p.handedToDrain(p.pathTo(call), call) && !p.ctxOutlives(as) {
 					fd.Harmless = harmlessRootTimer
 				}
 			}
@@ -83,6 +83,14 @@ const harmlessTimedCtx = "the context's own timer (%s) frees it soon, and the co
 // context that is never cancelled, off the drain path, is not a default
 // finding.
 const harmlessRootTimer = "its parent is never cancelled (context.Background or TODO), so nothing is registered with it: only the context's timer is kept, until its deadline, and the code is not on a drain path, so no drain waits on it (go vet's lostcancel reports the discarded cancel as such)"
+
+// ctxOutlives reports whether the context as defines outlives its
+// function (returned, stored, or used by a goroutine: ctxEscapes), where
+// what it was handed may hold on to what the function took.
+func (p *Pass) ctxOutlives(as *ast.AssignStmt) bool {
+	v, ok := p.Info.ObjectOf(identOf(as.Lhs[0])).(*types.Var)
+	return !ok || p.ctxEscapes(p.pathTo(as), v)
+}
 
 // rootJustBefore reports whether arg is a variable that the statement
 // just before as, in its block, sets to context.Background() or TODO()
