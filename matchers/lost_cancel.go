@@ -84,12 +84,52 @@ const harmlessTimedCtx = "the context's own timer (%s) frees it soon, and the co
 // finding.
 const harmlessRootTimer = "its parent is never cancelled (context.Background or TODO), so nothing is registered with it: only the context's timer is kept, until its deadline, and the code is not on a drain path, so no drain waits on it (go vet's lostcancel reports the discarded cancel as such)"
 
-// ctxOutlives reports whether the context as defines outlives its
-// function (returned, stored, or used by a goroutine: ctxEscapes), where
-// what it was handed may hold on to what the function took.
+// ctxOutlives reports whether the context as defines, or a local value
+// that may hold it, is used by a goroutine or by a func literal that is
+// not called on the spot: work that goes on after the function, holding
+// what it took (a pooled connection) until the deadline.
 func (p *Pass) ctxOutlives(as *ast.AssignStmt) bool {
 	v, ok := p.Info.ObjectOf(identOf(as.Lhs[0])).(*types.Var)
-	return !ok || p.ctxEscapes(p.pathTo(as), v)
+	body, _ := funcBody(p.pathTo(as))
+	if !ok || body == nil {
+		return true
+	}
+	seen := map[*types.Var]bool{}
+	var later func(v *types.Var) bool
+	later = func(v *types.Var) bool {
+		if seen[v] {
+			return false
+		}
+		seen[v] = true
+		found := false
+		ast.Inspect(body, func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok || found || p.Info.Uses[id] != v {
+				return !found
+			}
+			path := p.pathTo(id)
+			for i, up := range path[1:] {
+				if up == body {
+					break
+				}
+				switch up := up.(type) {
+				case *ast.GoStmt:
+					found = true
+				case *ast.FuncLit:
+					if call, isCall := path[i+2].(*ast.CallExpr); !isCall || call.Fun != up {
+						found = true
+					}
+				}
+			}
+			vars, _ := p.useFlow(id, body)
+			for _, w := range vars {
+				found = found || later(w)
+			}
+			return !found
+		})
+		return found
+	}
+	return later(v)
 }
 
 // rootJustBefore reports whether arg is a variable that the statement
