@@ -101,9 +101,9 @@ func SignalNoSigterm(p *Pass) []Finding {
 
 // leakedLibraryNotify returns why SIGTERM must not be added to call, a
 // Notify or NotifyContext in fn, when fn is in a package other programs
-// may import (not main, not under internal/) and the registration is never
-// undone in fn (no signal.Stop of the channel; the NotifyContext's stop
-// function dropped or never used): every program that calls it would then
+// may import (not main, not under internal/) and fn does not undo the
+// registration when it returns (no deferred signal.Stop of the channel or
+// call of the NotifyContext's stop function): every program that calls it would then
 // lose SIGTERM's default action for good, even after the call returns, and
 // its own SIGTERM would be taken by this handler as well. Otherwise "".
 func (p *Pass) leakedLibraryNotify(call *ast.CallExpr, fn ast.Node) string {
@@ -120,40 +120,48 @@ func (p *Pass) leakedLibraryNotify(call *ast.CallExpr, fn ast.Node) string {
 	if body == nil {
 		return ""
 	}
-	// The object that undoes the registration: the channel for Notify,
-	// the stop function for NotifyContext.
-	var undo types.Object
-	if isFunc(callee(p.Info, call), "os/signal", "Notify") {
-		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); ok {
-			undo = p.Info.Uses[id]
+	// What undoes the registration: signal.Stop of the channel for
+	// Notify (the same variable or field), the stop function for
+	// NotifyContext. Only a deferred undo in the function itself counts
+	// (defer signal.Stop(ch), defer stop(), or a deferred literal making
+	// that call): one in a goroutine runs only once a signal has come.
+	notify := isFunc(callee(p.Info, call), "os/signal", "Notify")
+	var stopFn types.Object
+	if !notify {
+		if as, ok := p.pathTo(call)[1].(*ast.AssignStmt); ok && len(as.Lhs) == 2 && len(as.Rhs) == 1 {
+			if id, ok := as.Lhs[1].(*ast.Ident); ok && id.Name != "_" {
+				stopFn = p.Info.ObjectOf(id)
+			}
 		}
-	} else if as, ok := p.pathTo(call)[1].(*ast.AssignStmt); ok && len(as.Lhs) == 2 && len(as.Rhs) == 1 {
-		if id, ok := as.Lhs[1].(*ast.Ident); ok {
-			undo = p.Info.ObjectOf(id)
+	}
+	undoes := func(c *ast.CallExpr) bool {
+		if notify {
+			return isFunc(callee(p.Info, c), "os/signal", "Stop") && len(c.Args) == 1 && sameRef(p.Info, c.Args[0], call.Args[0])
 		}
+		id, ok := ast.Unparen(c.Fun).(*ast.Ident)
+		return ok && stopFn != nil && p.Info.Uses[id] == stopFn
 	}
 	undone := false
-	if undo != nil {
-		ast.Inspect(body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && p.Info.Uses[id] == undo {
-					undone = true // stop()
-				}
-				if isFunc(callee(p.Info, n), "os/signal", "Stop") && len(n.Args) == 1 {
-					if id, ok := ast.Unparen(n.Args[0]).(*ast.Ident); ok && p.Info.Uses[id] == undo {
-						undone = true
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			if undoes(n.Call) {
+				undone = true
+			}
+			if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok {
+				for _, st := range lit.Body.List {
+					if es, ok := st.(*ast.ExprStmt); ok {
+						if c, ok := ast.Unparen(es.X).(*ast.CallExpr); ok && undoes(c) {
+							undone = true
+						}
 					}
 				}
-			case *ast.Ident:
-				// The stop function handed on or kept: whoever holds it may call it.
-				if _, isVar := undo.(*types.Var); isVar && p.Info.Uses[n] == undo && !isFunc(callee(p.Info, call), "os/signal", "Notify") {
-					undone = true
-				}
 			}
-			return !undone
-		})
-	}
+		}
+		return !undone
+	})
 	if undone {
 		return ""
 	}
@@ -161,7 +169,7 @@ func (p *Pass) leakedLibraryNotify(call *ast.CallExpr, fn ast.Node) string {
 	if fd, ok := fn.(*ast.FuncDecl); ok {
 		name = fd.Name.Name
 	}
-	return fmt.Sprintf("package %s can be imported by other programs, and %s never undoes this registration (no signal.Stop, or the NotifyContext's stop never called): catching SIGTERM here would take it from every program that calls it, for good, even after the call returns; undo the registration when the function returns (defer signal.Stop, or signal.NotifyContext with defer stop()), then catch SIGTERM",
+	return fmt.Sprintf("package %s can be imported by other programs, and %s does not undo this registration when it returns (no deferred signal.Stop of the channel, or deferred call of the NotifyContext's stop, in the function itself): catching SIGTERM here would take it from every program that calls it, for good, even after the call returns; undo the registration when the function returns (defer signal.Stop, or signal.NotifyContext with defer stop()), then catch SIGTERM",
 		p.Pkg.Name(), name)
 }
 

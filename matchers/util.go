@@ -633,3 +633,10 @@ func hasDefault(sel *ast.SelectStmt) bool {
 	}
 	return false
 }
+
+// sameRef reports whether a and b name the same variable or the same
+// field of the same variable (refKey), both known.
+func sameRef(info *types.Info, a, b ast.Expr) bool {
+	ka := refKey(info, a)
+	return ka != "" && ka == refKey(info, b)
+}

@@ -32,9 +32,11 @@ one whose channel goes where its receivers cannot be followed (returned
 by an accessor, in a struct literal without keys, to a function of another
 package), is reported but not fixed, with the reason; a signal only
 logged needs no case. Nor is a registration in a package other programs
-may import (not main, not under internal/) that the function never undoes
-(no signal.Stop of the channel, a NotifyContext's stop dropped or never
-used): SIGTERM added there would be taken from every program that calls
+may import (not main, not under internal/) that the function does not
+undo when it returns (a deferred signal.Stop of the channel, or a deferred
+call of the NotifyContext's stop, in the function itself: an undo in the
+goroutine that waits for the signal runs only once one has come): SIGTERM
+added there would be taken from every program that calls
 it, for good, even after the call returns. Files whose name or build
 constraints name plan9, where signals are notes and syscall.SIGTERM is the
 same note as SIGINT, are reported but not fixed; other files are fixed
