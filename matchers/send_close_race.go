@@ -93,7 +93,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || (p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field)) || p.ownedValues(field, s, c) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || (p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) || p.ownedValues(field, s, c) {
 					continue
 				}
 				races = true
@@ -344,7 +344,11 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 			return true
 		}
 	}
-	if field, _ := p.Info.Uses[s.sel.Sel].(*types.Var); field != nil && p.callersSerialize(field, s.fd, c.fd) {
+	// The registry's lock serializes what the sender does itself, not
+	// what a goroutine or func value it starts does.
+	if _, ft := funcBody(s.path); ft != s.fd.Type {
+		// no registry hold
+	} else if field, _ := p.Info.Uses[s.sel.Sel].(*types.Var); field != nil && p.callersSerialize(field, s.fd, c.fd) {
 		return true
 	}
 	waits, groups := p.waitsBeforeClose(c.path)
@@ -1861,17 +1865,18 @@ func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 		return common
 	}
 	var registry *types.Var
+	var byKey bool
 	var sends map[string]bool
 	for _, r := range refsOf(fa) {
 		path := r.pass.pathTo(r.call)
 		if _, deferred := path[2].(*ast.DeferStmt); deferred {
 			return false
 		}
-		rng, f := r.pass.rangedRegistry(path)
-		if rng == nil || (registry != nil && f != registry) {
+		rng, f, key := r.pass.rangedRegistry(path)
+		if rng == nil || (registry != nil && (f != registry || key != byKey)) || r.pass.unlockedSince(path, rng) {
 			return false
 		}
-		registry = f
+		registry, byKey = f, key
 		h := r.pass.mutexesHeld(path)
 		sends = intersect(sends, intersect(h, r.pass.mutexesHeld(r.pass.pathTo(rng))))
 	}
@@ -1888,32 +1893,261 @@ func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 	}
 	for k := range closes {
 		if sends[k] {
-			return p.chanMadeFresh(field)
+			return p.chanMadeFresh(field) && p.registryOwnsValues(registry, byKey)
 		}
 	}
 	return false
 }
 
+// rangedRegistriesOwned reports whether every call of the method fd
+// (outside tests) that is made on the elements of a registry field in a
+// range over it (rangedRegistry) is made on a registry that owns its
+// values (registryOwnsValues): one run loop per registry does not make one
+// sender per subscriber when a subscriber can be in two registries.
+func (p *Pass) rangedRegistriesOwned(fd *ast.FuncDecl) bool {
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return false
+	}
+	refs, _, _ := p.callRefs(fn)
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) || r.call == nil {
+			continue
+		}
+		if rng, f, key := r.pass.rangedRegistry(r.pass.pathTo(r.call)); rng != nil && !p.registryOwnsValues(f, key) {
+			return false
+		}
+	}
+	return true
+}
+
+// unlockedSince reports whether a mutex is unlocked between the start of
+// the range statement rng and the call at path[0]: in a statement before
+// it, in its block or an enclosing one inside rng's body.
+func (p *Pass) unlockedSince(path []ast.Node, rng *ast.RangeStmt) bool {
+	for i := 0; i+1 < len(path) && path[i] != ast.Node(rng); i++ {
+		for _, st := range stmtList(path[i+1]) {
+			if st == path[i] {
+				break
+			}
+			unlocked := false
+			ast.Inspect(st, func(n ast.Node) bool {
+				if _, lit := n.(*ast.FuncLit); lit {
+					return false
+				}
+				if inner, ok := n.(ast.Stmt); ok {
+					if _, lock, isMu := p.mutexCall(inner); isMu && !lock {
+						unlocked = true
+					}
+				}
+				return !unlocked
+			})
+			if unlocked {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// registryOwnsValues reports whether every value (with byKey, every
+// key) the program (outside tests) puts in the registry field is one made
+// for it and put there once: x.F[k] = v, x.F = append(x.F, v), or an element of a composite
+// literal's F, where v is a new value (&T{...}, a composite literal, or a
+// constructor's: freshValue), or a local variable only ever assigned such
+// values and used as a value (not as x.m or x.f) only there. Other stores
+// to F are removals: a nil element, nil, or F re-sliced or appended from
+// its own slices. A subscriber the caller hands in (Attach(s)), one put
+// under two keys, or one copied from another registry fails it: it could
+// be in two registries, or twice in one, and a removal would not remove it.
+func (p *Pass) registryOwnsValues(registry *types.Var, byKey bool) bool {
+	if registry == nil {
+		return false
+	}
+	isReg := func(info *types.Info, e ast.Expr) bool {
+		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		v, ok := info.Uses[sel.Sel].(*types.Var)
+		return ok && v.Origin() == registry
+	}
+	ok := true
+	for _, q := range p.programPasses() {
+		for _, f := range q.Owned {
+			if q.inTestFile(f) {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				if !ok {
+					return false
+				}
+				switch n := n.(type) {
+				case *ast.CompositeLit:
+					for _, el := range n.Elts {
+						kv, keyed := el.(*ast.KeyValueExpr)
+						if !keyed {
+							continue
+						}
+						id, isID := kv.Key.(*ast.Ident)
+						if !isID {
+							continue
+						}
+						if v, isVar := q.Info.Uses[id].(*types.Var); isVar && v.Origin() == registry {
+							if lit, isLit := ast.Unparen(kv.Value).(*ast.CompositeLit); isLit {
+								if byKey && len(lit.Elts) > 0 {
+									ok = false
+								}
+								for _, e := range lit.Elts {
+									if ekv, isKV := e.(*ast.KeyValueExpr); isKV {
+										e = ekv.Value
+									}
+									if _, elided := e.(*ast.CompositeLit); !elided && !isNewLit(e) {
+										ok = false
+									}
+								}
+							} else if !q.isMakeChanExpr(kv.Value) && !isMakeCall(q.Info, kv.Value) && !isNilIdent(q.Info, kv.Value) {
+								ok = false
+							}
+						}
+					}
+				case *ast.AssignStmt:
+					for i, l := range n.Lhs {
+						var v ast.Expr
+						if i < len(n.Rhs) && len(n.Lhs) == len(n.Rhs) {
+							v = n.Rhs[i]
+						}
+						if ix, isIx := ast.Unparen(l).(*ast.IndexExpr); isIx && isReg(q.Info, ix.X) {
+							if byKey {
+								// The subscribers are the keys.
+								if !q.ownedElement(n, ix.Index) {
+									ok = false
+								}
+							} else if v == nil || (!isNilIdent(q.Info, v) && !q.ownedElement(n, v)) {
+								ok = false
+							}
+							continue
+						}
+						if !isReg(q.Info, l) {
+							continue
+						}
+						if v == nil {
+							ok = false
+							continue
+						}
+						switch rv := ast.Unparen(v).(type) {
+						case *ast.SliceExpr:
+							if !isReg(q.Info, rv.X) {
+								ok = false
+							}
+						case *ast.CallExpr:
+							if isBuiltin(q.Info, rv.Fun, "append") && len(rv.Args) > 0 && isReg(q.Info, rv.Args[0]) {
+								for _, a := range rv.Args[1:] {
+									if sl, isSl := ast.Unparen(a).(*ast.SliceExpr); isSl && rv.Ellipsis.IsValid() && isReg(q.Info, sl.X) {
+										continue
+									}
+									if rv.Ellipsis.IsValid() || !q.ownedElement(n, a) {
+										ok = false
+									}
+								}
+							} else if !isMakeCall(q.Info, rv) {
+								ok = false
+							}
+						default:
+							if !isNilIdent(q.Info, v) {
+								if _, isLit := rv.(*ast.CompositeLit); !isLit || len(rv.(*ast.CompositeLit).Elts) > 0 {
+									ok = false
+								}
+							}
+						}
+					}
+				}
+				return ok
+			})
+		}
+	}
+	return ok
+}
+
+// ownedElement reports whether v, stored into a registry by the statement
+// st, is a value made for it: a new value or a constructor's (freshValue),
+// or a local variable of st's function only ever assigned such values and
+// used as a value (not as the base of x.m or x.f) only once, there.
+func (p *Pass) ownedElement(st ast.Stmt, v ast.Expr) bool {
+	if p.freshValue(v) {
+		return true
+	}
+	id, ok := ast.Unparen(v).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	lv, _ := p.Info.Uses[id].(*types.Var)
+	fd := funcDeclOf(p.pathTo(st))
+	if lv == nil || fd == nil || fd.Body == nil || lv.Parent() == nil || lv.Parent() == p.Pkg.Scope() || !within(fd.Body, lv.Pos()) {
+		return false
+	}
+	if only, assigned := p.assignedOnly(fd.Body, lv, p.freshValue); !only || !assigned {
+		return false
+	}
+	values := 0
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		use, ok := n.(*ast.Ident)
+		if !ok || p.Info.Uses[use] != lv {
+			return true
+		}
+		path := p.pathTo(use)
+		if sel, isSel := path[1].(*ast.SelectorExpr); isSel && sel.X == use {
+			return true
+		}
+		values++
+		return true
+	})
+	return values == 1
+}
+
+
 // rangedRegistry returns the range statement over a field (x.subs) that
-// encloses path[0] in its function, outside any func literal, and the
-// field; or nil.
-func (p *Pass) rangedRegistry(path []ast.Node) (*ast.RangeStmt, *types.Var) {
+// encloses path[0], a method call, in its function, outside any func
+// literal, with the field, and whether the call's receiver is the range's
+// key (for s := range x.subs over a map keyed by subscriber) rather than
+// its value; nil when there is none, or the receiver is neither.
+func (p *Pass) rangedRegistry(path []ast.Node) (*ast.RangeStmt, *types.Var, bool) {
+	call, ok := path[0].(*ast.CallExpr)
+	if !ok {
+		return nil, nil, false
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return nil, nil, false
+	}
+	recv, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return nil, nil, false
+	}
 	for _, n := range path[1:] {
 		switch n := n.(type) {
 		case *ast.FuncDecl, *ast.FuncLit:
-			return nil, nil
+			return nil, nil, false
 		case *ast.RangeStmt:
-			sel, ok := ast.Unparen(n.X).(*ast.SelectorExpr)
+			x, ok := ast.Unparen(n.X).(*ast.SelectorExpr)
 			if !ok {
-				return nil, nil
+				return nil, nil, false
 			}
-			if v, ok := p.Info.Uses[sel.Sel].(*types.Var); ok && v.IsField() {
-				return n, v.Origin()
+			v, ok := p.Info.Uses[x.Sel].(*types.Var)
+			if !ok || !v.IsField() {
+				return nil, nil, false
 			}
-			return nil, nil
+			obj := p.Info.Uses[recv]
+			if k, isID := n.Key.(*ast.Ident); isID && obj != nil && p.Info.Defs[k] == obj {
+				return n, v.Origin(), true
+			}
+			if val, isID := n.Value.(*ast.Ident); isID && obj != nil && p.Info.Defs[val] == obj {
+				return n, v.Origin(), false
+			}
+			return nil, nil, false
 		}
 	}
-	return nil, nil
+	return nil, nil, false
 }
 
 // removedUnderLock reports whether the statement holding the call at

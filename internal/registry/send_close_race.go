@@ -31,7 +31,9 @@ RecoverAndLog); a method and its closer, exported or not, whose every call
 (direct, through an interface of the load, or through a type assertion to
 one from elsewhere, x.(io.Closer)) one function makes, or its helpers, one
 after the other, where that function is started at one place outside any
-loop, on a channel field the program only ever sets to a make (a log loop
+loop, on a channel field the program only ever sets to a make (and, where
+the sends go to the elements of a registry, one that owns them, as below)
+(a log loop
 that writes and, when its context ends, closes the writer); and an unexported sender called
 only by the closer itself, before its deferred close (one goroutine, in
 order); nor, in the whole program, a close deferred in the function that
@@ -89,7 +91,11 @@ unlock in between, deleting the value from that field or storing nil in
 its element, or closing after the last send of the registry's one run
 loop: every send is made by one method, started once per fresh value,
 outside any func literal, and the close comes after its sending loop, with
-no goto), on a channel field the program only ever sets to a make, are not races.`,
+no goto; the sender sends itself, not from a goroutine it starts, and no
+unlock comes between the range and the send; and the registry owns its
+subscribers: each value, or key for a map ranged by key, is made for it,
+&T{...} or a constructor's, and put there once, never handed in by a
+caller), on a channel field the program only ever sets to a make, are not races.`,
 	Bad: `func (p *Pool) Submit(j Job) error {
 	p.queue <- j
 	return nil
