@@ -2105,7 +2105,6 @@ func (p *Pass) ownedElement(st ast.Stmt, v ast.Expr) bool {
 	return values == 1
 }
 
-
 // rangedRegistry returns the range statement over a field (x.subs) that
 // encloses path[0], a method call, in its function, outside any func
 // literal, with the field, and whether the call's receiver is the range's
