@@ -346,7 +346,7 @@ func (p *Pass) closeGuarded(s, c chanUse) bool {
 	}
 	// The registry's lock serializes what the sender does itself, not
 	// what a goroutine or func value it starts does.
-	if _, ft := funcBody(s.path); ft != s.fd.Type {
+	if _, ft := funcBody(s.path); ft != s.fd.Type || p.letsGoOfLocks(s.fd.Body) {
 		// no registry hold
 	} else if field, _ := p.Info.Uses[s.sel.Sel].(*types.Var); field != nil && p.callersSerialize(field, s.fd, c.fd) {
 		return true
@@ -1819,17 +1819,15 @@ func (p *Pass) startedOrLocalArg(path []ast.Node) bool {
 // callersSerialize reports whether the sending method a and the closing
 // method b are only ever called with one mutex held, the same field of the
 // same type (a registry's lock), in this way: every call of the sender is
-// made, not deferred, in a range over one registry field F (a map or a
-// slice of the subscribers) with that lock held from before the range
-// to the send (the sender finds the value where the closer removes it, in
-// one critical section); every call of the closer holds the lock for
-// writing (Lock, not RLock) and either has beside it, in its block and with
-// no unlock in between, a delete from F or a nil stored in an element of
-// F (removedUnderLock: the closed value leaves the registry before anyone
-// can look again), or is made after the senders' last chance to send
-// (afterLastSend: the registry's own run loop, ending, closes what is
-// left); and the channel field is only ever set to a make (chanMadeFresh:
-// no two subscribers, of one registry or of two, share a channel).
+// a plain call (not deferred, not in a go statement) in a range over one
+// registry field F (a map or a slice of the subscribers), with that lock
+// held from before the range and nothing letting go of it before the call
+// (unlockedSince); every call of the closer holds the lock for writing
+// (Lock, not RLock) and is followed at once by the removal of the closed
+// value from F under the key it was found by (removedAfterClose); the
+// registry owns its subscribers (registryOwnsValues: none can be in two
+// registries, or twice in one); and the channel field is only ever set to
+// a make (chanMadeFresh: no two subscribers share a channel).
 func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 	fa, _ := p.Info.Defs[a.Name].(*types.Func)
 	fb, _ := p.Info.Defs[b.Name].(*types.Func)
@@ -1869,8 +1867,9 @@ func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 	var sends map[string]bool
 	for _, r := range refsOf(fa) {
 		path := r.pass.pathTo(r.call)
-		if _, deferred := path[2].(*ast.DeferStmt); deferred {
-			return false
+		switch path[1].(type) {
+		case *ast.DeferStmt, *ast.GoStmt:
+			return false // runs after the unlock, or outside the lock
 		}
 		rng, f, key := r.pass.rangedRegistry(path)
 		if rng == nil || (registry != nil && (f != registry || key != byKey)) || r.pass.unlockedSince(path, rng) {
@@ -1886,7 +1885,7 @@ func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 	var closes map[string]bool
 	for _, r := range refsOf(fb) {
 		path := r.pass.pathTo(r.call)
-		if !r.pass.removedUnderLock(path, registry) && !p.afterLastSend(r, fb, fa) {
+		if !r.pass.removedAfterClose(path, registry) {
 			return false
 		}
 		closes = intersect(closes, r.pass.mutexesHeldFor(path, true))
@@ -1897,6 +1896,28 @@ func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 		}
 	}
 	return false
+}
+
+// letsGoOfLocks reports whether body unlocks a mutex or waits on a
+// sync.Cond (which unlocks while it waits), outside func literals.
+func (p *Pass) letsGoOfLocks(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case ast.Stmt:
+			if _, lock, isMu := p.mutexCall(n); isMu && !lock {
+				found = true
+			}
+		case *ast.CallExpr:
+			if isMethod(callee(p.Info, n), "sync", "Cond", "Wait") {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // rangedRegistriesOwned reports whether every call of the method fd
@@ -1921,9 +1942,10 @@ func (p *Pass) rangedRegistriesOwned(fd *ast.FuncDecl) bool {
 	return true
 }
 
-// unlockedSince reports whether a mutex is unlocked between the start of
-// the range statement rng and the call at path[0]: in a statement before
-// it, in its block or an enclosing one inside rng's body.
+// unlockedSince reports whether a mutex is unlocked (or a sync.Cond's Wait
+// lets go of one) between the start of the range statement rng and the
+// call at path[0]: in a statement before it, in its block or an enclosing
+// one inside rng's body.
 func (p *Pass) unlockedSince(path []ast.Node, rng *ast.RangeStmt) bool {
 	for i := 0; i+1 < len(path) && path[i] != ast.Node(rng); i++ {
 		for _, st := range stmtList(path[i+1]) {
@@ -1939,6 +1961,9 @@ func (p *Pass) unlockedSince(path []ast.Node, rng *ast.RangeStmt) bool {
 					if _, lock, isMu := p.mutexCall(inner); isMu && !lock {
 						unlocked = true
 					}
+				}
+				if c, ok := n.(*ast.CallExpr); ok && isMethod(callee(p.Info, c), "sync", "Cond", "Wait") {
+					unlocked = true // Wait lets go of the lock while it waits
 				}
 				return !unlocked
 			})
@@ -2149,12 +2174,31 @@ func (p *Pass) rangedRegistry(path []ast.Node) (*ast.RangeStmt, *types.Var, bool
 	return nil, nil, false
 }
 
-// removedUnderLock reports whether the statement holding the call at
-// path[0] has beside it, in its block, with no unlock in between, a
-// statement that removes a value from the registry field: delete(x.F, k)
-// or x.F[i] = nil.
-func (p *Pass) removedUnderLock(path []ast.Node, registry *types.Var) bool {
+// removedAfterClose reports whether the statement holding the closer's
+// call at path[0] is followed at once, in its block, by a statement that
+// removes the closed value from the registry field under the key it was
+// found by: the call's receiver is a variable defined from F[k] (x, ok :=
+// F[k], in that block or an if's init around it), and the next statement
+// is delete(F, k) or F[k] = nil with the same k. Nothing can run between
+// the close and the removal; the lock the caller holds covers both.
+func (p *Pass) removedAfterClose(path []ast.Node, registry *types.Var) bool {
 	if registry == nil {
+		return false
+	}
+	call, ok := path[0].(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	recv, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	key := p.lookupKey(path, p.Info.Uses[recv], registry)
+	if key == "" {
 		return false
 	}
 	for i := 1; i+1 < len(path); i++ {
@@ -2164,34 +2208,71 @@ func (p *Pass) removedUnderLock(path []ast.Node, registry *types.Var) bool {
 			continue
 		}
 		at := slices.Index(list, st)
-		scan := func(k int) (stop, found bool) {
-			if _, lock, isMu := p.mutexCall(list[k]); isMu && !lock {
-				return true, false
-			}
-			return false, p.removes(list[k], registry)
+		if es, isExpr := st.(*ast.ExprStmt); !isExpr || ast.Unparen(es.X) != ast.Node(call) || at+1 >= len(list) {
+			return false // the close is not a statement of its own, or nothing follows it
 		}
-		for k := at + 1; k < len(list); k++ {
-			if stop, found := scan(k); stop || found {
-				if found {
-					return true
-				}
-				break
-			}
-		}
-		for k := at - 1; k >= 0; k-- {
-			if stop, found := scan(k); stop || found {
-				return found
-			}
-		}
-		return false
+		return p.removes(list[at+1], registry, key)
 	}
 	return false
 }
 
+// lookupKey returns the text of the key k by which the variable obj was
+// found in the registry field: obj is defined by v := F[k] or v, ok :=
+// F[k], in a statement of a block enclosing path[0] or in the init of an
+// if statement enclosing it; "" otherwise.
+func (p *Pass) lookupKey(path []ast.Node, obj types.Object, registry *types.Var) string {
+	if obj == nil {
+		return ""
+	}
+	var def *ast.AssignStmt
+	for _, n := range path[1:] {
+		if _, isFn := n.(*ast.FuncDecl); isFn {
+			break
+		}
+		if ifs, isIf := n.(*ast.IfStmt); isIf {
+			if as, isAs := ifs.Init.(*ast.AssignStmt); isAs {
+				def = p.definesFrom(as, obj, def)
+			}
+		}
+		for _, st := range stmtList(n) {
+			if as, isAs := st.(*ast.AssignStmt); isAs {
+				def = p.definesFrom(as, obj, def)
+			}
+		}
+	}
+	if def == nil || len(def.Rhs) != 1 {
+		return ""
+	}
+	ix, ok := ast.Unparen(def.Rhs[0]).(*ast.IndexExpr)
+	if !ok {
+		return ""
+	}
+	xs, ok := ast.Unparen(ix.X).(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	if v, isVar := p.Info.Uses[xs.Sel].(*types.Var); !isVar || v.Origin() != registry {
+		return ""
+	}
+	return types.ExprString(ix.Index)
+}
+
+// definesFrom returns as when it defines obj (obj's declaring statement),
+// else prev.
+func (p *Pass) definesFrom(as *ast.AssignStmt, obj types.Object, prev *ast.AssignStmt) *ast.AssignStmt {
+	if as.Tok != token.DEFINE || len(as.Lhs) == 0 {
+		return prev
+	}
+	if id, ok := as.Lhs[0].(*ast.Ident); ok && p.Info.Defs[id] == obj {
+		return as
+	}
+	return prev
+}
+
 // removes reports whether the statement s itself (not a statement nested
-// in it) removes a value from the registry field: delete(x.F, k), or
-// x.F[i] = nil.
-func (p *Pass) removes(s ast.Stmt, registry *types.Var) bool {
+// in it) removes the value under key from the registry field:
+// delete(x.F, key), or x.F[key] = nil.
+func (p *Pass) removes(s ast.Stmt, registry *types.Var, key string) bool {
 	isRegistry := func(e ast.Expr) bool {
 		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
 		if !ok {
@@ -2208,7 +2289,7 @@ func (p *Pass) removes(s ast.Stmt, registry *types.Var) bool {
 		}
 		if id := condIdent(call.Fun); id != nil {
 			if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "delete" {
-				return isRegistry(call.Args[0])
+				return isRegistry(call.Args[0]) && types.ExprString(call.Args[1]) == key
 			}
 		}
 	case *ast.AssignStmt:
@@ -2217,141 +2298,10 @@ func (p *Pass) removes(s ast.Stmt, registry *types.Var) bool {
 			if !ok || p.Info.Uses[id] != types.Universe.Lookup("nil") || i >= len(s.Lhs) {
 				continue
 			}
-			if ix, ok := ast.Unparen(s.Lhs[i]).(*ast.IndexExpr); ok && isRegistry(ix.X) {
+			if ix, ok := ast.Unparen(s.Lhs[i]).(*ast.IndexExpr); ok && isRegistry(ix.X) && types.ExprString(ix.Index) == key {
 				return true
 			}
 		}
-	}
-	return false
-}
-
-// afterLastSend reports whether the call of the closer r (a call of the
-// closing method, made in the function f holding it) comes after the
-// sending method sender can be called again: every call of sender is a
-// plain call in one method w, and r's call is made by w, or by f, a
-// function only w calls plainly, after every one of those calls and in no
-// loop of w that holds one of them (and w has no goto); and w runs at most once per value: its one use (outside
-// tests, in no loop) is a call, go or not, on a local variable only ever
-// assigned a fresh value (an observable's run loop, started by its
-// constructor, that ranges over its input and, when the input ends,
-// closes its subscribers).
-func (p *Pass) afterLastSend(r progFuncRef, closer, sender *types.Func) bool {
-	srefs, complete, _ := p.callRefs(sender)
-	if !complete {
-		return false
-	}
-	var w *ast.FuncDecl
-	var wp *Pass
-	var sendEnds []token.Pos
-	for _, s := range srefs {
-		if s.pass.inTestFile(s.id) {
-			continue
-		}
-		if s.call == nil {
-			return false
-		}
-		fd := s.pass.plainCaller(s.call)
-		if fd == nil || (w != nil && fd != w) {
-			return false
-		}
-		w, wp = fd, s.pass
-		sendEnds = append(sendEnds, s.call.End())
-	}
-	if w == nil || w.Recv == nil || w.Body == nil || r.call == nil {
-		return false
-	}
-	jumps := false // a goto can take w back to a send
-	ast.Inspect(w.Body, func(n ast.Node) bool {
-		if b, ok := n.(*ast.BranchStmt); ok && b.Tok == token.GOTO {
-			jumps = true
-		}
-		return !jumps
-	})
-	if jumps {
-		return false
-	}
-	wfn, _ := wp.Info.Defs[w.Name].(*types.Func)
-	f := r.pass.plainCaller(r.call)
-	if wfn == nil || f == nil {
-		return false
-	}
-	// The calls in w that close: r's call itself, or the calls of f.
-	var closes []*ast.CallExpr
-	if f == w {
-		closes = append(closes, r.call)
-	} else {
-		ffn, _ := r.pass.Info.Defs[f.Name].(*types.Func)
-		if ffn == nil || !p.onlyCalledFrom(ffn, w, 0) {
-			return false
-		}
-		frefs, _, _ := p.callRefs(ffn)
-		for _, fr := range frefs {
-			if !fr.pass.inTestFile(fr.id) {
-				closes = append(closes, fr.call)
-			}
-		}
-	}
-	for _, c := range closes {
-		for _, end := range sendEnds {
-			if c.Pos() < end {
-				return false
-			}
-		}
-		// No loop around the close goes back to a send (a loop over the
-		// subscribers to close them is no such loop).
-		for _, up := range wp.pathTo(c)[1:] {
-			if _, isDecl := up.(*ast.FuncDecl); isDecl {
-				break
-			}
-			switch up.(type) {
-			case *ast.ForStmt, *ast.RangeStmt:
-				for _, end := range sendEnds {
-					if within(up, end-1) {
-						return false
-					}
-				}
-			case *ast.FuncLit:
-				return false
-			}
-		}
-	}
-	return wp.startedOnce(w) && p.startedOnFresh(wfn)
-}
-
-// startedOnFresh reports whether the method fn's one use outside tests
-// (startedOnce) is a call, in no func literal, on a local variable of the
-// calling function that is only ever assigned fresh values (&T{...}, or a
-// constructor's): no value runs fn twice.
-func (p *Pass) startedOnFresh(fn *types.Func) bool {
-	refs, _, _ := p.callRefs(fn)
-	for _, r := range refs {
-		if r.pass.inTestFile(r.id) {
-			continue
-		}
-		sel, ok := ast.Unparen(r.call.Fun).(*ast.SelectorExpr)
-		if !ok {
-			return false
-		}
-		id, ok := ast.Unparen(sel.X).(*ast.Ident)
-		if !ok {
-			return false
-		}
-		v, _ := r.pass.Info.Uses[id].(*types.Var)
-		path := r.pass.pathTo(r.call)
-		fd := funcDeclOf(path)
-		for _, up := range path[1:] {
-			if _, lit := up.(*ast.FuncLit); lit {
-				return false // a closure may run it twice on one value
-			}
-			if up == fd {
-				break
-			}
-		}
-		if v == nil || fd == nil || fd.Body == nil || v.Parent() == nil || v.Parent() == r.pass.Pkg.Scope() || !within(fd.Body, v.Pos()) {
-			return false
-		}
-		ok, assigned := r.pass.assignedOnly(fd.Body, v, r.pass.freshValue)
-		return ok && assigned
 	}
 	return false
 }

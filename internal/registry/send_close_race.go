@@ -84,18 +84,16 @@ package); a race whose senders are all the package's own machinery
 with the closed flag checked before it (the unlock written on each
 branch), senders started through a small wrapper around a WaitGroup
 whose Wait the closer calls first, and a sender and a closer whose callers
-all hold one registry lock (the sender, not deferred, in a range over a
-registry field with the lock held from before the range; the closer
-holding it for writing, Lock not RLock, and beside the close, with no
-unlock in between, deleting the value from that field or storing nil in
-its element, or closing after the last send of the registry's one run
-loop: every send is made by one method, started once per fresh value,
-outside any func literal, and the close comes after its sending loop, with
-no goto; the sender sends itself, not from a goroutine it starts, and no
-unlock comes between the range and the send; and the registry owns its
-subscribers: each value, or key for a map ranged by key, is made for it,
-&T{...} or a constructor's, and put there once, never handed in by a
-caller), on a channel field the program only ever sets to a make, are not races.`,
+all hold one registry lock (the sender, called plainly, not deferred or
+in a go statement, in a range over a registry field with the lock held
+from before the range and no unlock or Cond.Wait before the call, sending
+itself without letting go of any lock; the closer holding the lock for
+writing, Lock not RLock, with the closed value found in that field by a
+key, x := F[k], and the statement right after the close deleting F[k] or
+storing nil there; the registry owning its subscribers: each value, or
+key for a map ranged by key, made for it, &T{...} or a constructor's, and
+put there once, never handed in by a caller), on a channel field the
+program only ever sets to a make, are not races.`,
 	Bad: `func (p *Pool) Submit(j Job) error {
 	p.queue <- j
 	return nil
