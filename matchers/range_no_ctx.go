@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -78,9 +79,14 @@ func RangeNoCtx(p *Pass) []Finding {
 				fd.NoFix = why
 			}
 			fd.Harmless = p.noDrain()
+			if fd.Fix != nil {
+				if why := p.ctxWrittenAfterGo(g, ctx); why != "" {
+					fd.Fix, fd.NoFix = nil, why
+				}
+			}
 			switch {
 			case fd.Harmless != "":
-			case p.ownerCloses(rng.X):
+			case p.ownerCloses(p.goArg(g, rng.X)):
 				fd.Harmless = harmlessOwnerCloses
 			}
 			found = append(found, fd)
@@ -736,6 +742,71 @@ func (p *Pass) labelsIn(body *ast.BlockStmt) map[string]bool {
 		return true
 	})
 	return labels
+}
+
+// goArg returns the argument that the go statement starting the func
+// literal g hands to its parameter ch (go func(errs <-chan error) { for
+// range errs {...} }(c.Errors())), or ch itself when ch is no such
+// parameter.
+func (p *Pass) goArg(g goFunc, ch ast.Expr) ast.Expr {
+	id, ok := ast.Unparen(ch).(*ast.Ident)
+	if !ok || g.Go == nil {
+		return ch
+	}
+	lit, ok := ast.Unparen(g.Go.Call.Fun).(*ast.FuncLit)
+	if !ok || lit.Body != g.Body || g.Go.Call.Ellipsis.IsValid() {
+		return ch
+	}
+	obj := p.Info.Uses[id]
+	i := 0
+	for _, field := range lit.Type.Params.List {
+		for _, name := range field.Names {
+			if p.Info.Defs[name] == obj && obj != nil && i < len(g.Go.Call.Args) {
+				return g.Go.Call.Args[i]
+			}
+			i++
+		}
+		if len(field.Names) == 0 {
+			i++
+		}
+	}
+	return ch
+}
+
+// ctxWrittenAfterGo returns why the fix must not read ctx in the func
+// literal g: ctx is a variable of the function that starts g, assigned
+// again after the go statement (ctx = log.WithContext(ctx)), so the
+// goroutine's read would race with that write (and see a context the
+// starter made for something else). Otherwise "".
+func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
+	if g.Go == nil || ctx == nil {
+		return ""
+	}
+	lit, ok := ast.Unparen(g.Go.Call.Fun).(*ast.FuncLit)
+	if !ok || lit.Body != g.Body || within(lit, ctx.Pos()) {
+		return ""
+	}
+	body, _ := funcBody(p.pathTo(g.Go))
+	if body == nil {
+		return ""
+	}
+	at := token.NoPos
+	ast.Inspect(body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || at.IsValid() || as.Pos() < g.Go.End() {
+			return !at.IsValid()
+		}
+		for _, l := range as.Lhs {
+			if id, ok := ast.Unparen(l).(*ast.Ident); ok && p.Info.Uses[id] == ctx {
+				at = as.Pos()
+			}
+		}
+		return !at.IsValid()
+	})
+	if !at.IsValid() {
+		return ""
+	}
+	return fmt.Sprintf("%s is assigned again after the goroutine starts (line %d): reading it in the goroutine would race with that write", ctx.Name(), p.Fset.Position(at).Line)
 }
 
 // harmlessOwnerCloses is why a range over a channel its owner closes is

@@ -30,12 +30,15 @@ comments and the variable's name; when the channel is closed or the context
 done it returns (or, when code follows the loop or the body breaks it,
 breaks the loop by a label, so that a break keeps leaving the loop and not
 the select). It is refused for a channel given by an expression range
-evaluates once (a call), a range assigning to outer variables, and a
-function with results. In a program that handles no termination signal, or in a
+evaluates once (a call), a range assigning to outer variables, a
+function with results, and a func literal whose context is a variable
+of the function starting it that is assigned again after the go
+statement (the goroutine's read would race with that write). In a program that handles no termination signal, or in a
 package no main of the load uses, the finding is shown only with -all, and
 so is a range over a channel field that a method of its owner closes
 (read directly, or through a method, also of an interface, that returns
-it: client.Errors() closed by the client's Close): the range ends when its
+it: client.Errors() closed by the client's Close; also when the go
+statement hands it to the literal's parameter): the range ends when its
 owner is released, and leaving it earlier would drop what the owner still
 delivers.`,
 	Bad: `go func() {
