@@ -61,12 +61,8 @@ func LostCancel(p *Pass) []Finding {
 			}
 			fix, why := p.lostCancelFix(as, fn, taken)
 			fd = withFix(fd, fix, why)
-			if !p.Program.Drain().Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
-				if d := p.boundedTimeout(call, fn); d != "" {
-					fd.Harmless = fmt.Sprintf(harmlessTimedCtx, d)
-				} else if (p.neverCancelled(call.Args[0]) || p.rootJustBefore(as, call.Args[0])) && !p.handedToDrain(p.pathTo(call), call) && !p.ctxOutlives(as) {
-					fd.Harmless = harmlessRootTimer
-				}
+			if d := p.boundedTimeout(call, fn); d != "" && !p.Program.Drain().Runs(call.Pos(), p.enclosingFunc(call.Pos())) {
+				fd.Harmless = fmt.Sprintf(harmlessTimedCtx, d)
 			}
 			found = append(found, fd)
 			return true
@@ -78,86 +74,6 @@ func LostCancel(p *Pass) []Finding {
 // harmlessTimedCtx is why a discarded cancel of a short timeout off the
 // drain path is not a default finding.
 const harmlessTimedCtx = "the context's own timer (%s) frees it soon, and the code is not on a drain path: nothing is held long, and no drain waits on it"
-
-// harmlessRootTimer is why a discarded cancel of a deadline made from a
-// context that is never cancelled, off the drain path, is not a default
-// finding.
-const harmlessRootTimer = "its parent is never cancelled (context.Background or TODO), so nothing is registered with it: only the context's timer is kept, until its deadline, and the code is not on a drain path, so no drain waits on it (go vet's lostcancel reports the discarded cancel as such)"
-
-// ctxOutlives reports whether the context as defines, or a local value
-// that may hold it, is used by a goroutine or by a func literal that is
-// not called on the spot: work that goes on after the function, holding
-// what it took (a pooled connection) until the deadline.
-func (p *Pass) ctxOutlives(as *ast.AssignStmt) bool {
-	v, ok := p.Info.ObjectOf(identOf(as.Lhs[0])).(*types.Var)
-	body, _ := funcBody(p.pathTo(as))
-	if !ok || body == nil {
-		return true
-	}
-	seen := map[*types.Var]bool{}
-	var later func(v *types.Var) bool
-	later = func(v *types.Var) bool {
-		if seen[v] {
-			return false
-		}
-		seen[v] = true
-		found := false
-		ast.Inspect(body, func(n ast.Node) bool {
-			id, ok := n.(*ast.Ident)
-			if !ok || found || p.Info.Uses[id] != v {
-				return !found
-			}
-			path := p.pathTo(id)
-			for i, up := range path[1:] {
-				if up == body {
-					break
-				}
-				switch up := up.(type) {
-				case *ast.GoStmt:
-					found = true
-				case *ast.FuncLit:
-					if call, isCall := path[i+2].(*ast.CallExpr); !isCall || call.Fun != up {
-						found = true
-					}
-				}
-			}
-			vars, _ := p.useFlow(id, body)
-			for _, w := range vars {
-				found = found || later(w)
-			}
-			return !found
-		})
-		return found
-	}
-	return later(v)
-}
-
-// rootJustBefore reports whether arg is a variable that the statement
-// just before as, in its block, sets to context.Background() or TODO()
-// (ctx := context.Background(); ctx, _ = context.WithTimeout(ctx, d)).
-func (p *Pass) rootJustBefore(as *ast.AssignStmt, arg ast.Expr) bool {
-	id, ok := ast.Unparen(arg).(*ast.Ident)
-	if !ok {
-		return false
-	}
-	path := p.pathTo(as)
-	if len(path) < 2 {
-		return false
-	}
-	list := stmtList(path[1])
-	i := slices.Index(list, ast.Stmt(as))
-	if i < 1 {
-		return false
-	}
-	prev, ok := list[i-1].(*ast.AssignStmt)
-	if !ok || len(prev.Lhs) != 1 || len(prev.Rhs) != 1 {
-		return false
-	}
-	l, ok := prev.Lhs[0].(*ast.Ident)
-	call, isCall := ast.Unparen(prev.Rhs[0]).(*ast.CallExpr)
-	return ok && isCall && p.Info.ObjectOf(l) == p.Info.Uses[id] && p.Info.Uses[id] != nil &&
-		isFunc(callee(p.Info, call), "context", "Background", "TODO")
-}
 
 // boundedTimeout returns the duration of a context.WithTimeout (or
 // WithTimeoutCause) call whose timeout is a constant within the grace

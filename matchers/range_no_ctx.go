@@ -775,8 +775,9 @@ func (p *Pass) goArg(g goFunc, ch ast.Expr) ast.Expr {
 
 // ctxWrittenAfterGo returns why the fix must not read ctx in the func
 // literal g: ctx is a variable of the function that starts g, assigned
-// again after the go statement (ctx = log.WithContext(ctx)), so the
-// goroutine's read would race with that write (and see a context the
+// in that function's body (ctx = log.WithContext(ctx) after the go
+// statement, or before it in a loop that starts g again), so the
+// goroutine's read may race with that write (and see a context the
 // starter made for something else). Otherwise "".
 func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
 	if g.Go == nil || ctx == nil {
@@ -793,7 +794,7 @@ func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
 	at := token.NoPos
 	ast.Inspect(body, func(n ast.Node) bool {
 		as, ok := n.(*ast.AssignStmt)
-		if !ok || at.IsValid() || as.Pos() < g.Go.End() {
+		if !ok || at.IsValid() {
 			return !at.IsValid()
 		}
 		for _, l := range as.Lhs {
@@ -806,7 +807,36 @@ func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
 	if !at.IsValid() {
 		return ""
 	}
-	return fmt.Sprintf("%s is assigned again after the goroutine starts (line %d): reading it in the goroutine would race with that write", ctx.Name(), p.Fset.Position(at).Line)
+	return fmt.Sprintf("%s is assigned again in the function that starts the goroutine (line %d): reading it in the goroutine may race with that write", ctx.Name(), p.Fset.Position(at).Line)
+}
+
+// fieldAssigned reports whether some assignment of the program, outside
+// tests, sets the field (x.f = ...).
+func (p *Pass) fieldAssigned(field *types.Var) bool {
+	for _, q := range p.programPasses() {
+		for _, f := range q.Owned {
+			if q.inTestFile(f) {
+				continue
+			}
+			found := false
+			ast.Inspect(f, func(n ast.Node) bool {
+				if as, ok := n.(*ast.AssignStmt); ok {
+					for _, l := range as.Lhs {
+						if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok {
+							if v, ok := q.Info.Uses[sel.Sel].(*types.Var); ok && v.Origin() == field {
+								found = true
+							}
+						}
+					}
+				}
+				return !found
+			})
+			if found {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // harmlessOwnerCloses is why a range over a channel its owner closes is
@@ -879,12 +909,17 @@ func (p *Pass) returnsClosedField(fn *types.Func) bool {
 }
 
 // fieldClosedByOwner reports whether a method of the type holding the
-// channel field closes it through its receiver.
+// channel field closes it through its receiver, and the field is set only
+// in composite literals (never replaced by an assignment, which could
+// leave a range on the old channel with nothing to close it).
 func (p *Pass) fieldClosedByOwner(field *types.Var) bool {
 	if field == nil || !field.IsField() || field.Pkg() == nil {
 		return false
 	}
 	field = field.Origin()
+	if p.fieldAssigned(field) {
+		return false // replaced (a reconnect): the old channel may never be closed
+	}
 	for _, q := range p.Program.Packages {
 		if q.Pkg.Path() != field.Pkg().Path() {
 			continue

@@ -124,7 +124,8 @@ func (p *Pass) leakedLibraryNotify(call *ast.CallExpr, fn ast.Node) string {
 	// Notify (the same variable or field), the stop function for
 	// NotifyContext. Only a deferred undo in the function itself counts
 	// (defer signal.Stop(ch), defer stop(), or a deferred literal making
-	// that call): one in a goroutine runs only once a signal has come.
+	// that call) with no return between the registration and it: one in a
+	// goroutine runs only once a signal has come.
 	notify := isFunc(callee(p.Info, call), "os/signal", "Notify")
 	var stopFn types.Object
 	if !notify {
@@ -141,12 +142,32 @@ func (p *Pass) leakedLibraryNotify(call *ast.CallExpr, fn ast.Node) string {
 		id, ok := ast.Unparen(c.Fun).(*ast.Ident)
 		return ok && stopFn != nil && p.Info.Uses[id] == stopFn
 	}
+	// A return between the registration and the defer leaves it in place
+	// on that path.
+	returnsBefore := func(at token.Pos) bool {
+		found := false
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt:
+				if n.Pos() > call.End() && n.Pos() < at {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
 	undone := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.DeferStmt:
+			if returnsBefore(n.Pos()) {
+				return true
+			}
 			if undoes(n.Call) {
 				undone = true
 			}

@@ -26,14 +26,7 @@ TODO()) registers nothing and has no timer: nothing is kept, and it is not
 reported. Not a default finding (-all shows it, with the reason): a
 discarded cancel of context.WithTimeout with a constant timeout within the
 grace period (30 s) in code that is not on a drain path; its own timer frees
-it soon, and no drain waits on it. Nor, off the drain path, a deadline of
-any length made from context.Background() or TODO() (also through a
-variable the statement just before sets to one), not handed to a drain
-(a Shutdown, Stop, Close…) and not used, itself or through a value made
-with it, by a goroutine or a closure kept for later (work that goes on
-holding what it took): nothing is registered with such a
-parent, only the timer is kept until the deadline, and no drain waits on
-it (go vet's lostcancel reports these).`,
+it soon, and no drain waits on it.`,
 	Bad: `drainCtx, _ := context.WithTimeout(context.Background(), 25*time.Second)
 _ = srv.Shutdown(drainCtx)`,
 	Good: `drainCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)

@@ -34,8 +34,9 @@ package), is reported but not fixed, with the reason; a signal only
 logged needs no case. Nor is a registration in a package other programs
 may import (not main, not under internal/) that the function does not
 undo when it returns (a deferred signal.Stop of the channel, or a deferred
-call of the NotifyContext's stop, in the function itself: an undo in the
-goroutine that waits for the signal runs only once one has come): SIGTERM
+call of the NotifyContext's stop, in the function itself, with no return
+before it: an undo in the goroutine that waits for the signal runs only
+once one has come): SIGTERM
 added there would be taken from every program that calls
 it, for good, even after the call returns. Files whose name or build
 constraints name plan9, where signals are notes and syscall.SIGTERM is the
