@@ -775,10 +775,11 @@ func (p *Pass) goArg(g goFunc, ch ast.Expr) ast.Expr {
 
 // ctxWrittenAfterGo returns why the fix must not read ctx in the func
 // literal g: ctx is a variable of the function that starts g, assigned
-// in that function's body (ctx = log.WithContext(ctx) after the go
-// statement, or before it in a loop that starts g again), so the
-// goroutine's read may race with that write (and see a context the
-// starter made for something else). Otherwise "".
+// in that function's body after the go statement (ctx =
+// log.WithContext(ctx)), or before it inside a loop around the go
+// statement (a restart loop starts g again), so the goroutine's read may
+// race with that write (and see a context the starter made for something
+// else). Otherwise "".
 func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
 	if g.Go == nil || ctx == nil {
 		return ""
@@ -794,7 +795,7 @@ func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
 	at := token.NoPos
 	ast.Inspect(body, func(n ast.Node) bool {
 		as, ok := n.(*ast.AssignStmt)
-		if !ok || at.IsValid() {
+		if !ok || at.IsValid() || (as.Pos() < g.Go.Pos() && !sameLoop(p.pathTo(g.Go), as)) {
 			return !at.IsValid()
 		}
 		for _, l := range as.Lhs {
@@ -834,6 +835,22 @@ func (p *Pass) fieldAssigned(field *types.Var) bool {
 			if found {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// sameLoop reports whether n lies inside a for or range statement that
+// encloses path[0] too.
+func sameLoop(path []ast.Node, n ast.Node) bool {
+	for _, up := range path[1:] {
+		switch up.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			if within(up, n.Pos()) {
+				return true
+			}
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
 		}
 	}
 	return false
