@@ -46,7 +46,8 @@ import (
 //	}()
 func RangeNoCtx(p *Pass) []Finding {
 	var found []Finding
-	bound := map[string]bool{} // chanBoundByCtx's answers: many goroutines range over one channel
+	bound := map[string]bool{}                                       // chanBoundByCtx's answers: many goroutines range over one channel
+	assigns := map[*ast.BlockStmt]map[*types.Var][]*ast.AssignStmt{} // ctxWrittenAfterGo's, per function body
 	for _, g := range p.goroutineFuncs() {
 		ast.Inspect(g.Body, func(n ast.Node) bool {
 			if _, ok := n.(*ast.FuncLit); ok {
@@ -80,7 +81,7 @@ func RangeNoCtx(p *Pass) []Finding {
 			}
 			fd.Harmless = p.noDrain()
 			if fd.Fix != nil {
-				if why := p.ctxWrittenAfterGo(g, ctx); why != "" {
+				if why := p.ctxWrittenAfterGo(g, ctx, assigns); why != "" {
 					fd.Fix, fd.NoFix = nil, why
 				}
 			}
@@ -780,7 +781,7 @@ func (p *Pass) goArg(g goFunc, ch ast.Expr) ast.Expr {
 // statement (a restart loop starts g again), so the goroutine's read may
 // race with that write (and see a context the starter made for something
 // else). Otherwise "".
-func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
+func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var, memo map[*ast.BlockStmt]map[*types.Var][]*ast.AssignStmt) string {
 	if g.Go == nil || ctx == nil {
 		return ""
 	}
@@ -788,27 +789,37 @@ func (p *Pass) ctxWrittenAfterGo(g goFunc, ctx *types.Var) string {
 	if !ok || lit.Body != g.Body || within(lit, ctx.Pos()) {
 		return ""
 	}
-	body, _ := funcBody(p.pathTo(g.Go))
+	goPath := p.pathTo(g.Go)
+	body, _ := funcBody(goPath)
 	if body == nil {
 		return ""
 	}
-	at := token.NoPos
-	ast.Inspect(body, func(n ast.Node) bool {
-		as, ok := n.(*ast.AssignStmt)
-		if !ok || at.IsValid() || (as.Pos() < g.Go.Pos() && !sameLoop(p.pathTo(g.Go), as)) {
-			return !at.IsValid()
-		}
-		for _, l := range as.Lhs {
-			if id, ok := ast.Unparen(l).(*ast.Ident); ok && p.Info.Uses[id] == ctx {
-				at = as.Pos()
+	// The assignments to each variable in body, gathered once per body:
+	// a function with many goroutines would otherwise be walked once per
+	// finding.
+	byVar, ok := memo[body]
+	if !ok {
+		byVar = map[*types.Var][]*ast.AssignStmt{}
+		ast.Inspect(body, func(n ast.Node) bool {
+			if as, isAs := n.(*ast.AssignStmt); isAs {
+				for _, l := range as.Lhs {
+					if id, isID := ast.Unparen(l).(*ast.Ident); isID {
+						if v, isVar := p.Info.Uses[id].(*types.Var); isVar {
+							byVar[v] = append(byVar[v], as)
+						}
+					}
+				}
 			}
-		}
-		return !at.IsValid()
-	})
-	if !at.IsValid() {
-		return ""
+			return true
+		})
+		memo[body] = byVar
 	}
-	return fmt.Sprintf("%s is assigned again in the function that starts the goroutine (line %d): reading it in the goroutine may race with that write", ctx.Name(), p.Fset.Position(at).Line)
+	for _, as := range byVar[ctx] {
+		if as.Pos() > g.Go.Pos() || sameLoop(goPath, as) {
+			return fmt.Sprintf("%s is assigned again in the function that starts the goroutine (line %d): reading it in the goroutine may race with that write", ctx.Name(), p.Fset.Position(as.Pos()).Line)
+		}
+	}
+	return ""
 }
 
 // fieldAssigned reports whether some assignment of the program, outside
