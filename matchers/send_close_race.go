@@ -1903,21 +1903,25 @@ func (p *Pass) callersSerialize(field *types.Var, a, b *ast.FuncDecl) bool {
 func (p *Pass) letsGoOfLocks(body *ast.BlockStmt) bool {
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
+		if _, lit := n.(*ast.FuncLit); lit {
 			return false
-		case ast.Stmt:
-			if _, lock, isMu := p.mutexCall(n); isMu && !lock {
-				found = true
-			}
-		case *ast.CallExpr:
-			if isMethod(callee(p.Info, n), "sync", "Cond", "Wait") {
-				found = true
-			}
 		}
+		found = p.letsGoOfLock(n)
 		return !found
 	})
 	return found
+}
+
+// letsGoOfLock reports whether n is an unlock statement (Unlock, RUnlock)
+// or a call of (*sync.Cond).Wait, which lets go of its lock while it waits.
+func (p *Pass) letsGoOfLock(n ast.Node) bool {
+	if st, ok := n.(ast.Stmt); ok {
+		if _, lock, isMu := p.mutexCall(st); isMu && !lock {
+			return true
+		}
+	}
+	c, ok := n.(*ast.CallExpr)
+	return ok && isMethod(callee(p.Info, c), "sync", "Cond", "Wait")
 }
 
 // rangedRegistriesOwned reports whether every call of the method fd
@@ -1957,14 +1961,7 @@ func (p *Pass) unlockedSince(path []ast.Node, rng *ast.RangeStmt) bool {
 				if _, lit := n.(*ast.FuncLit); lit {
 					return false
 				}
-				if inner, ok := n.(ast.Stmt); ok {
-					if _, lock, isMu := p.mutexCall(inner); isMu && !lock {
-						unlocked = true
-					}
-				}
-				if c, ok := n.(*ast.CallExpr); ok && isMethod(callee(p.Info, c), "sync", "Cond", "Wait") {
-					unlocked = true // Wait lets go of the lock while it waits
-				}
+				unlocked = p.letsGoOfLock(n)
 				return !unlocked
 			})
 			if unlocked {
@@ -1989,14 +1986,7 @@ func (p *Pass) registryOwnsValues(registry *types.Var, byKey bool) bool {
 	if registry == nil {
 		return false
 	}
-	isReg := func(info *types.Info, e ast.Expr) bool {
-		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
-		if !ok {
-			return false
-		}
-		v, ok := info.Uses[sel.Sel].(*types.Var)
-		return ok && v.Origin() == registry
-	}
+	isReg := func(info *types.Info, e ast.Expr) bool { return isFieldRef(info, e, registry) }
 	ok := true
 	for _, q := range p.programPasses() {
 		for _, f := range q.Owned {
@@ -2031,7 +2021,7 @@ func (p *Pass) registryOwnsValues(registry *types.Var, byKey bool) bool {
 										ok = false
 									}
 								}
-							} else if !q.isMakeChanExpr(kv.Value) && !isMakeCall(q.Info, kv.Value) && !isNilIdent(q.Info, kv.Value) {
+							} else if !isMakeCall(q.Info, kv.Value) && !isNilIdent(q.Info, kv.Value) {
 								ok = false
 							}
 						}
@@ -2273,35 +2263,30 @@ func (p *Pass) definesFrom(as *ast.AssignStmt, obj types.Object, prev *ast.Assig
 // in it) removes the value under key from the registry field:
 // delete(x.F, key), or x.F[key] = nil.
 func (p *Pass) removes(s ast.Stmt, registry *types.Var, key string) bool {
-	isRegistry := func(e ast.Expr) bool {
-		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
-		if !ok {
-			return false
-		}
-		v, ok := p.Info.Uses[sel.Sel].(*types.Var)
-		return ok && v.Origin() == registry
-	}
 	switch s := s.(type) {
 	case *ast.ExprStmt:
 		call, ok := ast.Unparen(s.X).(*ast.CallExpr)
-		if !ok || len(call.Args) != 2 {
-			return false
-		}
-		if id := condIdent(call.Fun); id != nil {
-			if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "delete" {
-				return isRegistry(call.Args[0]) && types.ExprString(call.Args[1]) == key
-			}
-		}
+		return ok && len(call.Args) == 2 && isBuiltin(p.Info, call.Fun, "delete") &&
+			isFieldRef(p.Info, call.Args[0], registry) && types.ExprString(call.Args[1]) == key
 	case *ast.AssignStmt:
 		for i, r := range s.Rhs {
-			id, ok := ast.Unparen(r).(*ast.Ident)
-			if !ok || p.Info.Uses[id] != types.Universe.Lookup("nil") || i >= len(s.Lhs) {
+			if !isNilIdent(p.Info, r) || i >= len(s.Lhs) {
 				continue
 			}
-			if ix, ok := ast.Unparen(s.Lhs[i]).(*ast.IndexExpr); ok && isRegistry(ix.X) && types.ExprString(ix.Index) == key {
+			if ix, ok := ast.Unparen(s.Lhs[i]).(*ast.IndexExpr); ok && isFieldRef(p.Info, ix.X, registry) && types.ExprString(ix.Index) == key {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// isFieldRef reports whether e selects the field (x.f, of any x).
+func isFieldRef(info *types.Info, e ast.Expr, field *types.Var) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	v, ok := info.Uses[sel.Sel].(*types.Var)
+	return ok && v.Origin() == field
 }

@@ -447,12 +447,7 @@ func isExit(fn *types.Func) bool {
 
 // isBuiltinClose reports whether call is the builtin close(ch).
 func isBuiltinClose(info *types.Info, call *ast.CallExpr) bool {
-	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
-	if !ok {
-		return false
-	}
-	b, ok := info.Uses[id].(*types.Builtin)
-	return ok && b.Name() == "close"
+	return isBuiltin(info, call.Fun, "close")
 }
 
 // within reports whether pos lies inside n.
