@@ -1,9 +1,11 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/drainfix/drainfix/internal/drainpath"
@@ -128,98 +130,591 @@ func (p *Pass) paramRaced(pass *Pass, call *ast.CallExpr, arg ast.Node) bool {
 
 // racedGoroutine reports whether the call at path[0] runs in a func literal
 // started with go that then closes (or sends on) a channel, and whose
-// starter, after the go statement, selects on that channel together with
-// a context's Done or a timer.
+// starter, after the go statement, stops waiting for it at a deadline for
+// good: a select on that channel and on a bounded deadline
+// (isDeadlineChan) whose deadline case cannot block and leaves (leaves),
+// with no other blocking receive from the channel in the starter
+// (receivesElsewhere), no loop around the go statement and no loop around
+// any call of the starter (notRetried): a retry after the deadline would
+// start the wait again.
 func (p *Pass) racedGoroutine(path []ast.Node) bool {
+	r := p.raceOf(path)
+	if r == nil || r.deadline == nil {
+		return false
+	}
+	return p.leaves(r) && !p.receivesElsewhere(r.body, r.lit, r.done, r.recv) && p.notRetried(r.up)
+}
+
+// retriedGoroutine returns where (as "line N") a loop around the go
+// statement starts the goroutine running the call at path[0] on each
+// pass, once its starter has stopped waiting for the last one (raceOf):
+// a deadline given to the call bounds one pass, not the drain (a retry
+// after a timeout, or one budget per item that add up). "" when none
+// does.
+func (p *Pass) retriedGoroutine(path []ast.Node) string {
+	r := p.raceOf(path)
+	if r == nil {
+		return ""
+	}
+	for _, n := range r.up {
+		switch n := n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return fmt.Sprintf("line %d", p.Fset.Position(n.Pos()).Line)
+		case *ast.FuncLit:
+			return ""
+		case *ast.FuncDecl:
+			// A caller that calls the starter again after a timeout.
+			fn, _ := p.Info.Defs[n.Name].(*types.Func)
+			if fn == nil {
+				return ""
+			}
+			refs, _, _ := p.callRefs(fn)
+			for _, ref := range refs {
+				if ref.call == nil || ref.pass.inTestFile(ref.id) {
+					continue
+				}
+				for _, m := range ref.pass.pathTo(ref.call) {
+					if _, decl := m.(*ast.FuncDecl); decl {
+						break
+					}
+					switch m.(type) {
+					case *ast.ForStmt, *ast.RangeStmt:
+						return shortPos(ref.pass.Fset, m.Pos())
+					}
+				}
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// A race is a goroutine whose starter selects on its completion.
+type race struct {
+	lit      *ast.FuncLit
+	done     map[string]bool // the channels it signals completion on
+	body     *ast.BlockStmt  // the starter's body
+	up       []ast.Node      // from the block holding the go statement up
+	sel      *ast.SelectStmt
+	recv     *ast.UnaryExpr  // the select's receive from done
+	rest     []ast.Stmt      // the statements after the select
+	deadline *ast.CommClause // the select's case on a bounded deadline
+}
+
+// raceOf returns the race the call at path[0] runs in: a func literal
+// started with go that closes (or sends on) a channel once the call has
+// returned (completionChans), and the first select after the go statement
+// in its block that receives from that channel. nil when there is none.
+func (p *Pass) raceOf(path []ast.Node) *race {
 	for i, n := range path {
 		lit, ok := n.(*ast.FuncLit)
 		if !ok {
 			continue
 		}
 		if i+3 >= len(path) {
-			return false
+			return nil
 		}
 		gcall, ok := path[i+1].(*ast.CallExpr)
 		if !ok || gcall.Fun != lit {
-			return false
+			return nil
 		}
 		gs, ok := path[i+2].(*ast.GoStmt)
 		if !ok {
-			return false
+			return nil
 		}
 		block, ok := path[i+3].(*ast.BlockStmt)
 		if !ok {
-			return false
+			return nil
 		}
-		// The channel the goroutine reports completion on, after the call.
-		done := map[string]bool{}
-		ast.Inspect(lit.Body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.SendStmt:
-				// After the call, or of its result (done <- s.Shutdown()).
-				if n.End() >= path[0].End() {
-					done[varKey(p.Info, n.Chan)] = true
-				}
-			case *ast.CallExpr:
-				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 && n.Pos() > path[0].Pos() {
-					if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
-						done[varKey(p.Info, n.Args[0])] = true
-					}
-				}
-			}
-			return true
-		})
-		delete(done, "")
-		if len(done) == 0 {
-			return false
+		done := p.completionChans(lit, path[0])
+		body, _ := funcBody(path[i+3:])
+		if len(done) == 0 || body == nil {
+			return nil
 		}
-		for _, s := range block.List {
-			if s.Pos() <= gs.Pos() {
-				continue
-			}
+		for j, s := range block.List {
 			sel, ok := s.(*ast.SelectStmt)
-			if !ok {
+			if !ok || s.Pos() <= gs.Pos() {
 				continue
 			}
-			gotDone, gotDeadline := false, false
+			r := &race{lit: lit, done: done, body: body, up: path[i+3:], sel: sel, rest: block.List[j+1:]}
 			for _, cc := range sel.Body.List {
 				cc := cc.(*ast.CommClause)
 				recv := recvOf(cc.Comm)
-				if recv == nil {
-					continue
-				}
 				switch {
+				case recv == nil:
 				case done[varKey(p.Info, recv.X)]:
-					gotDone = true
-				case p.isDeadlineChan(recv.X):
-					gotDeadline = true
+					r.recv = recv
+				case p.isDeadlineChan(recv.X, r.up):
+					r.deadline = cc
 				}
 			}
-			if gotDone && gotDeadline {
-				return true
+			if r.recv != nil {
+				return r
 			}
 		}
+		return nil
+	}
+	return nil
+}
+
+// leaves reports whether the race's deadline case ends the wait for good:
+// nothing in it can block or jump (nonBlocking), and it returns, or the
+// select sits in the starter's body and what follows it cannot block
+// either, nor can what the body defers.
+func (p *Pass) leaves(r *race) bool {
+	if !p.nonBlocking(r.deadline.Body) {
 		return false
+	}
+	if l := len(r.deadline.Body); l > 0 {
+		if _, ret := r.deadline.Body[l-1].(*ast.ReturnStmt); ret {
+			return true
+		}
+	}
+	// Falling out of the select: only to the end of the starter's body,
+	// through statements that cannot block either.
+	if r.up[0] != ast.Node(r.body) || !p.nonBlocking(r.rest) {
+		return false
+	}
+	ok := true
+	ast.Inspect(r.body, func(n ast.Node) bool {
+		if d, isDefer := n.(*ast.DeferStmt); isDefer && ok {
+			fn := callee(p.Info, d.Call)
+			ok = p.cannotBlock(d.Call) || isMethod(fn, "time", "Timer", "Stop") || isMethod(fn, "time", "Ticker", "Stop")
+		}
+		_, lit := n.(*ast.FuncLit)
+		return ok && !lit
+	})
+	return ok
+}
+
+// nonBlocking reports whether the statements cannot block nor jump: only
+// calls that cannotBlock or stop a server at once (forcedStop), no send,
+// no receive but in a select with a default case, no loop or blocking
+// select, no continue, goto or labelled break.
+func (p *Pass) nonBlocking(list []ast.Stmt) bool {
+	ok := true
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.SelectStmt:
+			if !hasDefault(n) {
+				ok = false
+				return false
+			}
+			for _, cc := range n.Body.List {
+				for _, st := range cc.(*ast.CommClause).Body {
+					ast.Inspect(st, visit)
+				}
+			}
+			return false
+		case *ast.SendStmt, *ast.ForStmt, *ast.RangeStmt:
+			ok = false
+		case *ast.UnaryExpr:
+			ok = n.Op != token.ARROW
+		case *ast.BranchStmt:
+			ok = n.Tok == token.BREAK && n.Label == nil
+		case *ast.CallExpr:
+			ok = p.cannotBlock(n) || p.forcedStop(n)
+		}
+		return ok
+	}
+	for _, st := range list {
+		ast.Inspect(st, visit)
+	}
+	return ok
+}
+
+// forcedStop reports whether call stops a server at once, without waiting
+// for its requests: (*grpc.Server).Stop or (*http.Server).Close, the
+// fallback when a graceful stop overruns.
+func (p *Pass) forcedStop(call *ast.CallExpr) bool {
+	fn := callee(p.Info, call)
+	return isMethod(fn, "google.golang.org/grpc", "Server", "Stop") || isMethod(fn, "net/http", "Server", "Close")
+}
+
+// notRetried reports whether nothing can run the race again once its
+// deadline has passed: no loop around the go statement (up runs from the
+// block holding it to its function), and the function holding it is
+// called at no place inside a loop. The function is a declared one whose
+// every call in the program (outside tests) is found, or a func literal
+// called on the spot or returned by a declared function whose callers
+// store it in a variable they only call (storedCalls).
+func (p *Pass) notRetried(up []ast.Node) bool {
+	for i, n := range up {
+		switch n := n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return false
+		case *ast.FuncDecl:
+			fn, _ := p.Info.Defs[n.Name].(*types.Func)
+			return fn != nil && p.callsOutsideLoops(fn, nil)
+		case *ast.FuncLit:
+			if i+1 < len(up) {
+				if c, ok := up[i+1].(*ast.CallExpr); ok && c.Fun == n {
+					return !inLoopUp(up[i+1:])
+				}
+			}
+			if i+3 >= len(up) {
+				return false
+			}
+			ret, ok := up[i+1].(*ast.ReturnStmt)
+			if !ok || len(ret.Results) != 1 || ret.Results[0] != n {
+				return false
+			}
+			fd, ok := up[i+3].(*ast.FuncDecl)
+			if !ok || up[i+2] != fd.Body {
+				return false
+			}
+			fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+			return fn != nil && p.callsOutsideLoops(fn, func(q *Pass, call *ast.CallExpr) bool {
+				return q.storedCalls(call, func(c *ast.CallExpr) bool { return !inLoopUp(q.pathTo(c)) })
+			})
+		}
 	}
 	return false
 }
 
-// isDeadlineChan reports whether e is a context's Done(), time.After(d) or
-// a timer's channel. time.After with a constant longer than the default
-// grace period is none: the process is killed before it fires.
-func (p *Pass) isDeadlineChan(e ast.Expr) bool {
-	if p.doneOf(e) != "" {
-		return true
-	}
-	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && isFunc(callee(p.Info, call), "time", "After") {
-		return len(call.Args) == 1 && drainpath.BoundsDrain(p.Info, call.Args[0])
-	}
-	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok && sel.Sel.Name == "C" && isNamed(derefType(p.Info.TypeOf(sel.X)), "time", "Timer") {
-		return true
+// inLoopUp reports whether a loop holds path[0], up to its declared
+// function (func literals included).
+func inLoopUp(path []ast.Node) bool {
+	for _, n := range path {
+		switch n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return true
+		case *ast.FuncDecl:
+			return false
+		}
 	}
 	return false
+}
+
+// callsOutsideLoops reports whether fn is called at least once outside
+// tests, every use of it is a call, every call of it in the program is
+// found, and none sits in a loop; each, when set, must also hold for
+// every call.
+func (p *Pass) callsOutsideLoops(fn *types.Func, each func(*Pass, *ast.CallExpr) bool) bool {
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return false
+	}
+	n := 0
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil || inLoopUp(r.pass.pathTo(r.call)) || each != nil && !each(r.pass, r.call) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// completionChans returns the keys of the channels the goroutine lit
+// closes or sends on once the call at path[0] has returned: a close or
+// send after the call, a send of its result (done <- s.Shutdown()), or a
+// deferred close (defer close(done), or a deferred func literal that
+// closes).
+func (p *Pass) completionChans(lit *ast.FuncLit, call ast.Node) map[string]bool {
+	done := map[string]bool{}
+	closes := func(n ast.Node) {
+		if c, ok := n.(*ast.CallExpr); ok && isBuiltinClose(p.Info, c) && len(c.Args) == 1 {
+			done[varKey(p.Info, c.Args[0])] = true
+		}
+	}
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			closes(n.Call)
+			if fl, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok && len(n.Call.Args) == 0 {
+				for _, s := range fl.Body.List {
+					if es, ok := s.(*ast.ExprStmt); ok {
+						closes(es.X)
+					}
+				}
+			}
+			return false
+		case *ast.SendStmt:
+			// After the call, or of its result (done <- s.Shutdown()).
+			if n.End() >= call.End() {
+				done[varKey(p.Info, n.Chan)] = true
+			}
+		case *ast.CallExpr:
+			if n.Pos() > call.Pos() {
+				closes(n)
+			}
+		}
+		return true
+	})
+	delete(done, "")
+	return done
+}
+
+// receivesElsewhere reports whether body, outside the goroutine lit, uses
+// one of the done channels other than in the receive recv: another
+// receive that can block (a deadline case that waits again; a select with
+// a default case does not block), a range over it, or a call it is handed
+// to.
+func (p *Pass) receivesElsewhere(body *ast.BlockStmt, lit *ast.FuncLit, done map[string]bool, recv *ast.UnaryExpr) bool {
+	found := false
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		if found || n == lit {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.SelectStmt:
+			if hasDefault(n) {
+				for _, cc := range n.Body.List {
+					for _, st := range cc.(*ast.CommClause).Body {
+						ast.Inspect(st, visit)
+					}
+				}
+				return false
+			}
+		case *ast.UnaryExpr:
+			found = n != recv && n.Op == token.ARROW && done[varKey(p.Info, n.X)]
+		case *ast.RangeStmt:
+			found = done[varKey(p.Info, n.X)]
+		case *ast.CallExpr:
+			if !isBuiltinClose(p.Info, n) {
+				found = slices.ContainsFunc(n.Args, func(a ast.Expr) bool { return done[varKey(p.Info, a)] })
+			}
+		}
+		return !found
+	}
+	ast.Inspect(body, visit)
+	return found
+}
+
+// isDeadlineChan reports whether e, received from in the block at path[0],
+// fires within the default grace period: time.After(d) or
+// time.NewTimer(d).C with a bounded d (drainpath.BoundsDrain), a local
+// timer t := time.NewTimer(d) never Reset nor assigned again, or the Done
+// of a bounded deadline context (boundedDeadline), made in the function
+// or handed to it as a parameter at every call (deadlineParam). A context
+// that may be context.Background() (never done), a longer constant and a
+// timer that is reset do not count.
+func (p *Pass) isDeadlineChan(e ast.Expr, path []ast.Node) bool {
+	body, _ := funcBody(path)
+	if body == nil {
+		return false
+	}
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && isFunc(callee(p.Info, call), "time", "After") {
+		return len(call.Args) == 1 && p.boundsDrain(call.Args[0])
+	}
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && len(call.Args) == 0 {
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		return ok && sel.Sel.Name == "Done" && (p.boundedDeadline(sel.X) || p.deadlineParam(sel.X, path))
+	}
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "C" || !isNamed(derefType(p.Info.TypeOf(sel.X)), "time", "Timer") {
+		return false
+	}
+	newTimer := func(x ast.Expr) bool {
+		call, ok := ast.Unparen(x).(*ast.CallExpr)
+		return ok && isFunc(callee(p.Info, call), "time", "NewTimer") && len(call.Args) == 1 && p.boundsDrain(call.Args[0])
+	}
+	if newTimer(sel.X) {
+		return true
+	}
+	v, as, i := p.localDef(sel.X)
+	if v == nil || len(as.Lhs) != len(as.Rhs) || !newTimer(as.Rhs[i]) {
+		return false
+	}
+	// The timer fires in time only if nothing before the select stops it,
+	// receives its tick first, or resets it to longer.
+	ok = true
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n != nil && n.Pos() >= e.Pos() {
+			return false // after the select: too late to matter
+		}
+		switch n := n.(type) {
+		case *ast.DeferStmt:
+			return false // runs as the function returns
+		case *ast.CallExpr:
+			if s, isSel := ast.Unparen(n.Fun).(*ast.SelectorExpr); isSel && refKey(p.Info, s.X) == refKey(p.Info, sel.X) {
+				switch s.Sel.Name {
+				case "Stop":
+					ok = false
+				case "Reset":
+					ok = len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value != nil && p.boundsDrain(n.Args[0])
+				}
+			}
+		case *ast.SelectorExpr:
+			if n != sel && n.Sel.Name == "C" && refKey(p.Info, n.X) == refKey(p.Info, sel.X) {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// boundsDrain is drainpath.BoundsDrain, with a local variable defined
+// once from a constant (grace := 10 * time.Minute) judged by that
+// constant.
+func (p *Pass) boundsDrain(d ast.Expr) bool {
+	if _, as, i := p.localDef(d); as != nil && len(as.Lhs) == len(as.Rhs) {
+		return drainpath.BoundsDrain(p.Info, as.Rhs[i])
+	}
+	return drainpath.BoundsDrain(p.Info, d)
+}
+
+// boundedDeadline reports whether x is a deadline context (isDeadlineCtx)
+// that ends within the default grace period: made by WithTimeout with a
+// bounded duration (boundsDrain). A WithDeadline's time is not judged.
+func (p *Pass) boundedDeadline(x ast.Expr) bool {
+	if !p.isDeadlineCtx(x) {
+		return false
+	}
+	_, as, _ := p.localDef(x)
+	made := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+	return isFunc(callee(p.Info, made), "context", "WithTimeout", "WithTimeoutCause") &&
+		len(made.Args) >= 2 && p.boundsDrain(made.Args[1])
+}
+
+// deadlineParam reports whether x is a context parameter of the function
+// around path[0] that every call in the program hands a bounded deadline
+// context (boundedDeadline): calls of a declared function, or, for a func
+// literal its declared function returns (a clean-up wrapper), calls of
+// the variable each caller stores it in. Test files do not count.
+func (p *Pass) deadlineParam(x ast.Expr, path []ast.Node) bool {
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok {
+		return false
+	}
+	for i, n := range path {
+		var ft *ast.FuncType
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			ft = n.Type
+		case *ast.FuncLit:
+			ft = n.Type
+		default:
+			continue
+		}
+		at := paramIndex(p.Info, ft, v)
+		body, _ := funcBody(path[i:])
+		if at < 0 || assignsTo(p.Info, body, v, nil) {
+			return false // ctx = context.WithoutCancel(ctx): not what callers hand
+		}
+		if fd, ok := n.(*ast.FuncDecl); ok {
+			fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+			return fn != nil && p.handedDeadline(fn, at, nil)
+		}
+		// A func literal returned by its declared function.
+		if i+3 >= len(path) {
+			return false
+		}
+		ret, ok := path[i+1].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 || ret.Results[0] != n {
+			return false
+		}
+		fd, ok := path[i+3].(*ast.FuncDecl)
+		if !ok || path[i+2] != fd.Body {
+			return false
+		}
+		fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+		return fn != nil && p.handedDeadline(fn, -1, func(q *Pass, call *ast.CallExpr) bool {
+			return q.storedCalls(call, func(c *ast.CallExpr) bool { return at < len(c.Args) && q.boundedDeadline(c.Args[at]) })
+		})
+	}
+	return false
+}
+
+// paramIndex returns the index of v among the parameters of ft; -1 when
+// it is none of them.
+func paramIndex(info *types.Info, ft *ast.FuncType, v *types.Var) int {
+	at := 0
+	for _, f := range ft.Params.List {
+		if len(f.Names) == 0 {
+			at++
+		}
+		for _, name := range f.Names {
+			if info.Defs[name] == v {
+				return at
+			}
+			at++
+		}
+	}
+	return -1
+}
+
+// handedDeadline reports whether every call of fn in the program (test
+// files aside; at least one) hands a bounded deadline context as its
+// argument at, or, when at is -1, satisfies each. A use of fn as a value,
+// or calls that cannot all be found, do not.
+func (p *Pass) handedDeadline(fn *types.Func, at int, each func(*Pass, *ast.CallExpr) bool) bool {
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return false
+	}
+	n := 0
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		switch {
+		case r.call == nil:
+			return false
+		case at >= 0 && (at >= len(r.call.Args) || !r.pass.boundedDeadline(r.call.Args[at])):
+			return false
+		case at < 0 && !each(r.pass, r.call):
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// storedCalls reports whether call's result is stored by x := call in a
+// local variable that is only ever called (at least once), each call
+// satisfying ok.
+func (p *Pass) storedCalls(call *ast.CallExpr, ok func(*ast.CallExpr) bool) bool {
+	path := p.pathTo(call)
+	if len(path) < 2 {
+		return false
+	}
+	as, isAssign := path[1].(*ast.AssignStmt)
+	if !isAssign || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 || as.Rhs[0] != call {
+		return false
+	}
+	lhs, isID := as.Lhs[0].(*ast.Ident)
+	if !isID {
+		return false
+	}
+	obj := p.Info.Defs[lhs]
+	body, _ := funcBody(path)
+	if obj == nil || body == nil {
+		return false
+	}
+	calls, other := 0, false
+	ast.Inspect(body, func(n ast.Node) bool {
+		id, isID := n.(*ast.Ident)
+		if !isID || p.Info.Uses[id] != obj {
+			return !other
+		}
+		up := p.pathTo(id)
+		c, isCall := up[1].(*ast.CallExpr)
+		if !isCall || c.Fun != id || !ok(c) {
+			other = true
+			return false
+		}
+		calls++
+		return true
+	})
+	return !other && calls > 0
 }
 
 // harmlessDetached is why an unbounded wait is not a default finding when

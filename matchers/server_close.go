@@ -148,6 +148,9 @@ func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.Sele
 // deadlineFix finds where a deadline context can be declared for the call
 // at path[0], and names for it.
 func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string) {
+	if loop := p.retriedGoroutine(path); loop != "" {
+		return DeadlineFix{}, "the call runs in a goroutine that the loop at " + loop + " starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain"
+	}
 	place, ok := stmtPlace(path)
 	if !ok {
 		return DeadlineFix{}, "the call is not inside a statement list"

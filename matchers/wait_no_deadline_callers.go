@@ -60,6 +60,9 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx, addErr 
 		}
 		site := &CtxCallSite{Call: ref.call, Pass: ref.pass}
 		if addCtx {
+			if loop := ref.pass.retriedGoroutine(ref.pass.pathTo(ref.call)); loop != "" {
+				return nil, fmt.Sprintf("the call at %s runs in a goroutine that the loop at %s starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain", where, loop)
+			}
 			var why string
 			if site, why = ref.pass.ctxCallSite(ref.call, false); why != "" {
 				return nil, fmt.Sprintf("the call at %s %s", where, why)
@@ -571,6 +574,11 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr, fresh bool) (*CtxCallSite, string
 		}
 	}
 	if v := p.ContextAt(call.Pos()); v != nil && !fresh && !p.onShutdownPath(path) && ctxLiveIn(path, v) {
+		if p.varNeverDone(path, v) {
+			// A fresh deadline here would not count what the drain has
+			// already spent before this call.
+			return nil, "has in scope only " + v.Name() + ", which is never done (its callers hand it context.Background()): racing the wait against it would bound nothing; give " + v.Name() + " the drain's deadline where it is made"
+		}
 		return &CtxCallSite{Call: call, Pass: p, Ctx: v.Name()}, ""
 	}
 	fd := funcDeclOf(path)
@@ -599,6 +607,28 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr, fresh bool) (*CtxCallSite, string
 		}
 	}
 	return &CtxCallSite{Call: call, Pass: p, Deadline: &d}, ""
+}
+
+// varNeverDone reports whether the context variable v, in scope at
+// path[0], only ever holds a context that is never done (neverDone, judged
+// at a use of v in the function around path[0]): a wait raced against it
+// would stay unbounded.
+func (p *Pass) varNeverDone(path []ast.Node, v *types.Var) bool {
+	var use *ast.Ident
+	for _, n := range path {
+		fn, ok := n.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && use == nil && p.Info.Uses[id] == v {
+				use = id
+			}
+			return use == nil
+		})
+		break
+	}
+	return use != nil && p.neverDone(use)
 }
 
 // slogErrKey returns how the file's log/slog calls log an error value,
