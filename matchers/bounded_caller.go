@@ -142,48 +142,80 @@ func (p *Pass) racedGoroutine(path []ast.Node) bool {
 	if r == nil || r.deadline == nil {
 		return false
 	}
-	return p.leaves(r) && !p.receivesElsewhere(r.body, r.lit, r.done, r.recv) && p.notRetried(r.up)
+	return p.localDone(r) && p.leaves(r) && !p.receivesElsewhere(r.body, r.lit, r.done, r.recv) && p.notRetried(r.up)
 }
 
-// retriedGoroutine returns where (as "line N") a loop around the go
-// statement starts the goroutine running the call at path[0] on each
+// localDone reports whether the race's done channel is a local variable
+// the starter makes (done := make(chan T)) and uses only there, in the
+// goroutine's close or send, in the select's receive, and in receives of
+// selects with a default case: not returned, stored, handed on or
+// waited on elsewhere.
+func (p *Pass) localDone(r *race) bool {
+	id, ok := ast.Unparen(r.recv.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, _ := p.Info.Uses[id].(*types.Var)
+	if v == nil {
+		return false
+	}
+	as, i := p.defOf(v)
+	if as == nil || !within(r.body, as.Pos()) || len(as.Rhs) != len(as.Lhs) || !isMakeCall(p.Info, as.Rhs[i]) {
+		return false
+	}
+	ok = true
+	ast.Inspect(r.body, func(n ast.Node) bool {
+		use, isID := n.(*ast.Ident)
+		if !ok || !isID || p.Info.Uses[use] != v || use == id {
+			return ok
+		}
+		path := p.pathTo(use)
+		switch up := path[1].(type) {
+		case *ast.CallExpr: // close(done) in the goroutine
+			ok = isBuiltinClose(p.Info, up) && within(r.lit, use.Pos())
+		case *ast.SendStmt:
+			ok = up.Chan == use && within(r.lit, use.Pos())
+		case *ast.UnaryExpr: // <-done in a select that does not block
+			ok = false
+			if cc, isCC := path[3].(*ast.CommClause); isCC && up.Op == token.ARROW && len(path) > 5 {
+				if sel, isSel := path[5].(*ast.SelectStmt); isSel {
+					ok = hasDefault(sel) && recvOf(cc.Comm) == up
+				}
+			}
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok
+}
+
+// retriedGoroutine returns what (as "the loop at line N", "the loop at
+// file:line" in a caller of the starter, or "the recursive call at
+// file:line") starts the goroutine running the call at path[0] on each
 // pass, once its starter has stopped waiting for the last one (raceOf):
 // a deadline given to the call bounds one pass, not the drain (a retry
 // after a timeout, or one budget per item that add up). "" when none
 // does.
 func (p *Pass) retriedGoroutine(path []ast.Node) string {
 	r := p.raceOf(path)
-	if r == nil {
-		return ""
+	if r == nil || len(r.sel.Body.List) < 2 {
+		return "" // nothing else to stop waiting at
 	}
 	for _, n := range r.up {
 		switch n := n.(type) {
 		case *ast.ForStmt, *ast.RangeStmt:
-			return fmt.Sprintf("line %d", p.Fset.Position(n.Pos()).Line)
+			return fmt.Sprintf("the loop at line %d", p.Fset.Position(n.Pos()).Line)
 		case *ast.FuncLit:
 			return ""
 		case *ast.FuncDecl:
-			// A caller that calls the starter again after a timeout.
+			// A caller that runs the starter again after a timeout.
 			fn, _ := p.Info.Defs[n.Name].(*types.Func)
-			if fn == nil {
-				return ""
+			if hasGoto(n.Body) {
+				return "the goto in " + n.Name.Name
 			}
-			refs, _, _ := p.callRefs(fn)
-			for _, ref := range refs {
-				if ref.call == nil || ref.pass.inTestFile(ref.id) {
-					continue
-				}
-				for _, m := range ref.pass.pathTo(ref.call) {
-					if _, decl := m.(*ast.FuncDecl); decl {
-						break
-					}
-					switch m.(type) {
-					case *ast.ForStmt, *ast.RangeStmt:
-						return shortPos(ref.pass.Fset, m.Pos())
-					}
-				}
-			}
-			return ""
+			why, _ := p.rerun(fn, 4)
+			return why
 		}
 	}
 	return ""
@@ -258,11 +290,23 @@ func (p *Pass) raceOf(path []ast.Node) *race {
 }
 
 // leaves reports whether the race's deadline case ends the wait for good:
-// nothing in it can block or jump (nonBlocking), and it returns, or the
-// select sits in the starter's body and what follows it cannot block
-// either, nor can what the body defers.
+// nothing in it can block or jump (nonBlocking), the starter defers
+// nothing that can block, and the case returns, or the select sits in the
+// starter's body and what follows it cannot block either.
 func (p *Pass) leaves(r *race) bool {
 	if !p.nonBlocking(r.deadline.Body) {
+		return false
+	}
+	ok := true
+	ast.Inspect(r.body, func(n ast.Node) bool {
+		if d, isDefer := n.(*ast.DeferStmt); isDefer && ok {
+			ok = p.nonBlocking([]ast.Stmt{&ast.ExprStmt{X: d.Call}})
+			return false
+		}
+		_, lit := n.(*ast.FuncLit)
+		return ok && !lit
+	})
+	if !ok {
 		return false
 	}
 	if l := len(r.deadline.Body); l > 0 {
@@ -272,19 +316,7 @@ func (p *Pass) leaves(r *race) bool {
 	}
 	// Falling out of the select: only to the end of the starter's body,
 	// through statements that cannot block either.
-	if r.up[0] != ast.Node(r.body) || !p.nonBlocking(r.rest) {
-		return false
-	}
-	ok := true
-	ast.Inspect(r.body, func(n ast.Node) bool {
-		if d, isDefer := n.(*ast.DeferStmt); isDefer && ok {
-			fn := callee(p.Info, d.Call)
-			ok = p.cannotBlock(d.Call) || isMethod(fn, "time", "Timer", "Stop") || isMethod(fn, "time", "Ticker", "Stop")
-		}
-		_, lit := n.(*ast.FuncLit)
-		return ok && !lit
-	})
-	return ok
+	return r.up[0] == ast.Node(r.body) && p.nonBlocking(r.rest)
 }
 
 // nonBlocking reports whether the statements cannot block nor jump: only
@@ -319,7 +351,15 @@ func (p *Pass) nonBlocking(list []ast.Stmt) bool {
 		case *ast.BranchStmt:
 			ok = n.Tok == token.BREAK && n.Label == nil
 		case *ast.CallExpr:
-			ok = p.cannotBlock(n) || p.forcedStop(n)
+			fn := callee(p.Info, n)
+			if lit, isLit := ast.Unparen(n.Fun).(*ast.FuncLit); isLit && len(n.Args) == 0 {
+				for _, st := range lit.Body.List {
+					ast.Inspect(st, visit)
+				}
+				return false // a func literal called on the spot (a deferred one)
+			}
+			ok = p.cannotBlock(n) || p.forcedStop(n) || isFunc(fn, "os", "Exit") || isFunc(fn, "log", "Fatal", "Fatalf", "Fatalln") ||
+				isMethod(fn, "time", "Timer", "Stop") || isMethod(fn, "time", "Ticker", "Stop")
 		}
 		return ok
 	}
@@ -339,23 +379,26 @@ func (p *Pass) forcedStop(call *ast.CallExpr) bool {
 
 // notRetried reports whether nothing can run the race again once its
 // deadline has passed: no loop around the go statement (up runs from the
-// block holding it to its function), and the function holding it is
-// called at no place inside a loop. The function is a declared one whose
-// every call in the program (outside tests) is found, or a func literal
-// called on the spot or returned by a declared function whose callers
-// store it in a variable they only call (storedCalls).
+// block holding it to its function), no goto in that function, and the
+// function is called nowhere in a loop, by itself, or from a func literal
+// handed elsewhere (a callback that may run many times), checked up the
+// chain of callers to main (callsOutsideLoops). The function is a declared
+// one, an immediately called literal, or a literal returned by a declared
+// function whose callers store it in a variable they only call so.
 func (p *Pass) notRetried(up []ast.Node) bool {
 	for i, n := range up {
 		switch n := n.(type) {
 		case *ast.ForStmt, *ast.RangeStmt:
 			return false
 		case *ast.FuncDecl:
-			fn, _ := p.Info.Defs[n.Name].(*types.Func)
-			return fn != nil && p.callsOutsideLoops(fn, nil)
+			return !hasGoto(n.Body) && p.callsOutsideLoops(p.Info.Defs[n.Name], 4, nil)
 		case *ast.FuncLit:
+			if hasGoto(n.Body) {
+				return false
+			}
 			if i+1 < len(up) {
 				if c, ok := up[i+1].(*ast.CallExpr); ok && c.Fun == n {
-					return !inLoopUp(up[i+1:])
+					return p.callOutsideLoops(up[i+1:], 4)
 				}
 			}
 			if i+3 >= len(up) {
@@ -369,49 +412,120 @@ func (p *Pass) notRetried(up []ast.Node) bool {
 			if !ok || up[i+2] != fd.Body {
 				return false
 			}
-			fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-			return fn != nil && p.callsOutsideLoops(fn, func(q *Pass, call *ast.CallExpr) bool {
-				return q.storedCalls(call, func(c *ast.CallExpr) bool { return !inLoopUp(q.pathTo(c)) })
+			return p.callsOutsideLoops(p.Info.Defs[fd.Name], 4, func(q *Pass, call *ast.CallExpr) bool {
+				return q.storedCalls(call, func(c *ast.CallExpr) bool { return q.callOutsideLoops(q.pathTo(c), 3) })
 			})
 		}
 	}
 	return false
 }
 
-// inLoopUp reports whether a loop holds path[0], up to its declared
-// function (func literals included).
-func inLoopUp(path []ast.Node) bool {
-	for _, n := range path {
-		switch n.(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
-			return true
-		case *ast.FuncDecl:
-			return false
+// hasGoto reports whether body jumps with goto (a retry written so).
+func hasGoto(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if b, ok := n.(*ast.BranchStmt); ok && b.Tok == token.GOTO {
+			found = true
 		}
-	}
-	return false
+		return !found
+	})
+	return found
 }
 
-// callsOutsideLoops reports whether fn is called at least once outside
-// tests, every use of it is a call, every call of it in the program is
-// found, and none sits in a loop; each, when set, must also hold for
-// every call.
-func (p *Pass) callsOutsideLoops(fn *types.Func, each func(*Pass, *ast.CallExpr) bool) bool {
+// callOutsideLoops reports whether the call at path[0] runs at most once
+// for each run of its declared function, and that function is itself run
+// so (rerunAt finds nothing, and knows).
+func (p *Pass) callOutsideLoops(path []ast.Node, depth int) bool {
+	why, known := p.rerunAt(path, depth)
+	return known && why == ""
+}
+
+// callsOutsideLoops reports whether fn runs once per run of its callers,
+// up the chain (rerun finds nothing, and knows); each, when set, must
+// also hold for every call of fn.
+func (p *Pass) callsOutsideLoops(obj types.Object, depth int, each func(*Pass, *ast.CallExpr) bool) bool {
+	fn, _ := obj.(*types.Func)
+	why, known := p.rerun(fn, depth)
+	if !known || why != "" {
+		return false
+	}
+	if each != nil {
+		refs, _, _ := p.callRefs(fn)
+		for _, r := range refs {
+			if !r.pass.inTestFile(r.id) && !each(r.pass, r.call) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// rerun returns what may run fn again and again once a deadline inside it
+// has passed (a retry): a loop around one of its calls, a recursive call,
+// a goto in a caller, or a func literal holding a call that is handed
+// elsewhere (a callback), up depth levels of callers; known is false
+// when the chain cannot be followed to main (or init): a use of fn that is
+// not a call, calls not all found, a function with no call in the load,
+// or a chain deeper than depth. Test files do not count.
+func (p *Pass) rerun(fn *types.Func, depth int) (why string, known bool) {
+	if fn == nil {
+		return "", false
+	}
+	if fn.Signature().Recv() == nil && (fn.Name() == "init" || fn.Name() == "main" && fn.Pkg() != nil && fn.Pkg().Name() == "main") {
+		return "", true
+	}
+	if depth <= 0 {
+		return "", false
+	}
 	refs, complete, hidden := p.callRefs(fn)
 	if !complete || hidden {
-		return false
+		return "", false
 	}
 	n := 0
 	for _, r := range refs {
 		if r.pass.inTestFile(r.id) {
 			continue
 		}
-		if r.call == nil || inLoopUp(r.pass.pathTo(r.call)) || each != nil && !each(r.pass, r.call) {
-			return false
+		if r.call == nil {
+			return "", false
+		}
+		path := r.pass.pathTo(r.call)
+		if caller := funcDeclOf(path); caller != nil && r.pass.Info.Defs[caller.Name] == fn {
+			return "the recursive call at " + shortPos(r.pass.Fset, r.call.Pos()), true
+		}
+		why, known := r.pass.rerunAt(path, depth)
+		if why != "" || !known {
+			return why, known
 		}
 		n++
 	}
-	return n > 0
+	return "", n > 0
+}
+
+// rerunAt is rerun for the call at path[0]: a loop or a handed func
+// literal around it up to its declared function, a goto in that
+// function, then rerun of that function, one level less deep.
+func (p *Pass) rerunAt(path []ast.Node, depth int) (why string, known bool) {
+	for i, n := range path {
+		switch n := n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return "the loop at " + shortPos(p.Fset, n.Pos()), true
+		case *ast.FuncLit:
+			if i+1 >= len(path) {
+				return "", false
+			}
+			if c, ok := path[i+1].(*ast.CallExpr); !ok || c.Fun != n {
+				return "the func literal at " + shortPos(p.Fset, n.Pos()) + " (handed on, it may run many times)", true
+			}
+		case *ast.FuncDecl:
+			if hasGoto(n.Body) {
+				return "the goto in " + n.Name.Name, true
+			}
+			fn, _ := p.Info.Defs[n.Name].(*types.Func)
+			return p.rerun(fn, depth-1)
+		}
+	}
+	return "", false
 }
 
 // completionChans returns the keys of the channels the goroutine lit
@@ -494,77 +608,85 @@ func (p *Pass) receivesElsewhere(body *ast.BlockStmt, lit *ast.FuncLit, done map
 }
 
 // isDeadlineChan reports whether e, received from in the block at path[0],
-// fires within the default grace period: time.After(d) or
-// time.NewTimer(d).C with a bounded d (drainpath.BoundsDrain), a local
-// timer t := time.NewTimer(d) never Reset nor assigned again, or the Done
-// of a bounded deadline context (boundedDeadline), made in the function
-// or handed to it as a parameter at every call (deadlineParam). A context
-// that may be context.Background() (never done), a longer constant and a
-// timer that is reset do not count.
+// fires within the default grace period: time.After(d) with a bounded d
+// (boundsDrain), or the Done of a bounded deadline context
+// (boundedDeadline), made in the function or handed to it as a parameter
+// at every call (deadlineParam). A context that may be
+// context.Background() (never done), a longer constant, and timers (which
+// can be stopped, reset or drained anywhere they are handed) do not count.
 func (p *Pass) isDeadlineChan(e ast.Expr, path []ast.Node) bool {
-	body, _ := funcBody(path)
-	if body == nil {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
 		return false
 	}
-	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && isFunc(callee(p.Info, call), "time", "After") {
-		return len(call.Args) == 1 && p.boundsDrain(call.Args[0])
+	if isFunc(callee(p.Info, call), "time", "After") {
+		return len(call.Args) == 1 && p.boundsDrain(call.Args[0], path)
 	}
-	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && len(call.Args) == 0 {
+	if len(call.Args) == 0 {
 		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 		return ok && sel.Sel.Name == "Done" && (p.boundedDeadline(sel.X) || p.deadlineParam(sel.X, path))
 	}
-	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
-	if !ok || sel.Sel.Name != "C" || !isNamed(derefType(p.Info.TypeOf(sel.X)), "time", "Timer") {
-		return false
-	}
-	newTimer := func(x ast.Expr) bool {
-		call, ok := ast.Unparen(x).(*ast.CallExpr)
-		return ok && isFunc(callee(p.Info, call), "time", "NewTimer") && len(call.Args) == 1 && p.boundsDrain(call.Args[0])
-	}
-	if newTimer(sel.X) {
-		return true
-	}
-	v, as, i := p.localDef(sel.X)
-	if v == nil || len(as.Lhs) != len(as.Rhs) || !newTimer(as.Rhs[i]) {
-		return false
-	}
-	// The timer fires in time only if nothing before the select stops it,
-	// receives its tick first, or resets it to longer.
-	ok = true
-	ast.Inspect(body, func(n ast.Node) bool {
-		if n != nil && n.Pos() >= e.Pos() {
-			return false // after the select: too late to matter
-		}
-		switch n := n.(type) {
-		case *ast.DeferStmt:
-			return false // runs as the function returns
-		case *ast.CallExpr:
-			if s, isSel := ast.Unparen(n.Fun).(*ast.SelectorExpr); isSel && refKey(p.Info, s.X) == refKey(p.Info, sel.X) {
-				switch s.Sel.Name {
-				case "Stop":
-					ok = false
-				case "Reset":
-					ok = len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value != nil && p.boundsDrain(n.Args[0])
-				}
-			}
-		case *ast.SelectorExpr:
-			if n != sel && n.Sel.Name == "C" && refKey(p.Info, n.X) == refKey(p.Info, sel.X) {
-				ok = false
-			}
-		}
-		return ok
-	})
-	return ok
+	return false
 }
 
-// boundsDrain is drainpath.BoundsDrain, with a local variable defined
-// once from a constant (grace := 10 * time.Minute) judged by that
-// constant.
-func (p *Pass) boundsDrain(d ast.Expr) bool {
-	if _, as, i := p.localDef(d); as != nil && len(as.Lhs) == len(as.Rhs) {
-		return drainpath.BoundsDrain(p.Info, as.Rhs[i])
+// boundsDrain is drainpath.BoundsDrain, with a variable judged by the
+// values the package assigns it: one assigned a constant longer than the
+// grace period anywhere (var grace = 10 * time.Minute) does not bound the
+// drain; and a parameter of the function around path[0] (a declared
+// function) by the argument each call in the program hands it.
+func (p *Pass) boundsDrain(d ast.Expr, path []ast.Node) bool {
+	if !drainpath.BoundsDrain(p.Info, d) {
+		return false
 	}
-	return drainpath.BoundsDrain(p.Info, d)
+	id, ok := ast.Unparen(d).(*ast.Ident)
+	if !ok {
+		return true
+	}
+	v, _ := p.Info.Uses[id].(*types.Var)
+	if v == nil {
+		return true
+	}
+	for _, n := range path {
+		fd, ok := n.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		if at := paramIndex(p.Info, fd.Type, v); at >= 0 {
+			fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+			refs, complete, hidden := p.callRefs(fn)
+			if fn == nil || !complete || hidden {
+				return false
+			}
+			for _, r := range refs {
+				if r.call == nil || at >= len(r.call.Args) || !drainpath.BoundsDrain(r.pass.Info, r.call.Args[at]) {
+					return false
+				}
+			}
+			return !assignsTo(p.Info, fd.Body, v, nil)
+		}
+		break
+	}
+	ok = true
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if lid, isID := ast.Unparen(l).(*ast.Ident); isID && p.Info.ObjectOf(lid) == v && len(n.Lhs) == len(n.Rhs) {
+						ok = ok && drainpath.BoundsDrain(p.Info, n.Rhs[i])
+					}
+				}
+			case *ast.ValueSpec:
+				for i, name := range n.Names {
+					if p.Info.Defs[name] == v && len(n.Values) == len(n.Names) {
+						ok = ok && drainpath.BoundsDrain(p.Info, n.Values[i])
+					}
+				}
+			}
+			return ok
+		})
+	}
+	return ok
 }
 
 // boundedDeadline reports whether x is a deadline context (isDeadlineCtx)
@@ -577,7 +699,7 @@ func (p *Pass) boundedDeadline(x ast.Expr) bool {
 	_, as, _ := p.localDef(x)
 	made := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
 	return isFunc(callee(p.Info, made), "context", "WithTimeout", "WithTimeoutCause") &&
-		len(made.Args) >= 2 && p.boundsDrain(made.Args[1])
+		len(made.Args) >= 2 && p.boundsDrain(made.Args[1], p.pathTo(made))
 }
 
 // deadlineParam reports whether x is a context parameter of the function

@@ -149,7 +149,7 @@ func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.Sele
 // at path[0], and names for it.
 func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string) {
 	if loop := p.retriedGoroutine(path); loop != "" {
-		return DeadlineFix{}, "the call runs in a goroutine that the loop at " + loop + " starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain"
+		return DeadlineFix{}, "the call runs in a goroutine that " + loop + " starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain"
 	}
 	place, ok := stmtPlace(path)
 	if !ok {

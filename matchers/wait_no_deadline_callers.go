@@ -61,7 +61,7 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx, addErr 
 		site := &CtxCallSite{Call: ref.call, Pass: ref.pass}
 		if addCtx {
 			if loop := ref.pass.retriedGoroutine(ref.pass.pathTo(ref.call)); loop != "" {
-				return nil, fmt.Sprintf("the call at %s runs in a goroutine that the loop at %s starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain", where, loop)
+				return nil, fmt.Sprintf("the call at %s runs in a goroutine that %s starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain", where, loop)
 			}
 			var why string
 			if site, why = ref.pass.ctxCallSite(ref.call, false); why != "" {
