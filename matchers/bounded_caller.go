@@ -138,7 +138,7 @@ func (p *Pass) paramRaced(pass *Pass, call *ast.CallExpr, arg ast.Node) bool {
 // any call of the starter (notRetried): a retry after the deadline would
 // start the wait again.
 func (p *Pass) racedGoroutine(path []ast.Node) bool {
-	r := p.raceOf(path)
+	r := p.raceOf(path, true)
 	if r == nil || r.deadline == nil {
 		return false
 	}
@@ -198,7 +198,7 @@ func (p *Pass) localDone(r *race) bool {
 // after a timeout, or one budget per item that add up). "" when none
 // does.
 func (p *Pass) retriedGoroutine(path []ast.Node) string {
-	r := p.raceOf(path)
+	r := p.raceOf(path, false)
 	if r == nil || len(r.sel.Body.List) < 2 {
 		return "" // nothing else to stop waiting at
 	}
@@ -237,7 +237,7 @@ type race struct {
 // started with go that closes (or sends on) a channel once the call has
 // returned (completionChans), and the first select after the go statement
 // in its block that receives from that channel. nil when there is none.
-func (p *Pass) raceOf(path []ast.Node) *race {
+func (p *Pass) raceOf(path []ast.Node, strict bool) *race {
 	for i, n := range path {
 		lit, ok := n.(*ast.FuncLit)
 		if !ok {
@@ -258,7 +258,7 @@ func (p *Pass) raceOf(path []ast.Node) *race {
 		if !ok {
 			return nil
 		}
-		done := p.completionChans(lit, path[0])
+		done := p.completionChans(lit, path[0], strict)
 		body, _ := funcBody(path[i+3:])
 		if len(done) == 0 || body == nil {
 			return nil
@@ -320,7 +320,9 @@ func (p *Pass) leaves(r *race) bool {
 }
 
 // nonBlocking reports whether the statements cannot block nor jump: only
-// calls that cannotBlock or stop a server at once (forcedStop), no send,
+// calls that cannotBlock, exit the process or stop a timer, with values of
+// basic types (or ctx.Err()) as their arguments, or that stop a server at
+// once (forcedStop); no send,
 // no receive but in a select with a default case, no loop or blocking
 // select, no continue, goto or labelled break.
 func (p *Pass) nonBlocking(list []ast.Stmt) bool {
@@ -358,7 +360,23 @@ func (p *Pass) nonBlocking(list []ast.Stmt) bool {
 				}
 				return false // a func literal called on the spot (a deferred one)
 			}
-			ok = p.cannotBlock(n) || p.forcedStop(n) || isFunc(fn, "os", "Exit") || isFunc(fn, "log", "Fatal", "Fatalf", "Fatalln") ||
+			// An argument of another type may be formatted through a
+			// String or Error method that blocks (on a lock a stuck job
+			// holds): only values of basic types.
+			basic := !slices.ContainsFunc(n.Args, func(a ast.Expr) bool {
+				if c, isCall := ast.Unparen(a).(*ast.CallExpr); isCall && len(c.Args) == 0 {
+					if f := callee(p.Info, c); f != nil && f.Pkg() != nil && f.Pkg().Path() == "context" {
+						return false // ctx.Err()
+					}
+				}
+				t := p.Info.TypeOf(a)
+				if t == nil {
+					return true
+				}
+				_, isBasic := types.Unalias(t).Underlying().(*types.Basic)
+				return !isBasic
+			})
+			ok = p.forcedStop(n) || basic && (p.cannotBlock(n) || isFunc(fn, "os", "Exit") || isFunc(fn, "log", "Fatal", "Fatalf", "Fatalln")) ||
 				isMethod(fn, "time", "Timer", "Stop") || isMethod(fn, "time", "Ticker", "Stop")
 		}
 		return ok
@@ -531,42 +549,53 @@ func (p *Pass) rerunAt(path []ast.Node, depth int) (why string, known bool) {
 // completionChans returns the keys of the channels the goroutine lit
 // closes or sends on once the call at path[0] has returned: a close or
 // send after the call, a send of its result (done <- s.Shutdown()), or a
-// deferred close (defer close(done), or a deferred func literal that
-// closes).
-func (p *Pass) completionChans(lit *ast.FuncLit, call ast.Node) map[string]bool {
-	done := map[string]bool{}
-	closes := func(n ast.Node) {
-		if c, ok := n.(*ast.CallExpr); ok && isBuiltinClose(p.Info, c) && len(c.Args) == 1 {
-			done[varKey(p.Info, c.Args[0])] = true
-		}
-	}
+// deferred close. strict (for a hold) asks for one channel, signalled in
+// the plain spelling and no other channel signalled at all: a caller may
+// block on another, and deferred closes were the door to two hostile
+// reviews' hidden drains (/work/hostile37a, /work/hostile37d).
+func (p *Pass) completionChans(lit *ast.FuncLit, call ast.Node, strict bool) map[string]bool {
+	done, all := map[string]bool{}, map[string]bool{}
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.DeferStmt:
-			closes(n.Call)
-			if fl, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok && len(n.Call.Args) == 0 {
-				for _, s := range fl.Body.List {
-					if es, ok := s.(*ast.ExprStmt); ok {
-						closes(es.X)
-					}
-				}
+			if strict {
+				all["defer"] = true
+				return true
 			}
-			return false
+			if c := n.Call; isBuiltinClose(p.Info, c) && len(c.Args) == 1 {
+				done[varKey(p.Info, c.Args[0])] = true
+			} else if fl, ok := ast.Unparen(c.Fun).(*ast.FuncLit); ok {
+				ast.Inspect(fl.Body, func(m ast.Node) bool {
+					if c, ok := m.(*ast.CallExpr); ok && isBuiltinClose(p.Info, c) && len(c.Args) == 1 {
+						done[varKey(p.Info, c.Args[0])] = true
+					}
+					return true
+				})
+			}
 		case *ast.SendStmt:
+			k := varKey(p.Info, n.Chan)
+			all[k] = true
 			// After the call, or of its result (done <- s.Shutdown()).
 			if n.End() >= call.End() {
-				done[varKey(p.Info, n.Chan)] = true
+				done[k] = true
 			}
 		case *ast.CallExpr:
-			if n.Pos() > call.Pos() {
-				closes(n)
+			if isBuiltinClose(p.Info, n) && len(n.Args) == 1 {
+				k := varKey(p.Info, n.Args[0])
+				all[k] = true
+				if n.Pos() > call.Pos() {
+					done[k] = true
+				}
 			}
 		}
 		return true
 	})
 	delete(done, "")
+	if strict && (len(done) != 1 || len(all) != 1) {
+		return nil
+	}
 	return done
 }
 
@@ -629,64 +658,62 @@ func (p *Pass) isDeadlineChan(e ast.Expr, path []ast.Node) bool {
 	return false
 }
 
-// boundsDrain is drainpath.BoundsDrain, with a variable judged by the
-// values the package assigns it: one assigned a constant longer than the
-// grace period anywhere (var grace = 10 * time.Minute) does not bound the
-// drain; and a parameter of the function around path[0] (a declared
-// function) by the argument each call in the program hands it.
+// boundsDrain reports whether the duration d is known to end within the
+// default grace period (drainpath.BoundsDrain's limit): a constant, a
+// local variable defined once from one and never assigned again nor
+// addressed, or a parameter of the declared function around path[0]
+// (never assigned) that every call in the program hands such a value. A
+// duration from anywhere else (a field, a flag, a package variable, a
+// computation) is not: a hostile review built ten minutes each of those
+// ways (/work/hostile37d e01-e04, e11).
 func (p *Pass) boundsDrain(d ast.Expr, path []ast.Node) bool {
-	if !drainpath.BoundsDrain(p.Info, d) {
-		return false
+	if constBounded(p.Info, d) {
+		return true
+	}
+	if _, as, i := p.localDef(d); as != nil && len(as.Lhs) == len(as.Rhs) {
+		return constBounded(p.Info, as.Rhs[i])
 	}
 	id, ok := ast.Unparen(d).(*ast.Ident)
 	if !ok {
-		return true
+		return false
 	}
 	v, _ := p.Info.Uses[id].(*types.Var)
 	if v == nil {
-		return true
+		return false
 	}
 	for _, n := range path {
 		fd, ok := n.(*ast.FuncDecl)
 		if !ok {
 			continue
 		}
-		if at := paramIndex(p.Info, fd.Type, v); at >= 0 {
-			fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-			refs, complete, hidden := p.callRefs(fn)
-			if fn == nil || !complete || hidden {
+		at := paramIndex(p.Info, fd.Type, v)
+		fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+		if at < 0 || fn == nil || assignsTo(p.Info, fd.Body, v, nil) || fn.Signature().Variadic() && at == fn.Signature().Params().Len()-1 {
+			return false
+		}
+		refs, complete, hidden := p.callRefs(fn)
+		if !complete || hidden {
+			return false
+		}
+		n := 0
+		for _, r := range refs {
+			if r.pass.inTestFile(r.id) {
+				continue
+			}
+			if r.call == nil || at >= len(r.call.Args) || !constBounded(r.pass.Info, r.call.Args[at]) {
 				return false
 			}
-			for _, r := range refs {
-				if r.call == nil || at >= len(r.call.Args) || !drainpath.BoundsDrain(r.pass.Info, r.call.Args[at]) {
-					return false
-				}
-			}
-			return !assignsTo(p.Info, fd.Body, v, nil)
+			n++
 		}
-		break
+		return n > 0
 	}
-	ok = true
-	for _, f := range p.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.AssignStmt:
-				for i, l := range n.Lhs {
-					if lid, isID := ast.Unparen(l).(*ast.Ident); isID && p.Info.ObjectOf(lid) == v && len(n.Lhs) == len(n.Rhs) {
-						ok = ok && drainpath.BoundsDrain(p.Info, n.Rhs[i])
-					}
-				}
-			case *ast.ValueSpec:
-				for i, name := range n.Names {
-					if p.Info.Defs[name] == v && len(n.Values) == len(n.Names) {
-						ok = ok && drainpath.BoundsDrain(p.Info, n.Values[i])
-					}
-				}
-			}
-			return ok
-		})
-	}
-	return ok
+	return false
+}
+
+// constBounded reports whether d is a constant duration within the
+// default grace period.
+func constBounded(info *types.Info, d ast.Expr) bool {
+	return info.Types[d].Value != nil && drainpath.BoundsDrain(info, d)
 }
 
 // boundedDeadline reports whether x is a deadline context (isDeadlineCtx)
