@@ -419,15 +419,8 @@ func (p *Pass) notRetried(up []ast.Node) bool {
 					return p.callOutsideLoops(up[i+1:], 4)
 				}
 			}
-			if i+3 >= len(up) {
-				return false
-			}
-			ret, ok := up[i+1].(*ast.ReturnStmt)
-			if !ok || len(ret.Results) != 1 || ret.Results[0] != n {
-				return false
-			}
-			fd, ok := up[i+3].(*ast.FuncDecl)
-			if !ok || up[i+2] != fd.Body {
+			fd := returnedBy(up[i:])
+			if fd == nil {
 				return false
 			}
 			return p.callsOutsideLoops(p.Info.Defs[fd.Name], 4, func(q *Pass, call *ast.CallExpr) bool {
@@ -691,21 +684,9 @@ func (p *Pass) boundsDrain(d ast.Expr, path []ast.Node) bool {
 		if at < 0 || fn == nil || assignsTo(p.Info, fd.Body, v, nil) || fn.Signature().Variadic() && at == fn.Signature().Params().Len()-1 {
 			return false
 		}
-		refs, complete, hidden := p.callRefs(fn)
-		if !complete || hidden {
-			return false
-		}
-		n := 0
-		for _, r := range refs {
-			if r.pass.inTestFile(r.id) {
-				continue
-			}
-			if r.call == nil || at >= len(r.call.Args) || !constBounded(r.pass.Info, r.call.Args[at]) {
-				return false
-			}
-			n++
-		}
-		return n > 0
+		return p.everyCall(fn, func(q *Pass, call *ast.CallExpr) bool {
+			return at < len(call.Args) && constBounded(q.Info, call.Args[at])
+		})
 	}
 	return false
 }
@@ -760,26 +741,39 @@ func (p *Pass) deadlineParam(x ast.Expr, path []ast.Node) bool {
 		}
 		if fd, ok := n.(*ast.FuncDecl); ok {
 			fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-			return fn != nil && p.handedDeadline(fn, at, nil)
+			return fn != nil && p.everyCall(fn, func(q *Pass, call *ast.CallExpr) bool {
+				return at < len(call.Args) && q.boundedDeadline(call.Args[at])
+			})
 		}
 		// A func literal returned by its declared function.
-		if i+3 >= len(path) {
-			return false
-		}
-		ret, ok := path[i+1].(*ast.ReturnStmt)
-		if !ok || len(ret.Results) != 1 || ret.Results[0] != n {
-			return false
-		}
-		fd, ok := path[i+3].(*ast.FuncDecl)
-		if !ok || path[i+2] != fd.Body {
+		fd := returnedBy(path[i:])
+		if fd == nil {
 			return false
 		}
 		fn, _ := p.Info.Defs[fd.Name].(*types.Func)
-		return fn != nil && p.handedDeadline(fn, -1, func(q *Pass, call *ast.CallExpr) bool {
+		return fn != nil && p.everyCall(fn, func(q *Pass, call *ast.CallExpr) bool {
 			return q.storedCalls(call, func(c *ast.CallExpr) bool { return at < len(c.Args) && q.boundedDeadline(c.Args[at]) })
 		})
 	}
 	return false
+}
+
+// returnedBy returns the declared function whose body returns the func
+// literal at path[0] directly (return func(...) {...}, the one result); nil
+// when none does.
+func returnedBy(path []ast.Node) *ast.FuncDecl {
+	if len(path) < 4 {
+		return nil
+	}
+	ret, ok := path[1].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 || ret.Results[0] != path[0] {
+		return nil
+	}
+	fd, ok := path[3].(*ast.FuncDecl)
+	if !ok || path[2] != fd.Body {
+		return nil
+	}
+	return fd
 }
 
 // paramIndex returns the index of v among the parameters of ft; -1 when
@@ -800,13 +794,12 @@ func paramIndex(info *types.Info, ft *ast.FuncType, v *types.Var) int {
 	return -1
 }
 
-// handedDeadline reports whether every call of fn in the program (test
-// files aside; at least one) hands a bounded deadline context as its
-// argument at, or, when at is -1, satisfies each. A use of fn as a value,
-// or calls that cannot all be found, do not.
-func (p *Pass) handedDeadline(fn *types.Func, at int, each func(*Pass, *ast.CallExpr) bool) bool {
+// everyCall reports whether every call of fn in the program (test files
+// aside; at least one) satisfies each. A use of fn as a value, or calls
+// that cannot all be found, do not.
+func (p *Pass) everyCall(fn *types.Func, each func(*Pass, *ast.CallExpr) bool) bool {
 	refs, complete, hidden := p.callRefs(fn)
-	if !complete || hidden {
+	if fn == nil || !complete || hidden {
 		return false
 	}
 	n := 0
@@ -814,12 +807,7 @@ func (p *Pass) handedDeadline(fn *types.Func, at int, each func(*Pass, *ast.Call
 		if r.pass.inTestFile(r.id) {
 			continue
 		}
-		switch {
-		case r.call == nil:
-			return false
-		case at >= 0 && (at >= len(r.call.Args) || !r.pass.boundedDeadline(r.call.Args[at])):
-			return false
-		case at < 0 && !each(r.pass, r.call):
+		if r.call == nil || !each(r.pass, r.call) {
 			return false
 		}
 		n++
