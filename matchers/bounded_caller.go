@@ -131,18 +131,17 @@ func (p *Pass) paramRaced(pass *Pass, call *ast.CallExpr, arg ast.Node) bool {
 // racedGoroutine reports whether the call at path[0] runs in a func literal
 // started with go that then closes (or sends on) a channel, and whose
 // starter, after the go statement, stops waiting for it at a deadline for
-// good: a select on that channel and on a bounded deadline
-// (isDeadlineChan) whose deadline case cannot block and leaves (leaves),
-// with no other blocking receive from the channel in the starter
-// (receivesElsewhere), no loop around the go statement and no loop around
-// any call of the starter (notRetried): a retry after the deadline would
+// good: a select on that channel (a local the starter uses nowhere else
+// that could block, localDone) and on a bounded deadline (isDeadlineChan),
+// whose deadline case cannot block and leaves (leaves), and nothing that
+// runs the starter again (notRetried): a retry after the deadline would
 // start the wait again.
 func (p *Pass) racedGoroutine(path []ast.Node) bool {
 	r := p.raceOf(path, true)
 	if r == nil || r.deadline == nil {
 		return false
 	}
-	return p.localDone(r) && p.leaves(r) && !p.receivesElsewhere(r.body, r.lit, r.done, r.recv) && p.notRetried(r.up)
+	return p.localDone(r) && p.leaves(r) && p.notRetried(r.up)
 }
 
 // localDone reports whether the race's done channel is a local variable
@@ -219,6 +218,17 @@ func (p *Pass) retriedGoroutine(path []ast.Node) string {
 		}
 	}
 	return ""
+}
+
+// retriedRefusal is why a deadline for the call at path[0] is refused when
+// a retry runs its goroutine again (retriedGoroutine), worded to follow
+// "the call" or "the call at file:line"; "" when nothing does.
+func (p *Pass) retriedRefusal(path []ast.Node) string {
+	loop := p.retriedGoroutine(path)
+	if loop == "" {
+		return ""
+	}
+	return "runs in a goroutine that " + loop + " starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain"
 }
 
 // A race is a goroutine whose starter selects on its completion.
@@ -457,18 +467,7 @@ func (p *Pass) callOutsideLoops(path []ast.Node, depth int) bool {
 func (p *Pass) callsOutsideLoops(obj types.Object, depth int, each func(*Pass, *ast.CallExpr) bool) bool {
 	fn, _ := obj.(*types.Func)
 	why, known := p.rerun(fn, depth)
-	if !known || why != "" {
-		return false
-	}
-	if each != nil {
-		refs, _, _ := p.callRefs(fn)
-		for _, r := range refs {
-			if !r.pass.inTestFile(r.id) && !each(r.pass, r.call) {
-				return false
-			}
-		}
-	}
-	return true
+	return known && why == "" && (each == nil || p.everyCall(fn, each))
 }
 
 // rerun returns what may run fn again and again once a deadline inside it
@@ -592,43 +591,6 @@ func (p *Pass) completionChans(lit *ast.FuncLit, call ast.Node, strict bool) map
 	return done
 }
 
-// receivesElsewhere reports whether body, outside the goroutine lit, uses
-// one of the done channels other than in the receive recv: another
-// receive that can block (a deadline case that waits again; a select with
-// a default case does not block), a range over it, or a call it is handed
-// to.
-func (p *Pass) receivesElsewhere(body *ast.BlockStmt, lit *ast.FuncLit, done map[string]bool, recv *ast.UnaryExpr) bool {
-	found := false
-	var visit func(n ast.Node) bool
-	visit = func(n ast.Node) bool {
-		if found || n == lit {
-			return false
-		}
-		switch n := n.(type) {
-		case *ast.SelectStmt:
-			if hasDefault(n) {
-				for _, cc := range n.Body.List {
-					for _, st := range cc.(*ast.CommClause).Body {
-						ast.Inspect(st, visit)
-					}
-				}
-				return false
-			}
-		case *ast.UnaryExpr:
-			found = n != recv && n.Op == token.ARROW && done[varKey(p.Info, n.X)]
-		case *ast.RangeStmt:
-			found = done[varKey(p.Info, n.X)]
-		case *ast.CallExpr:
-			if !isBuiltinClose(p.Info, n) {
-				found = slices.ContainsFunc(n.Args, func(a ast.Expr) bool { return done[varKey(p.Info, a)] })
-			}
-		}
-		return !found
-	}
-	ast.Inspect(body, visit)
-	return found
-}
-
 // isDeadlineChan reports whether e, received from in the block at path[0],
 // fires within the default grace period: time.After(d) with a bounded d
 // (boundsDrain), or the Done of a bounded deadline context
@@ -644,11 +606,11 @@ func (p *Pass) isDeadlineChan(e ast.Expr, path []ast.Node) bool {
 	if isFunc(callee(p.Info, call), "time", "After") {
 		return len(call.Args) == 1 && p.boundsDrain(call.Args[0], path)
 	}
-	if len(call.Args) == 0 {
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		return ok && sel.Sel.Name == "Done" && (p.boundedDeadline(sel.X) || p.deadlineParam(sel.X, path))
+	if p.doneOf(call) == "" {
+		return false
 	}
-	return false
+	ctx := ast.Unparen(call.Fun).(*ast.SelectorExpr).X
+	return p.boundedDeadline(ctx) || p.deadlineParam(ctx, path)
 }
 
 // boundsDrain reports whether the duration d is known to end within the

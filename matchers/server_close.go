@@ -148,8 +148,8 @@ func (p *Pass) serverCloseFix(path []ast.Node, call *ast.CallExpr, sel *ast.Sele
 // deadlineFix finds where a deadline context can be declared for the call
 // at path[0], and names for it.
 func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string) {
-	if loop := p.retriedGoroutine(path); loop != "" {
-		return DeadlineFix{}, "the call runs in a goroutine that " + loop + " starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain"
+	if why := p.retriedRefusal(path); why != "" {
+		return DeadlineFix{}, "the call " + why
 	}
 	place, ok := stmtPlace(path)
 	if !ok {

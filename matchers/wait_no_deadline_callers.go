@@ -60,9 +60,6 @@ func (p *Pass) signatureChange(fd *ast.FuncDecl, fn *types.Func, addCtx, addErr 
 		}
 		site := &CtxCallSite{Call: ref.call, Pass: ref.pass}
 		if addCtx {
-			if loop := ref.pass.retriedGoroutine(ref.pass.pathTo(ref.call)); loop != "" {
-				return nil, fmt.Sprintf("the call at %s runs in a goroutine that %s starts on each pass, after its starter stopped waiting for the last one: a deadline for the call would bound one pass, not the drain", where, loop)
-			}
 			var why string
 			if site, why = ref.pass.ctxCallSite(ref.call, false); why != "" {
 				return nil, fmt.Sprintf("the call at %s %s", where, why)
@@ -572,6 +569,11 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr, fresh bool) (*CtxCallSite, string
 		if d, ok := path[1].(*ast.DeferStmt); ok && d.Call == call {
 			return nil, "is deferred: no context in scope is sure to be live when it runs, and a deadline would start too early"
 		}
+	}
+	// A retry runs the call's goroutine again: whatever context it gets
+	// bounds one pass (deadlineFix refuses a new deadline too).
+	if why := p.retriedRefusal(path); why != "" {
+		return nil, why
 	}
 	if v := p.ContextAt(call.Pos()); v != nil && !fresh && !p.onShutdownPath(path) && ctxLiveIn(path, v) {
 		if p.varNeverDone(path, v) {
