@@ -392,6 +392,11 @@ func (f *DrainCtxFix) replacement(text string) string {
 // drainCtxFix chooses the replacement of call's parent. chain says how the
 // parent was reached from the done context.
 func (p *Pass) drainCtxFix(call *ast.CallExpr, chain derivChain, l *lazyDerivations) (*DrainCtxFix, string) {
+	if fn := callee(p.Info, call); isFunc(fn, "context", "WithCancel", "WithCancelCause") {
+		if at := p.cancelFeedsDrain(call); at != "" {
+			return nil, "context." + fn.Name() + " adds no deadline, and " + at + " takes the new context as it is: derived from a context that is not done, that drain would wait with no limit; derive a deadline (context.WithTimeout) from context.WithoutCancel(" + types.ExprString(call.Args[0]) + ") for it instead"
+		}
+	}
 	if p.AtLeast(call.Pos(), "go1.21") {
 		return &DrainCtxFix{Call: call}, ""
 	}
@@ -706,4 +711,39 @@ func (p *Pass) isParam(v *types.Var) bool {
 		}
 	}
 	return false
+}
+
+// cancelFeedsDrain returns the drain call (ctxDrain) that the context made
+// by call (v, cancel := context.WithCancel(parent)) is handed to as it is,
+// in the function that makes it, as "Shutdown at file:line"; "" for none.
+func (p *Pass) cancelFeedsDrain(call *ast.CallExpr) string {
+	path := p.pathTo(call)
+	as, ok := path[1].(*ast.AssignStmt)
+	if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 || as.Rhs[0] != call {
+		return ""
+	}
+	id, ok := as.Lhs[0].(*ast.Ident)
+	if !ok {
+		return ""
+	}
+	v := p.Info.ObjectOf(id)
+	body, _ := funcBody(path)
+	if v == nil || body == nil {
+		return ""
+	}
+	at := ""
+	ast.Inspect(body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || at != "" {
+			return at == ""
+		}
+		fn := callee(p.Info, c)
+		for _, a := range c.Args {
+			if aid, ok := ast.Unparen(a).(*ast.Ident); ok && p.Info.Uses[aid] == v && p.ctxDrain(fn, 2) {
+				at = fn.Name() + " at " + shortPos(p.Fset, c.Pos())
+			}
+		}
+		return at == ""
+	})
+	return at
 }

@@ -214,6 +214,11 @@ func (p *Pass) deadlineFix(path []ast.Node, base ast.Expr) (DeadlineFix, string)
 			return DeadlineFix{}, why
 		}
 	}
+	if after == "" {
+		if why := p.helperBudget(path); why != "" {
+			return DeadlineFix{}, why
+		}
+	}
 	free := func(name string) bool {
 		return p.FreshName(place.Stmt, name) == name && p.FreshName(at, name) == name
 	}
@@ -953,4 +958,145 @@ func (p *Pass) ctxWaitOffDrain(path []ast.Node, call *ast.CallExpr) string {
 		return ""
 	}
 	return harmlessOffDrain
+}
+
+// helperStep returns where the declared function fn, in the loaded
+// program, takes a drain step of its own on its own goroutine: a Shutdown
+// or Close of an http.Server, or a deadline context it makes
+// (context.WithTimeout or WithDeadline); its func literals and go
+// statements aside. "" for none.
+func (p *Pass) helperStep(fn *types.Func) string {
+	d, ok := p.Program.declOf(fn)
+	if !ok || d.fd.Body == nil {
+		return ""
+	}
+	q := d.pass
+	at := ""
+	ast.Inspect(d.fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt:
+			return false
+		case *ast.CallExpr:
+			g := callee(q.Info, n)
+			switch {
+			case isMethod(g, "net/http", "Server", "Shutdown"), isMethod(g, "net/http", "Server", "Close"):
+				at = fmt.Sprintf("a %s at %s", g.Name(), shortPos(q.Fset, n.Pos()))
+			case isFunc(g, "context", "WithTimeout", "WithDeadline"):
+				at = fmt.Sprintf("a deadline made at %s", shortPos(q.Fset, n.Pos()))
+			}
+		}
+		return at == ""
+	})
+	return at
+}
+
+// earlierHelperStep says which call made before call, on the same drain
+// (after a stop, with none between them), on the same goroutine and not
+// deferred, runs a declared function that takes a drain step of its own
+// (helperStep): the time it spends comes out of the grace period before
+// call runs. Only the statements that precede call in each statement list
+// around it, up to its function, are looked at, and in them neither func
+// literals nor blocks that end in a return, a branch, a panic or an exit
+// (if cond { stopOther(); return }: that path never reaches call). ""
+// for none.
+func (p *Pass) earlierHelperStep(call *ast.CallExpr) string {
+	drain := p.Program.Drain()
+	path := p.pathTo(call)
+	why := ""
+	look := func(n ast.Node) bool {
+		if why != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
+			return false
+		case *ast.BlockStmt:
+			return !p.blockLeaves(n)
+		case *ast.CallExpr:
+			fn := callee(p.Info, n)
+			if fn == nil || drain.WaitsIn(n.End(), call.Pos()) || !drain.Runs(n.Pos(), p.enclosingFunc(n.Pos())) {
+				return true // a step of start-up, or of another drain
+			}
+			if step := p.helperStep(fn); step != "" {
+				why = fmt.Sprintf("%s (line %d), which takes a drain step of its own (%s)", fn.Name(), p.Fset.Position(n.Pos()).Line, step)
+			}
+		}
+		return true
+	}
+	for i := 0; i+1 < len(path) && why == ""; i++ {
+		child, parent := path[i], path[i+1]
+		switch parent.(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return ""
+		}
+		for _, st := range stmtList(parent) {
+			if st == child {
+				break
+			}
+			ast.Inspect(st, look)
+		}
+	}
+	return why
+}
+
+// blockLeaves reports whether the block's last statement leaves it for
+// good: a return, a branch (break, continue, goto), a panic, or a call
+// that ends the process (os.Exit, log.Fatal).
+func (p *Pass) blockLeaves(b *ast.BlockStmt) bool {
+	if len(b.List) == 0 {
+		return false
+	}
+	switch last := b.List[len(b.List)-1].(type) {
+	case *ast.ReturnStmt, *ast.BranchStmt:
+		return true
+	case *ast.ExprStmt:
+		call, ok := ast.Unparen(last.X).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && id.Name == "panic" && p.Info.Uses[id] == types.Universe.Lookup("panic") {
+			return true
+		}
+		fn := callee(p.Info, call)
+		return isFunc(fn, "os", "Exit") || isFunc(fn, "log", "Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln")
+	}
+	return false
+}
+
+// helperBudget says why a new deadline for the step at path[0] would give
+// its drain a second budget: a function of the program that takes a drain
+// step of its own runs before it on the same drain (earlierHelperStep),
+// in the function holding the step or, for a declared function, before
+// any of its calls in the loaded program. "" when none does.
+func (p *Pass) helperBudget(path []ast.Node) string {
+	call, _ := path[0].(*ast.CallExpr)
+	body, _ := funcBody(path)
+	if call == nil || body == nil {
+		return ""
+	}
+	const advice = ": a new deadline here would give the drain a second budget after the time that step spends, and could run it past the grace period; make one deadline where the drain starts and hand it to every step"
+	if why := p.earlierHelperStep(call); why != "" {
+		return "an earlier step of this drain calls " + why + advice
+	}
+	fd := p.declOfBody(body)
+	if fd == nil {
+		return ""
+	}
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return ""
+	}
+	refs, _, _ := p.callRefs(fn)
+	for _, ref := range refs {
+		if ref.call == nil || ref.pass.inTestFile(ref.id) {
+			continue
+		}
+		if cb, _ := funcBody(ref.pass.pathTo(ref.call)); cb == body {
+			continue // a recursive call
+		}
+		if why := ref.pass.earlierHelperStep(ref.call); why != "" {
+			return fmt.Sprintf("%s is called at %s after %s%s", fn.Name(), shortPos(ref.pass.Fset, ref.call.Pos()), why, advice)
+		}
+	}
+	return ""
 }

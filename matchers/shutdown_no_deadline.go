@@ -333,8 +333,8 @@ func (p *Pass) freshPair(s ast.Stmt, used map[string]bool) (string, string) {
 
 // neverDone reports whether e is certainly context.Background() or
 // context.TODO(), or a context that cannot end before e's use: such a call
-// itself, a local variable (not captured by address) every assignment of
-// which is such a call, a WithValue or WithoutCancel of one, or a
+// itself or a WithValue or WithoutCancel of one, a local variable (not
+// captured by address) every assignment of which is one of those or a
 // WithCancel of one whose cancel func is only deferred in the function
 // that uses e (it runs as that function returns, after the use), or a parameter of a
 // declared function for which every call in the program passes such a
@@ -352,6 +352,9 @@ func (p *Pass) neverDoneUp(e ast.Expr, depth int) bool {
 	}
 	if depth < 0 {
 		return false
+	}
+	if p.derivedNeverDone(e, depth) {
+		return true // context.WithValue(context.Background(), k, v) itself
 	}
 	v := p.localVar(e)
 	if v == nil {

@@ -579,7 +579,7 @@ func (p *Pass) ctxCallSite(call *ast.CallExpr, fresh bool) (*CtxCallSite, string
 		if p.varNeverDone(path, v) {
 			// A fresh deadline here would not count what the drain has
 			// already spent before this call.
-			return nil, "has in scope only " + v.Name() + ", which is never done (its callers hand it context.Background()): racing the wait against it would bound nothing; give " + v.Name() + " the drain's deadline where it is made"
+			return nil, "has in scope only " + v.Name() + ", which is never done (its callers hand it context.Background() or a context made from it that nothing cancels before the wait): racing the wait against it would bound nothing; give " + v.Name() + " the drain's deadline where it is made"
 		}
 		return &CtxCallSite{Call: call, Pass: p, Ctx: v.Name()}, ""
 	}

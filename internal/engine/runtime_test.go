@@ -750,8 +750,8 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
 	<-sig
-	base.Stop()
 	fmt.Println("stopped:", h.Stop())
+	base.Stop()
 }
 `
 	before, _ := build(t, src, false)
@@ -1647,5 +1647,57 @@ func main() {
 		t.Errorf("after the fix the process exited %v after SIGTERM; want just after Shutdown's 1s deadline\n%s", a.took, a.output)
 	case !strings.Contains(a.output, "bye"):
 		t.Errorf("after the fix the drain did not finish its wait:\n%s", a.output)
+	}
+}
+
+// shutdown-no-deadline, a Shutdown handed context.WithoutCancel of the
+// signal's context: it keeps the values and drops the cancellation, and
+// the deadline with it, so a hung request holds the drain for good. After
+// the fix the deadline is made from that same context when the drain
+// starts, and the process exits at -timeout after SIGTERM.
+func TestRuntimeShutdownNoDeadlineWithoutCancel(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func hung(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Minute)
+	fmt.Fprint(w, "done")
+}
+
+func main() {
+	http.HandleFunc("/slow", hung)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	fmt.Println("stopped:", srv.Shutdown(context.WithoutCancel(ctx)))
+}
+`
+	before, _ := build(t, src, false)
+	after, fixed := build(t, src, true)
+	if !strings.Contains(fixed, "context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)") {
+		t.Fatalf("the fix does not give the detached context a deadline:\n%s", fixed)
+	}
+	if b := serveAndTerm(t, before, runtimeTimeout+time.Second); b.exited {
+		t.Errorf("before the fix the process exited after %v; the case proves nothing", b.took)
+	}
+	a := serveAndTerm(t, after, runtimeTimeout+2*time.Second)
+	switch {
+	case !a.exited:
+		t.Errorf("after the fix the process did not exit within %v\n%s", runtimeTimeout+2*time.Second, a.output)
+	case a.took < runtimeTimeout-200*time.Millisecond || a.took > runtimeTimeout+time.Second:
+		t.Errorf("after the fix the process exited after %v; want about -timeout's %v", a.took, runtimeTimeout)
+	case !strings.Contains(a.output, "stopped: context deadline exceeded"):
+		t.Errorf("after the fix the drain did not end by its deadline:\n%s", a.output)
 	}
 }

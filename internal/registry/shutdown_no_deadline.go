@@ -15,8 +15,10 @@ so a single hung handler, or a client that keeps its connection busy, makes
 the drain wait forever: the orchestrator then kills the process at the end of
 its grace period, and everything the code meant to do after the drain (flush,
 close the database, exit cleanly) never runs. Reported are contexts that are
-certainly Background or TODO: the argument itself, or a local variable every
-assignment of which is one of them, or a parameter of a function that every
+certainly Background or TODO, or made from one without a way to end: the
+argument itself, a context.WithValue of one, or a context.WithoutCancel of
+any context (it drops the deadline with the cancellation), or a local
+variable every assignment of which is one of them, or a parameter of a function that every
 call in the program (up to three calls up, in a package a main of the load
 imports) gives such a context, the function being only ever called, never
 used as a value or through an interface; a context from a field, any other
@@ -82,4 +84,8 @@ the deadline the step would share was made before an earlier step that has
 a deadline of its own (it may be spent when this step starts), or the step
 sits in a helper or a func literal that runs after its caller made a
 deadline of its own (the caller should hand it on): called after it, in
-any statement, or deferred in a function that makes one.`
+any statement, or deferred in a function that makes one; or, after the
+stop and on the same goroutine, a function of the program that takes a
+drain step of its own (a Shutdown or Close of an http.Server, or a deadline
+it makes) runs before the step, in its function or before a call of it
+(stopAPI(a) then stopAdmin(b), each with its own budget, would add up).`
