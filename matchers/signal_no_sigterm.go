@@ -79,6 +79,8 @@ func SignalNoSigterm(p *Pass) []Finding {
 				fd.Fix, fd.NoFix = nil, why
 			} else if why := p.leakedLibraryNotify(call, fn); why != "" {
 				fd.Fix, fd.NoFix = nil, why
+			} else if why := p.sigintElsewhere(call); why != "" {
+				fd.Fix, fd.NoFix = nil, why
 			} else if cases, why := p.sigtermCases(call); why != "" {
 				fd.Fix, fd.NoFix = nil, why
 			} else {
@@ -97,6 +99,48 @@ func SignalNoSigterm(p *Pass) []Finding {
 		}, (*ast.CallExpr)(nil))
 	}
 	return found
+}
+
+// sigintElsewhere returns why SIGTERM must not be added to call: another
+// registration in a program that holds call's package (outside tests)
+// lists SIGINT and not SIGTERM, in a function that does not drain (so no
+// finding adds SIGTERM there): once call catches SIGTERM, SIGTERM no
+// longer kills that program, and the code waiting on the other
+// registration (a command that cancels its workers on Ctrl-C) never hears
+// it: the process would stop only part of itself and run on until it is
+// killed. "" when there is none.
+func (p *Pass) sigintElsewhere(call *ast.CallExpr) string {
+	drain := p.Program.Drain()
+	for _, q := range p.programPasses() {
+		if q.Pkg != p.Pkg && !drain.SharesProgram(p.Pkg, q.Pkg) {
+			continue
+		}
+		why := ""
+		for _, f := range q.Files {
+			if why != "" || q.inTestFile(f) {
+				continue
+			}
+			q.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
+				other, ok := n.(*ast.CallExpr)
+				if !ok || other == call || why != "" || !isFunc(fn, "os/signal", "Notify", "NotifyContext") {
+					return why == ""
+				}
+				sigs, explicit := q.signalList(other, 1)
+				if !explicit || !sigs["SIGINT"] || sigs["SIGTERM"] {
+					return true
+				}
+				if outer := outerFunc(q.pathTo(other)); outer != nil && q.drains(outer) {
+					return true // a finding of its own adds SIGTERM there
+				}
+				why = fmt.Sprintf("the program also registers SIGINT without SIGTERM at %s, in code that does not drain: once SIGTERM is caught here it no longer kills the process, and that code never hears it, so the process would stop only in part and run on until it is killed; add SIGTERM there as well", shortPos(q.Fset, other.Pos()))
+				return false
+			}, (*ast.CallExpr)(nil))
+		}
+		if why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
 // leakedLibraryNotify returns why SIGTERM must not be added to call, a

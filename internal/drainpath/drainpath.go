@@ -260,6 +260,17 @@ func (m *Model) HasMain(pkg *types.Package) bool {
 	return false
 }
 
+// SharesProgram reports whether a main package of the load is, or
+// imports, both a and b: code of the two runs in one process.
+func (m *Model) SharesProgram(a, b *types.Package) bool {
+	for _, main := range m.mains {
+		if paths := m.imports(main); paths[a.Path()] && paths[b.Path()] {
+			return true
+		}
+	}
+	return false
+}
+
 // HasMains reports whether the load holds a main package.
 func (m *Model) HasMains() bool { return len(m.mains) > 0 }
 

@@ -38,7 +38,12 @@ call of the NotifyContext's stop, in the function itself, with no return
 before it: an undo in the goroutine that waits for the signal runs only
 once one has come): SIGTERM
 added there would be taken from every program that calls
-it, for good, even after the call returns. Files whose name or build
+it, for good, even after the call returns. Nor is one in a program that
+also registers SIGINT without SIGTERM elsewhere, in code that does not
+drain (a command that cancels its workers on Ctrl-C and returns): caught
+here, SIGTERM would no longer kill that process, and the other code would
+never hear it, so it would stop in part and run on until killed; the
+reason names the other registration. Files whose name or build
 constraints name plan9, where signals are notes and syscall.SIGTERM is the
 same note as SIGINT, are reported but not fixed; other files are fixed
 (syscall.SIGTERM compiles on every port).
