@@ -1054,11 +1054,8 @@ func (p *Pass) blockLeaves(b *ast.BlockStmt) bool {
 		if !ok {
 			return false
 		}
-		if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && id.Name == "panic" && p.Info.Uses[id] == types.Universe.Lookup("panic") {
-			return true
-		}
 		fn := callee(p.Info, call)
-		return isFunc(fn, "os", "Exit") || isFunc(fn, "log", "Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln")
+		return isBuiltin(p.Info, call.Fun, "panic") || isExit(fn) || isFunc(fn, "log", "Panic", "Panicf", "Panicln")
 	}
 	return false
 }
