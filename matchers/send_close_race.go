@@ -32,7 +32,17 @@ import (
 //     close in a closure kept for later (sync.OnceFunc, a callback);
 //   - a send whose panic is recovered: the function holding it defers a
 //     recover first, or it is a func literal handed to a function that
-//     defers a recover and then calls it (a PanicToError helper).
+//     defers a recover and then calls it (a PanicToError helper);
+//   - a handshake: the only send is followed by a receive on the same
+//     channel (s.done <- struct{}{}; <-s.done), its method is called at
+//     one place, in no loop, and the close runs only once a receive on
+//     the channel has taken that send (case <-s.done: s.close(), where
+//     close ends with close(s.done) as the answer);
+//   - producers that own their values: unexported send and close methods
+//     used only by functions that each get the value as a parameter,
+//     fresh at every call, send in the run (plain calls, or callbacks of
+//     calls that return their error) and close as the run ends (an
+//     iterator a goroutine fills).
 //
 // The fix, when every racing sender returns just an error and the type is
 // a struct of this package, adds a mutex and a closed flag next to the
@@ -93,7 +103,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || (p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) || p.ownedValues(field, s, c) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || (p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
 					continue
 				}
 				races = true
@@ -145,6 +155,120 @@ func SendCloseRace(p *Pass) []Finding {
 		found = append(found, fd)
 	}
 	return found
+}
+
+// closedOnAck reports whether the send s and the close c are the two
+// halves of a handshake: s, the field's only send, is followed at once by
+// a receive on the field (the sender waits for the answer), the method
+// holding s is called at exactly one place outside tests and in no loop,
+// and c runs only after a receive on the field, in its own method or, for
+// an unexported closer, at every call of it on the caller's receiver. The
+// close then answers the one send there is.
+func (p *Pass) closedOnAck(field *types.Var, u *chanFieldUse, s, c chanUse) bool {
+	if len(u.sends) != 1 || !p.awaitsAnswer(field, s) || !p.startedOnce(s.fd) {
+		return false
+	}
+	if p.afterRecvOf(c.path, field, c.recv) {
+		return true
+	}
+	fn, _ := p.Info.Defs[c.fd.Name].(*types.Func)
+	if fn == nil || fn.Exported() || c.fd == s.fd {
+		return false
+	}
+	refs, complete, _ := p.callRefs(fn)
+	if !complete {
+		return false
+	}
+	called := false
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil || r.pass != p {
+			return false
+		}
+		path := p.pathTo(r.call)
+		caller := funcDeclOf(path)
+		sel, ok := ast.Unparen(r.call.Fun).(*ast.SelectorExpr)
+		if caller == nil || caller.Recv == nil || len(caller.Recv.List) != 1 || len(caller.Recv.List[0].Names) != 1 || !ok {
+			return false
+		}
+		recv, _ := p.Info.Defs[caller.Recv.List[0].Names[0]].(*types.Var)
+		if id := condIdent(sel.X); recv == nil || id == nil || p.Info.Uses[id] != recv || !p.afterRecvOf(path, field, recv) {
+			return false
+		}
+		called = true
+	}
+	return called
+}
+
+// awaitsAnswer reports whether the statement after the send s in its
+// block receives on the same field of the same receiver.
+func (p *Pass) awaitsAnswer(field *types.Var, s chanUse) bool {
+	if len(s.path) < 2 {
+		return false
+	}
+	block, ok := s.path[1].(*ast.BlockStmt)
+	if !ok {
+		return false
+	}
+	for i, st := range block.List {
+		if st == s.stmt && i+1 < len(block.List) {
+			return p.recvsField(block.List[i+1], field, s.recv)
+		}
+	}
+	return false
+}
+
+// recvsField reports whether the statement st is a receive on recv's
+// field (<-x.done, v := <-x.done, v, ok = <-x.done).
+func (p *Pass) recvsField(st ast.Stmt, field *types.Var, recv *types.Var) bool {
+	var e ast.Expr
+	switch st := st.(type) {
+	case *ast.ExprStmt:
+		e = st.X
+	case *ast.AssignStmt:
+		if len(st.Rhs) != 1 {
+			return false
+		}
+		e = st.Rhs[0]
+	default:
+		return false
+	}
+	un, ok := ast.Unparen(e).(*ast.UnaryExpr)
+	if !ok || un.Op != token.ARROW {
+		return false
+	}
+	_, f := p.recvField(un.X, recv)
+	return f == field
+}
+
+// afterRecvOf reports whether the node at path[0] runs only after a
+// receive on recv's field in its function: in the body of a select case
+// that receives on it, or after a statement that does in an enclosing
+// block. A func literal on the way ends the search (it runs at another
+// time).
+func (p *Pass) afterRecvOf(path []ast.Node, field *types.Var, recv *types.Var) bool {
+	for i := 1; i < len(path); i++ {
+		switch n := path[i].(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return false
+		case *ast.CommClause:
+			if path[i-1] != n.Comm && n.Comm != nil && p.recvsField(n.Comm, field, recv) {
+				return true
+			}
+		case *ast.BlockStmt:
+			for _, st := range n.List {
+				if st == path[i-1] {
+					break
+				}
+				if p.recvsField(st, field, recv) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // A chanUse is a send on, or a close of, a channel field reached directly
@@ -610,9 +734,14 @@ func (p *Pass) ownedValues(field *types.Var, s, c chanUse) bool {
 	if fa == nil || fb == nil || p.Program == nil || !p.Program.Drain().HasMain(p.Pkg) {
 		return false
 	}
-	// The send and the close are made by the methods themselves, not by
-	// a goroutine or a func value they start or hand out (a close in a
-	// sync.Once's Do literal runs at once).
+	// The whole-program walk last: most pairs fail on their calls.
+	return p.madeByMethods(s, c) && p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2) && p.chanMadeFresh(field)
+}
+
+// madeByMethods reports whether the send s and the close c are made by
+// their methods themselves, not by a goroutine or a func value they start
+// or hand out (a close in a sync.Once's Do literal runs at once).
+func (p *Pass) madeByMethods(s, c chanUse) bool {
 	if _, ft := funcBody(s.path); ft != s.fd.Type {
 		return false
 	}
@@ -628,8 +757,262 @@ func (p *Pass) ownedValues(field *types.Var, s, c chanUse) bool {
 			return false
 		}
 	}
-	// The whole-program walk last: most pairs fail on their calls.
-	return p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2) && p.chanMadeFresh(field)
+	return true
+}
+
+// producedPerRun reports whether the unexported sending method a and
+// closing method b are used only by producer functions, each on one
+// parameter v of its own, and each run of a producer owns its v: a
+// goroutine that fills the collector it was handed and then closes it.
+//   - Every use of a and b outside tests (direct, or through an interface
+//     of the package) is in a producer w with w's parameter v as the
+//     receiver, reached without a go or defer statement but for a
+//     deferred b at the top of w's body; a method value or func literal on
+//     the way is an argument of a call that runs it before returning
+//     (callsBack).
+//   - Each call of b ends the run: it is a statement followed by a return
+//     or last in w's body, or deferred there.
+//   - Every call of a producer, outside tests, hands it for v a fresh
+//     value (freshValue) or a local variable only assigned fresh values,
+//     handed to one producer call only, in no loop its declaration is
+//     outside of.
+//
+// The sends of one run then come before its close, and no two runs share
+// a channel.
+func (p *Pass) producedPerRun(s, c chanUse) bool {
+	fa, _ := p.Info.Defs[s.fd.Name].(*types.Func)
+	fb, _ := p.Info.Defs[c.fd.Name].(*types.Func)
+	if fa == nil || fb == nil || fa.Exported() || fb.Exported() || fa == fb || !p.madeByMethods(s, c) {
+		return false
+	}
+	producers := map[*types.Func]int{} // the producers, and v's index in each
+	for _, fn := range []*types.Func{fa, fb} {
+		refs, complete := p.callRefsAsserted(fn)
+		if !complete {
+			return false
+		}
+		n := 0
+		for _, r := range refs {
+			if r.pass.inTestFile(r.id) {
+				continue
+			}
+			if r.pass != p {
+				return false
+			}
+			path := p.pathTo(r.id)
+			sel, ok := path[1].(*ast.SelectorExpr)
+			w := funcDeclOf(path)
+			if !ok || sel.Sel != r.id || w == nil {
+				return false
+			}
+			v, _ := p.Info.Uses[condIdent(sel.X)].(*types.Var)
+			wfn, _ := p.Info.Defs[w.Name].(*types.Func)
+			if v == nil || wfn == nil {
+				return false
+			}
+			at := paramIndex(p.Info, w.Type, v)
+			if prev, seen := producers[wfn]; at < 0 || seen && prev != at {
+				return false
+			}
+			producers[wfn] = at
+			n++
+			if fn == fa && !p.runsInCall(path, w) || fn == fb && !endsRun(path, sel, w) {
+				return false
+			}
+		}
+		if n == 0 {
+			return false
+		}
+	}
+	for wfn, at := range producers {
+		if !p.freshAtEveryCall(wfn, at, producers) {
+			return false
+		}
+	}
+	return true
+}
+
+// endsRun reports whether the call of the method sel at path[2] ends the
+// run of w: a statement directly followed by a return, or the last of
+// w's body, or deferred at the top of w's body; with no func literal or
+// go statement on the way up.
+func endsRun(path []ast.Node, sel *ast.SelectorExpr, w *ast.FuncDecl) bool {
+	call, ok := path[2].(*ast.CallExpr)
+	if !ok || call.Fun != sel || len(path) < 5 {
+		return false
+	}
+	if _, deferred := path[3].(*ast.DeferStmt); deferred {
+		return path[4] == ast.Node(w.Body)
+	}
+	st, ok := path[3].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	for _, n := range path[4:] {
+		switch n.(type) {
+		case *ast.FuncLit, *ast.GoStmt:
+			return false
+		}
+	}
+	block, ok := path[4].(*ast.BlockStmt)
+	if !ok {
+		return false
+	}
+	at := slices.Index(block.List, ast.Stmt(st))
+	if at == len(block.List)-1 {
+		return block == w.Body
+	}
+	_, ret := block.List[at+1].(*ast.ReturnStmt)
+	return ret
+}
+
+// runsInCall reports whether the use at path[0] runs while w runs: no go
+// or defer statement on the way up to w, and each method value or func
+// literal on the way is an argument of a call that runs it before it
+// returns (callsBack).
+func (p *Pass) runsInCall(path []ast.Node, w *ast.FuncDecl) bool {
+	for i := 1; i < len(path); i++ {
+		switch n := path[i].(type) {
+		case *ast.GoStmt, *ast.DeferStmt:
+			return false
+		case *ast.SelectorExpr:
+			if i != 1 {
+				continue
+			}
+			// The method itself: called here, or handed as a value.
+			if call, ok := path[2].(*ast.CallExpr); ok && call.Fun == ast.Expr(n) {
+				continue
+			}
+			if !p.callsBack(path[2], n) {
+				return false
+			}
+		case *ast.FuncLit:
+			if i+1 >= len(path) || !p.callsBack(path[i+1], n) {
+				return false
+			}
+		case *ast.FuncDecl:
+			return n == w
+		}
+	}
+	return false
+}
+
+// callsBack reports whether parent is a call that takes the func value
+// arg as an argument and runs it before it returns, as far as its
+// signature tells: the parameter is a func whose last result is an error,
+// and so is the call's (db.View(func(txn) error {...}), item.Value(c.add)).
+// The error the callback returns can only come back through the call if
+// the call waits for it; a call that starts it on another goroutine
+// (errgroup's Go, time.AfterFunc) has no such result.
+func (p *Pass) callsBack(parent ast.Node, arg ast.Expr) bool {
+	call, ok := parent.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sig, ok := p.Info.TypeOf(call.Fun).Underlying().(*types.Signature)
+	if !ok || !lastIsError(sig.Results()) {
+		return false
+	}
+	for i, a := range call.Args {
+		if a != arg {
+			continue
+		}
+		var pt types.Type
+		switch params := sig.Params(); {
+		case sig.Variadic() && i >= params.Len()-1:
+			if call.Ellipsis.IsValid() {
+				return false
+			}
+			pt = params.At(params.Len() - 1).Type().(*types.Slice).Elem()
+		case i < params.Len():
+			pt = params.At(i).Type()
+		default:
+			return false
+		}
+		fsig, ok := pt.Underlying().(*types.Signature)
+		return ok && lastIsError(fsig.Results())
+	}
+	return false
+}
+
+// lastIsError reports whether the last of results is of type error.
+func lastIsError(results *types.Tuple) bool {
+	return results.Len() > 0 && types.Identical(results.At(results.Len()-1).Type(), types.Universe.Lookup("error").Type())
+}
+
+// freshAtEveryCall reports whether every use of fn outside tests is a
+// call (go or plain) whose argument idx is a fresh value (freshValue), or
+// a local variable of the calling function assigned only fresh values,
+// handed to no other call of a function of producers, and not declared
+// outside a loop that holds the call; and there is such a call.
+func (p *Pass) freshAtEveryCall(fn *types.Func, idx int, producers map[*types.Func]int) bool {
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return false
+	}
+	n := 0
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil || idx >= len(r.call.Args) || r.call.Ellipsis.IsValid() {
+			return false
+		}
+		q := r.pass
+		arg := r.call.Args[idx]
+		if !q.freshValue(arg) && !q.freshLocalFor(r.call, arg, producers) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// freshLocalFor reports whether arg, an argument of call, is a local
+// variable of the calling function assigned only fresh values, handed to
+// no other call of a function of producers there, and declared inside
+// every loop that holds call.
+func (q *Pass) freshLocalFor(call *ast.CallExpr, arg ast.Expr, producers map[*types.Func]int) bool {
+	id, ok := ast.Unparen(arg).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	x, _ := q.Info.Uses[id].(*types.Var)
+	path := q.pathTo(call)
+	fd := funcDeclOf(path)
+	if x == nil || fd == nil || fd.Body == nil || !within(fd.Body, x.Pos()) {
+		return false
+	}
+	if ok, assigned := q.assignedOnly(fd.Body, x, q.freshValue); !ok || !assigned {
+		return false
+	}
+	for _, n := range path {
+		switch n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			if !within(n, x.Pos()) {
+				return false
+			}
+		}
+	}
+	handed := 0
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		if fn := callee(q.Info, c); fn == nil {
+			return true
+		} else if _, producer := producers[fn.Origin()]; !producer {
+			return true
+		}
+		for _, a := range c.Args {
+			if aid, ok := ast.Unparen(a).(*ast.Ident); ok && q.Info.Uses[aid] == x {
+				handed++
+			}
+		}
+		return true
+	})
+	return handed == 1
 }
 
 // chanMadeFresh reports whether every value the program stores in the

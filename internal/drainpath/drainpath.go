@@ -84,6 +84,7 @@ type Model struct {
 	cancels   map[types.Object]types.Object       // a context's cancel func, by the context
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
+	forwards  map[*types.Var]bool                 // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
 	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
 	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
@@ -169,6 +170,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		waiters:   map[*types.Func]bool{},
 		visiting:  map[types.Object]bool{},
 		relays:    map[types.Object]bool{},
+		forwards:  map[*types.Var]bool{},
 		forcers:   map[string]bool{},
 		mayForce:  map[string]bool{},
 		stopAt:    map[token.Pos]bool{},
@@ -1210,11 +1212,18 @@ func (m *Model) findRelays() bool {
 		}
 	}
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
+		wrapper := notifiesSignals(p.Info, fd.Body)
 		ast.Inspect(fd.Body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.SendStmt:
 				if inDrain || m.inRegion(n.Pos()) {
-					add(chanKey(p.Info, n.Chan))
+					k := chanKey(p.Info, n.Chan)
+					add(k)
+					// A signal wrapper: signal.Notify on a channel of its
+					// own, each signal forwarded into the caller's channel.
+					if v, ok := k.(*types.Var); ok && wrapper && m.inRegion(n.Pos()) && isParamOf(p.Info, fd, v) {
+						m.forwards[v] = true
+					}
 				}
 			case *ast.CallExpr:
 				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
@@ -1243,12 +1252,95 @@ func (m *Model) findRelays() bool {
 					if i < params.Len() && m.relays[chanKey(p.Info, a)] {
 						add(params.At(i).Origin())
 					}
+					// The channel a signal wrapper forwards into is the
+					// caller's signal channel, unless the call asks only
+					// for signals that do not stop a process.
+					if i < params.Len() && m.forwards[params.At(i).Origin()] && !reloadSignalsOnly(p.Info, call.Args, i) {
+						add(chanKey(p.Info, a))
+					}
 				}
 				return true
 			})
 		}
 	}
 	return len(m.relays) > before
+}
+
+// notifiesSignals reports whether body calls signal.Notify.
+func notifiesSignals(info *types.Info, body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if fn := callee(info, call); fn != nil && isFunc(fn, "os/signal", "Notify") {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// isParamOf reports whether v is a parameter of fd.
+func isParamOf(info *types.Info, fd *ast.FuncDecl, v *types.Var) bool {
+	for _, f := range fd.Type.Params.List {
+		for _, id := range f.Names {
+			if info.Defs[id] == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reloadSignalsOnly reports whether the arguments of a signal wrapper's
+// call, but the channel at skip, are all constants, each naming a signal
+// that asks for something other than a stop (a reload, a dump): by the
+// constant's name or its string value, as a wrapper's own signal type
+// spells them (SignalUsr2 = "usr2", syscall.SIGHUP).
+func reloadSignalsOnly(info *types.Info, args []ast.Expr, skip int) bool {
+	named := 0
+	for i, a := range args {
+		if i == skip {
+			continue
+		}
+		var id *ast.Ident
+		switch a := ast.Unparen(a).(type) {
+		case *ast.Ident:
+			id = a
+		case *ast.SelectorExpr:
+			id = a.Sel
+		}
+		c, ok := info.Uses[id].(*types.Const)
+		if !ok {
+			return false
+		}
+		name := strings.ToUpper(c.Name())
+		if c.Val().Kind() == constant.String {
+			name += " " + strings.ToUpper(constant.StringVal(c.Val()))
+		}
+		if !reloadSignalName(name) {
+			return false
+		}
+		named++
+	}
+	return named > 0
+}
+
+// reloadSignalName reports whether the upper-cased name holds the name of
+// a signal that does not stop a process (recordNotify's list) and none
+// that does.
+func reloadSignalName(name string) bool {
+	for _, stop := range []string{"TERM", "INT", "QUIT", "KILL", "STOP", "EXIT"} {
+		if strings.Contains(name, stop) {
+			return false
+		}
+	}
+	for _, other := range []string{"HUP", "USR", "WINCH", "CHLD", "PIPE", "INFO", "URG", "CONT", "RELOAD"} {
+		if strings.Contains(name, other) {
+			return true
+		}
+	}
+	return false
 }
 
 // findServeEnds finds the servers the drain shuts down or stops

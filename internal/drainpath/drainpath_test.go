@@ -802,3 +802,77 @@ func main() {
 		}
 	}
 }
+
+// A signal wrapper calls signal.Notify on a channel of its own and
+// forwards what it receives into the caller's channel: receiving from the
+// caller's channel is learning to stop, unless the call asks only for
+// signals that ask for something else (a reload).
+func TestSignalWrapper(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+type Signal string
+
+const (
+	SignalTerm Signal = "term"
+	SignalUsr2 Signal = "usr2"
+)
+
+var toOS = map[Signal]os.Signal{SignalTerm: syscall.SIGTERM, SignalUsr2: syscall.SIGUSR2}
+
+func NotifySignal(c chan<- Signal, sig ...Signal) {
+	ch := make(chan os.Signal, cap(c))
+	sigs := make([]os.Signal, 0, len(sig))
+	for _, s := range sig {
+		sigs = append(sigs, toOS[s])
+	}
+	signal.Notify(ch, sigs...)
+	go func() {
+		for range ch {
+			c <- SignalTerm
+		}
+	}()
+}
+
+// forward hands on what it is given, without signal.Notify of its own.
+func forward(in <-chan int, out chan<- int) {
+	for v := range in {
+		out <- v
+	}
+}
+
+func upgrade() {}
+func drain()   {}
+func consume() {}
+
+func main() {
+	usr2 := make(chan Signal, 1)
+	NotifySignal(usr2, SignalUsr2)
+	go func() {
+		<-usr2
+		upgrade()
+	}()
+	in, out := make(chan int), make(chan int)
+	go forward(in, out)
+	go func() {
+		<-out
+		consume()
+	}()
+	stop := make(chan Signal, 1)
+	NotifySignal(stop, SignalTerm)
+	<-stop
+	drain()
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{"drain": true, "upgrade": false, "consume": false} {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
