@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // A Package is one type-checked package of the program. Files are the
@@ -84,7 +85,7 @@ type Model struct {
 	cancels   map[types.Object]types.Object       // a context's cancel func, by the context
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
-	forwards  map[*types.Var]bool                 // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
+	forwards  map[*types.Var]forward              // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
 	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
 	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
@@ -170,7 +171,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		waiters:   map[*types.Func]bool{},
 		visiting:  map[types.Object]bool{},
 		relays:    map[types.Object]bool{},
-		forwards:  map[*types.Var]bool{},
+		forwards:  map[*types.Var]forward{},
 		forcers:   map[string]bool{},
 		mayForce:  map[string]bool{},
 		stopAt:    map[token.Pos]bool{},
@@ -182,6 +183,7 @@ func New(pkgs []Package, imports Graph) *Model {
 	if hooks := m.findHooks(); !m.handles && !hooks {
 		return m
 	}
+	m.recordWrapperCalls()
 	m.findStops()
 	m.propagateWaiters()
 	if len(m.mains) == 0 {
@@ -1212,23 +1214,30 @@ func (m *Model) findRelays() bool {
 		}
 	}
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
-		wrapper := notifiesSignals(p.Info, fd.Body)
+		wrapper := wrapperKind(p.Info, fd.Body)
+		// A signal wrapper: signal.Notify on a channel of its own, each
+		// signal forwarded (sent, or the channel closed) into the
+		// caller's channel, unless the branch it is forwarded in is
+		// taken only for a signal that does not stop a process.
+		forwards := func(k types.Object, pos token.Pos) {
+			if v, ok := k.(*types.Var); ok && wrapper != 0 && m.inRegion(pos) && isParamOf(p.Info, fd, v) && !underReloadBranch(p.Info, fd.Body, pos) {
+				m.forwards[v] = wrapper
+			}
+		}
 		ast.Inspect(fd.Body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.SendStmt:
 				if inDrain || m.inRegion(n.Pos()) {
 					k := chanKey(p.Info, n.Chan)
 					add(k)
-					// A signal wrapper: signal.Notify on a channel of its
-					// own, each signal forwarded into the caller's channel.
-					if v, ok := k.(*types.Var); ok && wrapper && m.inRegion(n.Pos()) && isParamOf(p.Info, fd, v) {
-						m.forwards[v] = true
-					}
+					forwards(k, n.Pos())
 				}
 			case *ast.CallExpr:
 				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
 					if _, ok := p.Info.Uses[id].(*types.Builtin); ok && (inDrain || m.inRegion(n.Pos())) {
-						add(chanKey(p.Info, n.Args[0]))
+						k := chanKey(p.Info, n.Args[0])
+						add(k)
+						forwards(k, n.Pos())
 					}
 				}
 			}
@@ -1236,6 +1245,104 @@ func (m *Model) findRelays() bool {
 		})
 	})
 	// A relay handed to a function is that function's channel parameter.
+	// The channel a signal wrapper forwards into is the caller's signal
+	// channel, when the wrapper or the call names a stop signal; and a
+	// parameter of the caller handed on so is forwarded into in turn (a
+	// wrapper of a wrapper).
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			var fd *ast.FuncDecl
+			ast.Inspect(f, func(n ast.Node) bool {
+				if d, ok := n.(*ast.FuncDecl); ok {
+					fd = d
+				}
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				fn := callee(p.Info, call)
+				if fn == nil {
+					return true
+				}
+				params := fn.Signature().Params()
+				for i, a := range call.Args {
+					if i >= params.Len() {
+						break
+					}
+					if m.relays[chanKey(p.Info, a)] {
+						add(params.At(i).Origin())
+					}
+					kind, ok := m.forwards[params.At(i).Origin()]
+					if !ok || kind == forwardAsked && !asksStop(p.Info, call.Args, i) {
+						continue
+					}
+					k := chanKey(p.Info, a)
+					add(k)
+					if v, ok := k.(*types.Var); ok && fd != nil && isParamOf(p.Info, fd, v) {
+						if _, seen := m.forwards[v]; !seen {
+							m.forwards[v] = forwardAlways
+							if kind == forwardAsked {
+								m.forwards[v] = forwardAsked // the caller's caller names the signals
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return len(m.relays) > before
+}
+
+// recordWrapperCalls records the os.Signal channels handed to signal
+// wrappers (wrapperKind) the way recordNotify records those handed to
+// signal.Notify: a channel the wrapper forwards into only in branches
+// taken for a reload, or one whose call names no stop signal while the
+// wrapper takes its signals from the call, is given no termination
+// signal, so receiving from it is no stop.
+func (m *Model) recordWrapperCalls() {
+	params := map[*types.Var]forward{} // the forwarded-into channel parameters; 0 for a reload's only
+	for _, p := range m.pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				kind := wrapperKind(p.Info, fd.Body)
+				if kind == 0 {
+					continue
+				}
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					var ch ast.Expr
+					switch n := n.(type) {
+					case *ast.SendStmt:
+						ch = n.Chan
+					case *ast.CallExpr:
+						if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
+							if _, ok := p.Info.Uses[id].(*types.Builtin); ok {
+								ch = n.Args[0]
+							}
+						}
+					}
+					if ch == nil {
+						return true
+					}
+					if v, ok := chanKey(p.Info, ch).(*types.Var); ok && isParamOf(p.Info, fd, v) {
+						if !underReloadBranch(p.Info, fd.Body, n.Pos()) {
+							params[v] = kind
+						} else if _, seen := params[v]; !seen {
+							params[v] = 0
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	if len(params) == 0 {
+		return
+	}
 	for _, p := range m.pkgs {
 		for _, f := range p.Files {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -1247,37 +1354,225 @@ func (m *Model) findRelays() bool {
 				if fn == nil {
 					return true
 				}
-				params := fn.Signature().Params()
+				sig := fn.Signature().Params()
 				for i, a := range call.Args {
-					if i < params.Len() && m.relays[chanKey(p.Info, a)] {
-						add(params.At(i).Origin())
+					if i >= sig.Len() {
+						break
 					}
-					// The channel a signal wrapper forwards into is the
-					// caller's signal channel, unless the call asks only
-					// for signals that do not stop a process.
-					if i < params.Len() && m.forwards[params.At(i).Origin()] && !reloadSignalsOnly(p.Info, call.Args, i) {
-						add(chanKey(p.Info, a))
+					kind, ok := params[sig.At(i).Origin()]
+					obj := chanObject(p.Info, a)
+					if !ok || obj == nil || !isSignalChan(p.Info.TypeOf(a)) {
+						continue
 					}
+					term := kind == forwardAlways || kind == forwardAsked && asksStop(p.Info, call.Args, i)
+					m.notified[obj] = m.notified[obj] || term
 				}
 				return true
 			})
 		}
 	}
-	return len(m.relays) > before
 }
 
-// notifiesSignals reports whether body calls signal.Notify.
-func notifiesSignals(info *types.Info, body *ast.BlockStmt) bool {
+// A forward says which signals a signal wrapper forwards into a channel
+// parameter.
+type forward int
+
+const (
+	forwardAlways forward = iota + 1 // a stop signal the wrapper names itself
+	forwardAsked                     // those its caller names: a stop only when the call names one (asksStop)
+)
+
+// wrapperKind returns how the function with body forwards signals: 0 when
+// it calls no signal.Notify, forwardAlways when every Notify it makes
+// names its signals and one is a stop signal, forwardAsked when a Notify
+// takes its signals from elsewhere (the caller's arguments).
+func wrapperKind(info *types.Info, body *ast.BlockStmt) forward {
+	kind, stop := forward(0), false
+	ast.Inspect(body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		if fn := callee(info, call); fn == nil || !isFunc(fn, "os/signal", "Notify") {
+			return true
+		}
+		if kind == 0 {
+			kind = forwardAlways
+		}
+		if call.Ellipsis.IsValid() || len(call.Args) < 2 {
+			kind = forwardAsked
+			return true
+		}
+		for _, a := range call.Args[1:] {
+			switch {
+			case stopSignal(info, a):
+				stop = true
+			case !reloadSignal(info, a):
+				kind = forwardAsked
+			}
+		}
+		return true
+	})
+	if kind == forwardAlways && !stop {
+		return 0 // only reload signals: receiving them is no stop
+	}
+	return kind
+}
+
+// asksStop reports whether an argument of a signal wrapper's call, but
+// the channel at skip, names a stop signal (stopSignal).
+func asksStop(info *types.Info, args []ast.Expr, skip int) bool {
+	for i, a := range args {
+		if i != skip && stopSignal(info, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// underReloadBranch reports whether pos, in body, lies in a switch case
+// or an if branch taken only for signals that do not stop a process (case
+// syscall.SIGHUP:, if s == syscall.SIGUSR1).
+func underReloadBranch(info *types.Info, body *ast.BlockStmt, pos token.Pos) bool {
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok {
-			if fn := callee(info, call); fn != nil && isFunc(fn, "os/signal", "Notify") {
-				found = true
+		if found || n == nil || pos < n.Pos() || pos >= n.End() {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.CaseClause:
+			if len(n.List) > 0 && pos >= n.Colon {
+				all := true
+				for _, e := range n.List {
+					all = all && reloadSignal(info, e)
+				}
+				found = all
+			}
+		case *ast.IfStmt:
+			if b, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr); ok && b.Op == token.EQL && pos >= n.Body.Pos() && pos < n.Body.End() {
+				found = reloadSignal(info, b.X) || reloadSignal(info, b.Y)
 			}
 		}
 		return !found
 	})
 	return found
+}
+
+// stopSignal reports whether e names a signal that stops a process:
+// os.Interrupt or os.Kill, a syscall (or x/sys/unix) constant whose value
+// is SIGTERM's, SIGINT's, SIGQUIT's or SIGKILL's, or a constant of another
+// type whose name or string value says so (SignalTerm = "term").
+func stopSignal(info *types.Info, e ast.Expr) bool {
+	name, ok := signalName(info, e)
+	return ok && signalNameStops(name)
+}
+
+// reloadSignal reports whether e names a signal that asks for something
+// other than a stop (a reload, a dump: SIGHUP, SIGUSR1, ...).
+func reloadSignal(info *types.Info, e ast.Expr) bool {
+	name, ok := signalName(info, e)
+	return ok && !signalNameStops(name) && signalNameReloads(name)
+}
+
+// signalName returns the name e gives a signal: for a
+// constant of syscall's (or x/sys/unix's) Signal type, the name of
+// that package's SIG constant with the same value (const drain =
+// syscall.SIGTERM is SIGTERM); for another constant, its name and its
+// string value; os.Interrupt and os.Kill as SIGINT and SIGKILL.
+func signalName(info *types.Info, e ast.Expr) (string, bool) {
+	var id *ast.Ident
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		id = x.Sel
+	default:
+		return "", false
+	}
+	switch obj := info.Uses[id].(type) {
+	case *types.Var:
+		if obj.Pkg() != nil && obj.Pkg().Path() == "os" && obj.Parent() == obj.Pkg().Scope() {
+			switch obj.Name() {
+			case "Interrupt":
+				return "SIGINT", true
+			case "Kill":
+				return "SIGKILL", true
+			}
+		}
+	case *types.Const:
+		if n, ok := obj.Type().(*types.Named); ok && n.Obj().Pkg() != nil && n.Obj().Name() == "Signal" {
+			switch pkg := n.Obj().Pkg(); pkg.Path() {
+			case "syscall", "golang.org/x/sys/unix":
+				for _, name := range pkg.Scope().Names() {
+					if c, ok := pkg.Scope().Lookup(name).(*types.Const); ok && strings.HasPrefix(name, "SIG") && constant.Compare(c.Val(), token.EQL, obj.Val()) && types.Identical(c.Type(), obj.Type()) {
+						return name, true
+					}
+				}
+				return "", false
+			}
+		}
+		name := obj.Name()
+		if obj.Val().Kind() == constant.String {
+			name += " " + constant.StringVal(obj.Val())
+		}
+		return name, true
+	}
+	return "", false
+}
+
+// signalNameStops reports whether a word of the signal name names one
+// that stops a process (SIGTERM, SIGINT, SIGQUIT, SIGKILL; TERM, INT,
+// INTERRUPT, QUIT, KILL, SHUTDOWN in a name of the program's own, such
+// as SignalTerm or "term"), and none names another (signalNameReloads).
+func signalNameStops(name string) bool {
+	if signalNameReloads(name) {
+		return false
+	}
+	for _, w := range signalWords(name) {
+		switch strings.TrimPrefix(w, "SIG") {
+		case "TERM", "INT", "INTERRUPT", "QUIT", "KILL", "SHUTDOWN":
+			return true
+		}
+	}
+	return false
+}
+
+// signalNameReloads reports whether a word of the signal name names a
+// signal that does not stop a process (recordNotify's list, and a
+// "reload").
+func signalNameReloads(name string) bool {
+	for _, w := range signalWords(name) {
+		switch strings.TrimPrefix(w, "SIG") {
+		case "HUP", "USR1", "USR2", "USR", "WINCH", "CHLD", "PIPE", "INFO", "URG", "CONT", "RELOAD":
+			return true
+		}
+	}
+	return false
+}
+
+// signalWords splits a name into upper-cased words at case changes,
+// digits kept with their word, and at anything not a letter or a digit
+// (SignalUsr2 "usr2" is SIGNAL USR2 USR2).
+func signalWords(name string) []string {
+	var b strings.Builder
+	prevLower := false
+	for _, r := range name {
+		switch {
+		case unicode.IsUpper(r):
+			if prevLower {
+				b.WriteByte(' ')
+			}
+			prevLower = false
+			b.WriteRune(r)
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			prevLower = unicode.IsLower(r)
+			b.WriteRune(unicode.ToUpper(r))
+		default:
+			prevLower = false
+			b.WriteByte(' ')
+		}
+	}
+	return strings.Fields(b.String())
 }
 
 // isParamOf reports whether v is a parameter of fd.
@@ -1287,57 +1582,6 @@ func isParamOf(info *types.Info, fd *ast.FuncDecl, v *types.Var) bool {
 			if info.Defs[id] == v {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-// reloadSignalsOnly reports whether the arguments of a signal wrapper's
-// call, but the channel at skip, are all constants, each naming a signal
-// that asks for something other than a stop (a reload, a dump): by the
-// constant's name or its string value, as a wrapper's own signal type
-// spells them (SignalUsr2 = "usr2", syscall.SIGHUP).
-func reloadSignalsOnly(info *types.Info, args []ast.Expr, skip int) bool {
-	named := 0
-	for i, a := range args {
-		if i == skip {
-			continue
-		}
-		var id *ast.Ident
-		switch a := ast.Unparen(a).(type) {
-		case *ast.Ident:
-			id = a
-		case *ast.SelectorExpr:
-			id = a.Sel
-		}
-		c, ok := info.Uses[id].(*types.Const)
-		if !ok {
-			return false
-		}
-		name := strings.ToUpper(c.Name())
-		if c.Val().Kind() == constant.String {
-			name += " " + strings.ToUpper(constant.StringVal(c.Val()))
-		}
-		if !reloadSignalName(name) {
-			return false
-		}
-		named++
-	}
-	return named > 0
-}
-
-// reloadSignalName reports whether the upper-cased name holds the name of
-// a signal that does not stop a process (recordNotify's list) and none
-// that does.
-func reloadSignalName(name string) bool {
-	for _, stop := range []string{"TERM", "INT", "QUIT", "KILL", "STOP", "EXIT"} {
-		if strings.Contains(name, stop) {
-			return false
-		}
-	}
-	for _, other := range []string{"HUP", "USR", "WINCH", "CHLD", "PIPE", "INFO", "URG", "CONT", "RELOAD"} {
-		if strings.Contains(name, other) {
-			return true
 		}
 	}
 	return false

@@ -804,13 +804,17 @@ func main() {
 }
 
 // A signal wrapper calls signal.Notify on a channel of its own and
-// forwards what it receives into the caller's channel: receiving from the
-// caller's channel is learning to stop, unless the call asks only for
-// signals that ask for something else (a reload).
+// forwards what it receives into the caller's channel (a send, or a
+// close): receiving from the caller's channel is learning to stop when
+// the wrapper or the call names a stop signal, and not in a branch taken
+// only for a reload; a wrapper's channel parameter handed to another
+// wrapper is forwarded into too.
 func TestSignalWrapper(t *testing.T) {
 	src := `package main
 
 import (
+	"context"
+	"log"
 	"os"
 	"os/signal"
 	"syscall"
@@ -822,6 +826,8 @@ const (
 	SignalTerm Signal = "term"
 	SignalUsr2 Signal = "usr2"
 )
+
+const maintenance = syscall.SIGUSR2
 
 var toOS = map[Signal]os.Signal{SignalTerm: syscall.SIGTERM, SignalUsr2: syscall.SIGUSR2}
 
@@ -839,6 +845,49 @@ func NotifySignal(c chan<- Signal, sig ...Signal) {
 	}()
 }
 
+// notifyOn takes its signals from the caller, beside a context and a logger.
+func notifyOn(ctx context.Context, l *log.Logger, c chan<- os.Signal, sigs ...os.Signal) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	go func() {
+		for s := range ch {
+			c <- s
+		}
+	}()
+}
+
+// route sends SIGHUP to reload and the rest to stop.
+func route(reload, stop chan<- struct{}) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP, syscall.SIGTERM)
+	go func() {
+		for s := range ch {
+			switch s {
+			case syscall.SIGHUP:
+				reload <- struct{}{}
+			default:
+				stop <- struct{}{}
+				return
+			}
+		}
+	}()
+}
+
+// closeOnTerm closes done on SIGTERM.
+func closeOnTerm(done chan struct{}) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	go func() {
+		<-ch
+		close(done)
+	}()
+}
+
+// terminateOn hands its channel to a wrapper.
+func terminateOn(c chan os.Signal) {
+	notifyOn(context.Background(), nil, c, syscall.SIGTERM, os.Interrupt)
+}
+
 // forward hands on what it is given, without signal.Notify of its own.
 func forward(in <-chan int, out chan<- int) {
 	for v := range in {
@@ -846,9 +895,15 @@ func forward(in <-chan int, out chan<- int) {
 	}
 }
 
-func upgrade() {}
-func drain()   {}
-func consume() {}
+func upgrade()  {}
+func drain()    {}
+func consume()  {}
+func reopen()   {}
+func dump()     {}
+func swap()     {}
+func stopAll()  {}
+func closeAll() {}
+func finish()   {}
 
 func main() {
 	usr2 := make(chan Signal, 1)
@@ -863,14 +918,51 @@ func main() {
 		<-out
 		consume()
 	}()
-	stop := make(chan Signal, 1)
-	NotifySignal(stop, SignalTerm)
-	<-stop
+	hup := make(chan os.Signal, 1)
+	notifyOn(context.Background(), log.Default(), hup, syscall.SIGHUP)
+	go func() {
+		<-hup
+		reopen()
+	}()
+	maint := make(chan os.Signal, 1)
+	notifyOn(context.Background(), nil, maint, maintenance)
+	go func() {
+		<-maint
+		dump()
+	}()
+	reload, stop := make(chan struct{}, 1), make(chan struct{}, 1)
+	route(reload, stop)
+	go func() {
+		<-reload
+		swap()
+	}()
+	go func() {
+		<-stop
+		stopAll()
+	}()
+	done := make(chan struct{})
+	closeOnTerm(done)
+	go func() {
+		<-done
+		closeAll()
+	}()
+	term := make(chan os.Signal, 1)
+	terminateOn(term)
+	go func() {
+		<-term
+		finish()
+	}()
+	c := make(chan Signal, 1)
+	NotifySignal(c, SignalTerm)
+	<-c
 	drain()
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{"drain": true, "upgrade": false, "consume": false} {
+	for name, want := range map[string]bool{
+		"drain": true, "stopAll": true, "closeAll": true, "finish": true,
+		"upgrade": false, "consume": false, "reopen": false, "dump": false, "swap": false,
+	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
 			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
 		}
