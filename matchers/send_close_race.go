@@ -34,8 +34,9 @@ import (
 //     recover first, or it is a func literal handed to a function that
 //     defers a recover and then calls it (a PanicToError helper);
 //   - a handshake: the only send is followed by a receive on the same
-//     channel (s.done <- struct{}{}; <-s.done), its method is called at
-//     one place, in no loop, and the close runs only once a receive on
+//     channel (s.done <- struct{}{}; <-s.done), its method runs once in
+//     the process (one call, from main or from a function that runs once
+//     so), and the close runs only once a receive on
 //     the channel has taken that send (case <-s.done: s.close(), where
 //     close ends with close(s.done) as the answer);
 //   - producers that own their values: unexported send and close methods
@@ -160,12 +161,12 @@ func SendCloseRace(p *Pass) []Finding {
 // closedOnAck reports whether the send s and the close c are the two
 // halves of a handshake: s, the field's only send, is followed at once by
 // a receive on the field (the sender waits for the answer), the method
-// holding s is called at exactly one place outside tests and in no loop,
+// holding s runs at most once in the process (onceFromMain),
 // and c runs only after a receive on the field, in its own method or, for
 // an unexported closer, at every call of it on the caller's receiver. The
 // close then answers the one send there is.
 func (p *Pass) closedOnAck(field *types.Var, u *chanFieldUse, s, c chanUse) bool {
-	if len(u.sends) != 1 || !p.awaitsAnswer(field, s) || !p.startedOnce(s.fd) {
+	if len(u.sends) != 1 || !p.awaitsAnswer(field, s) || !p.onceFromMain(s.fd, 3) {
 		return false
 	}
 	if p.afterRecvOf(c.path, field, c.recv) {
@@ -200,6 +201,50 @@ func (p *Pass) closedOnAck(field *types.Var, u *chanFieldUse, s, c chanUse) bool
 		called = true
 	}
 	return called
+}
+
+// onceFromMain reports whether the function fd runs at most once in the
+// process: it is used at exactly one place outside tests, a call in no
+// loop and no func literal (a callback may run any number of times), made
+// by main or, depth levels up, by a function that runs once so.
+func (p *Pass) onceFromMain(fd *ast.FuncDecl, depth int) bool {
+	fn, _ := p.Info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return false
+	}
+	refs, complete, hidden := p.callRefs(fn)
+	if !complete || hidden {
+		return false
+	}
+	var caller *ast.FuncDecl
+	var q *Pass
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil || caller != nil {
+			return false
+		}
+		for _, up := range r.pass.pathTo(r.call)[1:] {
+			switch up := up.(type) {
+			case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit:
+				return false
+			case *ast.FuncDecl:
+				caller = up
+			}
+			if caller != nil {
+				break
+			}
+		}
+		q = r.pass
+	}
+	if caller == nil {
+		return false
+	}
+	if caller.Name.Name == "main" && caller.Recv == nil && q.Pkg.Name() == "main" {
+		return true
+	}
+	return depth > 0 && q.onceFromMain(caller, depth-1)
 }
 
 // awaitsAnswer reports whether the statement after the send s in its
@@ -903,7 +948,10 @@ func (p *Pass) runsInCall(path []ast.Node, w *ast.FuncDecl) bool {
 // and so is the call's (db.View(func(txn) error {...}), item.Value(c.add)).
 // The error the callback returns can only come back through the call if
 // the call waits for it; a call that starts it on another goroutine
-// (errgroup's Go, time.AfterFunc) has no such result.
+// (errgroup's Go, time.AfterFunc) has no such result. A callee whose code
+// the load holds must also call the callback on the spot
+// (callsParamInline): a helper that gives up on it after a timeout, or
+// keeps it for later, returns an error too.
 func (p *Pass) callsBack(parent ast.Node, arg ast.Expr) bool {
 	call, ok := parent.(*ast.CallExpr)
 	if !ok {
@@ -930,9 +978,76 @@ func (p *Pass) callsBack(parent ast.Node, arg ast.Expr) bool {
 			return false
 		}
 		fsig, ok := pt.Underlying().(*types.Signature)
-		return ok && lastIsError(fsig.Results())
+		if !ok || !lastIsError(fsig.Results()) {
+			return false
+		}
+		// A callee of the program shows what it does with the callback;
+		// one that shows nothing (a func value, a method of one of its
+		// interfaces) may do anything.
+		fn := callee(p.Info, call)
+		if fn == nil || p.Program == nil {
+			return false
+		}
+		if d, found := p.Program.declOf(fn); found {
+			return d.fd.Body != nil && d.pass.callsParamInline(d.fd, i)
+		}
+		for _, q := range p.programPasses() {
+			if fn.Pkg() == nil || q.Pkg.Path() == fn.Pkg().Path() {
+				return false
+			}
+		}
+		return true
 	}
 	return false
+}
+
+// callsParamInline reports whether fd only ever calls its parameter i, a
+// func, itself and on the spot: every use of it is the function of a call
+// that no go statement, defer or func literal holds (a helper that runs
+// the callback under a timeout in a goroutine, stores it for a scheduler,
+// or fans it out may return before it has run, or while it runs).
+func (p *Pass) callsParamInline(fd *ast.FuncDecl, i int) bool {
+	var v *types.Var
+	at := 0
+	for _, f := range fd.Type.Params.List {
+		for _, name := range f.Names {
+			if at == i {
+				v, _ = p.Info.Defs[name].(*types.Var)
+			}
+			at++
+		}
+		if len(f.Names) == 0 {
+			at++
+		}
+	}
+	if v == nil {
+		return false
+	}
+	ok, used := true, false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		id, isID := n.(*ast.Ident)
+		if !ok || !isID || p.Info.Uses[id] != v {
+			return ok
+		}
+		used = true
+		path := p.pathTo(id)
+		call, isCall := path[1].(*ast.CallExpr)
+		if !isCall || call.Fun != ast.Expr(id) {
+			ok = false
+			return false
+		}
+		for _, up := range path[2:] {
+			switch up.(type) {
+			case *ast.GoStmt, *ast.DeferStmt, *ast.FuncLit:
+				ok = false
+			}
+			if _, top := up.(*ast.FuncDecl); top || !ok {
+				break
+			}
+		}
+		return ok
+	})
+	return ok && used
 }
 
 // lastIsError reports whether the last of results is of type error.
@@ -971,7 +1086,7 @@ func (p *Pass) freshAtEveryCall(fn *types.Func, idx int, producers map[*types.Fu
 // freshLocalFor reports whether arg, an argument of call, is a local
 // variable of the calling function assigned only fresh values, handed to
 // no other call of a function of producers there, and declared inside
-// every loop that holds call.
+// every loop and func literal that holds call.
 func (q *Pass) freshLocalFor(call *ast.CallExpr, arg ast.Expr, producers map[*types.Func]int) bool {
 	id, ok := ast.Unparen(arg).(*ast.Ident)
 	if !ok {
@@ -988,7 +1103,9 @@ func (q *Pass) freshLocalFor(call *ast.CallExpr, arg ast.Expr, producers map[*ty
 	}
 	for _, n := range path {
 		switch n.(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
+		case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit:
+			// A loop, or a callback that may run again (a retry), hands
+			// the same value to each run.
 			if !within(n, x.Pos()) {
 				return false
 			}

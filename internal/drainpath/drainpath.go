@@ -1279,12 +1279,7 @@ func (m *Model) findRelays() bool {
 					k := chanKey(p.Info, a)
 					add(k)
 					if v, ok := k.(*types.Var); ok && fd != nil && isParamOf(p.Info, fd, v) {
-						if _, seen := m.forwards[v]; !seen {
-							m.forwards[v] = forwardAlways
-							if kind == forwardAsked {
-								m.forwards[v] = forwardAsked // the caller's caller names the signals
-							}
-						}
+						m.forwards[v] = forwardAlways // the call names a stop signal, or the wrapper does
 					}
 				}
 				return true
