@@ -104,7 +104,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || (p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
+				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || (p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) && sentByMethod(s) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
 					continue
 				}
 				races = true
@@ -783,11 +783,20 @@ func (p *Pass) ownedValues(field *types.Var, s, c chanUse) bool {
 	return p.madeByMethods(s, c) && p.ownedCalls(fa, 2) && p.ownedCalls(fb, 2) && p.chanMadeFresh(field)
 }
 
+// sentByMethod reports whether the send s is made by its method itself,
+// not by a goroutine it starts or a func value it hands out: the holds
+// that order the sending method before the closing one (run loops,
+// helpers the closer calls) order the send only then.
+func sentByMethod(s chanUse) bool {
+	_, ft := funcBody(s.path)
+	return ft == s.fd.Type
+}
+
 // madeByMethods reports whether the send s and the close c are made by
 // their methods themselves, not by a goroutine or a func value they start
 // or hand out (a close in a sync.Once's Do literal runs at once).
 func (p *Pass) madeByMethods(s, c chanUse) bool {
-	if _, ft := funcBody(s.path); ft != s.fd.Type {
+	if !sentByMethod(s) {
 		return false
 	}
 	if body, _ := funcBody(c.path); body != c.fd.Body {
