@@ -48,7 +48,19 @@ only a fresh value, &T{...} or a constructor's, used only as a method
 receiver, never handed on or captured), that send and close themselves (not
 from a goroutine or a func value they start or return), on a channel field
 the program only ever sets to a make (a work queue one function makes,
-fills and stops). Shown
+fills and stops); nor a handshake: the field's only send is followed by a
+receive on it (s.done <- struct{}{}; <-s.done), its method runs once in the
+process (called at one place, in no loop or func literal, by main or by a
+function that runs once so), and the close runs only after a receive on the
+field (case <-s.done: s.close()); nor producers that own their values:
+unexported send and close methods used only by functions that each get the
+value as a parameter, fresh at every call (never handed to two producers,
+nor across a loop or a callback that may run again), send during the run
+(plain calls, or callbacks of calls that return their error and, when the
+program has their code, call them on the spot) and close as the run ends (an
+iterator a goroutine fills). The holds that order a sending method before
+the closer (run loops, helpers) need the send made by the method itself, not
+by a goroutine it starts. Shown
 only with -all: a race whose every send is made while serving an HTTP
 request (a handler, a function taking a *http.Request or a framework context
 with one, or plain calls from one), since net/http recovers the handler's
