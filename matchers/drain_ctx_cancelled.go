@@ -93,9 +93,13 @@ func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivatio
 		return Finding{}, false
 	}
 	arg := types.ExprString(call.Args[0])
+	when := "here (after <-" + done + ".Done())"
+	if deferred(path) {
+		when = "when this deferred call runs (its function returns after <-" + done + ".Done())"
+	}
 	fd := Finding{
 		Pos: call.Args[0].Pos(), End: call.Args[0].End(),
-		Message: types.ExprString(call.Fun) + " is given " + arg + ", which is already done here (after <-" + done + ".Done()): it returns at once and drops the work in flight; give the drain a deadline of its own, made after the wait",
+		Message: types.ExprString(call.Fun) + " is given " + arg + ", which is already done " + when + ": it returns at once and drops the work in flight; give the drain a deadline of its own, made after the wait",
 	}
 	from := ""
 	if !isMethod(fn, "net/http", "Server", "Shutdown") && !chain.values {
@@ -106,6 +110,8 @@ func (p *Pass) doneCtxDrain(call *ast.CallExpr, fn *types.Func, l *lazyDerivatio
 		fd.NoFix = "the context carries values (context.WithValue) that a deadline on context.Background() would drop"
 	case from != "":
 		fd.NoFix = "the context may carry values (from " + from + ") that a deadline on context.Background() would drop"
+	case deferred(path):
+		fd.NoFix = harmlessDeferredDrain
 	default:
 		d, why := p.deadlineFix(path, nil)
 		if why == "" && d.Reuse == "" && !slices.Contains(stmtList(d.Place.Block), d.Place.Stmt) {
@@ -568,6 +574,9 @@ type derivChain struct {
 // or one derived from it. It returns the waited context's text.
 func (p *Pass) doneParent(path []ast.Node, call *ast.CallExpr, l *lazyDerivations) (string, derivChain, bool) {
 	waits := p.waitsBefore(path)
+	if _, ok := deferredAt(path); ok {
+		waits = append(waits, p.deferredWaits(path)...)
+	}
 	sure := func(w wait) bool { return w.sure && !w.signal && w.ctx != "" && w.ctx != "?" }
 	if !slices.ContainsFunc(waits, sure) {
 		return "", derivChain{}, false
@@ -746,4 +755,98 @@ func (p *Pass) cancelFeedsDrain(call *ast.CallExpr) string {
 		return at == ""
 	})
 	return at
+}
+
+// harmlessDeferredDrain is why a deferred drain given a done context is
+// not fixed. (The name is the file's: it is a refusal, not a hold.)
+const harmlessDeferredDrain = "the drain is deferred: it runs as the function returns, after the function's other drain steps, so a fresh deadline there would add to theirs; give it a deadline of its own inside the deferred function, within what is left of the grace period"
+
+// deferredAt returns the defer statement that runs the node at path[0]
+// when its function returns: the node is the deferred call, inside it
+// (its arguments are evaluated at once, but a func literal it calls runs
+// at the return), or in the body of the deferred func literal, with no
+// other func literal or go statement on the way.
+func deferredAt(path []ast.Node) (*ast.DeferStmt, bool) {
+	var lit *ast.FuncLit
+	for i := 1; i < len(path); i++ {
+		switch n := path[i].(type) {
+		case *ast.GoStmt, *ast.FuncDecl:
+			return nil, false
+		case *ast.FuncLit:
+			if lit != nil {
+				return nil, false
+			}
+			lit = n
+		case *ast.DeferStmt:
+			if lit != nil && ast.Unparen(n.Call.Fun) == ast.Expr(lit) {
+				return n, true
+			}
+			if lit == nil && path[i-1] == ast.Node(n.Call) {
+				return n, true
+			}
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// deferred reports whether the node at path[0] runs deferred (deferredAt).
+func deferred(path []ast.Node) bool {
+	_, ok := deferredAt(path)
+	return ok
+}
+
+// deferredWaits returns the waits that surely come before the deferred
+// node at path[0] runs on the way through them: the waits of the
+// statements that follow its defer statement in the body of the function
+// it is deferred in (that function returns, and runs it, after them). A
+// defer nested in a block is left alone.
+func (p *Pass) deferredWaits(path []ast.Node) []wait {
+	d, ok := deferredAt(path)
+	if !ok {
+		return nil
+	}
+	var body *ast.BlockStmt
+	for i, n := range path {
+		if n != ast.Node(d) {
+			continue
+		}
+		if i+1 < len(path) {
+			body, _ = path[i+1].(*ast.BlockStmt)
+			if i+2 >= len(path) || funcBodyOf(path[i+2]) != body {
+				return nil
+			}
+		}
+		break
+	}
+	if body == nil {
+		return nil
+	}
+	var ws []wait
+	after := false
+	for _, st := range body.List {
+		if st == ast.Stmt(d) {
+			after = true
+			continue
+		}
+		if after {
+			for _, w := range p.stmtWaits(st) {
+				if w.sure {
+					ws = append(ws, w)
+				}
+			}
+		}
+	}
+	return ws
+}
+
+// funcBodyOf returns the body of a function declaration or literal, or nil.
+func funcBodyOf(n ast.Node) *ast.BlockStmt {
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		return n.Body
+	case *ast.FuncLit:
+		return n.Body
+	}
+	return nil
 }

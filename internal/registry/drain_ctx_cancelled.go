@@ -37,7 +37,12 @@ hands it a done context is the finding). The
 fix gives the drain a deadline of its own, made after the wait on
 context.Background(), as shutdown-no-deadline's does (one budget per drain
 sequence); it is refused for a program's drain given a context that may
-carry values.
+carry values. A drain deferred before the wait (defer tp.Shutdown(ctx), also
+inside a deferred func literal) runs when its function returns, after a
+<-ctx.Done() among the statements that follow the defer in that function's
+body: it is given a done context too (a tracer provider's Shutdown drops the
+spans it holds). It is reported but not fixed: it runs after the function's
+other drain steps, and a fresh deadline there would add to theirs.
 
 So is the done context handed to a function of the program that derives its
 drain's deadline from its context parameter and hands it to such a drain
