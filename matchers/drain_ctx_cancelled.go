@@ -348,6 +348,12 @@ func (p *Pass) ctxDrain(fn *types.Func, depth int) bool {
 		return false
 	}
 	param := d.pass.Info.Defs[d.fd.Type.Params.List[0].Names[0]]
+	// A drain that sets its context anew (ctx, cancel =
+	// context.WithTimeout(context.WithoutCancel(ctx), d)) waits on a
+	// budget of its own, not on the one it is given.
+	if v, ok := param.(*types.Var); ok && assignsTo(d.pass.Info, d.fd.Body, v, nil) {
+		return false
+	}
 	isParam := func(e ast.Expr) bool {
 		id, ok := ast.Unparen(e).(*ast.Ident)
 		return ok && param != nil && d.pass.Info.Uses[id] == param

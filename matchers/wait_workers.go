@@ -13,7 +13,7 @@ import (
 
 // harmlessLeaveOnQuit is why a Wait whose workers all leave on the stop
 // signal the drain sends just before it is not a default finding.
-const harmlessLeaveOnQuit = "every goroutine the Wait joins leaves on the stop signal the drain sends just before it (a closed channel or a cancelled context it selects on or checks at each turn, or, for a lone goroutine, a send on a channel it receives from): the Wait is a bounded join"
+const harmlessLeaveOnQuit = "every goroutine the Wait joins leaves on the stop signal the drain sends just before it (a closed channel or a cancelled context it selects on, or, for a lone goroutine, a send on a channel it receives from): the Wait is a bounded join"
 
 // workersLeaveOnQuit reports whether every goroutine that the WaitGroup of
 // wait joins leaves as soon as the drain fd stops it: before the Wait, fd
@@ -960,8 +960,7 @@ func identOfExpr(e ast.Expr) *ast.Ident {
 }
 
 // leavesOn reports whether the worker body receives from one of the
-// closed channels (or a context's Done, when cancelled, or returns when a
-// context's Err is set: ctxErrCheck), itself or in the
+// closed channels (or a context's Done, when cancelled), itself or in the
 // program's functions it calls (depth levels down), and whether it blocks
 // anywhere else: a channel operation that is not a case of a select that
 // also waits for the stop, or ranging over a closed channel (and not
@@ -1024,14 +1023,6 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 			}
 			for _, c := range comms {
 				guarded[c] = quit
-			}
-		case *ast.IfStmt:
-			// if ctx.Err() != nil { return }: a loop that checks the
-			// cancelled context at each turn leaves at the next one.
-			if cancelled && p.ctxErrCheck(n) && len(n.Body.List) > 0 {
-				if _, ret := n.Body.List[len(n.Body.List)-1].(*ast.ReturnStmt); ret {
-					leaves = true
-				}
 			}
 		case *ast.RangeStmt:
 			if isClosed(n.X) {
@@ -1480,36 +1471,4 @@ func handshakeRecv(info *types.Info, started map[types.Object]token.Pos, u *ast.
 	}
 	at, ok := started[info.Uses[id]]
 	return ok && at < u.Pos()
-}
-
-// ctxErrCheck reports whether the if statement tests a context's Err:
-// if ctx.Err() != nil, or if err := ctx.Err(); err != nil.
-func (p *Pass) ctxErrCheck(n *ast.IfStmt) bool {
-	b, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr)
-	if !ok || b.Op != token.NEQ {
-		return false
-	}
-	x := b.X
-	if id, ok := ast.Unparen(b.Y).(*ast.Ident); !ok || id.Name != "nil" {
-		return false
-	}
-	isErrCall := func(e ast.Expr) bool {
-		call, ok := ast.Unparen(e).(*ast.CallExpr)
-		if !ok || len(call.Args) != 0 {
-			return false
-		}
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		return ok && sel.Sel.Name == "Err" && isContext(p.Info.TypeOf(sel.X))
-	}
-	if isErrCall(x) {
-		return true
-	}
-	// if err := ctx.Err(); err != nil
-	as, ok := n.Init.(*ast.AssignStmt)
-	id, isID := ast.Unparen(x).(*ast.Ident)
-	if !ok || !isID || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
-		return false
-	}
-	l, ok := as.Lhs[0].(*ast.Ident)
-	return ok && p.Info.ObjectOf(l) == p.Info.ObjectOf(id) && isErrCall(as.Rhs[0])
 }

@@ -49,9 +49,9 @@ graph), or one that ignores a context in scope (whoever made the context
 meant the Wait to be bounded). A Wait whose workers all leave on the stop
 signal the drain sends just before it (also in a func literal that runs on
 the spot, such as a sync.Once's Do) is a bounded join, not a default
-finding: they select on the channel it closes or the context it cancels, or
-return when that context's Err is set (if ctx.Err() != nil { return }, checked
-at each turn; a cancel func kept in a field counts) (or
+finding: they select on the channel it closes or the context it cancels (a
+check of the context's Err at each turn does not count: it does not wake a
+worker blocked inside the turn) (or
 range over that channel and return at once; a send on an unbuffered channel
 stops a lone loop, started once, whose case on it calls Done and returns), or
 accept on a listener the
