@@ -103,8 +103,8 @@ func SendCloseRace(p *Pass) []Finding {
 			for _, c := range u.closes {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
-				oneShot := closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd || oneShot || p.closeGuarded(s, c) || (p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) && sentByMethod(s) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
+				oneShot := c.fd != s.fd && closes[s.fd] && sends[c.fd]
+				if c.fd == s.fd && sentByMethod(s) || oneShot || p.closeGuarded(s, c) || (p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) && sentByMethod(s) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
 					continue
 				}
 				races = true
@@ -1672,7 +1672,8 @@ func (p *Pass) deferredIn(call *ast.CallExpr) (*ast.FuncDecl, bool) {
 // sendsForCloser reports whether the sending method a is unexported and
 // called only by the method holding the close c, directly (not in a
 // goroutine, a func literal or as a value) and before the close, which is
-// deferred or comes after every call: the sends and the close run in one
+// deferred, comes after every call, or ends the closer's run (a return
+// follows it) in a closer started once: the sends and the close run in one
 // goroutine, in order.
 func (p *Pass) sendsForCloser(a *ast.FuncDecl, c chanUse) bool {
 	fa, _ := p.Info.Defs[a.Name].(*types.Func)
@@ -1691,6 +1692,11 @@ func (p *Pass) sendsForCloser(a *ast.FuncDecl, c chanUse) bool {
 			return false // a close kept for later
 		}
 	}
+	// A close that ends the closer's run (followed by a return, or last in
+	// its body: case <-w.quit: close(w.out); return) comes after every
+	// call the run makes, wherever they are written, when the closer runs
+	// once at a time (started at one place, in no loop).
+	last := deferred || closeEndsRun(c) && p.startedOnce(c.fd)
 	calls, ok := 0, true
 	for _, pass := range p.Program.Packages {
 		for id, obj := range pass.Info.Uses {
@@ -1705,7 +1711,7 @@ func (p *Pass) sendsForCloser(a *ast.FuncDecl, c chanUse) bool {
 			}
 			sel, _ := path[1].(*ast.SelectorExpr)
 			call, _ := path[2].(*ast.CallExpr)
-			if sel == nil || call == nil || call.Fun != sel || !deferred && id.Pos() > c.call.Pos() {
+			if sel == nil || call == nil || call.Fun != sel || !last && id.Pos() > c.call.Pos() {
 				ok = false
 				break
 			}
@@ -1726,6 +1732,41 @@ func (p *Pass) sendsForCloser(a *ast.FuncDecl, c chanUse) bool {
 		}
 	}
 	return ok && calls > 0
+}
+
+// closeEndsRun reports whether the close c is a statement of its method
+// followed at once by a return, or the last statement of the method's
+// body: nothing of the method runs after it.
+func closeEndsRun(c chanUse) bool {
+	if len(c.path) < 3 {
+		return false
+	}
+	st, ok := c.path[1].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	var list []ast.Stmt
+	switch b := c.path[2].(type) {
+	case *ast.BlockStmt:
+		list = b.List
+	case *ast.CommClause:
+		list = b.Body
+	case *ast.CaseClause:
+		list = b.Body
+	default:
+		return false
+	}
+	for _, n := range c.path[3:] {
+		if _, lit := n.(*ast.FuncLit); lit {
+			return false
+		}
+	}
+	at := slices.Index(list, ast.Stmt(st))
+	if at == len(list)-1 {
+		return c.path[2] == ast.Node(c.fd.Body)
+	}
+	_, ret := list[at+1].(*ast.ReturnStmt)
+	return ret
 }
 
 // mutexesHeld returns the mutexes locked (and not yet unlocked) before

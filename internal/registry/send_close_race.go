@@ -60,7 +60,11 @@ nor across a loop or a callback that may run again), send during the run
 program has their code, call them on the spot) and close as the run ends (an
 iterator a goroutine fills). The holds that order a sending method before
 the closer (run loops, helpers) need the send made by the method itself, not
-by a goroutine it starts. Shown
+by a goroutine it starts, and so does a channel sent on and closed by one
+method (one whose goroutine sends, while it closes, races); an unexported
+sender called only by the closer may be called anywhere in it when the
+close ends the closer's run (a return follows it: case <-quit: close(out);
+return) and the closer is started at one place. Shown
 only with -all: a race whose every send is made while serving an HTTP
 request (a handler, a function taking a *http.Request or a framework context
 with one, or plain calls from one), since net/http recovers the handler's
