@@ -86,6 +86,8 @@ type Model struct {
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
 	forwards  map[*types.Var]forward              // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
+	notifiers map[*ast.FuncDecl]Package           // the functions that call signal.Notify (index's)
+	wrappers  map[*ast.FuncDecl]forward           // those of them that are signal wrappers, and how (recordWrapperCalls')
 	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
 	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
@@ -172,6 +174,8 @@ func New(pkgs []Package, imports Graph) *Model {
 		visiting:  map[types.Object]bool{},
 		relays:    map[types.Object]bool{},
 		forwards:  map[*types.Var]forward{},
+		notifiers: map[*ast.FuncDecl]Package{},
+		wrappers:  map[*ast.FuncDecl]forward{},
 		forcers:   map[string]bool{},
 		mayForce:  map[string]bool{},
 		stopAt:    map[token.Pos]bool{},
@@ -514,6 +518,9 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 			}
 			if fn != nil && isFunc(fn, "os/signal", "Notify") {
 				m.recordNotify(p.Info, n)
+				if fd, ok := d.(*ast.FuncDecl); ok {
+					m.notifiers[fd] = p
+				}
 			}
 			if handsSignal(p.Info, fn, n) {
 				m.mentions[p.Types.Path()] = true
@@ -1214,7 +1221,7 @@ func (m *Model) findRelays() bool {
 		}
 	}
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
-		wrapper := wrapperKind(p.Info, fd.Body)
+		wrapper := m.wrappers[fd]
 		// A signal wrapper: signal.Notify on a channel of its own, each
 		// signal forwarded (sent, or the channel closed) into the
 		// caller's channel, unless the branch it is forwarded in is
@@ -1297,43 +1304,36 @@ func (m *Model) findRelays() bool {
 // signal, so receiving from it is no stop.
 func (m *Model) recordWrapperCalls() {
 	params := map[*types.Var]forward{} // the forwarded-into channel parameters; 0 for a reload's only
-	for _, p := range m.pkgs {
-		for _, f := range p.Files {
-			for _, d := range f.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok || fd.Body == nil {
-					continue
-				}
-				kind := wrapperKind(p.Info, fd.Body)
-				if kind == 0 {
-					continue
-				}
-				ast.Inspect(fd.Body, func(n ast.Node) bool {
-					var ch ast.Expr
-					switch n := n.(type) {
-					case *ast.SendStmt:
-						ch = n.Chan
-					case *ast.CallExpr:
-						if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
-							if _, ok := p.Info.Uses[id].(*types.Builtin); ok {
-								ch = n.Args[0]
-							}
-						}
-					}
-					if ch == nil {
-						return true
-					}
-					if v, ok := chanKey(p.Info, ch).(*types.Var); ok && isParamOf(p.Info, fd, v) {
-						if !underReloadBranch(p.Info, fd.Body, n.Pos()) {
-							params[v] = kind
-						} else if _, seen := params[v]; !seen {
-							params[v] = 0
-						}
-					}
-					return true
-				})
-			}
+	for fd, p := range m.notifiers {
+		kind := wrapperKind(p.Info, fd.Body)
+		if kind == 0 {
+			continue
 		}
+		m.wrappers[fd] = kind
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			var ch ast.Expr
+			switch n := n.(type) {
+			case *ast.SendStmt:
+				ch = n.Chan
+			case *ast.CallExpr:
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
+					if _, ok := p.Info.Uses[id].(*types.Builtin); ok {
+						ch = n.Args[0]
+					}
+				}
+			}
+			if ch == nil {
+				return true
+			}
+			if v, ok := chanKey(p.Info, ch).(*types.Var); ok && isParamOf(p.Info, fd, v) {
+				if !underReloadBranch(p.Info, fd.Body, n.Pos()) {
+					params[v] = kind
+				} else if _, seen := params[v]; !seen {
+					params[v] = 0
+				}
+			}
+			return true
+		})
 	}
 	if len(params) == 0 {
 		return
