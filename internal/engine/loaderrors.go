@@ -18,7 +18,8 @@ import (
 // a loaded package imports counts too, though the importer is checked;
 // and so does a package of any module under a loaded package that
 // go/packages marks ill-typed (its importer is checked: its own code
-// type-checked).
+// type-checked). Each line names the packages of the load left unchecked
+// because of it, the broken package too when it is one of them.
 func loadErrors(dir string, roots []*packages.Package) []error {
 	type cause struct {
 		line    string
@@ -44,12 +45,10 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 	seenMain, seenAll := map[*packages.Package]bool{}, map[*packages.Package]bool{}
 	for _, p := range roots {
 		if len(p.Errors) > 0 {
+			// p itself is not checked, whether the cause is its own or
+			// an import's.
 			at := causeOf(p, map[*packages.Package]bool{})
-			var blocked *packages.Package
-			if at != p {
-				blocked = p
-			}
-			add(at.PkgPath+": "+describeErrors(dir, at), blocked)
+			add(at.PkgPath+": "+describeErrors(dir, at), p)
 			continue
 		}
 		// A broken package that p imports: of the main module, or of
@@ -80,7 +79,7 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 		line := c.line
 		if n := len(c.blocked); n > 0 {
 			shown := c.blocked[:min(n, 3)]
-			line += " (so not checked: " + strings.Join(shown, ", ")
+			line += " (not checked: " + strings.Join(shown, ", ")
 			if n > 3 {
 				line += fmt.Sprintf(" and %d more", n-3)
 			}
