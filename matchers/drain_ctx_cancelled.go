@@ -819,7 +819,10 @@ func (p *Pass) deferredWaits(path []ast.Node) []wait {
 		}
 		if i+1 < len(path) {
 			body, _ = path[i+1].(*ast.BlockStmt)
-			if i+2 >= len(path) || funcBodyOf(path[i+2]) != body {
+			if i+2 >= len(path) {
+				return nil
+			}
+			if fb, _ := funcBody(path[i+2:]); fb != body {
 				return nil
 			}
 		}
@@ -844,15 +847,4 @@ func (p *Pass) deferredWaits(path []ast.Node) []wait {
 		}
 	}
 	return ws
-}
-
-// funcBodyOf returns the body of a function declaration or literal, or nil.
-func funcBodyOf(n ast.Node) *ast.BlockStmt {
-	switch n := n.(type) {
-	case *ast.FuncDecl:
-		return n.Body
-	case *ast.FuncLit:
-		return n.Body
-	}
-	return nil
 }

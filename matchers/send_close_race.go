@@ -1070,26 +1070,12 @@ func lastIsError(results *types.Tuple) bool {
 // handed to no other call of a function of producers, and not declared
 // outside a loop that holds the call; and there is such a call.
 func (p *Pass) freshAtEveryCall(fn *types.Func, idx int, producers map[*types.Func]int) bool {
-	refs, complete, hidden := p.callRefs(fn)
-	if !complete || hidden {
-		return false
-	}
-	n := 0
-	for _, r := range refs {
-		if r.pass.inTestFile(r.id) {
-			continue
-		}
-		if r.call == nil || idx >= len(r.call.Args) || r.call.Ellipsis.IsValid() {
+	return p.everyCall(fn, func(q *Pass, call *ast.CallExpr) bool {
+		if idx >= len(call.Args) || call.Ellipsis.IsValid() {
 			return false
 		}
-		q := r.pass
-		arg := r.call.Args[idx]
-		if !q.freshValue(arg) && !q.freshLocalFor(r.call, arg, producers) {
-			return false
-		}
-		n++
-	}
-	return n > 0
+		return q.freshValue(call.Args[idx]) || q.freshLocalFor(call, call.Args[idx], producers)
+	})
 }
 
 // freshLocalFor reports whether arg, an argument of call, is a local

@@ -1256,43 +1256,21 @@ func (m *Model) findRelays() bool {
 	// channel, when the wrapper or the call names a stop signal; and a
 	// parameter of the caller handed on so is forwarded into in turn (a
 	// wrapper of a wrapper).
-	for _, p := range m.pkgs {
-		for _, f := range p.Files {
-			var fd *ast.FuncDecl
-			ast.Inspect(f, func(n ast.Node) bool {
-				if d, ok := n.(*ast.FuncDecl); ok {
-					fd = d
-				}
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
-				}
-				fn := callee(p.Info, call)
-				if fn == nil {
-					return true
-				}
-				params := fn.Signature().Params()
-				for i, a := range call.Args {
-					if i >= params.Len() {
-						break
-					}
-					if m.relays[chanKey(p.Info, a)] {
-						add(params.At(i).Origin())
-					}
-					kind, ok := m.forwards[params.At(i).Origin()]
-					if !ok || kind == forwardAsked && !asksStop(p.Info, call.Args, i) {
-						continue
-					}
-					k := chanKey(p.Info, a)
-					add(k)
-					if v, ok := k.(*types.Var); ok && fd != nil && isParamOf(p.Info, fd, v) {
-						m.forwards[v] = forwardAlways // the call names a stop signal, or the wrapper does
-					}
-				}
-				return true
-			})
+	m.eachCallArg(func(p Package, fd *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
+		a := call.Args[i]
+		if m.relays[chanKey(p.Info, a)] {
+			add(param.Origin())
 		}
-	}
+		kind, ok := m.forwards[param.Origin()]
+		if !ok || kind == forwardAsked && !asksStop(p.Info, call.Args, i) {
+			return
+		}
+		k := chanKey(p.Info, a)
+		add(k)
+		if v, ok := k.(*types.Var); ok && fd != nil && isParamOf(p.Info, fd, v) {
+			m.forwards[v] = forwardAlways // the call names a stop signal, or the wrapper does
+		}
+	})
 	return len(m.relays) > before
 }
 
@@ -1338,32 +1316,46 @@ func (m *Model) recordWrapperCalls() {
 	if len(params) == 0 {
 		return
 	}
+	m.eachCallArg(func(p Package, _ *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
+		kind, ok := params[param.Origin()]
+		a := call.Args[i]
+		obj := chanObject(p.Info, a)
+		if !ok || obj == nil || !isSignalChan(p.Info.TypeOf(a)) {
+			return
+		}
+		term := kind == forwardAlways || kind == forwardAsked && asksStop(p.Info, call.Args, i)
+		m.notified[obj] = m.notified[obj] || term
+	})
+}
+
+// eachCallArg calls visit for each argument of each call, in the loaded
+// files, of a function whose object is known, with the parameter the
+// argument fills (none for the extra arguments of a variadic call) and the
+// function declaration the call is made in (nil outside one).
+func (m *Model) eachCallArg(visit func(p Package, fd *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var)) {
 	for _, p := range m.pkgs {
 		for _, f := range p.Files {
-			ast.Inspect(f, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
-				}
-				fn := callee(p.Info, call)
-				if fn == nil {
-					return true
-				}
-				sig := fn.Signature().Params()
-				for i, a := range call.Args {
-					if i >= sig.Len() {
-						break
+			for _, d := range f.Decls {
+				fd, _ := d.(*ast.FuncDecl)
+				ast.Inspect(d, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok {
+						return true
 					}
-					kind, ok := params[sig.At(i).Origin()]
-					obj := chanObject(p.Info, a)
-					if !ok || obj == nil || !isSignalChan(p.Info.TypeOf(a)) {
-						continue
+					fn := callee(p.Info, call)
+					if fn == nil {
+						return true
 					}
-					term := kind == forwardAlways || kind == forwardAsked && asksStop(p.Info, call.Args, i)
-					m.notified[obj] = m.notified[obj] || term
-				}
-				return true
-			})
+					params := fn.Signature().Params()
+					for i := range call.Args {
+						if i >= params.Len() {
+							break
+						}
+						visit(p, fd, call, i, params.At(i))
+					}
+					return true
+				})
+			}
 		}
 	}
 }
