@@ -104,7 +104,7 @@ func Run(cfg Config) (*Result, error) {
 	pcfg := &packages.Config{Mode: mode, Dir: cfg.Dir, Tests: cfg.Tests, Env: cfg.Env, Fset: fset}
 	pkgs, err := packages.Load(pcfg, cfg.Patterns...)
 	if err != nil {
-		return nil, err
+		return nil, goCommandError(err)
 	}
 	slices.SortFunc(pkgs, func(a, b *packages.Package) int { return strings.Compare(a.ID, b.ID) })
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -48,6 +49,10 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 			// p itself is not checked, whether the cause is its own or
 			// an import's.
 			at := causeOf(p, map[*packages.Package]bool{})
+			if line := newerGo(at); line != "" {
+				add(line, p) // one line for the whole load, not one per package
+				continue
+			}
 			add(at.PkgPath+": "+describeErrors(dir, at), p)
 			continue
 		}
@@ -88,6 +93,35 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 		errs = append(errs, errors.New(line))
 	}
 	return errs
+}
+
+// newerGoRE finds the Go version a package needs in the type checker's
+// error for code newer than drainfix's Go.
+var newerGoRE = regexp.MustCompile(`requires newer Go version (go[0-9][0-9.a-z]*) \(application built with (go[0-9][0-9.a-z]*)\)`)
+
+// newerGo returns the one line for a package the type checker refused
+// because its module needs a newer Go than drainfix was built with, or "".
+func newerGo(p *packages.Package) string {
+	for _, e := range p.Errors {
+		if m := newerGoRE.FindStringSubmatch(e.Msg); m != nil {
+			return "the module needs " + m[1] + ", and drainfix was built with " + m[2] + ": build drainfix with " + m[1] +
+				" (GOTOOLCHAIN=" + m[1] + " go install github.com/drainfix/drainfix/cmd/drainfix@latest)"
+		}
+	}
+	return ""
+}
+
+// goCommandError returns the go command's own message from a load that
+// failed as a whole (go/packages wraps it as "err: exit status 1: stderr:
+// go: ..."), or err when there is none.
+func goCommandError(err error) error {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "stderr: "); ok && strings.HasPrefix(msg, "err: ") {
+		if rest = strings.TrimSpace(rest); rest != "" {
+			return errors.New(rest)
+		}
+	}
+	return err
 }
 
 // causeOf follows a package whose only errors are imports that failed to
