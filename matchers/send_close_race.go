@@ -2009,7 +2009,8 @@ func (p *Pass) selectWithDone(path []ast.Node) bool {
 
 // waitsBeforeClose reports whether the closer waits before the close at
 // path[0]: a (*sync.WaitGroup).Wait, a receive statement or a select that
-// only goes on after a receive, earlier in its function. It also returns
+// only goes on after a receive, earlier in its function (or, for a close
+// deferred at its top, after the defer, with no return before the wait). It also returns
 // the WaitGroups waited on before the close (also from a goroutine the
 // closer waits for, as in a wait bounded by a deadline), by key.
 func (p *Pass) waitsBeforeClose(path []ast.Node) (bool, map[string]bool) {
@@ -2025,6 +2026,41 @@ func (p *Pass) waitsBeforeClose(path []ast.Node) (bool, map[string]bool) {
 		sel, _ := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 		return sel, true
 	}
+	scan := func(st ast.Stmt) {
+		if recvOf(st) != nil || p.selectRecvs(st) {
+			waits = true
+		}
+		if es, ok := st.(*ast.ExprStmt); ok {
+			if _, ok := isWait(ast.Unparen(es.X)); ok {
+				waits = true
+			}
+		}
+		ast.Inspect(st, func(n ast.Node) bool {
+			if sel, ok := isWait(n); ok && sel != nil {
+				groups[originFieldKey(p.Info, sel.X)] = true
+			}
+			return true
+		})
+	}
+	// A close deferred at the top of its function runs as it returns:
+	// after the statements that follow the defer, up to the first that
+	// may return (an early return closes before the waits below it).
+	if d, ok := path[1].(*ast.DeferStmt); ok && len(path) > 3 && d.Call == path[0] {
+		if body, _ := funcBody(path[3:]); body != nil && path[2] == ast.Node(body) {
+			after := false
+			for _, st := range body.List {
+				switch {
+				case st == ast.Stmt(d):
+					after = true
+				case after && !waits:
+					scan(st)
+					if returnsIn(st) {
+						after = false
+					}
+				}
+			}
+		}
+	}
 	for i := 0; i+1 < len(path); i++ {
 		child, parent := path[i], path[i+1]
 		switch parent.(type) {
@@ -2035,23 +2071,26 @@ func (p *Pass) waitsBeforeClose(path []ast.Node) (bool, map[string]bool) {
 			if st == child {
 				break
 			}
-			if recvOf(st) != nil || p.selectRecvs(st) {
-				waits = true
-			}
-			if es, ok := st.(*ast.ExprStmt); ok {
-				if _, ok := isWait(ast.Unparen(es.X)); ok {
-					waits = true
-				}
-			}
-			ast.Inspect(st, func(n ast.Node) bool {
-				if sel, ok := isWait(n); ok && sel != nil {
-					groups[originFieldKey(p.Info, sel.X)] = true
-				}
-				return true
-			})
+			scan(st)
 		}
 	}
 	return waits, groups
+}
+
+// returnsIn reports whether st holds a return statement outside func
+// literals.
+func returnsIn(st ast.Stmt) bool {
+	found := false
+	ast.Inspect(st, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // selectRecvs reports whether st is a select that goes on past itself
