@@ -768,10 +768,10 @@ func (p *Pass) cancelFeedsDrain(call *ast.CallExpr) string {
 const harmlessDeferredDrain = "the drain is deferred: it runs as the function returns, after the function's other drain steps, so a fresh deadline there would add to theirs; give it a deadline of its own inside the deferred function, within what is left of the grace period"
 
 // deferredAt returns the defer statement that runs the node at path[0]
-// when its function returns: the node is the deferred call, inside it
-// (its arguments are evaluated at once, but a func literal it calls runs
-// at the return), or in the body of the deferred func literal, with no
-// other func literal or go statement on the way.
+// when its function returns: the node is the deferred call itself (not a
+// call in its arguments, evaluated when the defer statement runs), or is
+// in the body of the deferred func literal, with no other func literal or
+// go statement on the way.
 func deferredAt(path []ast.Node) (*ast.DeferStmt, bool) {
 	var lit *ast.FuncLit
 	for i := 1; i < len(path); i++ {
@@ -787,7 +787,9 @@ func deferredAt(path []ast.Node) (*ast.DeferStmt, bool) {
 			if lit != nil && ast.Unparen(n.Call.Fun) == ast.Expr(lit) {
 				return n, true
 			}
-			if lit == nil && path[i-1] == ast.Node(n.Call) {
+			// The deferred call itself; a call in its arguments runs when
+			// the defer statement does.
+			if lit == nil && i == 1 && path[0] == ast.Node(n.Call) {
 				return n, true
 			}
 			return nil, false
