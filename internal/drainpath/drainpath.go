@@ -1,8 +1,11 @@
 // Package drainpath models when a program's code runs relative to its
 // drain: where the process learns that it must stop (a receive from a
 // signal.Notify channel, the Done of a signal.NotifyContext context or of a
-// context derived from it or cancelled after a signal), and which code runs
-// after that moment, through the loaded program's call graph.
+// context derived from it or cancelled after a signal, or a channel the
+// drain closes or sends on, also one a function returns), and which code
+// runs after that moment, through the loaded program's call graph. Code
+// run only for a signal that asks for no stop (if s == syscall.SIGHUP {
+// reload() }) runs on no stop.
 //
 // Rules ask it whether a site matters when the process is stopped. A site
 // that runs on no drain path, or in a program that has no drain at all, is
@@ -85,6 +88,7 @@ type Model struct {
 	cancels   map[types.Object]types.Object       // a context's cancel func, by the context
 	waiters   map[*types.Func]bool                // functions that return only after a stop
 	relays    map[types.Object]bool               // channels the drain sends on or closes
+	relayFns  map[*types.Func]bool                // functions that return a relay they make (findRelays')
 	forwards  map[*types.Var]forward              // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
 	notifiers map[*ast.FuncDecl]Package           // the functions that call signal.Notify (index's)
 	wrappers  map[*ast.FuncDecl]forward           // those of them that are signal wrappers, and how (recordWrapperCalls')
@@ -93,6 +97,7 @@ type Model struct {
 	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
 	asserted  map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
 	merged    []region                            // the regions as sorted disjoint intervals (inRegion's)
+	holes     []region                            // code run only for a signal that is no stop (if s == syscall.SIGHUP {...}), sorted and disjoint (index's)
 	mergedOf  int                                 // how many regions merged was made from
 	stopAt    map[token.Pos]bool                  // the stops found, by position
 	signalsTo map[string]bool                     // paths of the packages the program hands termination signals to (handsSignal)
@@ -173,6 +178,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		waiters:   map[*types.Func]bool{},
 		visiting:  map[types.Object]bool{},
 		relays:    map[types.Object]bool{},
+		relayFns:  map[*types.Func]bool{},
 		forwards:  map[*types.Var]forward{},
 		notifiers: map[*ast.FuncDecl]Package{},
 		wrappers:  map[*ast.FuncDecl]forward{},
@@ -409,6 +415,9 @@ func (m *Model) OnDrainPath(fn *types.Func) bool { return !m.deferred && m.onDra
 func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
 	if m.deferred {
 		// No program: code after a stop in its own function only.
+		if m.inHole(pos) {
+			return false
+		}
 		regions, _ := m.near()
 		for _, r := range regions {
 			if r.pos <= pos && pos < r.end {
@@ -418,7 +427,7 @@ func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
 		return false
 	}
 	if enclosing != nil && m.onDrain[enclosing.Origin()] {
-		return true
+		return !m.inHole(pos)
 	}
 	return m.inRegion(pos)
 }
@@ -427,6 +436,9 @@ func (m *Model) Runs(pos token.Pos, enclosing *types.Func) bool {
 // function: it lies after a receive from a signal channel or a signal
 // context's Done (or a call of a function that returns only after one).
 func (m *Model) FollowsStop(pos token.Pos) bool {
+	if m.inHole(pos) {
+		return false
+	}
 	regions, _ := m.near()
 	for _, r := range regions {
 		if !r.called && r.pos <= pos && pos < r.end {
@@ -467,6 +479,7 @@ func (m *Model) index() {
 			}
 		}
 	}
+	m.holes = disjoint(m.holes)
 }
 
 // indexDecl records what index needs from the declaration d, and reports
@@ -496,6 +509,16 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 		case *ast.CompositeLit:
 			m.recordHookFields(p, n)
 			m.recordFieldWrites(p.Info, n)
+		case *ast.IfStmt:
+			if reloadCond(p.Info, n.Cond) {
+				m.holes = append(m.holes, region{pos: n.Body.Pos(), end: n.Body.End()})
+			}
+		case *ast.SwitchStmt:
+			for _, c := range n.Body.List {
+				if c := c.(*ast.CaseClause); reloadCase(p.Info, n.Tag, c.List) {
+					m.holes = append(m.holes, region{pos: c.Colon, end: c.End()})
+				}
+			}
 		case *ast.CallExpr:
 			fn := callee(p.Info, n)
 			m.recordHookArgs(p, fn, n)
@@ -1005,12 +1028,111 @@ func (m *Model) findStops() {
 		case *ast.RangeStmt:
 			if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) && !m.reloadOnly(p.Info, n.X) || m.relays[chanKey(p.Info, n.X)]) {
 				m.stopAt[n.Pos()] = true
-				m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
-				m.waits = append(m.waits, n.Pos())
 				m.regions = append(m.regions, region{pos: n.Body.Pos(), end: n.Body.End()})
+				if m.leavesLoop(n, stack) {
+					// for s := range sigs { if s == syscall.SIGHUP {
+					// reload(); continue }; break }: what follows the
+					// loop, and the function's deferred calls, run after
+					// the stop too.
+					m.addStop(p.Info, n.Pos(), true, stack)
+				} else {
+					m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
+					m.waits = append(m.waits, n.Pos())
+				}
 			}
 		}
 	})
+}
+
+// returnsRelay reports whether fd returns, in a return statement of its
+// own (not of a func literal), a variable that is a relay.
+func (m *Model) returnsRelay(info *types.Info, fd *ast.FuncDecl) bool {
+	found := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			for _, r := range n.Results {
+				if k := chanKey(info, r); k != nil && m.relays[k] {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// relayCall reports whether e calls a function that returns a relay it
+// makes (relayFns).
+func (m *Model) relayCall(info *types.Info, e ast.Expr) bool {
+	if len(m.relayFns) == 0 || info == nil {
+		return false
+	}
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn := callee(info, call)
+	return fn != nil && m.relayFns[fn.Origin()]
+}
+
+// startedOrDeferred reports whether call, the last of stack, is the call
+// of a go or defer statement: its caller goes on at once, not after it
+// returns.
+func startedOrDeferred(call *ast.CallExpr, stack []ast.Node) bool {
+	if len(stack) < 2 {
+		return false
+	}
+	switch st := stack[len(stack)-2].(type) {
+	case *ast.GoStmt:
+		return st.Call == call
+	case *ast.DeferStmt:
+		return st.Call == call
+	}
+	return false
+}
+
+// leavesLoop reports whether the body of loop, the last of stack, has a
+// break or a return that leaves it, outside code run only for a signal
+// that is no stop (inHole).
+func (m *Model) leavesLoop(loop *ast.RangeStmt, stack []ast.Node) bool {
+	var label string
+	if len(stack) > 1 {
+		if l, ok := stack[len(stack)-2].(*ast.LabeledStmt); ok {
+			label = l.Label.Name
+		}
+	}
+	leaves := false
+	var walk func(n ast.Node, nested bool)
+	walk = func(n ast.Node, nested bool) {
+		ast.Inspect(n, func(n ast.Node) bool {
+			if leaves || n == nil || m.inHole(n.Pos()) {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt:
+				leaves = true
+			case *ast.BranchStmt:
+				if n.Tok == token.BREAK && (n.Label == nil && !nested || n.Label != nil && n.Label.Name == label) {
+					leaves = true
+				}
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				if !nested {
+					walk(n, true) // a break in it leaves it, not loop
+					return false
+				}
+			}
+			return true
+		})
+	}
+	for _, st := range loop.Body.List {
+		walk(st, false)
+	}
+	return leaves
 }
 
 // ForcesExit reports whether a program holding pkg forces its exit a
@@ -1220,8 +1342,22 @@ func (m *Model) findRelays() bool {
 			m.relays[k] = true
 		}
 	}
+	var makers []Package // with makers: functions that send on or close a relay of their own
+	var makerFds []*ast.FuncDecl
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
 		wrapper := m.wrappers[fd]
+		own := false
+		addHere := func(k types.Object) {
+			add(k)
+			if v, ok := k.(*types.Var); ok && !v.IsField() && !isParamOf(p.Info, fd, v) && v.Parent() != nil && v.Parent() != v.Pkg().Scope() {
+				own = true
+			}
+		}
+		defer func() {
+			if own {
+				makers, makerFds = append(makers, p), append(makerFds, fd)
+			}
+		}()
 		// A signal wrapper: signal.Notify on a channel of its own, each
 		// signal forwarded (sent, or the channel closed) into the
 		// caller's channel, unless the branch it is forwarded in is
@@ -1236,14 +1372,14 @@ func (m *Model) findRelays() bool {
 			case *ast.SendStmt:
 				if inDrain || m.inRegion(n.Pos()) {
 					k := chanKey(p.Info, n.Chan)
-					add(k)
+					addHere(k)
 					forwards(k, n.Pos())
 				}
 			case *ast.CallExpr:
 				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
 					if _, ok := p.Info.Uses[id].(*types.Builtin); ok && (inDrain || m.inRegion(n.Pos())) {
 						k := chanKey(p.Info, n.Args[0])
-						add(k)
+						addHere(k)
 						forwards(k, n.Pos())
 					}
 				}
@@ -1256,9 +1392,43 @@ func (m *Model) findRelays() bool {
 	// channel, when the wrapper or the call names a stop signal; and a
 	// parameter of the caller handed on so is forwarded into in turn (a
 	// wrapper of a wrapper).
+	// A function that returns a relay it makes (stop := make(chan
+	// struct{}); go func() { <-sig; close(stop) }(); return stop) hands
+	// it to its callers: what they keep its result in is a relay too.
+	for i, fd := range makerFds {
+		if m.returnsRelay(makers[i].Info, fd) {
+			if fn, ok := makers[i].Info.Defs[fd.Name].(*types.Func); ok {
+				m.relayFns[fn] = true
+			}
+		}
+	}
+	if len(m.relayFns) > 0 {
+		names := map[string]bool{}
+		for fn := range m.relayFns {
+			names[fn.Name()] = true
+		}
+		named := func(d ast.Expr) bool { // the call's function is so named: worth finding its types
+			call, ok := ast.Unparen(d).(*ast.CallExpr)
+			if !ok {
+				return false
+			}
+			switch f := ast.Unparen(call.Fun).(type) {
+			case *ast.Ident:
+				return names[f.Name]
+			case *ast.SelectorExpr:
+				return names[f.Sel.Name]
+			}
+			return false
+		}
+		for obj, defs := range m.defs {
+			if slices.ContainsFunc(defs, func(d ast.Expr) bool { return named(d) && m.relayCall(m.infoOf(d), d) }) {
+				add(obj)
+			}
+		}
+	}
 	m.eachCallArg(func(p Package, fd *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
 		a := call.Args[i]
-		if m.relays[chanKey(p.Info, a)] {
+		if m.relays[chanKey(p.Info, a)] || m.relayCall(p.Info, a) {
 			add(param.Origin())
 		}
 		kind, ok := m.forwards[param.Origin()]
@@ -1386,11 +1556,24 @@ func wrapperKind(info *types.Info, body *ast.BlockStmt) forward {
 		if kind == 0 {
 			kind = forwardAlways
 		}
-		if call.Ellipsis.IsValid() || len(call.Args) < 2 {
+		args := call.Args[1:]
+		if call.Ellipsis.IsValid() && len(args) > 0 {
+			// signal.Notify(ch, append([]os.Signal{syscall.SIGTERM},
+			// extra...)...): the literal's signals are always asked
+			// for, the rest come from the caller.
+			fixed := fixedSignals(info, args[len(args)-1])
+			if slices.ContainsFunc(fixed, func(e ast.Expr) bool { return stopSignal(info, e) }) {
+				stop = true
+				return true
+			}
 			kind = forwardAsked
 			return true
 		}
-		for _, a := range call.Args[1:] {
+		if len(args) == 0 {
+			kind = forwardAsked
+			return true
+		}
+		for _, a := range args {
 			switch {
 			case stopSignal(info, a):
 				stop = true
@@ -1404,6 +1587,24 @@ func wrapperKind(info *types.Info, body *ast.BlockStmt) forward {
 		return 0 // only reload signals: receiving them is no stop
 	}
 	return kind
+}
+
+// fixedSignals returns the signals a slice spread into signal.Notify
+// always holds: the elements of a composite literal, itself or the first
+// argument of an append.
+func fixedSignals(info *types.Info, e ast.Expr) []ast.Expr {
+	e = ast.Unparen(e)
+	if call, ok := e.(*ast.CallExpr); ok && len(call.Args) > 0 {
+		if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+			if _, ok := info.Uses[id].(*types.Builtin); ok && id.Name == "append" {
+				e = ast.Unparen(call.Args[0])
+			}
+		}
+	}
+	if lit, ok := e.(*ast.CompositeLit); ok {
+		return lit.Elts
+	}
+	return nil
 }
 
 // asksStop reports whether an argument of a signal wrapper's call, but
@@ -1650,25 +1851,80 @@ func (m *Model) inRegion(pos token.Pos) bool {
 	if m.mergedOf != len(m.regions) {
 		m.merge() // only while New builds the model, on one goroutine
 	}
-	i := sort.Search(len(m.merged), func(i int) bool { return m.merged[i].end > pos })
-	return i < len(m.merged) && m.merged[i].pos <= pos
+	return within(m.merged, pos) && !m.inHole(pos)
 }
 
 // merge makes merged: the regions as sorted, disjoint intervals.
 func (m *Model) merge() {
-	rs := slices.Clone(m.regions)
+	m.merged = disjoint(slices.Clone(m.regions))
+	m.mergedOf = len(m.regions)
+}
+
+// disjoint sorts rs and joins those that overlap or touch.
+func disjoint(rs []region) []region {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].pos < rs[j].pos })
-	m.merged = m.merged[:0]
+	var out []region
 	for _, r := range rs {
-		if n := len(m.merged); n > 0 && r.pos <= m.merged[n-1].end {
-			if r.end > m.merged[n-1].end {
-				m.merged[n-1].end = r.end
+		if n := len(out); n > 0 && r.pos <= out[n-1].end {
+			if r.end > out[n-1].end {
+				out[n-1].end = r.end
 			}
 			continue
 		}
-		m.merged = append(m.merged, region{pos: r.pos, end: r.end})
+		out = append(out, region{pos: r.pos, end: r.end})
 	}
-	m.mergedOf = len(m.regions)
+	return out
+}
+
+// within reports whether pos lies in one of rs, sorted and disjoint.
+func within(rs []region, pos token.Pos) bool {
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].end > pos })
+	return i < len(rs) && rs[i].pos <= pos
+}
+
+// inHole reports whether pos lies in code that runs only for a signal
+// that asks for no stop: the body of if s == syscall.SIGHUP, a case
+// syscall.SIGUSR1: of a switch on the signal. No stop runs it, though it
+// may follow one.
+func (m *Model) inHole(pos token.Pos) bool { return within(m.holes, pos) }
+
+// reloadCond reports whether cond holds only for signals that ask for
+// no stop: s == syscall.SIGHUP, where s is a signal, or several such
+// comparisons joined by ||.
+func reloadCond(info *types.Info, cond ast.Expr) bool {
+	b, ok := ast.Unparen(cond).(*ast.BinaryExpr)
+	if !ok {
+		return false
+	}
+	switch b.Op {
+	case token.LOR:
+		return reloadCond(info, b.X) && reloadCond(info, b.Y)
+	case token.EQL:
+		return reloadSignal(info, b.X) && isSignalType(info.TypeOf(b.Y)) ||
+			reloadSignal(info, b.Y) && isSignalType(info.TypeOf(b.X))
+	}
+	return false
+}
+
+// reloadCase reports whether a case of a switch on tag (nil for none) is
+// taken only for signals that ask for no stop: case syscall.SIGHUP: of
+// a switch on a signal, case s == syscall.SIGHUP: of a switch with no tag.
+func reloadCase(info *types.Info, tag ast.Expr, list []ast.Expr) bool {
+	if len(list) == 0 || tag != nil && !isSignalType(info.TypeOf(tag)) {
+		return false
+	}
+	for _, e := range list {
+		if tag == nil && !reloadCond(info, e) || tag != nil && !reloadSignal(info, e) {
+			return false
+		}
+	}
+	return true
+}
+
+// isSignalType reports whether t is os.Signal or a Signal of syscall or
+// x/sys/unix.
+func isSignalType(t types.Type) bool {
+	return t != nil && (isNamed(t, "os", "Signal") || isNamed(t, "syscall", "Signal") || isNamed(t, "golang.org/x/sys/unix", "Signal"))
 }
 
 // chanKey is the variable or field a channel expression names, or nil.
@@ -1702,7 +1958,7 @@ func (m *Model) stopChan(info *types.Info, ch ast.Expr) (signal, ok bool) {
 	if isSignalChan(info.TypeOf(ch)) {
 		return true, !m.reloadOnly(info, ch)
 	}
-	if k := chanKey(info, ch); k != nil && m.relays[k] {
+	if k := chanKey(info, ch); k != nil && m.relays[k] || m.relayCall(info, ch) {
 		return false, true
 	}
 	call, isCall := ast.Unparen(ch).(*ast.CallExpr)
@@ -2003,7 +2259,7 @@ func (m *Model) propagateWaiters() {
 		}
 		m.walkWithStack(func(p Package, n ast.Node, stack []ast.Node) {
 			if call, ok := n.(*ast.CallExpr); ok {
-				if fn := callee(p.Info, call); fn != nil && slices.Contains(todo, fn.Origin()) {
+				if fn := callee(p.Info, call); fn != nil && slices.Contains(todo, fn.Origin()) && !startedOrDeferred(call, stack) {
 					m.addStop(p.Info, call.Pos(), false, stack)
 					m.stops = m.stops[:len(m.stops)-1] // a call, not a stop of its own
 				}
@@ -2080,7 +2336,7 @@ func (m *Model) closeOverCalls() {
 	// literal's body, or the body of owner, a function on a drain path.
 	refs := func(info *types.Info, n ast.Node, pos, end token.Pos, owner *types.Func) {
 		ast.Inspect(n, func(n ast.Node) bool {
-			if n == nil || n.End() <= pos || n.Pos() >= end {
+			if n == nil || n.End() <= pos || n.Pos() >= end || m.inHole(n.Pos()) {
 				return false
 			}
 			if call, ok := n.(*ast.CallExpr); ok && callee(info, call) == nil {

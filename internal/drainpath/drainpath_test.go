@@ -968,3 +968,173 @@ func main() {
 		}
 	}
 }
+
+// Code in a branch taken only for a signal that asks for no stop (if s ==
+// syscall.SIGHUP, case syscall.SIGUSR1:, case s == syscall.SIGHUP || s ==
+// syscall.SIGUSR2:) runs after a receive from a stop channel but is no
+// drain. A loop over a signal channel that leaves by a break or a return
+// runs what follows it after the stop; one that never leaves, nothing.
+func TestReloadBranch(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func reload()   {}
+func reopen()   {}
+func rotate()   {}
+func drain()    {}
+func flush()    {}
+func after()    {}
+func deferred() {}
+func never()    {}
+func inLoop()   {}
+func quit()     {}
+func hupOrTerm() {}
+func viaWrapper() {}
+
+// notify always asks for SIGTERM and os.Interrupt, and for what the
+// caller adds.
+func notify(out chan<- os.Signal, extra ...os.Signal) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, append([]os.Signal{syscall.SIGTERM, os.Interrupt}, extra...)...)
+	go func() {
+		for s := range ch {
+			out <- s
+		}
+	}()
+}
+
+func serve(sigs chan os.Signal) {
+	defer deferred()
+	for s := range sigs {
+		if s == syscall.SIGHUP {
+			reload()
+			continue
+		}
+		switch s {
+		case syscall.SIGUSR1, syscall.SIGUSR2:
+			reopen()
+			continue
+		case syscall.SIGQUIT:
+			quit()
+		}
+		switch {
+		case s == syscall.SIGWINCH || s == syscall.SIGCONT:
+			rotate()
+		case s == syscall.SIGHUP || s == syscall.SIGTERM:
+			hupOrTerm()
+		}
+		drain()
+		break
+	}
+	after()
+}
+
+func forever(sigs chan os.Signal) {
+	for range sigs {
+		inLoop()
+	}
+	never()
+}
+
+func main() {
+	sigs := make(chan os.Signal, 1)
+	notify(sigs, syscall.SIGHUP, syscall.SIGUSR1)
+	other := make(chan os.Signal, 1)
+	signal.Notify(other, syscall.SIGINT)
+	go forever(other)
+	term := make(chan os.Signal, 1)
+	notify(term)
+	go func() {
+		<-term
+		viaWrapper()
+	}()
+	serve(sigs)
+	flush()
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{
+		"drain": true, "after": true, "deferred": true, "flush": true, "quit": true, "hupOrTerm": true, "inLoop": true, "viaWrapper": true,
+		"reload": false, "reopen": false, "rotate": false, "never": false,
+	} {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// A function that makes a channel, closes it (or sends on it) once a
+// signal arrives and returns it hands its caller a stop channel (the
+// setupSignalHandler of controller-runtime's older releases): receiving
+// from what the call returns, directly, through a variable or through a
+// parameter, is a stop. A channel a function returns and closes for
+// another reason (work done) is none.
+func TestReturnedRelay(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func setupSignalHandler() <-chan struct{} {
+	stop := make(chan struct{})
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		<-ch
+		close(stop)
+		<-ch
+		os.Exit(1)
+	}()
+	return stop
+}
+
+func work() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		close(done)
+	}()
+	return done
+}
+
+func drain()    {}
+func direct()   {}
+func viaParam() {}
+func finished() {}
+
+func wait(stop <-chan struct{}) {
+	<-stop
+	viaParam()
+}
+
+func main() {
+	go wait(setupSignalHandler())
+	go func() {
+		<-setupSignalHandler()
+		direct()
+	}()
+	go func() {
+		<-work()
+		finished()
+	}()
+	stop := setupSignalHandler()
+	<-stop
+	drain()
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{
+		"drain": true, "direct": true, "viaParam": true, "finished": false,
+	} {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
