@@ -62,47 +62,49 @@ type Model struct {
 	reached  map[string]bool         // func types whose stored funcs are marked
 	litDone  map[*ast.FuncLit]bool   // func literals already walked
 
-	mains     []*types.Package                   // the main packages (not test mains)
-	handles   bool                               // some package calls signal.Notify or NotifyContext
-	handlers  map[string]bool                    // paths of the packages that do
-	closure   map[*types.Package]map[string]bool // each main's imports, by path
-	graph     Graph                              // the loader's import graph, nil for none
-	byPath    map[string]*types.Package          // the packages closure met, by path (without a graph)
-	loaded    map[string]bool                    // paths of the packages with syntax
-	mentions  map[string]bool                    // paths of the packages naming a termination signal
-	stops     []Stop
-	waits     []token.Pos          // stops, and calls of functions that return only after one
-	regions   []region             // code that runs after a stop, by position
-	onDrain   map[*types.Func]bool // functions called (or referenced) after a stop
-	pkgs      []Package
-	decls     map[*types.Func]*ast.FuncDecl
-	methods   map[string][]*types.Func // concrete methods of the program, by name
-	defs      map[types.Object][]ast.Expr
-	notified  map[types.Object]bool               // signal channels given to signal.Notify: true once given a termination signal (or every signal) (recordNotify's)
-	fieldDefs map[*types.Var][]ast.Expr           // what the context fields of the program's structs are set to (recordFieldWrites')
-	ctxOnce   sync.Once                           // builds ctxParams, ctxCalls and ctxEscaped (indexCtxParams)
-	ctxParams map[*types.Var]ctxParam             // the context parameters of the program's functions
-	ctxCalls  map[*types.Func][]ctxCall           // the calls of the functions with one
-	ctxEscape map[*types.Func]bool                // those of them used other than by a call (a func value: callers unseen), or methods of a name the program calls through an interface
-	ctxValue  map[*types.Func]bool                // those of them used as func values
-	cancels   map[types.Object]types.Object       // a context's cancel func, by the context
-	waiters   map[*types.Func]bool                // functions that return only after a stop
-	relays    map[types.Object]bool               // channels the drain sends on or closes
-	relayFns  map[*types.Func]bool                // functions that return a relay they make (findRelays')
-	forwards  map[*types.Var]forward              // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
-	notifiers map[*ast.FuncDecl]Package           // the functions that call signal.Notify (index's)
-	wrappers  map[*ast.FuncDecl]forward           // those of them that are signal wrappers, and how (recordWrapperCalls')
-	forcers   map[string]bool                     // paths of packages whose drain code forces the exit after a delay
-	mayForce  map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
-	boxed     map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
-	asserted  map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
-	merged    []region                            // the regions as sorted disjoint intervals (inRegion's)
-	holes     []region                            // code run only for a signal that is no stop (if s == syscall.SIGHUP {...}), sorted and disjoint (index's)
-	mergedOf  int                                 // how many regions merged was made from
-	stopAt    map[token.Pos]bool                  // the stops found, by position
-	signalsTo map[string]bool                     // paths of the packages the program hands termination signals to (handsSignal)
-	hookArgs  []hookArg                           // func values handed to other packages' parameters and fields named for a stop (index's)
-	visiting  map[types.Object]bool
+	mains       []*types.Package                   // the main packages (not test mains)
+	handles     bool                               // some package calls signal.Notify or NotifyContext
+	handlers    map[string]bool                    // paths of the packages that do
+	closure     map[*types.Package]map[string]bool // each main's imports, by path
+	graph       Graph                              // the loader's import graph, nil for none
+	byPath      map[string]*types.Package          // the packages closure met, by path (without a graph)
+	loaded      map[string]bool                    // paths of the packages with syntax
+	mentions    map[string]bool                    // paths of the packages naming a termination signal
+	stops       []Stop
+	waits       []token.Pos          // stops, and calls of functions that return only after one
+	regions     []region             // code that runs after a stop, by position
+	onDrain     map[*types.Func]bool // functions called (or referenced) after a stop
+	pkgs        []Package
+	decls       map[*types.Func]*ast.FuncDecl
+	methods     map[string][]*types.Func // concrete methods of the program, by name
+	defs        map[types.Object][]ast.Expr
+	notified    map[types.Object]bool               // signal channels given to signal.Notify: true once given a termination signal (or every signal) (recordNotify's)
+	fieldDefs   map[*types.Var][]ast.Expr           // what the context fields of the program's structs are set to (recordFieldWrites')
+	chanFields  map[*types.Var][]siteValue          // what the channel fields of the program's structs are set to (recordFieldWrites')
+	ctxOnce     sync.Once                           // builds ctxParams, ctxCalls and ctxEscaped (indexCtxParams)
+	ctxParams   map[*types.Var]ctxParam             // the context parameters of the program's functions
+	ctxCalls    map[*types.Func][]ctxCall           // the calls of the functions with one
+	ctxEscape   map[*types.Func]bool                // those of them used other than by a call (a func value: callers unseen), or methods of a name the program calls through an interface
+	ctxValue    map[*types.Func]bool                // those of them used as func values
+	cancels     map[types.Object]types.Object       // a context's cancel func, by the context
+	waiters     map[*types.Func]bool                // functions that return only after a stop
+	relays      map[types.Object]bool               // channels the drain sends on or closes
+	relayFns    map[*types.Func]bool                // functions that return a relay they make (findRelays')
+	forwards    map[*types.Var]forward              // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
+	notifiers   map[*ast.FuncDecl]Package           // the functions that call signal.Notify (index's)
+	wrappers    map[*ast.FuncDecl]forward           // those of them that are signal wrappers, and how (recordWrapperCalls')
+	paramNotify bool                                // a function calls signal.Notify on a channel parameter (index's)
+	forcers     map[string]bool                     // paths of packages whose drain code forces the exit after a delay
+	mayForce    map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
+	boxed       map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
+	asserted    map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
+	merged      []region                            // the regions as sorted disjoint intervals (inRegion's)
+	holes       []region                            // code run only for a signal that is no stop (if s == syscall.SIGHUP {...}), sorted and disjoint (index's)
+	mergedOf    int                                 // how many regions merged was made from
+	stopAt      map[token.Pos]bool                  // the stops found, by position
+	signalsTo   map[string]bool                     // paths of the packages the program hands termination signals to (handsSignal)
+	hookArgs    []hookArg                           // func values handed to other packages' parameters and fields named for a stop (index's)
+	visiting    map[types.Object]bool
 }
 
 // A region is a range of source that runs after a stop: code that follows
@@ -160,31 +162,32 @@ func NamesTermination(f *ast.File) bool {
 // what a dependency without syntax imports but does not name in its API).
 func New(pkgs []Package, imports Graph) *Model {
 	m := &Model{
-		pkgs:      pkgs,
-		graph:     imports,
-		byPath:    map[string]*types.Package{},
-		onDrain:   map[*types.Func]bool{},
-		handlers:  map[string]bool{},
-		closure:   map[*types.Package]map[string]bool{},
-		loaded:    map[string]bool{},
-		mentions:  map[string]bool{},
-		signalsTo: map[string]bool{},
-		decls:     map[*types.Func]*ast.FuncDecl{},
-		methods:   map[string][]*types.Func{},
-		defs:      map[types.Object][]ast.Expr{},
-		fieldDefs: map[*types.Var][]ast.Expr{},
-		notified:  map[types.Object]bool{},
-		cancels:   map[types.Object]types.Object{},
-		waiters:   map[*types.Func]bool{},
-		visiting:  map[types.Object]bool{},
-		relays:    map[types.Object]bool{},
-		relayFns:  map[*types.Func]bool{},
-		forwards:  map[*types.Var]forward{},
-		notifiers: map[*ast.FuncDecl]Package{},
-		wrappers:  map[*ast.FuncDecl]forward{},
-		forcers:   map[string]bool{},
-		mayForce:  map[string]bool{},
-		stopAt:    map[token.Pos]bool{},
+		pkgs:       pkgs,
+		graph:      imports,
+		byPath:     map[string]*types.Package{},
+		onDrain:    map[*types.Func]bool{},
+		handlers:   map[string]bool{},
+		closure:    map[*types.Package]map[string]bool{},
+		loaded:     map[string]bool{},
+		mentions:   map[string]bool{},
+		signalsTo:  map[string]bool{},
+		decls:      map[*types.Func]*ast.FuncDecl{},
+		methods:    map[string][]*types.Func{},
+		defs:       map[types.Object][]ast.Expr{},
+		fieldDefs:  map[*types.Var][]ast.Expr{},
+		chanFields: map[*types.Var][]siteValue{},
+		notified:   map[types.Object]bool{},
+		cancels:    map[types.Object]types.Object{},
+		waiters:    map[*types.Func]bool{},
+		visiting:   map[types.Object]bool{},
+		relays:     map[types.Object]bool{},
+		relayFns:   map[*types.Func]bool{},
+		forwards:   map[*types.Var]forward{},
+		notifiers:  map[*ast.FuncDecl]Package{},
+		wrappers:   map[*ast.FuncDecl]forward{},
+		forcers:    map[string]bool{},
+		mayForce:   map[string]bool{},
+		stopAt:     map[token.Pos]bool{},
 	}
 	m.index()
 	for _, main := range m.mains {
@@ -510,12 +513,12 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 			m.recordHookFields(p, n)
 			m.recordFieldWrites(p.Info, n)
 		case *ast.IfStmt:
-			if reloadCond(p.Info, n.Cond) {
+			if reloadCond(p.Info, n.Cond) && !exits(p.Info, n.Body) {
 				m.holes = append(m.holes, region{pos: n.Body.Pos(), end: n.Body.End()})
 			}
 		case *ast.SwitchStmt:
 			for _, c := range n.Body.List {
-				if c := c.(*ast.CaseClause); reloadCase(p.Info, n.Tag, c.List) {
+				if c := c.(*ast.CaseClause); reloadCase(p.Info, n.Tag, c.List) && !exits(p.Info, c) {
 					m.holes = append(m.holes, region{pos: c.Colon, end: c.End()})
 				}
 			}
@@ -543,6 +546,9 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 				m.recordNotify(p.Info, n)
 				if fd, ok := d.(*ast.FuncDecl); ok {
 					m.notifiers[fd] = p
+					if v, ok := chanObject(p.Info, n.Args[0]).(*types.Var); ok && isParamOf(p.Info, fd, v) {
+						m.paramNotify = true
+					}
 				}
 			}
 			if handsSignal(p.Info, fn, n) {
@@ -792,8 +798,18 @@ func (m *Model) reloadOnly(info *types.Info, ch ast.Expr) bool {
 // recordFieldWrite remembers that the field sel names, when it holds a
 // context, is set to e.
 func (m *Model) recordFieldWrite(info *types.Info, sel *ast.Ident, e ast.Expr) {
-	if v, ok := info.Uses[sel].(*types.Var); ok && v.IsField() && isNamed(v.Type(), "context", "Context") {
+	if v, ok := info.Uses[sel].(*types.Var); ok && v.IsField() {
+		m.recordField(info, v, e)
+	}
+}
+
+// recordField remembers that the field v, when it holds a context or a
+// channel, is set to e.
+func (m *Model) recordField(info *types.Info, v *types.Var, e ast.Expr) {
+	if isNamed(v.Type(), "context", "Context") {
 		m.fieldDefs[v.Origin()] = append(m.fieldDefs[v.Origin()], e)
+	} else if _, ok := v.Type().Underlying().(*types.Chan); ok {
+		m.chanFields[v.Origin()] = append(m.chanFields[v.Origin()], siteValue{info: info, expr: e})
 	}
 }
 
@@ -815,9 +831,8 @@ func (m *Model) recordFieldWrites(info *types.Info, lit *ast.CompositeLit) {
 			}
 			continue
 		}
-		if i < st.NumFields() && isNamed(st.Field(i).Type(), "context", "Context") {
-			f := st.Field(i)
-			m.fieldDefs[f.Origin()] = append(m.fieldDefs[f.Origin()], e)
+		if i < st.NumFields() {
+			m.recordField(info, st.Field(i), e)
 		}
 	}
 }
@@ -1064,6 +1079,17 @@ func (m *Model) returnsRelay(info *types.Info, fd *ast.FuncDecl) bool {
 	return found
 }
 
+// chanResult reports whether fn returns a channel.
+func chanResult(fn *types.Func) bool {
+	res := fn.Signature().Results()
+	for i := range res.Len() {
+		if _, ok := res.At(i).Type().Underlying().(*types.Chan); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // relayCall reports whether e calls a function that returns a relay it
 // makes (relayFns).
 func (m *Model) relayCall(info *types.Info, e ast.Expr) bool {
@@ -1076,6 +1102,57 @@ func (m *Model) relayCall(info *types.Info, e ast.Expr) bool {
 	}
 	fn := callee(info, call)
 	return fn != nil && m.relayFns[fn.Origin()]
+}
+
+// joinedBy returns the path, from stack[0], of the first statement
+// wg.Wait() after the go statement stack[gi] in its block, on a
+// sync.WaitGroup the started code is handed (go f(&wg)) or refers to (a
+// literal's wg.Done()); nil for none.
+func joinedBy(info *types.Info, stack []ast.Node, gi int) []ast.Node {
+	g := stack[gi].(*ast.GoStmt)
+	blk, ok := stack[gi-1].(*ast.BlockStmt)
+	if !ok {
+		return nil
+	}
+	groups := map[types.Object]bool{}
+	ast.Inspect(g.Call, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := info.Uses[id].(*types.Var); ok && isWaitGroup(v.Type()) {
+				groups[v.Origin()] = true
+			}
+		}
+		return true
+	})
+	if len(groups) == 0 {
+		return nil
+	}
+	after := false
+	for _, st := range blk.List {
+		if !after {
+			after = st == g
+			continue
+		}
+		es, ok := st.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		call, ok := es.X.(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Wait" && isWaitGroup(info.TypeOf(sel.X)) && groups[objOf(info, sel.X)] {
+			return append(slices.Clone(stack[:gi]), es, call)
+		}
+	}
+	return nil
+}
+
+// isWaitGroup reports whether t is a sync.WaitGroup or a pointer to one.
+func isWaitGroup(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	return isNamed(t, "sync", "WaitGroup")
 }
 
 // startedOrDeferred reports whether call, the last of stack, is the call
@@ -1342,22 +1419,8 @@ func (m *Model) findRelays() bool {
 			m.relays[k] = true
 		}
 	}
-	var makers []Package // with makers: functions that send on or close a relay of their own
-	var makerFds []*ast.FuncDecl
 	m.eachFunc(func(p Package, fd *ast.FuncDecl, inDrain bool) {
 		wrapper := m.wrappers[fd]
-		own := false
-		addHere := func(k types.Object) {
-			add(k)
-			if v, ok := k.(*types.Var); ok && !v.IsField() && !isParamOf(p.Info, fd, v) && v.Parent() != nil && v.Parent() != v.Pkg().Scope() {
-				own = true
-			}
-		}
-		defer func() {
-			if own {
-				makers, makerFds = append(makers, p), append(makerFds, fd)
-			}
-		}()
 		// A signal wrapper: signal.Notify on a channel of its own, each
 		// signal forwarded (sent, or the channel closed) into the
 		// caller's channel, unless the branch it is forwarded in is
@@ -1372,14 +1435,14 @@ func (m *Model) findRelays() bool {
 			case *ast.SendStmt:
 				if inDrain || m.inRegion(n.Pos()) {
 					k := chanKey(p.Info, n.Chan)
-					addHere(k)
+					add(k)
 					forwards(k, n.Pos())
 				}
 			case *ast.CallExpr:
 				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" && len(n.Args) == 1 {
 					if _, ok := p.Info.Uses[id].(*types.Builtin); ok && (inDrain || m.inRegion(n.Pos())) {
 						k := chanKey(p.Info, n.Args[0])
-						addHere(k)
+						add(k)
 						forwards(k, n.Pos())
 					}
 				}
@@ -1392,13 +1455,25 @@ func (m *Model) findRelays() bool {
 	// channel, when the wrapper or the call names a stop signal; and a
 	// parameter of the caller handed on so is forwarded into in turn (a
 	// wrapper of a wrapper).
-	// A function that returns a relay it makes (stop := make(chan
-	// struct{}); go func() { <-sig; close(stop) }(); return stop) hands
-	// it to its callers: what they keep its result in is a relay too.
-	for i, fd := range makerFds {
-		if m.returnsRelay(makers[i].Info, fd) {
-			if fn, ok := makers[i].Info.Defs[fd.Name].(*types.Func); ok {
-				m.relayFns[fn] = true
+	// A function that returns a relay (stop := make(chan struct{}); go
+	// func() { <-sig; close(stop) }(); return stop, or a Done accessor
+	// of a field the drain closes) hands it to its callers: what they
+	// keep its result in is a relay too, and so is a field given a relay.
+	infos := map[*types.Package]*types.Info{}
+	for _, p := range m.pkgs {
+		infos[p.Types] = p.Info
+	}
+	for grew := true; grew; {
+		grew = false
+		for fn, fd := range m.decls {
+			if !m.relayFns[fn] && chanResult(fn) && m.returnsRelay(infos[fn.Pkg()], fd) {
+				m.relayFns[fn], grew = true, true
+			}
+		}
+		for f, vals := range m.chanFields {
+			if !m.relays[f] && slices.ContainsFunc(vals, func(v siteValue) bool { return m.relays[chanKey(v.info, v.expr)] || m.relayCall(v.info, v.expr) }) {
+				add(f)
+				grew = true
 			}
 		}
 	}
@@ -1483,14 +1558,23 @@ func (m *Model) recordWrapperCalls() {
 			return true
 		})
 	}
-	if len(params) == 0 {
+	if len(params) == 0 && !m.paramNotify {
 		return
 	}
 	m.eachCallArg(func(p Package, _ *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
 		kind, ok := params[param.Origin()]
 		a := call.Args[i]
 		obj := chanObject(p.Info, a)
-		if !ok || obj == nil || !isSignalChan(p.Info.TypeOf(a)) {
+		if obj == nil || !isSignalChan(p.Info.TypeOf(a)) {
+			return
+		}
+		// func notifyReload(ch chan<- os.Signal) { signal.Notify(ch,
+		// syscall.SIGHUP) }: the caller's channel is given what the
+		// parameter is.
+		if term, seen := m.notified[param.Origin()]; seen {
+			m.notified[obj] = m.notified[obj] || term
+		}
+		if !ok {
 			return
 		}
 		term := kind == forwardAlways || kind == forwardAsked && asksStop(p.Info, call.Args, i)
@@ -1888,6 +1972,27 @@ func within(rs []region, pos token.Pos) bool {
 // may follow one.
 func (m *Model) inHole(pos token.Pos) bool { return within(m.holes, pos) }
 
+// exits reports whether n, outside its func literals, ends the process
+// (os.Exit, log.Fatal): a SIGHUP that hands over to a new process and
+// exits (an upgrade) is a stop, not a reload.
+func exits(info *types.Info, n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			// os.Exit or a Fatal, not a signal sent to a child
+			// (endsProcess's Process.Signal).
+			if fn := callee(info, n); fn != nil && endsProcess(fn) && (fn.Pkg().Path() != "os" || fn.Signature().Recv() == nil) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
 // reloadCond reports whether cond holds only for signals that ask for
 // no stop: s == syscall.SIGHUP, where s is a signal, or several such
 // comparisons joined by ||.
@@ -2259,9 +2364,33 @@ func (m *Model) propagateWaiters() {
 		}
 		m.walkWithStack(func(p Package, n ast.Node, stack []ast.Node) {
 			if call, ok := n.(*ast.CallExpr); ok {
-				if fn := callee(p.Info, call); fn != nil && slices.Contains(todo, fn.Origin()) && !startedOrDeferred(call, stack) {
-					m.addStop(p.Info, call.Pos(), false, stack)
-					m.stops = m.stops[:len(m.stops)-1] // a call, not a stop of its own
+				if fn := callee(p.Info, call); fn != nil && slices.Contains(todo, fn.Origin()) {
+					if !startedOrDeferred(call, stack) {
+						m.addStop(p.Info, call.Pos(), false, stack)
+						m.stops = m.stops[:len(m.stops)-1] // a call, not a stop of its own
+					}
+					// go handleSignals(&wg); wg.Wait(), or go func() {
+					// defer wg.Done(); waitSignal() }(); wg.Wait(): the
+					// Wait returns only after the stop.
+					n := len(stack)
+					gi := -1
+					if _, ok := stack[n-2].(*ast.GoStmt); ok && startedOrDeferred(call, stack) {
+						gi = n - 2
+					} else if n >= 6 {
+						lit, isLit := stack[n-4].(*ast.FuncLit)
+						c, isCall := stack[n-5].(*ast.CallExpr)
+						_, isGo := stack[n-6].(*ast.GoStmt)
+						_, isStmt := stack[n-2].(*ast.ExprStmt)
+						if isLit && isCall && isGo && isStmt && c.Fun == lit && stack[n-3] == lit.Body {
+							gi = n - 6
+						}
+					}
+					if gi > 0 {
+						if path := joinedBy(p.Info, stack, gi); path != nil {
+							m.addStop(p.Info, path[len(path)-1].Pos(), false, path)
+							m.stops = m.stops[:len(m.stops)-1]
+						}
+					}
 				}
 			}
 		})

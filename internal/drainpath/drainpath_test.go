@@ -995,6 +995,11 @@ func inLoop()   {}
 func quit()     {}
 func hupOrTerm() {}
 func viaWrapper() {}
+func upgrade()    {}
+func onHup()      {}
+
+// notifyReload asks for SIGHUP only, on the caller's channel.
+func notifyReload(ch chan<- os.Signal) { signal.Notify(ch, syscall.SIGHUP) }
 
 // notify always asks for SIGTERM and os.Interrupt, and for what the
 // caller adds.
@@ -1014,6 +1019,10 @@ func serve(sigs chan os.Signal) {
 		if s == syscall.SIGHUP {
 			reload()
 			continue
+		}
+		if s == syscall.SIGUSR2 {
+			upgrade() // hands over to a new process and exits
+			os.Exit(0)
 		}
 		switch s {
 		case syscall.SIGUSR1, syscall.SIGUSR2:
@@ -1053,13 +1062,20 @@ func main() {
 		<-term
 		viaWrapper()
 	}()
+	hup := make(chan os.Signal, 1)
+	notifyReload(hup)
+	go func() {
+		for range hup {
+			onHup()
+		}
+	}()
 	serve(sigs)
 	flush()
 }
 `
 	m, f, info, _ := load(t, src)
 	for name, want := range map[string]bool{
-		"drain": true, "after": true, "deferred": true, "flush": true, "quit": true, "hupOrTerm": true, "inLoop": true, "viaWrapper": true,
+		"drain": true, "after": true, "deferred": true, "flush": true, "quit": true, "hupOrTerm": true, "inLoop": true, "viaWrapper": true, "upgrade": true, "onHup": false,
 		"reload": false, "reopen": false, "rotate": false, "never": false,
 	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
@@ -1080,6 +1096,7 @@ func TestReturnedRelay(t *testing.T) {
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -1108,6 +1125,41 @@ func drain()    {}
 func direct()   {}
 func viaParam() {}
 func finished() {}
+func viaField() {}
+func viaDone()  {}
+func joined()   {}
+func started()  {}
+
+type Controller struct{ stopCh <-chan struct{} }
+
+func NewController(stopCh <-chan struct{}) *Controller { return &Controller{stopCh: stopCh} }
+
+func (c *Controller) Run() {
+	<-c.stopCh
+	viaField()
+}
+
+type Lifecycle struct{ quit chan struct{} }
+
+func NewLifecycle() *Lifecycle {
+	l := &Lifecycle{quit: make(chan struct{})}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	go func() {
+		<-ch
+		close(l.quit)
+	}()
+	return l
+}
+
+func (l *Lifecycle) Done() <-chan struct{} { return l.quit }
+
+func waitSignal(wg *sync.WaitGroup) {
+	defer wg.Done()
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT)
+	<-ch
+}
 
 func wait(stop <-chan struct{}) {
 	<-stop
@@ -1124,6 +1176,19 @@ func main() {
 		<-work()
 		finished()
 	}()
+	go NewController(setupSignalHandler()).Run()
+	go func() {
+		<-NewLifecycle().Done()
+		viaDone()
+	}()
+	go func() {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go waitSignal(&wg)
+		started()
+		wg.Wait()
+		joined()
+	}()
 	stop := setupSignalHandler()
 	<-stop
 	drain()
@@ -1132,6 +1197,7 @@ func main() {
 	m, f, info, _ := load(t, src)
 	for name, want := range map[string]bool{
 		"drain": true, "direct": true, "viaParam": true, "finished": false,
+		"viaField": true, "viaDone": true, "joined": true, "started": false,
 	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
 			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
