@@ -52,13 +52,10 @@ func SignalNoSigterm(p *Pass) []Finding {
 			return true
 		}, (*ast.CallExpr)(nil))
 	}
-	// A program that handles SIGTERM somewhere, or may, does so on
-	// purpose: only code that never hears the SIGTERM it catches is
-	// reported there (sigtermSwallowed).
-	termHere := false
+	// A program that handles SIGTERM somewhere, or may, does so on purpose.
 	for call, i := range calls {
 		if sigs, ok := p.signalList(call, i); !ok || sigs["SIGTERM"] {
-			termHere = true
+			return nil
 		}
 	}
 	var found []Finding
@@ -69,13 +66,8 @@ func SignalNoSigterm(p *Pass) []Finding {
 				return true
 			}
 			sigs, _ := p.signalList(call, 1)
-			path := p.pathTo(call)
-			fn := outerFunc(path)
-			if !sigs["SIGINT"] || sigs["SIGTERM"] || fn == nil {
-				return true
-			}
-			swallowed := p.sigtermSwallowed(call, innerFunc(path))
-			if swallowed == "" && (termHere || !p.drains(fn)) {
+			fn := outerFunc(p.pathTo(call))
+			if !sigs["SIGINT"] || fn == nil || !p.drains(fn) {
 				return true
 			}
 			fd := Finding{
@@ -83,14 +75,11 @@ func SignalNoSigterm(p *Pass) []Finding {
 				Message: "the drain runs on SIGINT but not on SIGTERM, the signal orchestrators (Kubernetes, systemd, ECS) stop a process with; catch SIGTERM too",
 				Fix:     &SignalNoSigtermFix{Call: call, Pkg: p.signalPkg(call)},
 			}
-			if swallowed != "" {
-				fd.Message = swallowed
-			}
 			if why := p.plan9File(f); why != "" {
 				fd.Fix, fd.NoFix = nil, why
 			} else if why := p.leakedLibraryNotify(call, fn); why != "" {
 				fd.Fix, fd.NoFix = nil, why
-			} else if why := p.sigintElsewhere(call); why != "" && swallowed == "" {
+			} else if why := p.sigintElsewhere(call); why != "" {
 				fd.Fix, fd.NoFix = nil, why
 			} else if cases, why := p.sigtermCases(call); why != "" {
 				fd.Fix, fd.NoFix = nil, why
@@ -102,13 +91,7 @@ func SignalNoSigterm(p *Pass) []Finding {
 					}
 				}
 			}
-			if swallowed != "" {
-				// What the package's other code catches does not
-				// matter here: the prompt must be the command's own.
-				if said := p.ctrlCIn(innerFunc(path)); said != "" {
-					fd.Harmless = fmt.Sprintf(harmlessPrompt, said)
-				}
-			} else if said := p.toldCtrlC(); said != "" {
+			if said := p.toldCtrlC(); said != "" {
 				fd.Harmless = fmt.Sprintf(harmlessInteractive, said)
 			}
 			found = append(found, fd)
@@ -116,154 +99,6 @@ func SignalNoSigterm(p *Pass) []Finding {
 		}, (*ast.CallExpr)(nil))
 	}
 	return found
-}
-
-// sigtermSwallowed returns the message for call, a signal.Notify of SIGINT
-// without SIGTERM in fn, the innermost function holding it, when SIGTERM
-// never reaches the code waiting on it although the process does not die
-// of it: fn blocks on a plain receive from the channel (not a select),
-// refers to no context that might wake it otherwise, and the main of a
-// program holding the package catches SIGTERM with a signal.NotifyContext
-// in its own body and watches that context nowhere itself (it hands it
-// on: a command runner's Execute(ctx)). Such a command ignores SIGTERM:
-// docker stop, Kubernetes and systemd wait out their grace period and
-// kill it. "" otherwise.
-func (p *Pass) sigtermSwallowed(call *ast.CallExpr, fn ast.Node) string {
-	if !isFunc(callee(p.Info, call), "os/signal", "Notify") || len(call.Args) < 2 {
-		return ""
-	}
-	var body *ast.BlockStmt
-	switch fn := fn.(type) {
-	case *ast.FuncDecl:
-		body = fn.Body
-	case *ast.FuncLit:
-		body = fn.Body
-	}
-	if body == nil {
-		return ""
-	}
-	// The first plain receive from the channel in fn itself (a receive
-	// beside other select cases may be woken by them; one in a goroutine
-	// does not hold fn).
-	recv := token.NoPos
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.SelectStmt, *ast.FuncLit:
-			return false
-		case *ast.UnaryExpr:
-			if n.Op == token.ARROW && sameRef(p.Info, n.X, call.Args[0]) && !recv.IsValid() {
-				recv = n.Pos()
-			}
-		}
-		return !recv.IsValid()
-	})
-	if !recv.IsValid() {
-		return ""
-	}
-	// A context in use before the wait (also in a goroutine started
-	// there) may end the command another way; one made after it (the
-	// drain's deadline) cannot.
-	ctxUsed := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		if e, ok := n.(ast.Expr); ok && e.Pos() < recv && isNamed(p.Info.TypeOf(e), "context", "Context") {
-			ctxUsed = true
-		}
-		return !ctxUsed && n != nil && n.Pos() < recv
-	})
-	if ctxUsed {
-		return ""
-	}
-	drain := p.Program.Drain()
-	for _, q := range p.programPasses() {
-		if q.Pkg.Name() != "main" || q.Pkg != p.Pkg && !drain.SharesProgram(p.Pkg, q.Pkg) {
-			continue
-		}
-		for _, f := range q.Files {
-			if q.inTestFile(f) {
-				continue
-			}
-			for _, d := range f.Decls {
-				if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" && fd.Body != nil {
-					if at := q.catchesSigtermFor(fd.Body); at.IsValid() {
-						return fmt.Sprintf("main catches SIGTERM at %s (signal.NotifyContext), so SIGTERM no longer stops the process, and this code waits for SIGINT only: on SIGTERM it never wakes and runs on until it is killed at the end of the grace period; catch SIGTERM here too", shortPos(q.Fset, at))
-					}
-				}
-			}
-		}
-	}
-	return ""
-}
-
-// catchesSigtermFor returns the position of a statement of main's body
-// (body) that catches SIGTERM with signal.NotifyContext (ctx, stop :=
-// signal.NotifyContext(parent, ..., syscall.SIGTERM)), when main itself
-// never waits for that context (no ctx.Done or ctx.Err, no
-// context.AfterFunc, in main or a literal of it): it only hands it on.
-func (p *Pass) catchesSigtermFor(body *ast.BlockStmt) token.Pos {
-	for _, st := range body.List {
-		as, ok := st.(*ast.AssignStmt)
-		if !ok || len(as.Rhs) != 1 || len(as.Lhs) != 2 {
-			continue
-		}
-		c, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
-		if !ok || !isFunc(callee(p.Info, c), "os/signal", "NotifyContext") {
-			continue
-		}
-		if sigs, ok := p.signalList(c, 1); !ok || !sigs["SIGTERM"] {
-			continue
-		}
-		ctx, ok := as.Lhs[0].(*ast.Ident)
-		if !ok || ctx.Name == "_" {
-			continue
-		}
-		obj := p.Info.ObjectOf(ctx)
-		watched := false
-		ast.Inspect(body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.SelectorExpr:
-				if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && p.Info.Uses[id] == obj && (n.Sel.Name == "Done" || n.Sel.Name == "Err") {
-					watched = true
-				}
-			case *ast.CallExpr:
-				if isFunc(callee(p.Info, n), "context", "AfterFunc") {
-					watched = true
-				}
-			}
-			return !watched
-		})
-		if !watched {
-			return st.Pos()
-		}
-	}
-	return token.NoPos
-}
-
-// innerFunc returns the innermost function of path (pathTo's, innermost
-// first), nil for none.
-func innerFunc(path []ast.Node) ast.Node {
-	for _, n := range path {
-		switch n.(type) {
-		case *ast.FuncDecl, *ast.FuncLit:
-			return n
-		}
-	}
-	return nil
-}
-
-// ctrlCIn returns the string literal in fn that tells the user to press
-// Ctrl+C before the signal comes (toldCtrlC's, for one function), quoted;
-// "" for none.
-func (p *Pass) ctrlCIn(fn ast.Node) string {
-	said := ""
-	ast.Inspect(fn, func(n ast.Node) bool {
-		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-			if v, err := strconv.Unquote(lit.Value); err == nil && ctrlC.MatchString(v) && !p.Program.Drain().FollowsStop(lit.Pos()) {
-				said = lit.Value
-			}
-		}
-		return said == ""
-	})
-	return said
 }
 
 // sigintElsewhere returns why SIGTERM must not be added to call: another
@@ -591,11 +426,6 @@ func namesPlan9(x constraint.Expr, negated bool) bool {
 // harmlessInteractive is why code that catches only SIGINT in a program
 // that tells its user to press Ctrl+C is not a default finding.
 const harmlessInteractive = "the program tells its user to stop it with Ctrl+C (%s) and catches SIGINT only: it is run by hand at a terminal (a demo, a dev tool), not stopped by an orchestrator's SIGTERM"
-
-// harmlessPrompt is why a command that waits for SIGINT only, in a
-// program that catches SIGTERM elsewhere, is not a default finding when
-// it tells its user to press Ctrl+C.
-const harmlessPrompt = "the command tells its user to stop it with Ctrl+C (%s): it is run by hand at a terminal, not stopped by an orchestrator's SIGTERM"
 
 var ctrlC = regexp.MustCompile(`(?i)\bctrl[-+ ]?c\b`)
 

@@ -90,6 +90,7 @@ type Model struct {
 	waiters     map[*types.Func]bool                // functions that return only after a stop
 	relays      map[types.Object]bool               // channels the drain sends on or closes
 	relayFns    map[*types.Func]bool                // functions that return a relay they make (findRelays')
+	sentParams  map[*types.Var]bool                 // channel parameters sent on or closed after a stop in their function (findRelays')
 	forwards    map[*types.Var]forward              // channel parameters a signal wrapper forwards the signals it is notified of into (findRelays')
 	notifiers   map[*ast.FuncDecl]Package           // the functions that call signal.Notify (index's)
 	wrappers    map[*ast.FuncDecl]forward           // those of them that are signal wrappers, and how (recordWrapperCalls')
@@ -182,6 +183,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		visiting:   map[types.Object]bool{},
 		relays:     map[types.Object]bool{},
 		relayFns:   map[*types.Func]bool{},
+		sentParams: map[*types.Var]bool{},
 		forwards:   map[*types.Var]forward{},
 		notifiers:  map[*ast.FuncDecl]Package{},
 		wrappers:   map[*ast.FuncDecl]forward{},
@@ -1426,7 +1428,16 @@ func (m *Model) findRelays() bool {
 		// caller's channel, unless the branch it is forwarded in is
 		// taken only for a signal that does not stop a process.
 		forwards := func(k types.Object, pos token.Pos) {
-			if v, ok := k.(*types.Var); ok && wrapper != 0 && m.inRegion(pos) && isParamOf(p.Info, fd, v) && !underReloadBranch(p.Info, fd.Body, pos) {
+			v, ok := k.(*types.Var)
+			if !ok || !m.inRegion(pos) || !isParamOf(p.Info, fd, v) {
+				return
+			}
+			if wrapper == 0 {
+				// func relay(sigs <-chan os.Signal, stop chan<-
+				// struct{}) { <-sigs; stop <- struct{}{} }: the
+				// caller's channel is sent on after the stop.
+				m.sentParams[v.Origin()] = true
+			} else if !underReloadBranch(p.Info, fd.Body, pos) {
 				m.forwards[v] = wrapper
 			}
 		}
@@ -1450,11 +1461,6 @@ func (m *Model) findRelays() bool {
 			return true
 		})
 	})
-	// A relay handed to a function is that function's channel parameter.
-	// The channel a signal wrapper forwards into is the caller's signal
-	// channel, when the wrapper or the call names a stop signal; and a
-	// parameter of the caller handed on so is forwarded into in turn (a
-	// wrapper of a wrapper).
 	// A function that returns a relay (stop := make(chan struct{}); go
 	// func() { <-sig; close(stop) }(); return stop, or a Done accessor
 	// of a field the drain closes) hands it to its callers: what they
@@ -1501,10 +1507,20 @@ func (m *Model) findRelays() bool {
 			}
 		}
 	}
+	// A relay handed to a function is that function's channel parameter,
+	// and a channel handed to a parameter the function sends on or
+	// closes after a stop of its own is a relay. The channel a signal
+	// wrapper forwards into is the caller's signal channel, when the
+	// wrapper or the call names a stop signal; and a parameter of the
+	// caller handed on so is forwarded into in turn (a wrapper of a
+	// wrapper).
 	m.eachCallArg(func(p Package, fd *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
 		a := call.Args[i]
 		if m.relays[chanKey(p.Info, a)] || m.relayCall(p.Info, a) {
 			add(param.Origin())
+		}
+		if m.sentParams[param.Origin()] {
+			add(chanKey(p.Info, a))
 		}
 		kind, ok := m.forwards[param.Origin()]
 		if !ok || kind == forwardAsked && !asksStop(p.Info, call.Args, i) {

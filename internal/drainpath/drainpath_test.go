@@ -1130,6 +1130,16 @@ func viaDone()  {}
 func joined()   {}
 func started()  {}
 
+func relayed()    {}
+func notRelayed() {}
+
+func relay(sigs <-chan os.Signal, stop chan<- struct{}) {
+	<-sigs
+	stop <- struct{}{}
+}
+
+func ready(c chan<- struct{}) { c <- struct{}{} }
+
 type Controller struct{ stopCh <-chan struct{} }
 
 func NewController(stopCh <-chan struct{}) *Controller { return &Controller{stopCh: stopCh} }
@@ -1189,6 +1199,20 @@ func main() {
 		wg.Wait()
 		joined()
 	}()
+	go func() {
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM)
+		stop := make(chan struct{})
+		go relay(sigs, stop)
+		<-stop
+		relayed()
+	}()
+	go func() {
+		r := make(chan struct{})
+		go ready(r)
+		<-r
+		notRelayed()
+	}()
 	stop := setupSignalHandler()
 	<-stop
 	drain()
@@ -1198,6 +1222,7 @@ func main() {
 	for name, want := range map[string]bool{
 		"drain": true, "direct": true, "viaParam": true, "finished": false,
 		"viaField": true, "viaDone": true, "joined": true, "started": false,
+		"relayed": true, "notRelayed": false,
 	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
 			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)

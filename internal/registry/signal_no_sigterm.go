@@ -20,14 +20,7 @@ signal comes, through functions of the program up to two calls down (the
 drain behind the program's own Close). A command that only
 aborts on Ctrl-C is left alone, and so is a package that handles SIGTERM
 anywhere, or may: an empty list (every signal), a spread list, a variable in
-a list, signal.Ignore or signal.Reset of SIGTERM; except where SIGTERM is
-swallowed: main catches it with signal.NotifyContext and hands the context
-on without watching it itself, while a command of that program (drains or
-not) blocks on a plain receive (no select) from a channel notified of SIGINT
-only and uses no context before that wait. SIGTERM then neither kills the
-process nor reaches the command, which runs on until the orchestrator kills
-it; the fix there changes nothing of the process's default action. A
-command that tells its user to press Ctrl+C is shown only with -all. The fix adds syscall.SIGTERM to the list (unix.SIGTERM where the list
+a list, signal.Ignore or signal.Reset of SIGTERM. The fix adds syscall.SIGTERM to the list (unix.SIGTERM where the list
 uses golang.org/x/sys/unix), and where the code that receives from the
 channel switches on the signal (a receive, a range, a select case, through
 a variable or a function of the package the channel is handed to), to the
