@@ -25,9 +25,18 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 	type cause struct {
 		line    string
 		blocked []string // packages not checked because of it
+		tests   []string // packages whose tests alone were not checked because of it
 	}
 	var causes []*cause
 	byLine := map[string]*cause{}
+	// The packages whose own files loaded: a test variant of one that
+	// fails leaves only its tests unchecked.
+	checked := map[string]bool{}
+	for _, p := range roots {
+		if !isTestVariant(p) && len(p.Errors) == 0 {
+			checked[p.PkgPath] = true
+		}
+	}
 	add := func(line string, blocked *packages.Package) {
 		c := byLine[line]
 		if c == nil {
@@ -35,7 +44,15 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 			byLine[line] = c
 			causes = append(causes, c)
 		}
-		if blocked != nil && !slices.Contains(c.blocked, blocked.PkgPath) {
+		if blocked == nil {
+			return
+		}
+		path := strings.TrimSuffix(blocked.PkgPath, "_test")
+		if isTestVariant(blocked) && checked[path] {
+			if !slices.Contains(c.tests, path) {
+				c.tests = append(c.tests, path)
+			}
+		} else if !slices.Contains(c.blocked, blocked.PkgPath) {
 			c.blocked = append(c.blocked, blocked.PkgPath)
 		}
 	}
@@ -82,17 +99,30 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 	var errs []error
 	for _, c := range causes {
 		line := c.line
-		if n := len(c.blocked); n > 0 {
-			shown := c.blocked[:min(n, 3)]
-			line += " (not checked: " + strings.Join(shown, ", ")
-			if n > 3 {
-				line += fmt.Sprintf(" and %d more", n-3)
-			}
-			line += ")"
+		if len(c.blocked) > 0 {
+			line += " (not checked: " + listSome(c.blocked) + ")"
+		}
+		if len(c.tests) > 0 {
+			line += " (test files not checked, the packages were: " + listSome(c.tests) + "; give the tests' build tags in GOFLAGS, or -tests=false)"
 		}
 		errs = append(errs, errors.New(line))
 	}
 	return errs
+}
+
+// listSome joins the first three paths and says how many more there are.
+func listSome(paths []string) string {
+	s := strings.Join(paths[:min(len(paths), 3)], ", ")
+	if n := len(paths); n > 3 {
+		s += fmt.Sprintf(" and %d more", n-3)
+	}
+	return s
+}
+
+// isTestVariant reports whether p is a package's test variant (p [p.test]),
+// its external test package (p_test) or the test main (p.test).
+func isTestVariant(p *packages.Package) bool {
+	return strings.Contains(p.ID, " [") || strings.HasSuffix(p.PkgPath, "_test") || strings.HasSuffix(p.PkgPath, ".test")
 }
 
 // newerGoRE finds the Go version a package needs in the type checker's
