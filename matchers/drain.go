@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -24,15 +25,30 @@ const (
 // signal) that the code could hold up or skip; "" when it has one.
 func (p *Pass) noDrain() string {
 	m := p.Program.Drain()
+	why := ""
 	switch {
 	case !m.HasMain(p.Pkg) && m.HasMains():
-		return harmlessNoImporter
+		why = harmlessNoImporter
 	case !m.HasMain(p.Pkg):
-		return harmlessNoMain
+		why = harmlessNoMain
 	case !m.HandlesSignals(p.Pkg):
-		return harmlessNoStop
+		why = harmlessNoStop
+	default:
+		return ""
 	}
-	return ""
+	if u := p.Program.UnloadedMains; len(u) > 0 {
+		why += fmt.Sprintf("; but %s could not be loaded (see the load errors), so this rests on part of the program", listPaths(u))
+	}
+	return why
+}
+
+// listPaths names up to three paths and says how many more there are.
+func listPaths(paths []string) string {
+	s := strings.Join(paths[:min(len(paths), 3)], ", ")
+	if n := len(paths); n > 3 {
+		s += fmt.Sprintf(" and %d more", n-3)
+	}
+	return s
 }
 
 // offDrainPath returns why the code at pos, which holds up a drain when it

@@ -71,6 +71,10 @@ type Program struct {
 	// by its path (dependencies without syntax too); nil when the run
 	// sees one package (go vet).
 	Imports drainpath.Graph
+	// UnloadedMains are the paths of the load's main packages that could
+	// not be loaded: what is said of the whole program (it has no drain,
+	// no main) rests on part of it.
+	UnloadedMains []string
 
 	ifacesOnce sync.Once
 	ifaces     map[string][]progIface // programIfaces', built on first use

@@ -116,6 +116,11 @@ func Run(cfg Config) (*Result, error) {
 	}
 	errs = append(errs, loadErrors(cfg.Dir, pkgs)...)
 	prog := &matchers.Program{Imports: importGraph(pkgs)}
+	for _, p := range pkgs {
+		if p.Name == "main" && !isTestVariant(p) && len(p.Errors) > 0 && !slices.Contains(prog.UnloadedMains, p.PkgPath) {
+			prog.UnloadedMains = append(prog.UnloadedMains, p.PkgPath)
+		}
+	}
 	files := map[*token.File]*file{}
 	taken := map[string]bool{} // the names of files' keys
 	var passes []*matchers.Pass
