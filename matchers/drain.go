@@ -37,13 +37,14 @@ func (p *Pass) noDrain() string {
 		return ""
 	}
 	if u := p.Program.UnloadedMains; len(u) > 0 {
-		why += fmt.Sprintf("; but %s could not be loaded (see the load errors), so this rests on part of the program", listPaths(u))
+		why += fmt.Sprintf("; but %s could not be loaded (see the load errors), so this rests on part of the program", ListPaths(u))
 	}
 	return why
 }
 
-// listPaths names up to three paths and says how many more there are.
-func listPaths(paths []string) string {
+// ListPaths names up to three paths and says how many more there are
+// (a load error's unchecked packages, a program's unloaded mains).
+func ListPaths(paths []string) string {
 	s := strings.Join(paths[:min(len(paths), 3)], ", ")
 	if n := len(paths); n > 3 {
 		s += fmt.Sprintf(" and %d more", n-3)

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/drainfix/drainfix/matchers"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -100,23 +100,14 @@ func loadErrors(dir string, roots []*packages.Package) []error {
 	for _, c := range causes {
 		line := c.line
 		if len(c.blocked) > 0 {
-			line += " (not checked: " + listSome(c.blocked) + ")"
+			line += " (not checked: " + matchers.ListPaths(c.blocked) + ")"
 		}
 		if len(c.tests) > 0 {
-			line += " (test files not checked, the packages were: " + listSome(c.tests) + "; give the tests' build tags in GOFLAGS, or -tests=false)"
+			line += " (test files not checked, the packages were: " + matchers.ListPaths(c.tests) + "; give the tests' build tags in GOFLAGS, or -tests=false)"
 		}
 		errs = append(errs, errors.New(line))
 	}
 	return errs
-}
-
-// listSome joins the first three paths and says how many more there are.
-func listSome(paths []string) string {
-	s := strings.Join(paths[:min(len(paths), 3)], ", ")
-	if n := len(paths); n > 3 {
-		s += fmt.Sprintf(" and %d more", n-3)
-	}
-	return s
 }
 
 // isTestVariant reports whether p is a package's test variant (p [p.test]),
