@@ -101,6 +101,7 @@ type Model struct {
 	asserted    map[string]bool                     // method names of the interfaces the program type-asserts to (boxedTypes')
 	merged      []region                            // the regions as sorted disjoint intervals (inRegion's)
 	holes       []region                            // code run only for a signal that is no stop (if s == syscall.SIGHUP {...}), sorted and disjoint (index's)
+	reloadIfs   []reloadIf                          // if statements testing a signal through a call, for index to resolve
 	mergedOf    int                                 // how many regions merged was made from
 	stopAt      map[token.Pos]bool                  // the stops found, by position
 	signalsTo   map[string]bool                     // paths of the packages the program hands termination signals to (handsSignal)
@@ -484,7 +485,35 @@ func (m *Model) index() {
 			}
 		}
 	}
+	// if isReload(s) { ... }, where isReload returns a comparison
+	// reloadCond takes for one.
+	for _, r := range m.reloadIfs {
+		if fn := callee(r.info, r.call); fn != nil && m.decls[fn.Origin()] != nil && reloadTest(r.info, m.decls[fn.Origin()]) {
+			m.holes = append(m.holes, region{pos: r.body.Pos(), end: r.body.End()})
+		}
+	}
+	m.reloadIfs = nil
 	m.holes = disjoint(m.holes)
+}
+
+// A reloadIf is an if statement whose condition calls a function of the
+// program with a signal: a hole if that function tests for a reload.
+type reloadIf struct {
+	info *types.Info
+	call *ast.CallExpr
+	body *ast.BlockStmt
+}
+
+// reloadTest reports whether fd, of one signal parameter and a bool
+// result, is a single return of a comparison reloadCond takes (func
+// isReload(s os.Signal) bool { return s == syscall.SIGHUP }), read with
+// info, the caller's: a function of another package is not taken.
+func reloadTest(info *types.Info, fd *ast.FuncDecl) bool {
+	if fd.Body == nil || len(fd.Body.List) != 1 || fd.Type.Params.NumFields() != 1 {
+		return false
+	}
+	ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+	return ok && len(ret.Results) == 1 && info.Types[ret.Results[0]].Type != nil && reloadCond(info, ret.Results[0])
 }
 
 // indexDecl records what index needs from the declaration d, and reports
@@ -517,6 +546,8 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 		case *ast.IfStmt:
 			if reloadCond(p.Info, n.Cond) && !exits(p.Info, n.Body) {
 				m.holes = append(m.holes, region{pos: n.Body.Pos(), end: n.Body.End()})
+			} else if c, ok := ast.Unparen(n.Cond).(*ast.CallExpr); ok && len(c.Args) == 1 && isSignalType(p.Info.TypeOf(c.Args[0])) && !exits(p.Info, n.Body) {
+				m.reloadIfs = append(m.reloadIfs, reloadIf{p.Info, c, n.Body})
 			}
 		case *ast.SwitchStmt:
 			for _, c := range n.Body.List {

@@ -997,6 +997,12 @@ func hupOrTerm() {}
 func viaWrapper() {}
 func upgrade()    {}
 func onHup()      {}
+func viaHelper()  {}
+func notReload()  {}
+
+func isReload(s os.Signal) bool { return s == syscall.SIGHUP || s == syscall.SIGUSR1 }
+
+func isQuit(s os.Signal) bool { return s == syscall.SIGQUIT }
 
 // notifyReload asks for SIGHUP only, on the caller's channel.
 func notifyReload(ch chan<- os.Signal) { signal.Notify(ch, syscall.SIGHUP) }
@@ -1023,6 +1029,13 @@ func serve(sigs chan os.Signal) {
 		if s == syscall.SIGUSR2 {
 			upgrade() // hands over to a new process and exits
 			os.Exit(0)
+		}
+		if isReload(s) {
+			viaHelper()
+			continue
+		}
+		if isQuit(s) {
+			notReload()
 		}
 		switch s {
 		case syscall.SIGUSR1, syscall.SIGUSR2:
@@ -1075,7 +1088,7 @@ func main() {
 `
 	m, f, info, _ := load(t, src)
 	for name, want := range map[string]bool{
-		"drain": true, "after": true, "deferred": true, "flush": true, "quit": true, "hupOrTerm": true, "inLoop": true, "viaWrapper": true, "upgrade": true, "onHup": false,
+		"drain": true, "after": true, "deferred": true, "flush": true, "quit": true, "hupOrTerm": true, "inLoop": true, "viaWrapper": true, "upgrade": true, "onHup": false, "viaHelper": false, "notReload": true,
 		"reload": false, "reopen": false, "rotate": false, "never": false,
 	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
