@@ -104,7 +104,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := c.fd != s.fd && closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd && sentByMethod(s) || oneShot || p.closeGuarded(s, c) || (p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) && sentByMethod(s) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
+				if c.fd == s.fd && (sentByMethod(s) || sendThenClose(s, c)) || oneShot || p.closeGuarded(s, c) || (p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) && sentByMethod(s) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
 					continue
 				}
 				races = true
@@ -790,6 +790,30 @@ func (p *Pass) ownedValues(field *types.Var, s, c chanUse) bool {
 func sentByMethod(s chanUse) bool {
 	_, ft := funcBody(s.path)
 	return ft == s.fd.Type
+}
+
+// sendThenClose reports whether the send s and the close c are made in
+// one function literal, the send first and neither in a loop of it:
+// go func() { s.notify <- s.srv.Serve(l); close(s.notify) }() sends once
+// and closes after, on one goroutine.
+func sendThenClose(s, c chanUse) bool {
+	bs, _ := funcBody(s.path)
+	bc, _ := funcBody(c.path)
+	if bs == nil || bs != bc || s.stmt == nil || s.stmt.Pos() > c.call.Pos() {
+		return false
+	}
+	inLoop := func(path []ast.Node) bool {
+		for _, n := range path {
+			switch n.(type) {
+			case *ast.ForStmt, *ast.RangeStmt:
+				return true
+			case *ast.FuncLit, *ast.FuncDecl:
+				return false
+			}
+		}
+		return false
+	}
+	return !inLoop(s.path) && !inLoop(c.path)
 }
 
 // madeByMethods reports whether the send s and the close c are made by

@@ -61,7 +61,9 @@ program has their code, call them on the spot) and close as the run ends (an
 iterator a goroutine fills). The holds that order a sending method before
 the closer (run loops, helpers) need the send made by the method itself, not
 by a goroutine it starts, and so does a channel sent on and closed by one
-method (one whose goroutine sends, while it closes, races); an unexported
+method (one whose goroutine sends, while it closes, races; one goroutine of
+it that sends and then closes, neither in a loop, does not: go func() {
+s.notify <- srv.Serve(l); close(s.notify) }()); an unexported
 sender called only by the closer may be called anywhere in it when the
 close ends the closer's run (a return follows it: case <-quit: close(out);
 return) and the closer is started at one place. Shown
