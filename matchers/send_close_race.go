@@ -802,17 +802,6 @@ func sendThenClose(s, c chanUse) bool {
 	if bs == nil || bs != bc || s.stmt == nil || s.stmt.Pos() > c.call.Pos() {
 		return false
 	}
-	inLoop := func(path []ast.Node) bool {
-		for _, n := range path {
-			switch n.(type) {
-			case *ast.ForStmt, *ast.RangeStmt:
-				return true
-			case *ast.FuncLit, *ast.FuncDecl:
-				return false
-			}
-		}
-		return false
-	}
 	return !inLoop(s.path) && !inLoop(c.path)
 }
 
