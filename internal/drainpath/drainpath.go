@@ -95,6 +95,8 @@ type Model struct {
 	notifiers   map[*ast.FuncDecl]Package           // the functions that call signal.Notify (index's)
 	wrappers    map[*ast.FuncDecl]forward           // those of them that are signal wrappers, and how (recordWrapperCalls')
 	paramNotify bool                                // a function calls signal.Notify on a channel parameter (index's)
+	askedNotify map[*types.Var]bool                 // channel parameters given to signal.Notify with signals the caller names (recordNotify's)
+	notifyCalls []notifyCall                        // the signal.Notify calls, for index to record once every definition is known
 	forcers     map[string]bool                     // paths of packages whose drain code forces the exit after a delay
 	mayForce    map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
 	boxed       map[*types.TypeName]map[string]bool // types whose values the program converts to an interface: the method names of those interfaces (boxedTypes')
@@ -164,33 +166,34 @@ func NamesTermination(f *ast.File) bool {
 // what a dependency without syntax imports but does not name in its API).
 func New(pkgs []Package, imports Graph) *Model {
 	m := &Model{
-		pkgs:       pkgs,
-		graph:      imports,
-		byPath:     map[string]*types.Package{},
-		onDrain:    map[*types.Func]bool{},
-		handlers:   map[string]bool{},
-		closure:    map[*types.Package]map[string]bool{},
-		loaded:     map[string]bool{},
-		mentions:   map[string]bool{},
-		signalsTo:  map[string]bool{},
-		decls:      map[*types.Func]*ast.FuncDecl{},
-		methods:    map[string][]*types.Func{},
-		defs:       map[types.Object][]ast.Expr{},
-		fieldDefs:  map[*types.Var][]ast.Expr{},
-		chanFields: map[*types.Var][]siteValue{},
-		notified:   map[types.Object]bool{},
-		cancels:    map[types.Object]types.Object{},
-		waiters:    map[*types.Func]bool{},
-		visiting:   map[types.Object]bool{},
-		relays:     map[types.Object]bool{},
-		relayFns:   map[*types.Func]bool{},
-		sentParams: map[*types.Var]bool{},
-		forwards:   map[*types.Var]forward{},
-		notifiers:  map[*ast.FuncDecl]Package{},
-		wrappers:   map[*ast.FuncDecl]forward{},
-		forcers:    map[string]bool{},
-		mayForce:   map[string]bool{},
-		stopAt:     map[token.Pos]bool{},
+		pkgs:        pkgs,
+		graph:       imports,
+		byPath:      map[string]*types.Package{},
+		onDrain:     map[*types.Func]bool{},
+		handlers:    map[string]bool{},
+		closure:     map[*types.Package]map[string]bool{},
+		loaded:      map[string]bool{},
+		mentions:    map[string]bool{},
+		signalsTo:   map[string]bool{},
+		decls:       map[*types.Func]*ast.FuncDecl{},
+		methods:     map[string][]*types.Func{},
+		defs:        map[types.Object][]ast.Expr{},
+		fieldDefs:   map[*types.Var][]ast.Expr{},
+		chanFields:  map[*types.Var][]siteValue{},
+		notified:    map[types.Object]bool{},
+		cancels:     map[types.Object]types.Object{},
+		waiters:     map[*types.Func]bool{},
+		visiting:    map[types.Object]bool{},
+		relays:      map[types.Object]bool{},
+		relayFns:    map[*types.Func]bool{},
+		sentParams:  map[*types.Var]bool{},
+		forwards:    map[*types.Var]forward{},
+		notifiers:   map[*ast.FuncDecl]Package{},
+		askedNotify: map[*types.Var]bool{},
+		wrappers:    map[*ast.FuncDecl]forward{},
+		forcers:     map[string]bool{},
+		mayForce:    map[string]bool{},
+		stopAt:      map[token.Pos]bool{},
 	}
 	m.index()
 	for _, main := range m.mains {
@@ -494,6 +497,18 @@ func (m *Model) index() {
 	}
 	m.reloadIfs = nil
 	m.holes = disjoint(m.holes)
+	for _, c := range m.notifyCalls {
+		m.recordNotify(c)
+	}
+	m.notifyCalls = nil
+}
+
+// A notifyCall is a call of signal.Notify, in fd (nil outside a
+// function).
+type notifyCall struct {
+	info *types.Info
+	fd   *ast.FuncDecl
+	call *ast.CallExpr
 }
 
 // A reloadIf is an if statement whose condition calls a function of the
@@ -576,8 +591,9 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 				m.handlers[p.Types.Path()] = true
 			}
 			if fn != nil && isFunc(fn, "os/signal", "Notify") {
-				m.recordNotify(p.Info, n)
-				if fd, ok := d.(*ast.FuncDecl); ok {
+				fd, _ := d.(*ast.FuncDecl)
+				m.notifyCalls = append(m.notifyCalls, notifyCall{p.Info, fd, n})
+				if fd != nil {
 					m.notifiers[fd] = p
 					if v, ok := chanObject(p.Info, n.Args[0]).(*types.Var); ok && isParamOf(p.Info, fd, v) {
 						m.paramNotify = true
@@ -771,9 +787,14 @@ func (m *Model) recordAssign(info *types.Info, lhs, rhs []ast.Expr) {
 
 // recordNotify remembers the channel signal.Notify(ch, sigs...) is given,
 // and whether sigs may hold a termination signal: none (every signal), or
-// any but the ones that ask for something else (SIGHUP for a reload, the
-// user signals, SIGWINCH, SIGCHLD, SIGPIPE, SIGINFO, SIGURG, SIGCONT).
-func (m *Model) recordNotify(info *types.Info, call *ast.CallExpr) {
+// any but the ones that ask for something else (reloadSignal: SIGHUP for a
+// reload, the user signals, SIGWINCH, ...). A slice spread into the call
+// is read through spreadSignals. A channel parameter given signals its
+// callers name (func notifyReload(ch chan<- os.Signal, extra
+// ...os.Signal) { signal.Notify(ch, append([]os.Signal{syscall.SIGHUP},
+// extra...)...) }) is left to each call (recordWrapperCalls).
+func (m *Model) recordNotify(c notifyCall) {
+	info, call := c.info, c.call
 	if len(call.Args) == 0 {
 		return
 	}
@@ -781,21 +802,100 @@ func (m *Model) recordNotify(info *types.Info, call *ast.CallExpr) {
 	if obj == nil {
 		return
 	}
-	term := len(call.Args) == 1
-	for _, a := range call.Args[1:] {
-		sel, ok := ast.Unparen(a).(*ast.SelectorExpr)
-		c, isConst := info.Uses[selIdent(sel, ok)].(*types.Const)
-		if !isConst || c.Pkg() == nil || (c.Pkg().Path() != "syscall" && c.Pkg().Path() != "golang.org/x/sys/unix") {
-			term = true
-			continue
-		}
-		switch c.Name() {
-		case "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCHLD", "SIGPIPE", "SIGINFO", "SIGURG", "SIGCONT":
-		default:
-			term = true
+	args := call.Args[1:]
+	s := sigSet{unknown: len(args) == 0}
+	if call.Ellipsis.IsValid() && len(args) > 0 {
+		s = m.spreadSignals(info, c.fd, args[len(args)-1], map[types.Object]bool{})
+		args = args[:len(args)-1]
+	}
+	for _, a := range args {
+		s.add(signalOf(info, a))
+	}
+	if s.asked && !s.stop && !s.unknown {
+		if v, ok := obj.(*types.Var); ok && c.fd != nil && isParamOf(info, c.fd, v) {
+			m.askedNotify[v.Origin()] = true
+			return
 		}
 	}
-	m.notified[obj] = m.notified[obj] || term
+	m.notified[obj] = m.notified[obj] || s.stop || s.unknown || s.asked
+}
+
+// A sigSet says what a list of signals may hold.
+type sigSet struct {
+	stop    bool // a stop signal (stopSignal)
+	unknown bool // a signal that cannot be told
+	asked   bool // the signals of a parameter: those its function's callers name
+}
+
+func (s *sigSet) add(t sigSet) {
+	s.stop, s.unknown, s.asked = s.stop || t.stop, s.unknown || t.unknown, s.asked || t.asked
+}
+
+// signalOf tells what the one signal e is: a stop, a signal that asks for
+// something else (reloadSignal: the empty sigSet), or one that cannot be
+// told.
+func signalOf(info *types.Info, e ast.Expr) sigSet {
+	switch {
+	case stopSignal(info, e):
+		return sigSet{stop: true}
+	case reloadSignal(info, e):
+		return sigSet{}
+	}
+	return sigSet{unknown: true}
+}
+
+// spreadSignals tells what the signals of e, a slice of fd's (nil outside
+// a function) spread into a call, may be: the elements of a composite
+// literal, of an append's arguments, and of every value a variable of the
+// program is given (signal.Notify(ch, append(reloadSignals,
+// syscall.SIGUSR2)...), var reloadSignals = []os.Signal{syscall.SIGHUP}).
+// A parameter of fd holds what its callers name (asked); anything else
+// cannot be told. seen holds the variables being read, so a variable
+// appended to itself adds only what it is given elsewhere.
+func (m *Model) spreadSignals(info *types.Info, fd *ast.FuncDecl, e ast.Expr, seen map[types.Object]bool) (s sigSet) {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.CompositeLit:
+		for _, el := range x.Elts {
+			if kv, ok := el.(*ast.KeyValueExpr); ok {
+				el = kv.Value
+			}
+			s.add(signalOf(info, el))
+		}
+	case *ast.CallExpr:
+		id, _ := ast.Unparen(x.Fun).(*ast.Ident)
+		if b, ok := info.Uses[id].(*types.Builtin); !ok || b.Name() != "append" || len(x.Args) == 0 {
+			return sigSet{unknown: true}
+		}
+		s.add(m.spreadSignals(info, fd, x.Args[0], seen))
+		rest := x.Args[1:]
+		if x.Ellipsis.IsValid() && len(rest) > 0 {
+			s.add(m.spreadSignals(info, fd, rest[len(rest)-1], seen))
+			rest = rest[:len(rest)-1]
+		}
+		for _, a := range rest {
+			s.add(signalOf(info, a))
+		}
+	case *ast.Ident:
+		v, ok := info.Uses[x].(*types.Var)
+		switch {
+		case !ok:
+			return sigSet{unknown: true}
+		case seen[v]:
+		case fd != nil && isParamOf(info, fd, v):
+			s.asked = true
+		case len(m.defs[v]) == 0, v.Exported() && v.Pkg() != nil && v.Parent() == v.Pkg().Scope():
+			// Another package may change an exported variable.
+			return sigSet{unknown: true}
+		default:
+			seen[v] = true
+			for _, d := range m.defs[v] {
+				s.add(m.spreadSignals(info, fd, d, seen))
+			}
+		}
+	default:
+		return sigSet{unknown: true}
+	}
+	return s
 }
 
 // selIdent returns sel's Sel when ok, else nil.
@@ -1074,6 +1174,10 @@ func (m *Model) findStops() {
 				}
 			}
 		case *ast.RangeStmt:
+			if !m.stopAt[n.Pos()] && isSignalChan(p.Info.TypeOf(n.X)) && m.reloadOnly(p.Info, n.X) {
+				m.stopAt[n.Pos()] = true
+				m.addHandovers(p.Info, n.Body)
+			}
 			if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) && !m.reloadOnly(p.Info, n.X) || m.relays[chanKey(p.Info, n.X)]) {
 				m.stopAt[n.Pos()] = true
 				m.regions = append(m.regions, region{pos: n.Body.Pos(), end: n.Body.End()})
@@ -1090,6 +1194,44 @@ func (m *Model) findStops() {
 			}
 		}
 	})
+}
+
+// addHandovers records, in body, a loop over a channel given only
+// signals that ask for no stop (SIGHUP), each block that ends in
+// os.Exit(0) as a stop and code that runs after it: an upgrade hands over
+// to a new process, drains this one and exits (for range hup { if err :=
+// startChild(); err != nil { continue }; p.Stop(); os.Exit(0) }). An exit
+// with another status (a reload that failed) is no drain.
+func (m *Model) addHandovers(info *types.Info, body *ast.BlockStmt) {
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BlockStmt:
+			if len(n.List) > 1 && exitsZero(info, n.List[len(n.List)-1]) {
+				m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
+				m.regions = append(m.regions, region{pos: n.Pos(), end: n.End()})
+			}
+		}
+		return true
+	})
+}
+
+// exitsZero reports whether s is os.Exit(0).
+func exitsZero(info *types.Info, s ast.Stmt) bool {
+	es, ok := s.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	if fn := callee(info, call); fn == nil || !isFunc(fn, "os", "Exit") {
+		return false
+	}
+	v := info.Types[call.Args[0]].Value
+	return v != nil && v.Kind() == constant.Int && constant.Sign(v) == 0
 }
 
 // returnsRelay reports whether fd returns, in a return statement of its
@@ -1554,7 +1696,7 @@ func (m *Model) findRelays() bool {
 			add(chanKey(p.Info, a))
 		}
 		kind, ok := m.forwards[param.Origin()]
-		if !ok || kind == forwardAsked && !asksStop(p.Info, call.Args, i) {
+		if !ok || kind == forwardAsked && !m.asksStop(p.Info, fd, call, i) {
 			return
 		}
 		k := chanKey(p.Info, a)
@@ -1575,7 +1717,7 @@ func (m *Model) findRelays() bool {
 func (m *Model) recordWrapperCalls() {
 	params := map[*types.Var]forward{} // the forwarded-into channel parameters; 0 for a reload's only
 	for fd, p := range m.notifiers {
-		kind := wrapperKind(p.Info, fd.Body)
+		kind := m.wrapperKind(p.Info, fd)
 		if kind == 0 {
 			continue
 		}
@@ -1608,7 +1750,7 @@ func (m *Model) recordWrapperCalls() {
 	if len(params) == 0 && !m.paramNotify {
 		return
 	}
-	m.eachCallArg(func(p Package, _ *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
+	m.eachCallArg(func(p Package, fd *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
 		kind, ok := params[param.Origin()]
 		a := call.Args[i]
 		obj := chanObject(p.Info, a)
@@ -1621,10 +1763,13 @@ func (m *Model) recordWrapperCalls() {
 		if term, seen := m.notified[param.Origin()]; seen {
 			m.notified[obj] = m.notified[obj] || term
 		}
+		if m.askedNotify[param.Origin()] {
+			m.notified[obj] = m.notified[obj] || m.asksStop(p.Info, fd, call, i)
+		}
 		if !ok {
 			return
 		}
-		term := kind == forwardAlways || kind == forwardAsked && asksStop(p.Info, call.Args, i)
+		term := kind == forwardAlways || kind == forwardAsked && m.asksStop(p.Info, fd, call, i)
 		m.notified[obj] = m.notified[obj] || term
 	})
 }
@@ -1670,13 +1815,16 @@ const (
 	forwardAsked                     // those its caller names: a stop only when the call names one (asksStop)
 )
 
-// wrapperKind returns how the function with body forwards signals: 0 when
-// it calls no signal.Notify, forwardAlways when every Notify it makes
-// names its signals and one is a stop signal, forwardAsked when a Notify
-// takes its signals from elsewhere (the caller's arguments).
-func wrapperKind(info *types.Info, body *ast.BlockStmt) forward {
+// wrapperKind returns how the function fd forwards signals: 0 when it
+// calls no signal.Notify, forwardAlways when every Notify it makes names
+// its signals and one is a stop signal, forwardAsked when a Notify takes
+// signals that cannot be told, or its caller's arguments. A slice spread
+// into Notify is read through spreadSignals
+// (signal.Notify(ch, append([]os.Signal{syscall.SIGTERM}, extra...)...)
+// always asks for a stop signal).
+func (m *Model) wrapperKind(info *types.Info, fd *ast.FuncDecl) forward {
 	kind, stop := forward(0), false
-	ast.Inspect(body, func(n ast.Node) bool {
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
 			return true
@@ -1688,29 +1836,19 @@ func wrapperKind(info *types.Info, body *ast.BlockStmt) forward {
 			kind = forwardAlways
 		}
 		args := call.Args[1:]
+		s := sigSet{unknown: len(args) == 0}
 		if call.Ellipsis.IsValid() && len(args) > 0 {
-			// signal.Notify(ch, append([]os.Signal{syscall.SIGTERM},
-			// extra...)...): the literal's signals are always asked
-			// for, the rest come from the caller.
-			fixed := fixedSignals(info, args[len(args)-1])
-			if slices.ContainsFunc(fixed, func(e ast.Expr) bool { return stopSignal(info, e) }) {
-				stop = true
-				return true
-			}
-			kind = forwardAsked
-			return true
-		}
-		if len(args) == 0 {
-			kind = forwardAsked
-			return true
+			s = m.spreadSignals(info, fd, args[len(args)-1], map[types.Object]bool{})
+			args = args[:len(args)-1]
 		}
 		for _, a := range args {
-			switch {
-			case stopSignal(info, a):
-				stop = true
-			case !reloadSignal(info, a):
-				kind = forwardAsked
-			}
+			s.add(signalOf(info, a))
+		}
+		switch {
+		case s.stop:
+			stop = true
+		case s.unknown || s.asked:
+			kind = forwardAsked
 		}
 		return true
 	})
@@ -1720,29 +1858,22 @@ func wrapperKind(info *types.Info, body *ast.BlockStmt) forward {
 	return kind
 }
 
-// fixedSignals returns the signals a slice spread into signal.Notify
-// always holds: the elements of a composite literal, itself or the first
-// argument of an append.
-func fixedSignals(info *types.Info, e ast.Expr) []ast.Expr {
-	e = ast.Unparen(e)
-	if call, ok := e.(*ast.CallExpr); ok && len(call.Args) > 0 {
-		if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
-			if _, ok := info.Uses[id].(*types.Builtin); ok && id.Name == "append" {
-				e = ast.Unparen(call.Args[0])
+// asksStop reports whether an argument of call, a call of a signal
+// wrapper made in fd (nil outside a function), but the channel at skip,
+// names a stop signal (stopSignal), or a slice of signals spread into it
+// may hold one (spreadSignals: one that cannot be told, or its own
+// caller's).
+func (m *Model) asksStop(info *types.Info, fd *ast.FuncDecl, call *ast.CallExpr, skip int) bool {
+	for i, a := range call.Args {
+		switch {
+		case i == skip:
+		case call.Ellipsis.IsValid() && i == len(call.Args)-1:
+			if sl, ok := info.TypeOf(a).(*types.Slice); ok && isSignalType(sl.Elem()) {
+				if s := m.spreadSignals(info, fd, a, map[types.Object]bool{}); s != (sigSet{}) {
+					return true
+				}
 			}
-		}
-	}
-	if lit, ok := e.(*ast.CompositeLit); ok {
-		return lit.Elts
-	}
-	return nil
-}
-
-// asksStop reports whether an argument of a signal wrapper's call, but
-// the channel at skip, names a stop signal (stopSignal).
-func asksStop(info *types.Info, args []ast.Expr, skip int) bool {
-	for i, a := range args {
-		if i != skip && stopSignal(info, a) {
+		case stopSignal(info, a):
 			return true
 		}
 	}

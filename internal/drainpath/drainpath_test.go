@@ -803,6 +803,130 @@ func main() {
 	}
 }
 
+// A loop over a channel given only SIGHUP reloads, but a block in it that
+// ends in os.Exit(0) hands over to a new process and drains this one: its
+// code runs when the process stops.
+func TestHandover(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func startChild() error { return nil }
+func drain()   {}
+func reload()  {}
+func failed()  {}
+func logIt()   {}
+
+func main() {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			reload()
+			if err := startChild(); err != nil {
+				failed()
+				os.Exit(1)
+			}
+		}
+	}()
+	up := make(chan os.Signal, 1)
+	signal.Notify(up, syscall.SIGUSR2)
+	for s := range up {
+		logIt()
+		if s == syscall.SIGUSR2 {
+			if err := startChild(); err != nil {
+				continue
+			}
+			drain()
+			os.Exit(0)
+		}
+	}
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{"drain": true, "reload": false, "failed": false, "logIt": false} {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// A slice of signals spread into signal.Notify holds what its literal,
+// its append's arguments and the values its variable is given hold; a
+// variadic parameter holds what each call names; anything else may be a
+// stop signal.
+func TestSpreadSignals(t *testing.T) {
+	src := `package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+var reloadSignals = []os.Signal{syscall.SIGHUP}
+
+var stopSignals []os.Signal
+
+func init() { stopSignals = append(stopSignals, syscall.SIGTERM) }
+
+func signals() []os.Signal { return nil }
+
+func notifyReload(ch chan<- os.Signal, extra ...os.Signal) {
+	signal.Notify(ch, append([]os.Signal{syscall.SIGHUP}, extra...)...)
+}
+
+func onVar()     {}
+func onAppended() {}
+func onUsr()     {}
+func onTerm()    {}
+func onUnknown() {}
+func onForward() {}
+func onGrown()   {}
+
+func forward(ch chan os.Signal, sigs ...os.Signal) { notifyReload(ch, sigs...) }
+
+func main() {
+	a := make(chan os.Signal, 1)
+	signal.Notify(a, reloadSignals...)
+	go func() { <-a; onVar() }()
+	b := make(chan os.Signal, 1)
+	signal.Notify(b, append(reloadSignals, syscall.SIGUSR2)...)
+	go func() { <-b; onAppended() }()
+	c := make(chan os.Signal, 1)
+	notifyReload(c, syscall.SIGUSR2)
+	go func() { <-c; onUsr() }()
+	d := make(chan os.Signal, 1)
+	notifyReload(d, syscall.SIGTERM)
+	go func() { <-d; onTerm() }()
+	e := make(chan os.Signal, 1)
+	signal.Notify(e, signals()...)
+	go func() { <-e; onUnknown() }()
+	f := make(chan os.Signal, 1)
+	forward(f, syscall.SIGHUP)
+	go func() { <-f; onForward() }()
+	g := make(chan os.Signal, 1)
+	signal.Notify(g, stopSignals...)
+	<-g
+	onGrown()
+}
+`
+	m, f, info, _ := load(t, src)
+	for name, want := range map[string]bool{
+		"onVar": false, "onAppended": false, "onUsr": false, // only reload signals
+		"onTerm": true, "onUnknown": true, "onGrown": true,
+		"onForward": true, // a wrapper of a wrapper: what forward's callers name is not read
+	} {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
 // A signal wrapper calls signal.Notify on a channel of its own and
 // forwards what it receives into the caller's channel (a send, or a
 // close): receiving from the caller's channel is learning to stop when
