@@ -416,8 +416,7 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown *ast.Ca
 			if n.Pos() >= pos {
 				return false
 			}
-			if id, ok := ast.Unparen(n.Call.Fun).(*ast.Ident); ok && ignore != nil &&
-				len(n.Call.Args) == 0 && p.Info.ObjectOf(id) == ignore {
+			if p.callsOnly(n.Call, ignore) {
 				return false
 			}
 			found = found || !(p.isMainBody(body) && p.trivialCall(n.Call)) && !p.closesServedListener(body, n.Call, shutdown)
@@ -425,6 +424,36 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown *ast.Ca
 		return !found
 	})
 	return found
+}
+
+// callsOnly reports whether the deferred call does nothing but call fn
+// (when set) with no arguments: fn() itself, or a func literal whose
+// every statement is fn() (defer func() { cancel() }()).
+func (p *Pass) callsOnly(call *ast.CallExpr, fn *types.Var) bool {
+	if fn == nil || len(call.Args) != 0 {
+		return false
+	}
+	isFn := func(e ast.Expr) bool {
+		c, ok := ast.Unparen(e).(*ast.CallExpr)
+		if !ok || len(c.Args) != 0 {
+			return false
+		}
+		id, ok := ast.Unparen(c.Fun).(*ast.Ident)
+		return ok && p.Info.ObjectOf(id) == fn
+	}
+	if isFn(call) {
+		return true
+	}
+	lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit)
+	if !ok || len(lit.Body.List) == 0 {
+		return false
+	}
+	for _, st := range lit.Body.List {
+		if es, ok := st.(*ast.ExprStmt); !ok || !isFn(es.X) {
+			return false
+		}
+	}
+	return true
 }
 
 // closesServedListener reports whether call is l.Close() for a listener l

@@ -82,7 +82,11 @@ type unjoinedState struct {
 	taken  map[*ast.BlockStmt]map[string]bool // WaitGroup names, per function body
 }
 
-const goUnjoinedMsg = "goroutine stopped by a deferred cancel is never waited for: it outlives the function, and in main the process exits mid-drain; join it with a sync.WaitGroup waited for after cancel"
+// The message, for a go statement in main and elsewhere.
+const (
+	goUnjoinedMainMsg = "goroutine stopped by a deferred cancel is never waited for: main returns while it still runs, and the process exits mid-drain; join it with a sync.WaitGroup waited for after cancel"
+	goUnjoinedMsg     = "goroutine stopped by a deferred cancel is never waited for: it outlives the function that cancels it; join it with a sync.WaitGroup waited for after cancel"
+)
 
 func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
 	path := p.pathTo(gs)
@@ -102,6 +106,9 @@ func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
 		return Finding{}, false
 	}
 	fd := Finding{Pos: gs.Pos(), End: gs.End(), Message: goUnjoinedMsg}
+	if p.isMainFunc(path) {
+		fd.Message = goUnjoinedMainMsg
+	}
 	fix, why := p.goUnjoinedFix(path, body, gs, lit, def, st)
 	setFix(&fd, fix, why)
 	if what := p.inertGoroutine(gs); what != "" {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -145,19 +146,26 @@ func goCommandError(err error) error {
 	return err
 }
 
-// causeOf follows a package whose only errors are imports that failed to
-// the imported package that failed, and returns the package that holds
-// the real cause.
+// causeOf follows a package with an import that failed to the imported
+// package that failed, and returns the package that holds the real cause.
+// The package's own type errors then follow from the import (undefined:
+// throttled, for a package no required module provides), so the import
+// is the cause.
 func causeOf(p *packages.Package, seen map[*packages.Package]bool) *packages.Package {
 	seen[p] = true
 	for _, e := range p.Errors {
-		if importFailed(e) == "" {
-			return p // an error of its own
-		}
-	}
-	for _, e := range p.Errors {
 		if d := p.Imports[importFailed(e)]; d != nil && len(d.Errors) > 0 && !seen[d] {
 			return causeOf(d, seen)
+		}
+	}
+	// Only type errors, and an import that failed to build (cgo: cannot
+	// use bimg.VipsVersion (constant unknown with invalid type), when
+	// pkg-config finds no vips): the import is the cause.
+	if !slices.ContainsFunc(p.Errors, func(e packages.Error) bool { return e.Kind != packages.TypeError }) {
+		for _, path := range slices.Sorted(maps.Keys(p.Imports)) {
+			if d := p.Imports[path]; len(d.Errors) > 0 && !seen[d] {
+				return causeOf(d, seen)
+			}
 		}
 	}
 	return p
@@ -233,8 +241,13 @@ func bestError(errs []packages.Error) packages.Error {
 // lines after a colon ("to add it:\n\tgo get …").
 func oneLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > 1 && strings.HasPrefix(lines[0], "# ") {
+	if len(lines) > 1 && strings.HasPrefix(lines[0], "# ") && !strings.HasPrefix(lines[0], "# [") {
 		lines = lines[1:]
+	}
+	// A command the go command ran that failed ("# [pkg-config --cflags
+	// -- vips]") and its first line of output.
+	if cmd, ok := strings.CutPrefix(lines[0], "# ["); ok && len(lines) > 1 {
+		return strings.Join(strings.Fields(strings.TrimSuffix(cmd, "]")), " ") + ": " + lines[1]
 	}
 	out := lines[0]
 	for _, l := range lines[1:] {

@@ -17,7 +17,7 @@ flushing logs and traces, stopping workers. The rule reports log.Fatal,
 (*log.Logger).Fatal and os.Exit taking Shutdown's error, directly or in the
 if that checks it, but only where something is skipped: a defer registered
 before the exit (other than the cancel of Shutdown's own deadline context,
-and the Close of a listener the server serves, which Shutdown has already
+also wrapped in a func literal that does nothing else, and the Close of a listener the server serves, which Shutdown has already
 closed) or statements that follow in the function. The fix logs instead, on the same
 logger (Fatal becomes Print, Fatalf Printf, Fatalln Println); the direct form
 log.Fatal(srv.Shutdown(ctx)) becomes an if that logs a non-nil error. os.Exit
