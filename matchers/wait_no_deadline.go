@@ -767,7 +767,7 @@ func (p *Pass) groupReusedAfter(fd *ast.FuncDecl, drain *types.Func, sites []*Wa
 			}
 			ast.Inspect(other.Body, func(n ast.Node) bool {
 				for g := range groups {
-					if p.addsTo(n, g) {
+					if p.addsTo(n, g) && !p.addsToFresh(other, n.(*ast.CallExpr)) {
 						adders[fn] = true
 					}
 				}
@@ -809,6 +809,73 @@ func (p *Pass) groupReusedAfter(fd *ast.FuncDecl, drain *types.Func, sites []*Wa
 		})
 	}
 	return why
+}
+
+// addsToFresh reports whether the Add call, in fd, adds to the WaitGroup
+// of a value fd itself allocates (p := &Pool{}; p.wg.Add(1): a
+// constructor), not to one it is handed: a WaitGroup held by value in a
+// struct fd makes is a new one, which no earlier drain waits on.
+func (p *Pass) addsToFresh(fd *ast.FuncDecl, add *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(add.Fun).(*ast.SelectorExpr)
+	if !ok || !isNamed(p.Info.TypeOf(sel.X), "sync", "WaitGroup") {
+		return false // a *sync.WaitGroup may be shared
+	}
+	field, ok := ast.Unparen(sel.X).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	if s := p.Info.Selections[field]; s == nil || s.Kind() != types.FieldVal || len(s.Index()) != 1 {
+		return false // promoted through an embedded field, which may point elsewhere
+	}
+	id, ok := ast.Unparen(field.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.Pos() < fd.Body.Pos() || v.Pos() >= fd.Body.End() {
+		return false // a parameter, a receiver or a package variable
+	}
+	fresh := func(e ast.Expr) bool {
+		e = ast.Unparen(e)
+		if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			e = ast.Unparen(u.X)
+		}
+		switch e := e.(type) {
+		case *ast.CompositeLit:
+			return true
+		case *ast.CallExpr:
+			b, ok := p.Info.Uses[identOf(e.Fun)].(*types.Builtin)
+			return ok && b.Name() == "new"
+		}
+		return false
+	}
+	defs, all := 0, true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for i, l := range n.Lhs {
+				if lid, ok := ast.Unparen(l).(*ast.Ident); ok && p.Info.ObjectOf(lid) == v {
+					defs++
+					all = all && len(n.Lhs) == len(n.Rhs) && fresh(n.Rhs[i])
+				}
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if p.Info.Defs[name] == v {
+					defs++
+					all = all && (len(n.Values) == 0 || i < len(n.Values) && fresh(n.Values[i]))
+				}
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				if lid, ok := ast.Unparen(n.X).(*ast.Ident); ok && p.Info.Uses[lid] == v {
+					all = false // &p: may be set elsewhere
+				}
+			}
+		}
+		return all
+	})
+	return defs > 0 && all
 }
 
 // inOneLoop reports whether a and b, in body, lie in one for or range
