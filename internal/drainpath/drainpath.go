@@ -96,6 +96,7 @@ type Model struct {
 	wrappers    map[*ast.FuncDecl]forward           // those of them that are signal wrappers, and how (recordWrapperCalls')
 	paramNotify bool                                // a function calls signal.Notify on a channel parameter (index's)
 	askedNotify map[*types.Var]bool                 // channel parameters given to signal.Notify with signals the caller names (recordNotify's)
+	sigsWritten map[types.Object]bool               // slices of signals set other than by assignment: by index, through their address, by copy (index's)
 	notifyCalls []notifyCall                        // the signal.Notify calls, for index to record once every definition is known
 	forcers     map[string]bool                     // paths of packages whose drain code forces the exit after a delay
 	mayForce    map[string]bool                     // paths of packages with a declaration that both delays (time.Sleep, time.AfterFunc) and ends the process: the only possible forcers
@@ -190,6 +191,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		forwards:    map[*types.Var]forward{},
 		notifiers:   map[*ast.FuncDecl]Package{},
 		askedNotify: map[*types.Var]bool{},
+		sigsWritten: map[types.Object]bool{},
 		wrappers:    map[*ast.FuncDecl]forward{},
 		forcers:     map[string]bool{},
 		mayForce:    map[string]bool{},
@@ -203,6 +205,7 @@ func New(pkgs []Package, imports Graph) *Model {
 		return m
 	}
 	m.recordWrapperCalls()
+	m.recordSignalParams()
 	m.findStops()
 	m.propagateWaiters()
 	if len(m.mains) == 0 {
@@ -503,6 +506,23 @@ func (m *Model) index() {
 	m.notifyCalls = nil
 }
 
+// recordSigsWrite remembers that the slice of signals e names, when it
+// is a variable, is written other than by an assignment to it, so what it
+// holds cannot be told from its assignments (spreadSignals).
+func (m *Model) recordSigsWrite(info *types.Info, e ast.Expr) {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	if !ok {
+		return
+	}
+	if sl, ok := v.Type().Underlying().(*types.Slice); ok && isSignalType(sl.Elem()) {
+		m.sigsWritten[v] = true
+	}
+}
+
 // A notifyCall is a call of signal.Notify, in fd (nil outside a
 // function).
 type notifyCall struct {
@@ -542,12 +562,21 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			m.recordAssign(p.Info, n.Lhs, n.Rhs)
+			for _, l := range n.Lhs {
+				if ix, ok := ast.Unparen(l).(*ast.IndexExpr); ok {
+					m.recordSigsWrite(p.Info, ix.X) // sigs[0] = syscall.SIGTERM
+				}
+			}
 			if len(n.Lhs) == len(n.Rhs) {
 				for i, l := range n.Lhs {
 					if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok {
 						m.recordFieldWrite(p.Info, sel.Sel, n.Rhs[i])
 					}
 				}
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				m.recordSigsWrite(p.Info, n.X) // addStop(&sigs)
 			}
 		case *ast.ValueSpec:
 			lhs := make([]ast.Expr, len(n.Names))
@@ -571,6 +600,11 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 				}
 			}
 		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "copy" && len(n.Args) == 2 {
+				if _, ok := p.Info.Uses[id].(*types.Builtin); ok {
+					m.recordSigsWrite(p.Info, n.Args[0])
+				}
+			}
 			fn := callee(p.Info, n)
 			m.recordHookArgs(p, fn, n)
 			switch {
@@ -883,7 +917,7 @@ func (m *Model) spreadSignals(info *types.Info, fd *ast.FuncDecl, e ast.Expr, se
 		case seen[v]:
 		case fd != nil && isParamOf(info, fd, v):
 			s.asked = true
-		case len(m.defs[v]) == 0, v.Exported() && v.Pkg() != nil && v.Parent() == v.Pkg().Scope():
+		case len(m.defs[v]) == 0, m.sigsWritten[v], v.Exported() && v.Pkg() != nil && v.Parent() == v.Pkg().Scope():
 			// Another package may change an exported variable.
 			return sigSet{unknown: true}
 		default:
@@ -1152,6 +1186,12 @@ func (m *Model) findStops() {
 	m.walkWithStack(func(p Package, n ast.Node, stack []ast.Node) {
 		switch n := n.(type) {
 		case *ast.UnaryExpr:
+			if n.Op == token.ARROW && !m.stopAt[n.Pos()] && isSignalChan(p.Info.TypeOf(n.X)) && m.reloadOnly(p.Info, n.X) {
+				// <-upgrade; spawn(); p.Stop(); os.Exit(0), also as a
+				// select case.
+				m.stopAt[n.Pos()] = true
+				m.addHandovers(p.Info, afterRecv(n, stack))
+			}
 			if n.Op == token.ARROW && !m.stopAt[n.Pos()] {
 				if sig, ok := m.stopChan(p.Info, n.X); ok && !m.joinInDrain(p.Info, n, stack) {
 					m.stopAt[n.Pos()] = true
@@ -1176,7 +1216,7 @@ func (m *Model) findStops() {
 		case *ast.RangeStmt:
 			if !m.stopAt[n.Pos()] && isSignalChan(p.Info.TypeOf(n.X)) && m.reloadOnly(p.Info, n.X) {
 				m.stopAt[n.Pos()] = true
-				m.addHandovers(p.Info, n.Body)
+				m.addHandovers(p.Info, n.Body.List)
 			}
 			if !m.stopAt[n.Pos()] && (isSignalChan(p.Info.TypeOf(n.X)) && !m.reloadOnly(p.Info, n.X) || m.relays[chanKey(p.Info, n.X)]) {
 				m.stopAt[n.Pos()] = true
@@ -1196,25 +1236,93 @@ func (m *Model) findStops() {
 	})
 }
 
-// addHandovers records, in body, a loop over a channel given only
-// signals that ask for no stop (SIGHUP), each block that ends in
-// os.Exit(0) as a stop and code that runs after it: an upgrade hands over
-// to a new process, drains this one and exits (for range hup { if err :=
-// startChild(); err != nil { continue }; p.Stop(); os.Exit(0) }). An exit
-// with another status (a reload that failed) is no drain.
-func (m *Model) addHandovers(info *types.Info, body *ast.BlockStmt) {
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.BlockStmt:
-			if len(n.List) > 1 && exitsZero(info, n.List[len(n.List)-1]) {
-				m.stops = append(m.stops, Stop{Pos: n.Pos(), Signal: true})
-				m.regions = append(m.regions, region{pos: n.Pos(), end: n.End()})
+// addHandovers records, in list (code that runs on a signal that asks
+// for no stop, SIGHUP or SIGUSR2, and the blocks and case bodies nested
+// in it), each tail of a statement list that ends in os.Exit(0) as a stop
+// and code that runs after it: an upgrade hands over to a new process,
+// drains this one and exits (for range hup { if err := startChild(); err
+// != nil { continue }; p.Stop(); os.Exit(0) }). The tail starts after the
+// last statement that may leave the list early (a continue, break, goto
+// or return in it), so a reload that continues is not taken for the
+// handover. An exit with another status (a reload that failed) is no
+// drain.
+func (m *Model) addHandovers(info *types.Info, list []ast.Stmt) {
+	tail := func(list []ast.Stmt) {
+		if len(list) < 2 || !exitsZero(info, list[len(list)-1]) {
+			return
+		}
+		start := 0
+		for i, st := range list[:len(list)-1] {
+			if leaves(st) {
+				start = i + 1
 			}
 		}
-		return true
+		if start < len(list)-1 {
+			m.stops = append(m.stops, Stop{Pos: list[start].Pos(), Signal: true})
+			m.regions = append(m.regions, region{pos: list[start].Pos(), end: list[len(list)-1].End()})
+		}
+	}
+	tail(list)
+	for _, st := range list {
+		ast.Inspect(st, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.BlockStmt:
+				tail(n.List)
+			case *ast.CaseClause:
+				tail(n.Body)
+			case *ast.CommClause:
+				tail(n.Body)
+			}
+			return true
+		})
+	}
+}
+
+// afterRecv returns the statements that run after the receive recv, at
+// the end of stack, in the list of the statement it is made in: the body
+// of the select case it is the comm of, or the statements after it in its
+// block.
+func afterRecv(recv ast.Node, stack []ast.Node) []ast.Stmt {
+	for i := len(stack) - 1; i > 0; i-- {
+		st, ok := stack[i].(ast.Stmt)
+		if !ok {
+			continue
+		}
+		switch parent := stack[i-1].(type) {
+		case *ast.CommClause:
+			if parent.Comm == st {
+				return parent.Body
+			}
+		case *ast.BlockStmt:
+			if j := slices.Index(parent.List, st); j >= 0 {
+				return parent.List[j+1:]
+			}
+		case *ast.CaseClause:
+			if j := slices.Index(parent.Body, st); j >= 0 {
+				return parent.Body[j+1:]
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// leaves reports whether st holds a return or a branch statement (outside
+// func literals): it may leave the list it is in before the list's end.
+func leaves(st ast.Stmt) bool {
+	found := false
+	ast.Inspect(st, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt, *ast.BranchStmt:
+			found = true
+		}
+		return !found
 	})
+	return found
 }
 
 // exitsZero reports whether s is os.Exit(0).
@@ -1774,6 +1882,45 @@ func (m *Model) recordWrapperCalls() {
 	})
 }
 
+// recordSignalParams records what the os.Signal channel parameters of
+// the program's functions are given: what every call passes for them
+// (func watchReload(ch chan os.Signal) { for range ch { ... } }, called
+// only with a channel given SIGHUP, receives no stop). A parameter its own
+// function hands to signal.Notify is left as recordNotify has it; one of
+// a method, or of a function also used as a value (callers unseen), or
+// passed a channel of unknown signals, may receive a stop.
+func (m *Model) recordSignalParams() {
+	own := map[types.Object]bool{}
+	for o := range m.notified {
+		own[o] = true
+	}
+	for v := range m.askedNotify {
+		own[v] = true
+	}
+	given := map[*types.Var]bool{} // the parameters, and whether an argument may hold a stop
+	fnOf := map[*types.Var]*types.Func{}
+	m.eachCallArg(func(p Package, _ *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
+		a := call.Args[i]
+		v := param.Origin()
+		if own[v] || !isSignalChan(p.Info.TypeOf(a)) {
+			return
+		}
+		term, seen := m.notified[chanObject(p.Info, a)]
+		given[v] = given[v] || !seen || term
+		fnOf[v] = callee(p.Info, call)
+	})
+	for v, term := range given {
+		if !term {
+			if m.funcArgs == nil {
+				m.funcArgs = m.indexFuncArgs()
+			}
+			fn := fnOf[v]
+			term = fn == nil || fn.Signature().Recv() != nil || m.funcArgs.asValue[fn.Origin()]
+		}
+		m.notified[v] = term
+	}
+}
+
 // eachCallArg calls visit for each argument of each call, in the loaded
 // files, of a function whose object is known, with the parameter the
 // argument fills (none for the extra arguments of a variadic call) and the
@@ -1865,15 +2012,20 @@ func (m *Model) wrapperKind(info *types.Info, fd *ast.FuncDecl) forward {
 // caller's).
 func (m *Model) asksStop(info *types.Info, fd *ast.FuncDecl, call *ast.CallExpr, skip int) bool {
 	for i, a := range call.Args {
-		switch {
-		case i == skip:
-		case call.Ellipsis.IsValid() && i == len(call.Args)-1:
-			if sl, ok := info.TypeOf(a).(*types.Slice); ok && isSignalType(sl.Elem()) {
-				if s := m.spreadSignals(info, fd, a, map[types.Object]bool{}); s != (sigSet{}) {
-					return true
-				}
+		if i == skip {
+			continue
+		}
+		// A slice of signals, spread or not (notifyWith(ch,
+		// []os.Signal{syscall.SIGTERM})).
+		if t := info.TypeOf(a); t == nil {
+			continue
+		} else if sl, ok := t.Underlying().(*types.Slice); ok && isSignalType(sl.Elem()) {
+			if s := m.spreadSignals(info, fd, a, map[types.Object]bool{}); s != (sigSet{}) {
+				return true
 			}
-		case stopSignal(info, a):
+			continue
+		}
+		if stopSignal(info, a) {
 			return true
 		}
 	}

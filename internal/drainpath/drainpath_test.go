@@ -772,10 +772,28 @@ func watch() {
 }
 func drain()  {}
 func both()   {}
+func viaParam() {}
+func shared()   {}
+
+func watchParam(ch chan os.Signal) {
+	for range ch {
+		viaParam()
+	}
+}
+
+func watchShared(ch chan os.Signal) {
+	<-ch
+	shared()
+}
 
 func main() {
 	signal.Notify(hup, syscall.SIGHUP, syscall.SIGUSR1)
 	go watch()
+	go watchParam(hup)
+	go watchShared(hup)
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go watchShared(term)
 	usr := make(chan os.Signal, 1)
 	signal.Notify(usr, syscall.SIGUSR2)
 	go func() {
@@ -796,7 +814,11 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{"reload": false, "dump": false, "both": true, "drain": true} {
+	for name, want := range map[string]bool{
+		"reload": false, "dump": false, "both": true, "drain": true,
+		"viaParam": false, // a parameter given only the reload channel
+		"shared":   true,  // one call hands it a SIGTERM channel
+	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
 			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
 		}
@@ -813,6 +835,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func startChild() error { return nil }
@@ -820,6 +843,11 @@ func drain()   {}
 func reload()  {}
 func failed()  {}
 func logIt()   {}
+func inCase()  {}
+func inSelect() {}
+func afterRecv() {}
+func restart() {}
+func handoverOnly() {}
 
 func main() {
 	hup := make(chan os.Signal, 1)
@@ -835,6 +863,45 @@ func main() {
 	}()
 	up := make(chan os.Signal, 1)
 	signal.Notify(up, syscall.SIGUSR2)
+	a, b, c, d := make(chan os.Signal, 1), make(chan os.Signal, 1), make(chan os.Signal, 1), make(chan os.Signal, 1)
+	signal.Notify(a, syscall.SIGUSR2)
+	signal.Notify(b, syscall.SIGUSR2)
+	signal.Notify(c, syscall.SIGUSR2)
+	signal.Notify(d, syscall.SIGHUP)
+	go func() {
+		for s := range a {
+			switch s {
+			case syscall.SIGUSR2:
+				inCase()
+				os.Exit(0)
+			}
+		}
+	}()
+	go func() {
+		for {
+			select {
+			case <-b:
+				inSelect()
+				os.Exit(0)
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	go func() {
+		<-c
+		afterRecv()
+		os.Exit(0)
+	}()
+	go func() {
+		for range d {
+			if os.Getenv("UPGRADE") == "" {
+				restart()
+				continue
+			}
+			handoverOnly()
+			os.Exit(0)
+		}
+	}()
 	for s := range up {
 		logIt()
 		if s == syscall.SIGUSR2 {
@@ -848,7 +915,11 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{"drain": true, "reload": false, "failed": false, "logIt": false} {
+	for name, want := range map[string]bool{
+		"drain": true, "inCase": true, "inSelect": true, "afterRecv": true, "handoverOnly": true,
+		"reload": false, "failed": false, "logIt": false,
+		"restart": false, // a reload that continues, before the handover's tail
+	} {
 		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
 			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
 		}
