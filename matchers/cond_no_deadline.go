@@ -134,7 +134,7 @@ func (p *Pass) condNoDeadlineFix(fd *ast.FuncDecl, loop *ast.ForStmt, cond ast.E
 		return nil, fd.Name.Name + " does not return an error to report the expired context through"
 	}
 	path := p.pathTo(loop)
-	if condInLoop(path) {
+	if inLoop(path) {
 		return nil, "the wait loop is inside another loop: a deferred stop would pile up until the function returns"
 	}
 	place, ok := stmtPlace(path)
@@ -233,7 +233,7 @@ func (p *Pass) isDrainFunc(fd *ast.FuncDecl) bool {
 		if !ok || stops {
 			return !stops
 		}
-		if id := condIdent(call.Fun); id != nil {
+		if id := identOf(call.Fun); id != nil {
 			if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
 				stops = true
 			}
@@ -301,20 +301,6 @@ func (p *Pass) wakesCond(body *ast.BlockStmt) bool {
 	return found
 }
 
-// condInLoop reports whether path[0] lies in the body of a loop of its own
-// function (path[0] itself excluded).
-func condInLoop(path []ast.Node) bool {
-	for _, n := range path[1:] {
-		switch n.(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
-			return true
-		case *ast.FuncLit, *ast.FuncDecl:
-			return false
-		}
-	}
-	return false
-}
-
 // zeroText returns the zero value of t written so that it means the same
 // at pos (0, "", false, nil, or T{} for a struct or array type of this
 // package), or "" when there is no such simple spelling.
@@ -354,12 +340,6 @@ func (p *Pass) zeroText(t types.Type, scope *types.Scope, pos token.Pos) string 
 // isErrorType reports whether t is the predeclared error.
 func isErrorType(t types.Type) bool {
 	return types.Identical(t, types.Universe.Lookup("error").Type())
-}
-
-// condIdent returns e as an identifier, or nil.
-func condIdent(e ast.Expr) *ast.Ident {
-	id, _ := ast.Unparen(e).(*ast.Ident)
-	return id
 }
 
 // sameMeaningAt reports whether every identifier of e denotes at pos what

@@ -155,12 +155,6 @@ func isBlank(e ast.Expr) bool {
 	return ok && id.Name == "_"
 }
 
-// identOf returns e as an identifier, or nil.
-func identOf(e ast.Expr) *ast.Ident {
-	id, _ := ast.Unparen(e).(*ast.Ident)
-	return id
-}
-
 // cancelNameFor derives a cancel func's name from its context's:
 // drainCtx → drainCancel, reqContext → reqCancel, sctx → scancel.
 func cancelNameFor(ctx *ast.Ident) string {
@@ -177,20 +171,6 @@ func cancelNameFor(ctx *ast.Ident) string {
 		return strings.TrimSuffix(n, "ctx") + "cancel"
 	}
 	return n + "Cancel"
-}
-
-// inLoop reports whether the statement at path[0] runs in the body of a
-// loop of its own function.
-func inLoop(path []ast.Node) bool {
-	for _, n := range path[1:] {
-		switch n.(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
-			return true
-		case *ast.FuncLit, *ast.FuncDecl:
-			return false
-		}
-	}
-	return false
 }
 
 // ctxEscapes reports whether the context variable v, defined at path[0],

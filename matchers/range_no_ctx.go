@@ -965,7 +965,7 @@ func (p *Pass) fieldClosedByOwner(field *types.Var) bool {
 				found := false
 				ast.Inspect(fd.Body, func(n ast.Node) bool {
 					if call, ok := n.(*ast.CallExpr); ok && !found && len(call.Args) == 1 {
-						if id := condIdent(call.Fun); id != nil {
+						if id := identOf(call.Fun); id != nil {
 							if b, ok := q.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
 								if sel, v := q.recvField(call.Args[0], recv); sel != nil && v == field {
 									found = true

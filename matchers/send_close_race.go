@@ -195,7 +195,7 @@ func (p *Pass) closedOnAck(field *types.Var, u *chanFieldUse, s, c chanUse) bool
 			return false
 		}
 		recv, _ := p.Info.Defs[caller.Recv.List[0].Names[0]].(*types.Var)
-		if id := condIdent(sel.X); recv == nil || id == nil || p.Info.Uses[id] != recv || !p.afterRecvOf(path, field, recv) {
+		if id := identOf(sel.X); recv == nil || id == nil || p.Info.Uses[id] != recv || !p.afterRecvOf(path, field, recv) {
 			return false
 		}
 		called = true
@@ -379,7 +379,7 @@ func (p *Pass) chanFieldUses() (map[*types.Var]*chanFieldUse, []*types.Var) {
 						}
 					}
 				case *ast.CallExpr:
-					if id := condIdent(n.Fun); id != nil && len(n.Args) == 1 {
+					if id := identOf(n.Fun); id != nil && len(n.Args) == 1 {
 						if b, ok := p.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
 							if sel, field := p.recvField(n.Args[0], recv); field != nil {
 								u := use(field, named)
@@ -455,7 +455,7 @@ func (p *Pass) recvField(e ast.Expr, recv *types.Var) (*ast.SelectorExpr, *types
 	if !ok {
 		return nil, nil
 	}
-	if id := condIdent(sel.X); id == nil || p.Info.Uses[id] != recv {
+	if id := identOf(sel.X); id == nil || p.Info.Uses[id] != recv {
 		return nil, nil
 	}
 	s, ok := p.Info.Selections[sel]
@@ -872,7 +872,7 @@ func (p *Pass) producedPerRun(s, c chanUse) bool {
 			if !ok || sel.Sel != r.id || w == nil {
 				return false
 			}
-			v, _ := p.Info.Uses[condIdent(sel.X)].(*types.Var)
+			v, _ := p.Info.Uses[identOf(sel.X)].(*types.Var)
 			wfn, _ := p.Info.Defs[w.Name].(*types.Func)
 			if v == nil || wfn == nil {
 				return false

@@ -122,7 +122,7 @@ func (p *Pass) guardSend(s chanUse, senders []*types.Func) (GuardedSend, string)
 	if _, ft := funcBody(s.path); ft != s.fd.Type {
 		return GuardedSend{}, "the send in " + name + " is in a function literal"
 	}
-	if condInLoop(s.path) {
+	if inLoop(s.path) {
 		return GuardedSend{}, "the send in " + name + " is in a loop, where a deferred unlock would not run between the sends"
 	}
 	place, ok := stmtPlace(s.path)

@@ -657,3 +657,23 @@ func isNilIdent(info *types.Info, e ast.Expr) bool {
 	id, ok := ast.Unparen(e).(*ast.Ident)
 	return ok && info.Uses[id] == types.Universe.Lookup("nil")
 }
+
+// identOf returns e as an identifier, or nil.
+func identOf(e ast.Expr) *ast.Ident {
+	id, _ := ast.Unparen(e).(*ast.Ident)
+	return id
+}
+
+// inLoop reports whether the statement at path[0] runs in the body of a
+// loop of its own function.
+func inLoop(path []ast.Node) bool {
+	for _, n := range path[1:] {
+		switch n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return true
+		case *ast.FuncLit, *ast.FuncDecl:
+			return false
+		}
+	}
+	return false
+}
