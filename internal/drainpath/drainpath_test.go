@@ -436,14 +436,10 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{
+	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"store.Close": true, "embedded.Close": true, "pipeline.Close": false,
 		"logged.Close": false, "found.Stop": true,
-	} {
-		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
-			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
-		}
-	}
+	})
 }
 
 // BoxedWith tells whether a call through an interface can reach a method
@@ -814,15 +810,11 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{
+	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"reload": false, "dump": false, "both": true, "drain": true,
 		"viaParam": false, // a parameter given only the reload channel
 		"shared":   true,  // one call hands it a SIGTERM channel
-	} {
-		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
-			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
-		}
-	}
+	})
 }
 
 // A loop over a channel given only SIGHUP reloads, but a block in it that
@@ -915,15 +907,11 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{
+	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"drain": true, "inCase": true, "inSelect": true, "afterRecv": true, "handoverOnly": true,
 		"reload": false, "failed": false, "logIt": false,
 		"restart": false, // a reload that continues, before the handover's tail
-	} {
-		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
-			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
-		}
-	}
+	})
 }
 
 // A slice of signals spread into signal.Notify holds what its literal,
@@ -987,15 +975,11 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{
+	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"onVar": false, "onAppended": false, "onUsr": false, // only reload signals
 		"onTerm": true, "onUnknown": true, "onGrown": true,
 		"onForward": true, // a wrapper of a wrapper: what forward's callers name is not read
-	} {
-		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
-			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
-		}
-	}
+	})
 }
 
 // A signal wrapper calls signal.Notify on a channel of its own and
@@ -1154,14 +1138,10 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{
+	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"drain": true, "stopAll": true, "closeAll": true, "finish": true,
 		"upgrade": false, "consume": false, "reopen": false, "dump": false, "swap": false,
-	} {
-		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
-			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
-		}
-	}
+	})
 }
 
 // Code in a branch taken only for a signal that asks for no stop (if s ==
@@ -1282,14 +1262,10 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{
+	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"drain": true, "after": true, "deferred": true, "flush": true, "quit": true, "hupOrTerm": true, "inLoop": true, "viaWrapper": true, "upgrade": true, "onHup": false, "viaHelper": false, "notReload": true,
 		"reload": false, "reopen": false, "rotate": false, "never": false,
-	} {
-		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
-			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
-		}
-	}
+	})
 }
 
 // A function that makes a channel, closes it (or sends on it) once a
@@ -1427,13 +1403,19 @@ func main() {
 }
 `
 	m, f, info, _ := load(t, src)
-	for name, want := range map[string]bool{
+	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"drain": true, "direct": true, "viaParam": true, "finished": false,
 		"viaField": true, "viaDone": true, "joined": true, "started": false,
 		"relayed": true, "notRelayed": false,
-	} {
-		if got := m.OnDrainPath(fn(t, f, info, name)); got != want {
-			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, want)
+	})
+}
+
+// wantOnDrainPath checks OnDrainPath of the functions of f named in want.
+func wantOnDrainPath(t *testing.T, m *drainpath.Model, f *ast.File, info *types.Info, want map[string]bool) {
+	t.Helper()
+	for name, w := range want {
+		if got := m.OnDrainPath(fn(t, f, info, name)); got != w {
+			t.Errorf("OnDrainPath(%s) = %v, want %v", name, got, w)
 		}
 	}
 }
