@@ -68,7 +68,9 @@ func (p *Pass) deadlineBeforeSignal(block ast.Node, list []ast.Stmt, i int) (Fin
 	}
 	wait := -1
 	for j := i + 1; j < len(list); j++ {
-		if usesObj(p.Info, list[j], ctx) {
+		// A deferred call runs when the function returns, after the
+		// stop: defer func() { _ = exp.Shutdown(shutdownCtx) }().
+		if usesObjUndeferred(p.Info, list[j], ctx) {
 			return Finding{}, false // the deadline serves work before the stop too
 		}
 		if p.blocksForStop(list[j]) {
@@ -115,6 +117,9 @@ func (p *Pass) deadlineBeforeSignalFix(block ast.Node, list []ast.Stmt, i, wait 
 		}
 		if cancel != nil && usesObj(p.Info, s, cancel) {
 			return nil, "the code before the wait uses the cancel func"
+		}
+		if usesObj(p.Info, s, p.Info.ObjectOf(list[i].(*ast.AssignStmt).Lhs[0].(*ast.Ident))) {
+			return nil, "calls deferred before the wait use the deadline: moved after the wait, it would not be declared where they are"
 		}
 		bad := ""
 		ast.Inspect(s, func(n ast.Node) bool {
@@ -172,6 +177,36 @@ func (p *Pass) blocksForStop(s ast.Stmt) bool {
 		pos = lit.End()
 	}
 	return m.WaitsIn(pos, s.End())
+}
+
+// usesObjUndeferred reports whether n refers to obj other than in the
+// call of a defer statement of n's own function (one in a func literal
+// runs when the literal returns).
+func usesObjUndeferred(info *types.Info, n ast.Node, obj types.Object) bool {
+	found := false
+	var walk func(n ast.Node, inLit bool)
+	walk = func(n ast.Node, inLit bool) {
+		ast.Inspect(n, func(c ast.Node) bool {
+			switch c := c.(type) {
+			case *ast.FuncLit:
+				if c != n {
+					walk(c.Body, true)
+					return false
+				}
+			case *ast.DeferStmt:
+				if !inLit {
+					return false
+				}
+			case *ast.Ident:
+				if info.Uses[c] == obj {
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	walk(n, false)
+	return found
 }
 
 // usesObj reports whether n refers to obj.
