@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"maps"
 	"slices"
 	"strings"
 
@@ -107,11 +108,74 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 	}
 	for _, w := range rest {
-		if !w.pass.acceptsOn(w.body, lis, 1) {
+		if !w.pass.acceptsOn(w.body, w.pass.startListeners(w, lis), 1) {
 			return false
 		}
 	}
 	return true
+}
+
+// startListeners returns lis with the parameters of the worker's func
+// literal that its go statement hands an element of a slice whose every
+// element the drain closes (for _, l := range s.listeners { l.Close() },
+// rangeElemKey): go func(l net.Listener) { srv.Serve(l) }(l) in a range
+// over s.listeners serves a closed listener.
+func (p *Pass) startListeners(w worker, lis map[string]bool) map[string]bool {
+	if w.start == nil {
+		return lis
+	}
+	lit, ok := ast.Unparen(w.start.Fun).(*ast.FuncLit)
+	if !ok {
+		return lis
+	}
+	var out map[string]bool
+	i := 0
+	for _, f := range lit.Type.Params.List {
+		for _, name := range f.Names {
+			if i < len(w.start.Args) {
+				if k := p.rangeElemKey(w.start.Args[i]); k != "" && lis[k] {
+					if out == nil {
+						out = maps.Clone(lis)
+					}
+					out[varKey(p.Info, name)] = true
+				}
+			}
+			i++
+		}
+	}
+	if out == nil {
+		return lis
+	}
+	return out
+}
+
+// rangeElemKey returns, for e the value variable of a range over a slice
+// (for _, l := range s.listeners), a key for every element of that slice:
+// "elems " and varKey of the slice; else "".
+func (p *Pass) rangeElemKey(e ast.Expr) string {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return ""
+	}
+	obj := p.Info.Uses[id]
+	if obj == nil {
+		return ""
+	}
+	for _, n := range p.pathTo(id) {
+		r, ok := n.(*ast.RangeStmt)
+		if !ok {
+			continue
+		}
+		if v, ok := r.Value.(*ast.Ident); ok && p.Info.Defs[v] == obj {
+			if _, ok := p.Info.TypeOf(r.X).Underlying().(*types.Slice); ok {
+				if k := varKey(p.Info, r.X); k != "" {
+					return "elems " + k
+				}
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 // sendStops reports whether the drain's send on one of the field
@@ -246,6 +310,9 @@ func (p *Pass) closesListeners(body *ast.BlockStmt, pos token.Pos, lis map[strin
 				isMethod(fn, "google.golang.org/grpc", "Server", "Stop", "GracefulStop") ||
 				isStopName(sel.Sel.Name) && isServerType(p.Info.TypeOf(sel.X)) {
 				for _, k := range p.keysOf(sel.X) {
+					lis[k] = true
+				}
+				if k := p.rangeElemKey(sel.X); k != "" {
 					lis[k] = true
 				}
 			}
@@ -763,6 +830,9 @@ func assignsTo(info *types.Info, body *ast.BlockStmt, v *types.Var, except *ast.
 type worker struct {
 	pass *Pass
 	body *ast.BlockStmt
+	// start: the call of a func literal a go statement makes (go
+	// func(l net.Listener) {...}(l)), else nil.
+	start *ast.CallExpr
 	// once: started by a go statement outside any loop of its function
 	// (one goroutine per call of that function).
 	once bool
@@ -849,6 +919,9 @@ func (p *Pass) findWorkers(group string) []worker {
 		switch n := n.(type) {
 		case *ast.GoStmt:
 			if w, ok := workerOf(n.Call); ok {
+				if _, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok {
+					w.start = n.Call
+				}
 				if done, accessor := doneOn(w); done && (!accessor || addsBefore(n)) {
 					w.once = !inLoop(p.pathTo(n))
 					workers = append(workers, w)

@@ -506,19 +506,20 @@ func (m *Model) index() {
 	m.notifyCalls = nil
 }
 
-// recordSigsWrite remembers that the slice of signals e names, when it
-// is a variable, is written other than by an assignment to it, so what it
-// holds cannot be told from its assignments (spreadSignals).
+// recordSigsWrite remembers that the slice of signals (or channel of
+// signals) e names, when it is a variable, is written other than by an
+// assignment to it, so what it holds cannot be told from its assignments
+// (spreadSignals, recordSignalParams).
 func (m *Model) recordSigsWrite(info *types.Info, e ast.Expr) {
 	id, ok := ast.Unparen(e).(*ast.Ident)
 	if !ok {
 		return
 	}
-	v, ok := info.Uses[id].(*types.Var)
+	v, ok := info.ObjectOf(id).(*types.Var)
 	if !ok {
 		return
 	}
-	if sl, ok := v.Type().Underlying().(*types.Slice); ok && isSignalType(sl.Elem()) {
+	if sl, ok := v.Type().Underlying().(*types.Slice); ok && isSignalType(sl.Elem()) || isSignalChan(v.Type()) {
 		m.sigsWritten[v] = true
 	}
 }
@@ -582,6 +583,9 @@ func (m *Model) indexDecl(p Package, d ast.Decl) (mayForce bool) {
 			lhs := make([]ast.Expr, len(n.Names))
 			for i, id := range n.Names {
 				lhs[i] = id
+				if len(n.Values) == 0 {
+					m.recordSigsWrite(p.Info, id) // var sigs []os.Signal: may stay empty, every signal
+				}
 			}
 			m.recordAssign(p.Info, lhs, n.Values)
 		case *ast.CompositeLit:
@@ -889,6 +893,10 @@ func signalOf(info *types.Info, e ast.Expr) sigSet {
 func (m *Model) spreadSignals(info *types.Info, fd *ast.FuncDecl, e ast.Expr, seen map[types.Object]bool) (s sigSet) {
 	switch x := ast.Unparen(e).(type) {
 	case *ast.CompositeLit:
+		if len(x.Elts) == 0 {
+			// Notify with no signals relays every one.
+			return sigSet{unknown: true}
+		}
 		for _, el := range x.Elts {
 			if kv, ok := el.(*ast.KeyValueExpr); ok {
 				el = kv.Value
@@ -1238,28 +1246,29 @@ func (m *Model) findStops() {
 
 // addHandovers records, in list (code that runs on a signal that asks
 // for no stop, SIGHUP or SIGUSR2, and the blocks and case bodies nested
-// in it), each tail of a statement list that ends in os.Exit(0) as a stop
-// and code that runs after it: an upgrade hands over to a new process,
-// drains this one and exits (for range hup { if err := startChild(); err
-// != nil { continue }; p.Stop(); os.Exit(0) }). The tail starts after the
-// last statement that may leave the list early (a continue, break, goto
-// or return in it), so a reload that continues is not taken for the
-// handover. An exit with another status (a reload that failed) is no
-// drain.
+// in it), each statement list that ends in os.Exit(0) as a stop and code
+// that runs after it: an upgrade hands over to a new process, drains this
+// one and exits (for range hup { if err := startChild(); err != nil {
+// continue }; p.Stop(); os.Exit(0) }). Of the list, the statements that
+// may leave it early (a continue, break, goto or return that leaves it)
+// are left out, so a reload that continues is not taken for the
+// handover; so are defer statements, which os.Exit skips. An exit with
+// another status (a reload that failed) is no drain.
 func (m *Model) addHandovers(info *types.Info, list []ast.Stmt) {
 	tail := func(list []ast.Stmt) {
 		if len(list) < 2 || !exitsZero(info, list[len(list)-1]) {
 			return
 		}
-		start := 0
-		for i, st := range list[:len(list)-1] {
-			if leaves(st) {
-				start = i + 1
+		first := true
+		for _, st := range list[:len(list)-1] {
+			if _, ok := st.(*ast.DeferStmt); ok || leaves(st) {
+				continue
 			}
-		}
-		if start < len(list)-1 {
-			m.stops = append(m.stops, Stop{Pos: list[start].Pos(), Signal: true})
-			m.regions = append(m.regions, region{pos: list[start].Pos(), end: list[len(list)-1].End()})
+			if first {
+				m.stops = append(m.stops, Stop{Pos: st.Pos(), Signal: true})
+				first = false
+			}
+			m.regions = append(m.regions, region{pos: st.Pos(), end: st.End()})
 		}
 	}
 	tail(list)
@@ -1278,6 +1287,51 @@ func (m *Model) addHandovers(info *types.Info, list []ast.Stmt) {
 			return true
 		})
 	}
+}
+
+// leaves reports whether st holds (outside func literals) a return, a
+// goto, a labeled branch, or a break or continue not of a loop (or, for a
+// break, a switch or select) within st: it may leave the list it is in
+// before the list's end.
+func leaves(st ast.Stmt) bool {
+	found := false
+	var walk func(n ast.Node, inLoop, inSwitch bool)
+	walk = func(n ast.Node, inLoop, inSwitch bool) {
+		switch n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			inLoop = true
+		case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			inSwitch = true
+		}
+		ast.Inspect(n, func(c ast.Node) bool {
+			if found {
+				return false
+			}
+			switch c := c.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				if c != n {
+					walk(c, inLoop, inSwitch)
+					return false
+				}
+			case *ast.ReturnStmt:
+				found = true
+			case *ast.BranchStmt:
+				switch {
+				case c.Label != nil || c.Tok == token.GOTO:
+					found = true
+				case c.Tok == token.CONTINUE:
+					found = !inLoop
+				case c.Tok == token.BREAK:
+					found = !inLoop && !inSwitch
+				}
+			}
+			return !found
+		})
+	}
+	walk(st, false, false)
+	return found
 }
 
 // afterRecv returns the statements that run after the receive recv, at
@@ -1307,22 +1361,6 @@ func afterRecv(recv ast.Node, stack []ast.Node) []ast.Stmt {
 		return nil
 	}
 	return nil
-}
-
-// leaves reports whether st holds a return or a branch statement (outside
-// func literals): it may leave the list it is in before the list's end.
-func leaves(st ast.Stmt) bool {
-	found := false
-	ast.Inspect(st, func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt, *ast.BranchStmt:
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // exitsZero reports whether s is os.Exit(0).
@@ -1897,7 +1935,11 @@ func (m *Model) recordSignalParams() {
 	for v := range m.askedNotify {
 		own[v] = true
 	}
-	given := map[*types.Var]bool{} // the parameters, and whether an argument may hold a stop
+	type site struct {
+		info *types.Info
+		arg  ast.Expr
+	}
+	sites := map[*types.Var][]site{}
 	fnOf := map[*types.Var]*types.Func{}
 	m.eachCallArg(func(p Package, _ *ast.FuncDecl, call *ast.CallExpr, i int, param *types.Var) {
 		a := call.Args[i]
@@ -1905,19 +1947,47 @@ func (m *Model) recordSignalParams() {
 		if own[v] || !isSignalChan(p.Info.TypeOf(a)) {
 			return
 		}
-		term, seen := m.notified[chanObject(p.Info, a)]
-		given[v] = given[v] || !seen || term
+		sites[v] = append(sites[v], site{p.Info, a})
 		fnOf[v] = callee(p.Info, call)
 	})
-	for v, term := range given {
-		if !term {
-			if m.funcArgs == nil {
-				m.funcArgs = m.indexFuncArgs()
-			}
-			fn := fnOf[v]
-			term = fn == nil || fn.Signature().Recv() != nil || m.funcArgs.asValue[fn.Origin()]
+	// Parameters whose calls can all be seen and that their function
+	// never sets (ch = term).
+	var params []*types.Var
+	for v := range sites {
+		fn := fnOf[v]
+		if fn == nil || fn.Signature().Recv() != nil || len(m.defs[v]) > 0 || m.sigsWritten[v] {
+			m.notified[v] = true
+			continue
 		}
-		m.notified[v] = term
+		if m.funcArgs == nil {
+			m.funcArgs = m.indexFuncArgs()
+		}
+		if m.funcArgs.asValue[fn.Origin()] {
+			m.notified[v] = true
+			continue
+		}
+		params = append(params, v)
+	}
+	// A parameter handed on to another function's (serve(ch) {
+	// watch(ch) }) holds what it is given: rounds until nothing changes,
+	// from "may stop" for what is not yet known.
+	for _, v := range params {
+		m.notified[v] = false
+	}
+	for changed, round := true, 0; changed && round < 8; round++ {
+		changed = false
+		for _, v := range params {
+			term := false
+			for _, s := range sites[v] {
+				obj := chanObject(s.info, s.arg)
+				t, seen := m.notified[obj]
+				term = term || !seen || t || m.sigsWritten[obj]
+			}
+			if term && !m.notified[v] {
+				m.notified[v] = true
+				changed = true
+			}
+		}
 	}
 }
 
@@ -2017,6 +2087,9 @@ func (m *Model) asksStop(info *types.Info, fd *ast.FuncDecl, call *ast.CallExpr,
 		}
 		// A slice of signals, spread or not (notifyWith(ch,
 		// []os.Signal{syscall.SIGTERM})).
+		if info.Types[a].IsNil() && signalsParam(info, call, i) {
+			return true // notifyWith(ch, nil): no signals, every one
+		}
 		if t := info.TypeOf(a); t == nil {
 			continue
 		} else if sl, ok := t.Underlying().(*types.Slice); ok && isSignalType(sl.Elem()) {
@@ -2030,6 +2103,34 @@ func (m *Model) asksStop(info *types.Info, fd *ast.FuncDecl, call *ast.CallExpr,
 		}
 	}
 	return false
+}
+
+// signalsParam reports whether argument i of call fills a parameter of
+// type []os.Signal (one not spread: a variadic one's single slice).
+func signalsParam(info *types.Info, call *ast.CallExpr, i int) bool {
+	ft := info.TypeOf(call.Fun)
+	if ft == nil {
+		return false
+	}
+	sig, ok := ft.Underlying().(*types.Signature)
+	if !ok || sig.Params().Len() == 0 {
+		return false
+	}
+	n := sig.Params().Len()
+	var t types.Type
+	switch {
+	case sig.Variadic() && i >= n-1:
+		if !call.Ellipsis.IsValid() {
+			return false // one signal of a variadic list
+		}
+		t = sig.Params().At(n - 1).Type()
+	case i < n:
+		t = sig.Params().At(i).Type()
+	default:
+		return false
+	}
+	sl, ok := t.Underlying().(*types.Slice)
+	return ok && isSignalType(sl.Elem())
 }
 
 // underReloadBranch reports whether pos, in body, lies in a switch case

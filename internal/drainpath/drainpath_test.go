@@ -782,6 +782,35 @@ func watchShared(ch chan os.Signal) {
 	shared()
 }
 
+func forwarded() {}
+func repointed() {}
+func viaAddr()   {}
+
+func serveReload(ch chan os.Signal) { watchForwarded(ch) }
+
+func watchForwarded(ch chan os.Signal) {
+	for range ch {
+		forwarded()
+	}
+}
+
+var term2 = make(chan os.Signal, 1)
+
+func watchRepointed(ch chan os.Signal, andStop bool) {
+	if andStop {
+		ch = term2
+	}
+	<-ch
+	repointed()
+}
+
+func watchAddr(ch chan os.Signal) {
+	<-ch
+	viaAddr()
+}
+
+func swap(pc *chan os.Signal) { *pc = term2 }
+
 func main() {
 	signal.Notify(hup, syscall.SIGHUP, syscall.SIGUSR1)
 	go watch()
@@ -790,6 +819,13 @@ func main() {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	go watchShared(term)
+	signal.Notify(term2, syscall.SIGTERM)
+	go serveReload(hup)
+	go watchRepointed(hup, true)
+	hup2 := make(chan os.Signal, 1)
+	signal.Notify(hup2, syscall.SIGHUP)
+	swap(&hup2)
+	go watchAddr(hup2)
 	usr := make(chan os.Signal, 1)
 	signal.Notify(usr, syscall.SIGUSR2)
 	go func() {
@@ -812,8 +848,11 @@ func main() {
 	m, f, info, _ := load(t, src)
 	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"reload": false, "dump": false, "both": true, "drain": true,
-		"viaParam": false, // a parameter given only the reload channel
-		"shared":   true,  // one call hands it a SIGTERM channel
+		"viaParam":  false, // a parameter given only the reload channel
+		"shared":    true,  // one call hands it a SIGTERM channel
+		"forwarded": false, // handed on from a parameter given only the reload channel
+		"repointed": true,  // the parameter is set to a SIGTERM channel
+		"viaAddr":   true,  // the argument's address is taken: it may be set to anything
 	})
 }
 
@@ -840,6 +879,9 @@ func inSelect() {}
 func afterRecv() {}
 func restart() {}
 func handoverOnly() {}
+func stopFirst()    {}
+func closeEach()    {}
+func deferredOnly() {}
 
 func main() {
 	hup := make(chan os.Signal, 1)
@@ -894,6 +936,24 @@ func main() {
 			os.Exit(0)
 		}
 	}()
+	e := make(chan os.Signal, 1)
+	signal.Notify(e, syscall.SIGUSR2)
+	go func() {
+		for range e {
+			stopFirst()
+			for _, c := range []int{0, 1} {
+				if c == 0 {
+					continue
+				}
+				closeEach()
+			}
+			defer deferredOnly()
+			if err := startChild(); err != nil {
+				continue
+			}
+			os.Exit(0)
+		}
+	}()
 	for s := range up {
 		logIt()
 		if s == syscall.SIGUSR2 {
@@ -910,7 +970,9 @@ func main() {
 	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"drain": true, "inCase": true, "inSelect": true, "afterRecv": true, "handoverOnly": true,
 		"reload": false, "failed": false, "logIt": false,
-		"restart": false, // a reload that continues, before the handover's tail
+		"restart":   false,                   // a reload that continues, before the handover's tail
+		"stopFirst": true, "closeEach": true, // before a spawn that may fail, and behind an inner loop's continue
+		"deferredOnly": false, // os.Exit skips it
 	})
 }
 
@@ -949,6 +1011,11 @@ func onGrown()   {}
 
 func forward(ch chan os.Signal, sigs ...os.Signal) { notifyReload(ch, sigs...) }
 
+func notifyWith(ch chan os.Signal, sigs []os.Signal) { signal.Notify(ch, sigs...) }
+
+func onEmpty() {}
+func onNil()   {}
+
 func main() {
 	a := make(chan os.Signal, 1)
 	signal.Notify(a, reloadSignals...)
@@ -968,6 +1035,16 @@ func main() {
 	f := make(chan os.Signal, 1)
 	forward(f, syscall.SIGHUP)
 	go func() { <-f; onForward() }()
+	var maybe []os.Signal
+	if len(os.Args) > 2 {
+		maybe = append(maybe, syscall.SIGHUP)
+	}
+	h := make(chan os.Signal, 1)
+	signal.Notify(h, maybe...)
+	go func() { <-h; onEmpty() }()
+	k := make(chan os.Signal, 1)
+	notifyWith(k, nil)
+	go func() { <-k; onNil() }()
 	g := make(chan os.Signal, 1)
 	signal.Notify(g, stopSignals...)
 	<-g
@@ -978,6 +1055,7 @@ func main() {
 	wantOnDrainPath(t, m, f, info, map[string]bool{
 		"onVar": false, "onAppended": false, "onUsr": false, // only reload signals
 		"onTerm": true, "onUnknown": true, "onGrown": true,
+		"onEmpty": true, "onNil": true, // no signals: every one
 		"onForward": true, // a wrapper of a wrapper: what forward's callers name is not read
 	})
 }
