@@ -575,6 +575,101 @@ func (p *Pass) onlyCleanUp(body *ast.BlockStmt) bool {
 	return stops > 0
 }
 
+// harmlessFlush is why a Wait for goroutines that persist what they hold
+// once their loop ends is not a default finding.
+const harmlessFlush = "every goroutine the Wait joins, once its loop ends, persists what it holds (%s): the Wait is there so that write finishes before what follows the drain (closing the store it writes to); a deadline would let that run while the write is still going"
+
+// persistPrefixes begin the names of calls that write out what a worker
+// holds.
+var persistPrefixes = []string{"Flush", "flush", "Sync", "sync", "Persist", "persist", "Commit", "commit", "Save", "save"}
+
+// workersFlush returns the call (x.FlushUtxoCache, ...) every goroutine
+// that the WaitGroup of wait joins makes after its loop: a worker whose
+// body has a loop with a way out, followed, among the statements of the
+// body after it, by a call whose name begins with Flush, Sync, Persist,
+// Commit or Save (also deferred before the loop). "" when some worker
+// does not.
+func (p *Pass) workersFlush(wait *ast.CallExpr) string {
+	group := p.waitGroupOf(wait)
+	if group == "" {
+		return ""
+	}
+	workers := p.groupWorkers(group)
+	what := ""
+	for _, w := range workers {
+		name := w.pass.flushAfterLoop(w.body)
+		if name == "" {
+			return ""
+		}
+		if what == "" {
+			what = name
+		}
+	}
+	return what
+}
+
+// flushAfterLoop returns the name of a persisting call the body makes
+// after its last loop with a way out (or defers before it), or "".
+func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
+	persist := func(n ast.Node) string {
+		found := ""
+		ast.Inspect(n, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+					for _, pre := range persistPrefixes {
+						if strings.HasPrefix(sel.Sel.Name, pre) {
+							found = sel.Sel.Name
+						}
+					}
+				}
+			}
+			return found == ""
+		})
+		return found
+	}
+	loop := -1
+	for i, st := range body.List {
+		target, label := st, (*ast.Ident)(nil)
+		if ls, ok := st.(*ast.LabeledStmt); ok {
+			target, label = ls.Stmt, ls.Label
+		}
+		var lb *ast.BlockStmt
+		switch l := target.(type) {
+		case *ast.ForStmt:
+			lb = l.Body
+		case *ast.RangeStmt:
+			lb = l.Body
+		}
+		if lb != nil {
+			if w := p.loopWaysOut(lb, label); w.out || len(w.breaks) > 0 {
+				loop = i
+			}
+		}
+	}
+	if loop < 0 {
+		return ""
+	}
+	for _, st := range body.List[:loop] {
+		if d, ok := st.(*ast.DeferStmt); ok {
+			if name := persist(d.Call); name != "" {
+				return name
+			}
+		}
+	}
+	for _, st := range body.List[loop+1:] {
+		if _, ok := st.(*ast.GoStmt); ok {
+			continue
+		}
+		if name := persist(st); name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
 // harmlessStartBarrier is why a Wait whose workers call Done before
 // anything that can block is not a default finding.
 const harmlessStartBarrier = "every goroutine the Wait joins calls Done on its group before anything that can block: the Wait only waits for them to start"

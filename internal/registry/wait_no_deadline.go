@@ -55,7 +55,9 @@ worker blocked inside the turn) (or
 range over that channel and return at once; a send on an unbuffered channel
 stops a lone loop, started once, whose case on it calls Done and returns), or
 accept on a listener the
-drain, or a worker leaving on the signal, closes; and they block nowhere
+drain, or a worker leaving on the signal, closes (also each element of a
+slice of listeners the drain closes in a range loop, served by goroutines
+started in a range over it); and they block nowhere
 else, sends before their first loop (a start-up handshake) aside, sends on
 channels the program always makes with a buffer aside (such a send waits
 only once its receiver is a whole buffer behind), and a
@@ -84,7 +86,11 @@ waits (a parallel clean-up: it waits for the drain's own work as it would
 inline, and a deadline would cut that work short); nor a Wait, with no
 context in scope, whose workers only run a clean-up wherever they are
 started (a Close, Stop or Shutdown call, under a lock at most: the same call
-made inline is not reported); nor a Wait in a function
+made inline is not reported); nor a Wait whose workers all, once their loop
+ends, persist what they hold (a call whose name begins with Flush, Sync,
+Persist, Commit or Save, after the loop or deferred before it): the Wait
+lets that write finish before what follows the drain closes the store, and
+a deadline would cut it short; nor a Wait in a function
 that every caller starts as a goroutine nothing waits for (a go statement,
 and the function closes no channel, calls no Done and sends nothing after
 the Wait or in a defer): the process does not wait for it; nor a Wait in a
