@@ -160,6 +160,13 @@ func (c *command) main(args []string) int {
 		fmt.Fprintln(c.stderr, "drainfix:", oneLine(e.Error()))
 	}
 	if len(res.Errors) > 0 {
+		// The findings above, if any, are those of the packages that
+		// were checked: say so, since the exit is 2 either way.
+		noun := "packages"
+		if res.Checked == 1 {
+			noun = "package"
+		}
+		fmt.Fprintf(c.stderr, "drainfix: %d %s checked; the errors above name what was not\n", res.Checked, noun)
 		return exitError
 	}
 	return code

@@ -76,6 +76,7 @@ type Result struct {
 	Fixes    []FileFix
 	Errors   []error  // one per failing package or file
 	Warnings []string // what the run could go on despite (an unknown rule in a suppression comment)
+	Checked  int      // the packages checked (a package and its tests count once)
 }
 
 // A ruleFinding is a matcher's finding with its rule and package.
@@ -166,6 +167,13 @@ func check(cfg Config, fset *token.FileSet, passes []*matchers.Pass, files map[*
 	errs = append(errs, matchErrs...)
 
 	res := &Result{}
+	checked := map[string]bool{}
+	for _, p := range passes {
+		if path := p.Pkg.Path(); !strings.HasSuffix(path, ".test") {
+			checked[strings.TrimSuffix(path, "_test")] = true
+		}
+	}
+	res.Checked = len(checked)
 	for _, fi := range files {
 		res.Warnings = append(res.Warnings, fi.warnings...)
 	}
