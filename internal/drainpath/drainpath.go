@@ -17,6 +17,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -1928,6 +1929,11 @@ func (m *Model) recordWrapperCalls() {
 // a method, or of a function also used as a value (callers unseen), or
 // passed a channel of unknown signals, may receive a stop.
 func (m *Model) recordSignalParams() {
+	// Only a channel given no termination signal can make a parameter
+	// receive no stop: most programs have none, and skip the walk.
+	if !slices.Contains(slices.Collect(maps.Values(m.notified)), false) {
+		return
+	}
 	own := map[types.Object]bool{}
 	for o := range m.notified {
 		own[o] = true
