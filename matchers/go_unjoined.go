@@ -3,6 +3,7 @@ package matchers
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"strings"
@@ -342,11 +343,64 @@ func (p *Pass) joinedAfter(body *ast.BlockStmt, gs *ast.GoStmt, path []ast.Node)
 			if t := p.Info.TypeOf(n.X); t != nil && isChan(t) && p.isJoinChan(n.X) {
 				joined = true
 			}
+		case *ast.SendStmt:
+			// done <- struct{}{} on an unbuffered channel the goroutine
+			// holds: the send returns once the goroutine takes it, a
+			// handshake that stops it (opa test --watch).
+			joined = p.unbufferedLocal(body, n.Chan) && p.goroutineUses(gs, n.Chan)
 		}
 		return !joined
 	}
 	ast.Inspect(body, func(n ast.Node) bool { return visit(n, false) })
 	return joined
+}
+
+// unbufferedLocal reports whether ch is a local variable of body whose
+// every assignment there is make(chan T) with no buffer.
+func (p *Pass) unbufferedLocal(body *ast.BlockStmt, ch ast.Expr) bool {
+	id, ok := ast.Unparen(ch).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := p.Info.Uses[id].(*types.Var)
+	if !ok || v.Pos() < body.Pos() || v.Pos() >= body.End() {
+		return false
+	}
+	defs, all := 0, true
+	ast.Inspect(body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok {
+			return true
+		}
+		for i, l := range as.Lhs {
+			lid, ok := ast.Unparen(l).(*ast.Ident)
+			if !ok || p.Info.ObjectOf(lid) != v {
+				continue
+			}
+			defs++
+			call, ok := ast.Unparen(as.Rhs[min(i, len(as.Rhs)-1)]).(*ast.CallExpr)
+			if !ok || len(as.Lhs) != len(as.Rhs) || !p.isMakeChan(call) {
+				all = false
+			} else if len(call.Args) > 1 {
+				if c := p.Info.Types[call.Args[1]].Value; c == nil || constant.Sign(c) != 0 {
+					all = false
+				}
+			}
+		}
+		return true
+	})
+	return defs > 0 && all
+}
+
+// goroutineUses reports whether the goroutine gs refers to the variable
+// x names: in its func literal, or as an argument of its call.
+func (p *Pass) goroutineUses(gs *ast.GoStmt, x ast.Expr) bool {
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	obj := p.Info.Uses[id]
+	return obj != nil && usesObj(p.Info, gs.Call, obj)
 }
 
 // goCalls returns the calls the goroutine makes: its own call, or the

@@ -143,6 +143,9 @@ func SendCloseRace(p *Pass) []Finding {
 		if fd.Harmless == "" && p.sentInRequests(racing) {
 			fd.Harmless = harmlessRequestSenders
 		}
+		if fd.Harmless == "" && p.startSendsOnce(u) {
+			fd.Harmless = fmt.Sprintf(harmlessStartSend, u.sends[0].fd.Name.Name, joinMethodNames(closers))
+		}
 		if fd.Harmless != "" {
 			found = append(found, fd)
 			continue
@@ -2152,6 +2155,28 @@ func originFieldKey(info *types.Info, e ast.Expr) string {
 		}
 	}
 	return refKey(info, e)
+}
+
+// harmlessStartSend is why a lone send a start method makes on a
+// buffered channel is not a default finding.
+const harmlessStartSend = "the channel's only send is a statement of %s, made once per call outside loops and goroutines, on a channel the program always makes with a buffer: it does not block, so it meets the close in %s only if the two are called at once or in the wrong order, which the type's start and stop do not do"
+
+// startSendsOnce reports whether the field's only send is a statement of
+// the body of a start method (Start, Run, Serve, Listen...: wgTun's
+// stackDevice.Start sends EventUp), not in a loop or a goroutine, on a
+// channel the program always makes with a buffer: the send returns at
+// once and is over before the method returns, so it meets the close (in
+// the type's stop) only through a misuse of the type. A Submit of the
+// type's API, called again and again, is the race the rule reports.
+func (p *Pass) startSendsOnce(u *chanFieldUse) bool {
+	if len(u.sends) != 1 {
+		return false
+	}
+	s := u.sends[0]
+	if s.fd.Recv == nil || !isStartName(s.fd.Name.Name) || !slices.Contains(s.fd.Body.List, s.stmt) {
+		return false
+	}
+	return p.Program.bufferedChan(p.Info.TypeOf(s.sel))
 }
 
 // harmlessInternalSenders is why a race whose senders are all a library's

@@ -16,8 +16,9 @@ function releases, and in main the process exits in the middle of its drain.
 The rule reports go f(ctx), go x.Run(ctx) and go func() { ...(ctx) }() where
 the function defers the cancel of ctx and does not join the goroutine: no
 WaitGroup or errgroup, no channel the goroutine is given or sends on and the
-function receives from, no later call on the goroutine's receiver (Stop,
-Shutdown). In main.main, whose exit ends every goroutine anyway, only a
+function receives from, no send on an unbuffered channel the goroutine holds
+(done <- struct{}{}: a handshake that returns once the goroutine takes it),
+no later call on the goroutine's receiver (Stop, Shutdown). In main.main, whose exit ends every goroutine anyway, only a
 goroutine running a Run, Serve, Start or Listen call is reported. Nor is a
 function that cannot return once past the go statement (it ends in
 select {} or an endless loop): its deferred cancel never runs. The fix

@@ -71,7 +71,11 @@ only with -all: a race whose every send is made while serving an HTTP
 request (a handler, a function taking a *http.Request or a framework context
 with one, or plain calls from one), since net/http recovers the handler's
 panic and only that request fails, unless the send holds a lock it releases
-without defer. The fix,
+without defer; and a channel whose only send is a statement of a start
+method (Start, Run, Serve, Listen), outside loops and goroutines, on a
+channel the program always makes with a buffer: the send does not block and
+is over when the method returns, so it meets the close only through a misuse
+of the type (a Submit of the API, called again and again, is reported). The fix,
 when every racing
 sender returns just an error and the type is a struct of this package, adds a
 mutex and a closed flag next to the channel (closeMu and closed, or free
