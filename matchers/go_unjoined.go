@@ -3,7 +3,6 @@ package matchers
 import (
 	"fmt"
 	"go/ast"
-	"go/constant"
 	"go/token"
 	"go/types"
 	"strings"
@@ -378,14 +377,12 @@ func (p *Pass) unbufferedLocal(body *ast.BlockStmt, ch ast.Expr) bool {
 				continue
 			}
 			defs++
-			call, ok := ast.Unparen(as.Rhs[min(i, len(as.Rhs)-1)]).(*ast.CallExpr)
-			if !ok || len(as.Lhs) != len(as.Rhs) || !p.isMakeChan(call) {
+			if len(as.Lhs) != len(as.Rhs) {
 				all = false
-			} else if len(call.Args) > 1 {
-				if c := p.Info.Types[call.Args[1]].Value; c == nil || constant.Sign(c) != 0 {
-					all = false
-				}
+				continue
 			}
+			call, ok := ast.Unparen(as.Rhs[i]).(*ast.CallExpr)
+			all = all && ok && p.isMakeChan(call) && p.makesUnbuffered(call)
 		}
 		return true
 	})

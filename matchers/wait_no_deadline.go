@@ -113,10 +113,11 @@ func (p *Pass) waitHarmless(fd *ast.FuncDecl, wait *ast.CallExpr) string {
 		return harmlessRunHere
 	case p.workersCleanUp(wait):
 		return harmlessCleanUp
-	case p.workersFlush(wait) != "":
-		return fmt.Sprintf(harmlessFlush, p.workersFlush(wait))
 	case !p.Program.Drain().HasMains() && !p.startsWorkers(wait):
 		return harmlessLibraryNoWorkers
+	}
+	if what := p.workersFlush(wait); what != "" {
+		return fmt.Sprintf(harmlessFlush, what)
 	}
 	return p.unboundedDrainHarmless(wait.Pos())
 }

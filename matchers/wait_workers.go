@@ -259,11 +259,7 @@ func (p *Program) findUnbufferedField(key string) bool {
 					return
 				}
 				some = true
-				if len(call.Args) > 1 {
-					if c := pass.Info.Types[call.Args[1]].Value; c == nil || constant.Sign(c) != 0 {
-						all = false
-					}
-				}
+				all = all && pass.makesUnbuffered(call)
 			}
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch n := n.(type) {
@@ -287,6 +283,16 @@ func (p *Program) findUnbufferedField(key string) bool {
 		}
 	}
 	return some && all
+}
+
+// makesUnbuffered reports whether call, a make(chan T), makes a channel
+// with no buffer: no size, or a constant 0.
+func (p *Pass) makesUnbuffered(call *ast.CallExpr) bool {
+	if len(call.Args) < 2 {
+		return true
+	}
+	c := p.Info.Types[call.Args[1]].Value
+	return c != nil && constant.Sign(c) == 0
 }
 
 // closesListeners adds to lis the keys of the listeners (values with an

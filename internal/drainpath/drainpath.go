@@ -17,7 +17,6 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
-	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -1931,7 +1930,11 @@ func (m *Model) recordWrapperCalls() {
 func (m *Model) recordSignalParams() {
 	// Only a channel given no termination signal can make a parameter
 	// receive no stop: most programs have none, and skip the walk.
-	if !slices.Contains(slices.Collect(maps.Values(m.notified)), false) {
+	reload := false
+	for _, term := range m.notified {
+		reload = reload || !term
+	}
+	if !reload {
 		return
 	}
 	own := map[types.Object]bool{}
@@ -2119,24 +2122,34 @@ func signalsParam(info *types.Info, call *ast.CallExpr, i int) bool {
 		return false
 	}
 	sig, ok := ft.Underlying().(*types.Signature)
-	if !ok || sig.Params().Len() == 0 {
+	if !ok {
 		return false
 	}
-	n := sig.Params().Len()
-	var t types.Type
-	switch {
-	case sig.Variadic() && i >= n-1:
-		if !call.Ellipsis.IsValid() {
-			return false // one signal of a variadic list
-		}
-		t = sig.Params().At(n - 1).Type()
-	case i < n:
-		t = sig.Params().At(i).Type()
-	default:
+	t := argType(sig, call, i) // a variadic list's one signal is no slice
+	if t == nil {
 		return false
 	}
 	sl, ok := t.Underlying().(*types.Slice)
 	return ok && isSignalType(sl.Elem())
+}
+
+// argType returns the type of the parameter argument i of call (of a
+// function of signature sig) fills: for the arguments of a variadic list,
+// its element type, or the slice type when the call spreads one; nil past
+// the parameters.
+func argType(sig *types.Signature, call *ast.CallExpr, i int) types.Type {
+	params := sig.Params()
+	switch {
+	case sig.Variadic() && i >= params.Len()-1:
+		t := params.At(params.Len() - 1).Type()
+		if s, ok := t.(*types.Slice); ok && !call.Ellipsis.IsValid() {
+			return s.Elem()
+		}
+		return t
+	case i < params.Len():
+		return params.At(i).Type()
+	}
+	return nil
 }
 
 // underReloadBranch reports whether pos, in body, lies in a switch case
@@ -3681,19 +3694,8 @@ func (m *Model) boxedTypes() (map[*types.TypeName]map[string]bool, map[string]bo
 					if !ok {
 						return true
 					}
-					params := sig.Params()
 					for i, a := range n.Args {
-						var pt types.Type
-						switch {
-						case sig.Variadic() && i >= params.Len()-1:
-							pt = params.At(params.Len() - 1).Type()
-							if s, ok := pt.(*types.Slice); ok && !n.Ellipsis.IsValid() {
-								pt = s.Elem()
-							}
-						case i < params.Len():
-							pt = params.At(i).Type()
-						}
-						conv(info, a, pt)
+						conv(info, a, argType(sig, n, i))
 					}
 				case *ast.CompositeLit:
 					t := info.TypeOf(n)
