@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 )
 
@@ -115,6 +116,8 @@ func (p *Pass) goUnjoined(gs *ast.GoStmt, st *unjoinedState) (Finding, bool) {
 		fd.Harmless = fmt.Sprintf(harmlessInert, what)
 	} else if what := p.spawnerGoroutine(gs, lit); what != "" {
 		fd.Harmless = fmt.Sprintf(harmlessSpawner, what)
+	} else if what := p.watcherGoroutine(lit); what != "" {
+		fd.Harmless = fmt.Sprintf(harmlessWatcher, what)
 	}
 	return fd, true
 }
@@ -940,4 +943,105 @@ func rootVar(info *types.Info, e ast.Expr) *types.Var {
 			return nil
 		}
 	}
+}
+
+// harmlessWatcher is why an unjoined goroutine that only watches for an
+// event and then cancels or logs is not a default finding.
+const harmlessWatcher = "the goroutine only waits in %s, given the context the deferred cancel ends, and then does nothing but log or cancel: when the function returns it leaves holding nothing to finish, so outliving its starter loses nothing"
+
+// watchVerbs begin the names of calls that wait for an event and read it.
+var watchVerbs = []string{"Watch", "Wait", "Recv", "Receive", "Next", "Poll", "Subscribe"}
+
+// watcherGoroutine returns the name of the call a func literal goroutine
+// waits in when all it does is that one wait and a reaction that finishes
+// nothing (drone's runner: done, _ := r.Manager.Watch(ctx, id); if done {
+// cancel() }): its statements are the wait, a call whose name begins with
+// one of watchVerbs and that is handed a context (its results, if kept,
+// go to the literal's own variables), log calls, calls of a cancel func,
+// and ifs (with no init, and a condition that calls nothing) holding only
+// log calls and cancels. "" otherwise.
+func (p *Pass) watcherGoroutine(lit *ast.FuncLit) string {
+	if lit == nil {
+		return ""
+	}
+	var wait *types.Func
+	isWait := func(e ast.Expr) bool {
+		call, ok := ast.Unparen(e).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		fn := callee(p.Info, call)
+		if fn == nil || wait != nil || !slices.ContainsFunc(watchVerbs, func(v string) bool { return strings.HasPrefix(fn.Name(), v) }) {
+			return false
+		}
+		for _, a := range call.Args {
+			if t := p.Info.TypeOf(a); t != nil && isContext(t) {
+				wait = fn
+				return true
+			}
+		}
+		return false
+	}
+	reacts := func(call *ast.CallExpr) bool {
+		if fn := callee(p.Info, call); fn != nil && fn.Pkg() != nil && isLogFunc(fn) {
+			return true
+		}
+		t := p.Info.TypeOf(call.Fun)
+		return len(call.Args) == 0 && t != nil && (isNamed(t, "context", "CancelFunc") || isNamed(t, "context", "CancelCauseFunc"))
+	}
+	callsNothing := func(e ast.Expr) bool {
+		ok := true
+		ast.Inspect(e, func(n ast.Node) bool {
+			if _, isCall := n.(*ast.CallExpr); isCall {
+				ok = false
+			}
+			return ok
+		})
+		return ok
+	}
+	var walk func(list []ast.Stmt, top bool) bool
+	walk = func(list []ast.Stmt, top bool) bool {
+		for _, st := range list {
+			switch st := st.(type) {
+			case *ast.ExprStmt:
+				call, ok := ast.Unparen(st.X).(*ast.CallExpr)
+				if !ok || !reacts(call) && !(top && isWait(call)) {
+					return false
+				}
+			case *ast.AssignStmt:
+				if !top || len(st.Rhs) != 1 || !isWait(st.Rhs[0]) {
+					return false
+				}
+				for _, l := range st.Lhs {
+					id, ok := ast.Unparen(l).(*ast.Ident)
+					if !ok {
+						return false
+					}
+					if v, ok := p.Info.ObjectOf(id).(*types.Var); id.Name != "_" && (!ok || !within(lit, v.Pos())) {
+						return false
+					}
+				}
+			case *ast.IfStmt:
+				if st.Init != nil || !callsNothing(st.Cond) || !walk(st.Body.List, false) {
+					return false
+				}
+				switch e := st.Else.(type) {
+				case nil:
+				case *ast.BlockStmt:
+					if !walk(e.List, false) {
+						return false
+					}
+				default:
+					return false
+				}
+			default:
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(lit.Body.List, true) || wait == nil {
+		return ""
+	}
+	return wait.Name()
 }

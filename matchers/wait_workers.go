@@ -95,17 +95,33 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	if len(closed) == 0 && !cancelled && len(lis) == 0 {
 		return false
 	}
-	var rest []worker
-	for _, w := range workers {
-		leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2, handshakeEnd(w.body))
-		switch {
-		case blocks:
-			return false
-		case leaves:
-			w.pass.closesListeners(w.body, w.body.End(), lis)
-		default:
-			rest = append(rest, w)
+	// A worker that leaves on the signal may close a channel of its own
+	// once its loop is over (close(m.monitorQuit) after the controller's
+	// loop): the workers that leave on that one leave in turn. Grow the
+	// closed set until no worker adds to it.
+	left := map[int]bool{}
+	for grew := true; grew; {
+		grew = false
+		for i, w := range workers {
+			if left[i] {
+				continue
+			}
+			if leaves, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2, handshakeEnd(w.body)); leaves && !blocks {
+				left[i], grew = true, true
+				w.pass.closesOnLeaving(w.body, closed)
+			}
 		}
+	}
+	var rest []worker
+	for i, w := range workers {
+		if left[i] {
+			w.pass.closesListeners(w.body, w.body.End(), lis)
+			continue
+		}
+		if _, blocks := w.pass.leavesOn(w.body, closed, cancelled, 2, handshakeEnd(w.body)); blocks {
+			return false
+		}
+		rest = append(rest, w)
 	}
 	for _, w := range rest {
 		if !w.pass.acceptsOn(w.body, w.pass.startListeners(w, lis), 1) {
@@ -113,6 +129,26 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		}
 	}
 	return true
+}
+
+// closesOnLeaving adds to closed the field channels a worker closes on its
+// way out: a close that is a statement of its body itself (after the loop
+// it leaves, not inside it) or a deferred close.
+func (p *Pass) closesOnLeaving(body *ast.BlockStmt, closed map[string]bool) {
+	for _, s := range body.List {
+		var call *ast.CallExpr
+		switch s := s.(type) {
+		case *ast.ExprStmt:
+			call, _ = s.X.(*ast.CallExpr)
+		case *ast.DeferStmt:
+			call = s.Call
+		}
+		if call != nil && isBuiltinClose(p.Info, call) && len(call.Args) == 1 {
+			if k := fieldKey(p.Info, call.Args[0]); k != "" {
+				closed[k] = true
+			}
+		}
+	}
 }
 
 // startListeners returns lis with the parameters of the worker's func
@@ -1186,7 +1222,10 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 							case *ast.ForStmt:
 								blocks = blocks || !emptiesQueue(n) || p.callsPeer(n.Body, 3)
 							case *ast.RangeStmt:
-								blocks = true
+								// Closing each of a slice's channels
+								// (for _, q := range quits { close(q) })
+								// works off nothing.
+								blocks = blocks || !closesEach(p.Info, n)
 							case *ast.FuncLit:
 								return false
 							}
@@ -1241,6 +1280,24 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 		return true
 	})
 	return leaves, blocks
+}
+
+// closesEach reports whether loop ranges over a slice, array or map (not a
+// channel) and does nothing but close the channels it holds.
+func closesEach(info *types.Info, loop *ast.RangeStmt) bool {
+	if _, ok := info.TypeOf(loop.X).Underlying().(*types.Chan); ok || len(loop.Body.List) == 0 {
+		return false
+	}
+	for _, s := range loop.Body.List {
+		e, ok := s.(*ast.ExprStmt)
+		if !ok {
+			return false
+		}
+		if call, ok := e.X.(*ast.CallExpr); !ok || !isBuiltinClose(info, call) {
+			return false
+		}
+	}
+	return true
 }
 
 // configuredDelay reports whether the duration d is a setting of the

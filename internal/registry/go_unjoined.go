@@ -43,7 +43,11 @@ on the cancel with nothing to finish. So is a goroutine that only waits and
 starts work of its own (its selects return when the context is done, beside
 timers; outside the goroutines it starts it calls only time, math and
 math/rand): it is waiting when the cancel comes, and joining it would not
-join the work it started.`,
+join the work it started. And so is a func literal that only waits in one
+call handed a context whose name begins with Watch, Wait, Recv, Receive,
+Next, Poll or Subscribe, and then only logs or calls a cancel func (in ifs
+whose condition calls nothing): when the function returns the wait ends on
+the cancel, and the goroutine has nothing left to do.`,
 	Bad: `ctx, cancel := context.WithCancel(ctx)
 defer cancel()
 go server.Run(ctx)`,

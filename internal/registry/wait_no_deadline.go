@@ -57,7 +57,9 @@ stops a lone loop, started once, whose case on it calls Done and returns), or
 accept on a listener the
 drain, or a worker leaving on the signal, closes (also each element of a
 slice of listeners the drain closes in a range loop, served by goroutines
-started in a range over it); and they block nowhere
+started in a range over it); a worker that leaves on the signal and then
+closes a channel of its own (a statement after its loop, or deferred) stops
+the workers that leave on that one in turn; and they block nowhere
 else, sends before their first loop (a start-up handshake) aside, sends on
 channels the program always makes with a buffer aside (such a send waits
 only once its receiver is a whole buffer behind), and a
