@@ -363,7 +363,7 @@ func (p *Pass) trivialCall(call *ast.CallExpr) bool {
 // trivial calls, returns and empty statements. An exit that cuts such a
 // main short loses nothing.
 func (p *Pass) skipsOnlyTrivia(body *ast.BlockStmt, pos token.Pos) bool {
-	if !p.isMainBody(body) || p.defersBefore(body, body.End(), nil) {
+	if !p.isMainBody(body) || p.defersBefore(body, body.End(), nil, nil) {
 		return false
 	}
 	var path []ast.Node

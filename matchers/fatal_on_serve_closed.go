@@ -26,7 +26,7 @@ import (
 //		}
 //	}()
 func FatalOnServeClosed(p *Pass) []Finding {
-	if !imports(p.Pkg, "net/http") || !(imports(p.Pkg, "log") || imports(p.Pkg, "os")) {
+	if !imports(p.Pkg, "net/http") {
 		return nil
 	}
 	var serves, stops []*ast.CallExpr
@@ -88,7 +88,7 @@ func (p *Pass) fatalOnServeClosed(call *ast.CallExpr) (Finding, bool) {
 	if !ok || p.mentionsServerClosed(ec.ifs.Cond) || p.mentionsServerClosed(ec.ifs.Body) {
 		return Finding{}, false
 	}
-	exits := exitCalls(p.Info, ec.ifs.Body)
+	exits := p.exitCalls(ec.ifs.Body)
 	if len(exits) == 0 {
 		return Finding{}, false
 	}

@@ -28,7 +28,7 @@ import (
 //		log.Print(err)                  // good
 //	}
 func FatalOnShutdown(p *Pass) []Finding {
-	if !imports(p.Pkg, "net/http") || !(imports(p.Pkg, "log") || imports(p.Pkg, "os")) {
+	if !imports(p.Pkg, "net/http") {
 		return nil
 	}
 	var found []Finding
@@ -80,7 +80,7 @@ func (p *Pass) fatalOnShutdown(call *ast.CallExpr) []Finding {
 		return nil
 	}
 	skips := func(stmt ast.Stmt, exit *ast.CallExpr) bool {
-		return p.defersBefore(body, exit.Pos(), call) || p.followed(p.pathTo(stmt))
+		return p.defersBefore(body, exit.Pos(), call, exit) || p.followed(p.pathTo(stmt))
 	}
 	if ea, ok := p.exitArgOf(path); ok {
 		if !skips(ea.stmt, ea.exit) {
@@ -104,7 +104,7 @@ func (p *Pass) fatalOnShutdown(call *ast.CallExpr) []Finding {
 		return nil
 	}
 	var found []Finding
-	for _, exit := range exitCalls(p.Info, ec.ifs.Body) {
+	for _, exit := range p.exitCalls(ec.ifs.Body) {
 		if !skips(ec.ifs, exit) {
 			continue
 		}
@@ -165,9 +165,15 @@ func (p *Pass) printFix(exit *ast.CallExpr) (*FatalOnShutdownFix, string) {
 	if isFunc(fn, "os", "Exit") {
 		return nil, "os.Exit sets the exit status, and removing it would make a failed drain exit 0"
 	}
+	if !isExit(fn) && !loggerFatal(fn) {
+		return nil, fn.Name() + " is the program's own function that always ends the process: no twin of it that logs and returns is known"
+	}
 	sel, ok := ast.Unparen(exit.Fun).(*ast.SelectorExpr)
 	if !ok {
 		return nil, "the Fatal function is not called through a selector"
+	}
+	if loggerFatal(fn) {
+		return p.loggerTwin(fn, sel)
 	}
 	name := "Print" + strings.TrimPrefix(fn.Name(), "Fatal")
 	if fn.Signature().Recv() != nil {
@@ -178,6 +184,27 @@ func (p *Pass) printFix(exit *ast.CallExpr) (*FatalOnShutdownFix, string) {
 		}
 	}
 	return &FatalOnShutdownFix{Sel: sel, Print: name}, ""
+}
+
+// loggerTwin names the method (or function) of the same logger that logs
+// what a logging library's Fatal fn would and returns: its Error twin
+// (Fatalf → Errorf, Fatalw → Errorw), else its Print twin, with the same
+// parameters and no results.
+func (p *Pass) loggerTwin(fn *types.Func, sel *ast.SelectorExpr) (*FatalOnShutdownFix, string) {
+	suffix := strings.TrimPrefix(fn.Name(), "Fatal")
+	for _, name := range []string{"Error" + suffix, "Print" + suffix} {
+		var obj types.Object
+		if fn.Signature().Recv() != nil {
+			obj, _, _ = types.LookupFieldOrMethod(p.Info.TypeOf(sel.X), true, p.Pkg, name)
+		} else {
+			obj = fn.Pkg().Scope().Lookup(name)
+		}
+		twin, ok := obj.(*types.Func)
+		if ok && twin.Signature().Results().Len() == 0 && types.Identical(twin.Signature(), fn.Signature()) {
+			return &FatalOnShutdownFix{Sel: sel, Print: name}, ""
+		}
+	}
+	return nil, "the logger has no Error" + suffix + " or Print" + suffix + " with the parameters of " + fn.Name()
 }
 
 // An exitArg is exit(..., call, ...) as a statement of its own, where call
@@ -202,7 +229,7 @@ func (p *Pass) exitArgOf(path []ast.Node) (exitArg, bool) {
 		return exitArg{}, false
 	}
 	exit, ok := path[i].(*ast.CallExpr)
-	if !ok || !isExit(callee(p.Info, exit)) {
+	if !ok || !p.Program.endsProcess(callee(p.Info, exit)) {
 		return exitArg{}, false
 	}
 	stmt, ok := path[i+1].(*ast.ExprStmt)
@@ -382,14 +409,14 @@ func (p *Pass) nonNilTest(cond ast.Expr, v *types.Var) *ast.BinaryExpr {
 
 // exitCalls returns the calls of n that end the process, not looking into
 // function literals.
-func exitCalls(info *types.Info, n ast.Node) []*ast.CallExpr {
+func (p *Pass) exitCalls(n ast.Node) []*ast.CallExpr {
 	var calls []*ast.CallExpr
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			if isExit(callee(info, n)) {
+			if p.Program.endsProcess(callee(p.Info, n)) {
 				calls = append(calls, n)
 			}
 		}
@@ -402,7 +429,15 @@ func exitCalls(info *types.Info, n ast.Node) []*ast.CallExpr {
 // that matters when shutdown fails: not the cancel of the context given to
 // shutdown (when set), not the Close of a listener its server serves, and,
 // at the end of main, not trivia.
-func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown *ast.CallExpr) bool {
+func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown, exit *ast.CallExpr) bool {
+	// zap's Fatal syncs the logger's cores before it exits: a deferred
+	// Sync of a zap logger has nothing left to do.
+	zapExit := false
+	if exit != nil {
+		if fn := callee(p.Info, exit); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "go.uber.org/zap" {
+			zapExit = true
+		}
+	}
 	var ignore *types.Var
 	if shutdown != nil {
 		ignore = p.cancelOf(body, shutdown)
@@ -416,7 +451,9 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown *ast.Ca
 			if n.Pos() >= pos {
 				return false
 			}
-			if p.callsOnly(n.Call, ignore) {
+			fn := callee(p.Info, n.Call)
+			zapSync := isMethod(fn, "go.uber.org/zap", "Logger", "Sync") || isMethod(fn, "go.uber.org/zap", "SugaredLogger", "Sync")
+			if p.callsOnly(n.Call, ignore) || zapExit && zapSync {
 				return false
 			}
 			found = found || !(p.isMainBody(body) && p.trivialCall(n.Call)) && !p.closesServedListener(body, n.Call, shutdown)

@@ -101,6 +101,9 @@ type Program struct {
 	// delaySetting's answers, per field.
 	delayMu sync.Mutex
 	delay   map[*types.Var]bool
+	// endsProcess's answers for the program's functions.
+	exitMu sync.Mutex
+	exitFn map[*types.Func]bool
 	// unbufferedField's answers, per field key.
 	unbufMu sync.Mutex
 	unbuf   map[string]bool

@@ -11,7 +11,8 @@ var fatalOnServeClosed = &Rule{
 	Doc: `Shutdown (and Close) make ListenAndServe, Serve and their TLS forms return
 http.ErrServerClosed at once, while Shutdown is still waiting for the requests
 in flight. Code that exits on any error of Serve (log.Fatal, (*log.Logger).Fatal,
-os.Exit) therefore kills the process at the very moment the drain begins, and
+os.Exit, a logging library's Fatal, a function of the program that always
+exits: see fatal-on-shutdown) therefore kills the process at the very moment the drain begins, and
 every request the drain was waiting for is cut. The rule reports it for a
 server (a variable or a struct field, followed one call into a helper's
 parameter) that the package shuts down or closes somewhere; code that already

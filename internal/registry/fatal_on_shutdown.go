@@ -15,11 +15,22 @@ fails (most often because its deadline passed with requests still in flight),
 exiting there also skips every clean-up still to come: closing the database,
 flushing logs and traces, stopping workers. The rule reports log.Fatal,
 (*log.Logger).Fatal and os.Exit taking Shutdown's error, directly or in the
-if that checks it, but only where something is skipped: a defer registered
+if that checks it; so are a logging library's Fatal (a function or method
+named Fatal, Fatalf, Fatalln or Fatalw with no results, of a package whose
+path names a logger, or zap: logrus, zap, klog, glog; zerolog's Fatal, which
+returns an event, is not one) and a function of the program that always
+ends in such a call (a project's own fatalf: its body returns nowhere and
+its last statement is the exit). It is reported only where something is
+skipped: a defer registered
 before the exit (other than the cancel of Shutdown's own deadline context,
 also wrapped in a func literal that does nothing else, and the Close of a listener the server serves, which Shutdown has already
-closed) or statements that follow in the function. The fix logs instead, on the same
-logger (Fatal becomes Print, Fatalf Printf, Fatalln Println); the direct form
+closed, and, for zap's Fatal, which syncs the logger itself, a deferred
+Sync of a zap logger) or statements that follow in the function. The fix
+logs instead, on the same logger (Fatal becomes Print, Fatalf Printf,
+Fatalln Println; a logging library's Fatal becomes its Error twin, Fatalf
+Errorf, Fatalw Errorw, or else its Print twin, with the same parameters; a
+logger with neither is not fixed, nor is the program's own exiting
+function, which has no twin that returns); the direct form
 log.Fatal(srv.Shutdown(ctx)) becomes an if that logs a non-nil error. os.Exit
 is reported but not fixed: removing it would change the exit status.
 

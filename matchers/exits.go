@@ -1,0 +1,92 @@
+package matchers
+
+import (
+	"go/ast"
+	"go/types"
+	"slices"
+	"strings"
+)
+
+// endsProcess reports whether a call of fn ends the process without
+// running deferred calls: isExit's standard ones; a logging library's
+// Fatal (loggerFatal); or a function of the program that always ends in
+// one of these (exitWrapper: a project's own fatalf).
+func (p *Program) endsProcess(fn *types.Func) bool {
+	return p.endsProcessSeen(fn, nil)
+}
+
+func (p *Program) endsProcessSeen(fn *types.Func, seen map[*types.Func]bool) bool {
+	if fn == nil {
+		return false
+	}
+	if isExit(fn) || loggerFatal(fn) {
+		return true
+	}
+	if p == nil || seen[fn] {
+		return false
+	}
+	p.exitMu.Lock()
+	v, ok := p.exitFn[fn]
+	p.exitMu.Unlock()
+	if ok {
+		return v
+	}
+	if seen == nil {
+		seen = map[*types.Func]bool{}
+	}
+	seen[fn] = true
+	v = p.exitWrapper(fn, seen)
+	p.exitMu.Lock()
+	if p.exitFn == nil {
+		p.exitFn = map[*types.Func]bool{}
+	}
+	p.exitFn[fn] = v
+	p.exitMu.Unlock()
+	return v
+}
+
+// loggerFatal reports whether fn is a logging library's Fatal: a function
+// or method named Fatal, Fatalf, Fatalln or Fatalw, with no results, of a
+// package whose path names a logger (logrus, klog, glog, go-kit's log,
+// zap, whose path has no "log"). zerolog's Fatal returns the event to
+// write and ends the process only at its Msg: not counted.
+func loggerFatal(fn *types.Func) bool {
+	if fn.Pkg() == nil || fn.Signature().Results().Len() != 0 {
+		return false
+	}
+	path := fn.Pkg().Path()
+	if path == "log" || !strings.Contains(path, "log") && path != "go.uber.org/zap" {
+		return false // package log's are isExit's
+	}
+	return slices.Contains([]string{"Fatal", "Fatalf", "Fatalln", "Fatalw"}, fn.Name())
+}
+
+// exitWrapper reports whether fn is a function of the program whose body
+// returns nowhere (outside func literals) and whose last statement is a
+// call that ends the process: func fatalf(format string, args ...any) {
+// logger.Printf(format, args...); os.Exit(1) }.
+func (p *Program) exitWrapper(fn *types.Func, seen map[*types.Func]bool) bool {
+	d, ok := p.declOf(fn)
+	if !ok || d.fd.Body == nil || len(d.fd.Body.List) == 0 {
+		return false
+	}
+	returns := false
+	ast.Inspect(d.fd.Body, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			returns = true
+		}
+		return !returns
+	})
+	if returns {
+		return false
+	}
+	last, ok := d.fd.Body.List[len(d.fd.Body.List)-1].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := ast.Unparen(last.X).(*ast.CallExpr)
+	return ok && p.endsProcessSeen(callee(d.pass.Info, call), seen)
+}
