@@ -756,6 +756,7 @@ func (p *Pass) groupReusedAfter(fd *ast.FuncDecl, drain *types.Func, sites []*Wa
 			}
 		}
 	}
+	p.addGroupAliases(groups)
 	// The functions that add to the group, other than the drain.
 	adders := map[*types.Func]bool{}
 	for _, f := range p.Files {
@@ -814,6 +815,41 @@ func (p *Pass) groupReusedAfter(fd *ast.FuncDecl, drain *types.Func, sites []*Wa
 	return why
 }
 
+// addGroupAliases adds to groups the pointer fields and variables of the
+// package that are given the address of one of them (sub{wg: &h.wg}, or
+// s.wg = &h.wg): an Add through one adds to the group itself.
+func (p *Pass) addGroupAliases(groups map[string]bool) {
+	isGroupAddr := func(e ast.Expr) bool {
+		u, ok := ast.Unparen(e).(*ast.UnaryExpr)
+		return ok && u.Op == token.AND && groups[varKey(p.Info, u.X)]
+	}
+	var aliases []string
+	for _, f := range p.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.KeyValueExpr:
+				if isGroupAddr(n.Value) {
+					if v := fieldVarOf(p.Info, n.Key); v != nil {
+						aliases = append(aliases, fieldVarKey(v))
+					}
+				}
+			case *ast.AssignStmt:
+				for i, r := range n.Rhs {
+					if len(n.Lhs) == len(n.Rhs) && isGroupAddr(r) {
+						if k := varKey(p.Info, n.Lhs[i]); k != "" {
+							aliases = append(aliases, k)
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	for _, k := range aliases {
+		groups[k] = true
+	}
+}
+
 // addsToFresh reports whether the Add call, in fd, adds to the WaitGroup
 // of a value fd itself allocates (p := &Pool{}; p.wg.Add(1): a
 // constructor), not to one it is handed: a WaitGroup held by value in a
@@ -821,7 +857,10 @@ func (p *Pass) groupReusedAfter(fd *ast.FuncDecl, drain *types.Func, sites []*Wa
 func (p *Pass) addsToFresh(fd *ast.FuncDecl, add *ast.CallExpr) bool {
 	sel, ok := ast.Unparen(add.Fun).(*ast.SelectorExpr)
 	if !ok || !isNamed(p.Info.TypeOf(sel.X), "sync", "WaitGroup") {
-		return false // a *sync.WaitGroup may be shared
+		return false
+	}
+	if _, ptr := types.Unalias(p.Info.TypeOf(sel.X)).(*types.Pointer); ptr {
+		return false // a *sync.WaitGroup field may point at a shared one (wg: &h.wg)
 	}
 	field, ok := ast.Unparen(sel.X).(*ast.SelectorExpr)
 	if !ok {

@@ -160,23 +160,30 @@ func (p *Pass) startListeners(w worker, lis map[string]bool) map[string]bool {
 	if w.start == nil {
 		return lis
 	}
-	lit, ok := ast.Unparen(w.start.Fun).(*ast.FuncLit)
-	if !ok {
-		return lis
+	// The parameters' keys, in order: of the func literal, or of the
+	// declared function the go statement calls.
+	var params []string
+	if lit, ok := ast.Unparen(w.start.Fun).(*ast.FuncLit); ok {
+		for _, f := range lit.Type.Params.List {
+			for _, name := range f.Names {
+				params = append(params, varKey(p.Info, name))
+			}
+		}
+	} else if fn := callee(p.Info, w.start); fn != nil {
+		sig := fn.Origin().Signature()
+		for i := range sig.Params().Len() {
+			params = append(params, ptr(sig.Params().At(i)))
+		}
 	}
 	var out map[string]bool
-	i := 0
-	for _, f := range lit.Type.Params.List {
-		for _, name := range f.Names {
-			if i < len(w.start.Args) {
-				if k := p.rangeElemKey(w.start.Args[i]); k != "" && lis[k] {
-					if out == nil {
-						out = maps.Clone(lis)
-					}
-					out[varKey(p.Info, name)] = true
+	for i, k := range params {
+		if i < len(w.start.Args) {
+			if e := p.rangeElemKey(w.start.Args[i]); e != "" && lis[e] {
+				if out == nil {
+					out = maps.Clone(lis)
 				}
+				out[k] = true
 			}
-			i++
 		}
 	}
 	if out == nil {
@@ -354,13 +361,64 @@ func (p *Pass) closesListeners(body *ast.BlockStmt, pos token.Pos, lis map[strin
 				for _, k := range p.keysOf(sel.X) {
 					lis[k] = true
 				}
-				if k := p.rangeElemKey(sel.X); k != "" {
+				if k := p.rangeElemKey(sel.X); k != "" && p.eachTurn(n) {
 					lis[k] = true
 				}
 			}
 		}
 		return true
 	})
+}
+
+// eachTurn reports whether call runs on every turn of the innermost range
+// loop holding it: its statement (an expression or assignment, or the init
+// of an if) is a statement of the loop's body, and no statement before it
+// there may leave the turn early (a continue, break, return or goto: if
+// l.Addr() == health { continue } skips a listener).
+func (p *Pass) eachTurn(call *ast.CallExpr) bool {
+	path := p.pathTo(call)
+	for i, n := range path {
+		r, ok := n.(*ast.RangeStmt)
+		if !ok {
+			continue
+		}
+		if i < 2 {
+			return false
+		}
+		stmt, ok := path[i-2].(ast.Stmt)
+		if !ok || path[i-1] != r.Body {
+			return false
+		}
+		switch s := stmt.(type) {
+		case *ast.ExprStmt, *ast.AssignStmt:
+		case *ast.IfStmt:
+			if s.Init == nil || !within(s.Init, call.Pos()) {
+				return false
+			}
+		default:
+			return false
+		}
+		for _, before := range r.Body.List {
+			if before == stmt {
+				return true
+			}
+			leaves := false
+			ast.Inspect(before, func(n ast.Node) bool {
+				switch n.(type) {
+				case *ast.FuncLit:
+					return false
+				case *ast.BranchStmt, *ast.ReturnStmt:
+					leaves = true
+				}
+				return !leaves
+			})
+			if leaves {
+				return false
+			}
+		}
+		return false
+	}
+	return false
 }
 
 // isServerType reports whether t is a server: it has a Serve method whose
@@ -967,8 +1025,8 @@ func assignsTo(info *types.Info, body *ast.BlockStmt, v *types.Var, except *ast.
 type worker struct {
 	pass *Pass
 	body *ast.BlockStmt
-	// start: the call of a func literal a go statement makes (go
-	// func(l net.Listener) {...}(l)), else nil.
+	// start: the call a go statement makes (go func(l net.Listener)
+	// {...}(l), go s.serve(l)), else nil.
 	start *ast.CallExpr
 	// once: started by a go statement outside any loop of its function
 	// (one goroutine per call of that function).
@@ -1056,9 +1114,7 @@ func (p *Pass) findWorkers(group string) []worker {
 		switch n := n.(type) {
 		case *ast.GoStmt:
 			if w, ok := workerOf(n.Call); ok {
-				if _, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok {
-					w.start = n.Call
-				}
+				w.start = n.Call
 				if done, accessor := doneOn(w); done && (!accessor || addsBefore(n)) {
 					w.once = !inLoop(p.pathTo(n))
 					workers = append(workers, w)
