@@ -2164,7 +2164,9 @@ const harmlessStartSend = "the channel's only send is a statement of %s, made on
 // startSendsOnce reports whether the field's only send is a statement of
 // the body of a start method (Start, Run, Serve, Listen...: wgTun's
 // stackDevice.Start sends EventUp), not in a loop or a goroutine, on a
-// channel the program always makes with a buffer: the send returns at
+// channel the program always makes with a buffer, the method taking no
+// parameters (a Serve(conn) runs per connection) and never called in a
+// loop or under a go statement (startCallsOnce): the send returns at
 // once and is over before the method returns, so it meets the close (in
 // the type's stop) only through a misuse of the type. A Submit of the
 // type's API, called again and again, is the race the rule reports.
@@ -2173,10 +2175,37 @@ func (p *Pass) startSendsOnce(u *chanFieldUse) bool {
 		return false
 	}
 	s := u.sends[0]
-	if s.fd.Recv == nil || !isStartName(s.fd.Name.Name) || !slices.Contains(s.fd.Body.List, s.stmt) {
+	if s.fd.Recv == nil || !isStartName(s.fd.Name.Name) || s.fd.Type.Params.NumFields() > 0 || !slices.Contains(s.fd.Body.List, s.stmt) {
 		return false
 	}
-	return p.Program.bufferedChan(p.Info.TypeOf(s.sel))
+	fn, _ := p.Info.Defs[s.fd.Name].(*types.Func)
+	return fn != nil && p.startCallsOnce(fn) && p.Program.bufferedChan(p.Info.TypeOf(s.sel))
+}
+
+// startCallsOnce reports whether every call of the start method fn that the
+// program's files (outside tests) make is a plain call: not a method value
+// called elsewhere, not in a loop (a supervisor that restarts it), not
+// under a go statement (go s.Run(), whose send may come after the stop).
+func (p *Pass) startCallsOnce(fn *types.Func) bool {
+	refs, _, _ := p.callRefs(fn)
+	for _, r := range refs {
+		if r.pass.inTestFile(r.id) {
+			continue
+		}
+		if r.call == nil {
+			return false
+		}
+		path := r.pass.pathTo(r.call)
+		if inLoop(path) {
+			return false
+		}
+		for _, n := range path[1:] {
+			if _, ok := n.(*ast.GoStmt); ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // harmlessInternalSenders is why a race whose senders are all a library's
