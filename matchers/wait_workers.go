@@ -709,7 +709,8 @@ func (p *Pass) workersFlush(wait *ast.CallExpr) string {
 }
 
 // flushAfterLoop returns the name of a persisting call the body makes
-// after its last loop with a way out (or defers before it), or "".
+// after its last loop with a way out, when that loop has no return in it
+// (or a persisting call it defers before the loop), or "".
 func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
 	persist := func(n ast.Node) string {
 		found := ""
@@ -730,7 +731,7 @@ func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
 		})
 		return found
 	}
-	loop := -1
+	loop, returns := -1, false
 	for i, st := range body.List {
 		target, label := st, (*ast.Ident)(nil)
 		if ls, ok := st.(*ast.LabeledStmt); ok {
@@ -746,6 +747,16 @@ func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
 		if lb != nil {
 			if w := p.loopWaysOut(lb, label); w.out || len(w.breaks) > 0 {
 				loop = i
+				returns = false
+				ast.Inspect(lb, func(n ast.Node) bool {
+					switch n.(type) {
+					case *ast.FuncLit:
+						return false
+					case *ast.ReturnStmt:
+						returns = true
+					}
+					return !returns
+				})
 			}
 		}
 	}
@@ -758,6 +769,11 @@ func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
 				return name
 			}
 		}
+	}
+	// After the loop: only when every way out of it gets there (a return
+	// inside it, as on the stop, skips what follows).
+	if returns {
+		return ""
 	}
 	for _, st := range body.List[loop+1:] {
 		if _, ok := st.(*ast.GoStmt); ok {
