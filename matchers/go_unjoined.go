@@ -257,7 +257,7 @@ func (p *Pass) runsServer(gs *ast.GoStmt, lit *ast.FuncLit) bool {
 
 // signalsDone reports whether the goroutine is handed a way to say it is
 // done: a channel or WaitGroup argument of go f(...), or, in a func
-// literal, a send, a close or a Done call.
+// literal, a Done call as it ends.
 func (p *Pass) signalsDone(gs *ast.GoStmt, lit *ast.FuncLit) bool {
 	if lit == nil {
 		for _, a := range gs.Call.Args {
@@ -267,20 +267,104 @@ func (p *Pass) signalsDone(gs *ast.GoStmt, lit *ast.FuncLit) bool {
 		}
 		return false
 	}
+	// A send or close the literal makes as it ends joins it only when the
+	// function receives it (joinedAfter); a Done tells a WaitGroup that
+	// someone, maybe a caller, waits on.
 	found := false
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
-		case *ast.SendStmt:
-			found = true
 		case *ast.CallExpr:
-			found = found || isBuiltinClose(p.Info, n)
 			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Done" && fn.Signature().Recv() != nil && !isContext(fn.Signature().Recv().Type()) {
-				found = true
+				found = found || atEnd(lit, n)
 			}
 		}
 		return !found
 	})
 	return found
+}
+
+// atEnd reports whether n, in the func literal lit, runs as the goroutine
+// ends: in a deferred call, or in the last statement of lit's body. A send
+// before the work (started <- struct{}{}; r.Run(ctx)) is a start-up
+// handshake, not a sign that the goroutine is done.
+func atEnd(lit *ast.FuncLit, n ast.Node) bool {
+	list := lit.Body.List
+	if len(list) == 0 {
+		return false
+	}
+	if within(list[len(list)-1], n.Pos()) {
+		return true
+	}
+	for _, st := range list {
+		if d, ok := st.(*ast.DeferStmt); ok && within(d, n.Pos()) {
+			return true
+		}
+	}
+	return false
+}
+
+// endsOn reports whether the goroutine gs, when it is a func literal,
+// sends on or closes the channel ch only as it ends (atEnd): a receive
+// from ch then waits for it to finish, not for it to start.
+func (p *Pass) endsOn(gs *ast.GoStmt, ch ast.Expr) bool {
+	lit, ok := ast.Unparen(gs.Call.Fun).(*ast.FuncLit)
+	if !ok {
+		return true
+	}
+	obj := p.Info.ObjectOf(identOf(ch))
+	if obj == nil {
+		return true
+	}
+	ok = true
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		var c ast.Expr
+		switch n := n.(type) {
+		case *ast.SendStmt:
+			c = n.Chan
+		case *ast.CallExpr:
+			if isBuiltinClose(p.Info, n) && len(n.Args) == 1 {
+				c = n.Args[0]
+			}
+		}
+		if c != nil && p.Info.ObjectOf(identOf(c)) == obj && !atEnd(lit, n) {
+			ok = false
+		}
+		return ok
+	})
+	return ok
+}
+
+// selectWaits reports whether the receive r, when it is a case of a
+// select, still waits for the goroutine: every other case receives from a
+// timer (a bounded join), and there is no default. A select that also
+// takes a signal or another event returns without the join.
+func (p *Pass) selectWaits(r *ast.UnaryExpr) bool {
+	path := p.pathTo(r)
+	for i, n := range path {
+		cc, ok := n.(*ast.CommClause)
+		if !ok {
+			continue
+		}
+		if cc.Comm == nil || !within(cc.Comm, r.Pos()) || i+2 >= len(path) {
+			return true
+		}
+		sel, ok := path[i+2].(*ast.SelectStmt)
+		if !ok {
+			return true
+		}
+		for _, c := range sel.Body.List {
+			other := c.(*ast.CommClause)
+			if other == cc {
+				continue
+			}
+			rr := recvOf(other.Comm)
+			if other.Comm == nil || rr == nil || !p.timerChan(rr.X) {
+				return false
+			}
+		}
+		return true
+	}
+	return true
 }
 
 func isChan(t types.Type) bool {
@@ -337,8 +421,12 @@ func (p *Pass) joinedAfter(body *ast.BlockStmt, gs *ast.GoStmt, path []ast.Node)
 					joined = true
 				}
 			}
+		case *ast.FuncLit:
+			if !deferred {
+				return false // another goroutine's receive does not hold this function
+			}
 		case *ast.UnaryExpr:
-			if n.Op == token.ARROW && p.isJoinChan(n.X) {
+			if n.Op == token.ARROW && p.isJoinChan(n.X) && p.endsOn(gs, n.X) && p.selectWaits(n) {
 				joined = true
 			}
 		case *ast.RangeStmt:
