@@ -78,7 +78,19 @@ func (p *Pass) deadlineBeforeSignal(block ast.Node, list []ast.Stmt, i int) (Fin
 			break
 		}
 	}
-	if wait < 0 || !usesAny(p.Info, list[wait+1:], ctx) {
+	if wait < 0 {
+		return Finding{}, false
+	}
+	// Used after the wait, or by a call deferred before it (defer
+	// srv.Shutdown(ctx); <-sig: it runs once the function returns, after
+	// the stop).
+	deferredUse := false
+	for _, st := range list[i+1 : wait] {
+		if d, ok := st.(*ast.DeferStmt); ok && usesObj(p.Info, d, ctx) {
+			deferredUse = true
+		}
+	}
+	if !deferredUse && !usesAny(p.Info, list[wait+1:], ctx) {
 		return Finding{}, false
 	}
 	fd := Finding{

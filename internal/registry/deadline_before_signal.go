@@ -15,10 +15,13 @@ it return at once with context.DeadlineExceeded, and the drain gets no time
 at all. The rule reports a context.WithTimeout or WithDeadline declared in a
 block that then waits for the stop (a receive from a signal channel, the
 Done of a signal context, or a call of a function that returns only after
-one), when the context is used after the wait and not before it. The fix
-moves the declaration, and its defer cancel(), to just after the wait. It is
-refused when the code in between uses the cancel func, changes what the
-deadline is made from, or declares the same names again.`,
+one), when the context is used after the wait, or by a call deferred before
+the wait (defer srv.Shutdown(ctx), which runs as the function returns, after
+the stop), and not otherwise before it. The fix moves the declaration, and
+its defer cancel(), to just after the wait. It is refused when the code in
+between uses the cancel func, changes what the deadline is made from,
+declares the same names again, or defers a call that uses the deadline (it
+would be left without the name).`,
 	Bad: `ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 defer cancel()
 <-sig
