@@ -336,8 +336,9 @@ func (p *Pass) endsOn(gs *ast.GoStmt, ch ast.Expr) bool {
 
 // selectWaits reports whether the receive r, when it is a case of a
 // select, still waits for the goroutine: every other case receives from a
-// timer (a bounded join), and there is no default. A select that also
-// takes a signal or another event returns without the join.
+// timer or a context's Done (a bounded join, or a cancel that stops the
+// goroutine too), and there is no default. A select that also takes a
+// signal or another event returns without the join.
 func (p *Pass) selectWaits(r *ast.UnaryExpr) bool {
 	path := p.pathTo(r)
 	for i, n := range path {
@@ -358,7 +359,7 @@ func (p *Pass) selectWaits(r *ast.UnaryExpr) bool {
 				continue
 			}
 			rr := recvOf(other.Comm)
-			if other.Comm == nil || rr == nil || !p.timerChan(rr.X) {
+			if other.Comm == nil || rr == nil || !p.timerChan(rr.X) && p.doneOf(rr.X) == "" {
 				return false
 			}
 		}

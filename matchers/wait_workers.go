@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/drainfix/drainfix/internal/drainpath"
 )
@@ -124,12 +125,44 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 		rest = append(rest, w)
 	}
 	for _, w := range rest {
-		if !w.pass.acceptsOn(w.body, w.pass.startListeners(w, lis), 1) {
+		// An accept loop that serves each connection inline (io.Copy
+		// from it) is still reading when its listener closes.
+		if !w.pass.acceptsOn(w.body, w.pass.startListeners(w, lis), 1) || w.pass.readsConnInline(w.body) {
 			return false
 		}
 	}
 	return true
 }
+
+// readsConnInline reports whether body, outside the goroutines it starts,
+// reads or writes a network connection to the end (io.Copy, io.ReadAll,
+// io.ReadFull or a Read or Write of a connection, isConnType), or
+// makes a call that waits on a peer (callsPeer).
+func (p *Pass) readsConnInline(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt, *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			fn := callee(p.Info, n)
+			if fn == nil {
+				return true
+			}
+			if isFunc(fn, "io", "Copy", "CopyN", "CopyBuffer", "ReadAll", "ReadFull", "ReadAtLeast") {
+				for _, a := range n.Args {
+					found = found || isConnType(p.Info.TypeOf(a))
+				}
+			}
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && (fn.Name() == "Read" || fn.Name() == "Write") {
+				found = found || isConnType(p.Info.TypeOf(sel.X))
+			}
+		}
+		return !found
+	})
+	return found || p.callsPeer(body, 1)
+}
+
 
 // closesOnLeaving adds to closed the field channels a worker closes on its
 // way out: a close that is a statement of its body itself (after the loop
@@ -719,12 +752,8 @@ func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
 			case *ast.FuncLit:
 				return false
 			case *ast.CallExpr:
-				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
-					for _, pre := range persistPrefixes {
-						if strings.HasPrefix(sel.Sel.Name, pre) {
-							found = sel.Sel.Name
-						}
-					}
+				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && persists(p.Info, n, sel.Sel.Name) {
+					found = sel.Sel.Name
 				}
 			}
 			return found == ""
@@ -784,6 +813,28 @@ func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
 		}
 	}
 	return ""
+}
+
+// persists reports whether call, of the method or function name, writes
+// out what the worker holds: name is one of persistPrefixes as a word of
+// its own (Flush, FlushAll, SaveState; not SavedCount), and it returns
+// nothing or just an error (not a getter).
+func persists(info *types.Info, call *ast.CallExpr, name string) bool {
+	word := false
+	for _, pre := range persistPrefixes {
+		if rest, ok := strings.CutPrefix(name, pre); ok && (rest == "" || !unicode.IsLower(rune(rest[0]))) {
+			word = true
+		}
+	}
+	if !word {
+		return false
+	}
+	sig, ok := info.TypeOf(call.Fun).(*types.Signature)
+	if !ok {
+		return false
+	}
+	res := sig.Results()
+	return res.Len() == 0 || res.Len() == 1 && types.Identical(res.At(0).Type(), types.Universe.Lookup("error").Type())
 }
 
 // harmlessStartBarrier is why a Wait whose workers call Done before
@@ -1340,6 +1391,10 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 			}
 			if isFunc(fn, "time", "Sleep") && len(n.Args) == 1 && p.Info.Types[n.Args[0]].Value == nil && !p.configuredDelay(n.Args[0]) {
 				blocks = true // a sleep as long as the job says: the stop does not end it
+				return false
+			}
+			if isFunc(fn, "net/http", "Get", "Head", "Post", "PostForm") {
+				blocks = true // the default client has no timeout, and the stop does not reach it
 				return false
 			}
 			if d, ok := p.Program.declOf(fn); ok && depth == 0 {

@@ -69,7 +69,11 @@ time.Tick, a Timer's or Ticker's C) does not block for good (a time.Sleep
 whose length is not a constant does: a job that sleeps as long as its input
 says; but not a sleep of a field of the worker's own receiver, such as a
 retry delay, that the program sets only to constants within the grace
-period or to an option func's parameter), and what a goroutine they start does is not theirs. On the stop,
+period or to an option func's parameter; a package-level http.Get, Head,
+Post or PostForm blocks too: the default client has no timeout, and an
+accept loop that reads a connection inline, io.Copy from it, or makes a
+request to a peer is still busy when its listener closes), and what a
+goroutine they start does is not theirs. On the stop,
 working off what is queued in a loop is leaving only when the loop's select
 has a default that leaves it (it ends once the queue is empty) and nothing
 it does per item makes a request to a peer (an HTTP request, a net.Conn
@@ -89,8 +93,10 @@ inline, and a deadline would cut that work short); nor a Wait, with no
 context in scope, whose workers only run a clean-up wherever they are
 started (a Close, Stop or Shutdown call, under a lock at most: the same call
 made inline is not reported); nor a Wait whose workers all, once their loop
-ends, persist what they hold (a call whose name begins with Flush, Sync,
-Persist, Commit or Save, after the loop or deferred before it): the Wait
+ends, persist what they hold (a call whose name begins with the word Flush,
+Sync, Persist, Commit or Save and that returns nothing or just an error,
+deferred before the loop, or after it when no return inside the loop skips
+it): the Wait
 lets that write finish before what follows the drain closes the store, and
 a deadline would cut it short; nor a Wait in a function
 that every caller starts as a goroutine nothing waits for (a go statement,
