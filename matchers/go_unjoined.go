@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // GoUnjoined: a goroutine is given a context whose cancel the function
@@ -417,7 +418,7 @@ func (p *Pass) joinedAfter(body *ast.BlockStmt, gs *ast.GoStmt, path []ast.Node)
 			if fn := callee(p.Info, n); fn != nil && fn.Name() == "Wait" {
 				joined = true
 			}
-			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && recvs[varKey(p.Info, sel.X)] {
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && recvs[varKey(p.Info, sel.X)] && joinsName(sel.Sel.Name) {
 				if _, isMethod := p.Info.Selections[sel]; isMethod {
 					joined = true
 				}
@@ -507,6 +508,23 @@ func (p *Pass) goCalls(gs *ast.GoStmt) []*ast.CallExpr {
 		return true
 	})
 	return calls
+}
+
+// joinNames begin the names of the methods that may stop or wait for the
+// goroutines their value runs.
+var joinNames = []string{"Stop", "Shutdown", "Close", "Wait", "Join", "Drain", "GracefulStop", "Quit", "Cancel", "Terminate"}
+
+// joinsName reports whether a later call of the method name on the
+// goroutine's receiver may join it: name is one of joinNames, alone or
+// followed by another word (StopAndWait, CloseAll). A Run, Get or Update
+// on the same value does not wait for it.
+func joinsName(name string) bool {
+	for _, j := range joinNames {
+		if rest, ok := strings.CutPrefix(name, j); ok && (rest == "" || unicode.IsUpper(rune(rest[0]))) {
+			return true
+		}
+	}
+	return false
 }
 
 // isJoinChan reports whether a receive from ch may wait for a goroutine: ch

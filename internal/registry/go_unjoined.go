@@ -15,10 +15,17 @@ goroutine to finish stopping: it outlives the function, still using what the
 function releases, and in main the process exits in the middle of its drain.
 The rule reports go f(ctx), go x.Run(ctx) and go func() { ...(ctx) }() where
 the function defers the cancel of ctx and does not join the goroutine: no
-WaitGroup or errgroup, no channel the goroutine is given or sends on and the
-function receives from, no send on an unbuffered channel the goroutine holds
-(done <- struct{}{}: a handshake that returns once the goroutine takes it),
-no later call on the goroutine's receiver (Stop, Shutdown). In main.main, whose exit ends every goroutine anyway, only a
+WaitGroup or errgroup, no channel the goroutine is given, or sends on or
+closes as it ends (in its last statement or a defer; a send before its work
+is a start-up handshake), that the function itself receives from (plainly,
+or in a select whose other cases are timers or a context's Done: a select
+that also takes a signal returns without the join; a receive in another
+goroutine does not hold the function), no send on an unbuffered channel the
+goroutine holds (done <- struct{}{}: a handshake that returns once the
+goroutine takes it), no later call on the goroutine's receiver that may stop
+or wait for it (a method named Stop, Shutdown, Close, Wait, Join, Drain,
+GracefulStop, Quit, Cancel or Terminate, alone or followed by another word:
+StopAndWait; a Status or Run call joins nothing). In main.main, whose exit ends every goroutine anyway, only a
 goroutine running a Run, Serve, Start or Listen call is reported. Nor is a
 function that cannot return once past the go statement (it ends in
 select {} or an endless loop): its deferred cancel never runs. The fix
