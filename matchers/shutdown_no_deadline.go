@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 )
 
 // ShutdownNoDeadline: (*http.Server).Shutdown with a context that can
@@ -27,7 +28,7 @@ import (
 //	defer cancel()
 //	srv.Shutdown(ctx)                   // good
 func ShutdownNoDeadline(p *Pass) []Finding {
-	if !imports(p.Pkg, "net/http") || !imports(p.Pkg, "context") {
+	if !imports(p.Pkg, "context") {
 		return nil
 	}
 	var found []Finding
@@ -45,7 +46,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 	for _, f := range p.Owned {
 		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 1 || !isMethod(fn, "net/http", "Server", "Shutdown") {
+			if !ok || len(call.Args) != 1 || !p.Program.ctxShutdown(fn) {
 				return true
 			}
 			arg := call.Args[0]
@@ -54,7 +55,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 			}
 			fd := Finding{
 				Pos: call.Pos(), End: call.End(),
-				Message: "(*http.Server).Shutdown with a context that has no deadline waits forever for a hung connection; give it a deadline shorter than the grace period",
+				Message: "(" + types.TypeString(fn.Signature().Recv().Type(), (*types.Package).Name) + ").Shutdown with a context that has no deadline waits forever for a hung connection; give it a deadline shorter than the grace period",
 			}
 			if p.neverCalled(p.enclosingFunc(call.Pos())) {
 				fd.Harmless = harmlessNeverCalled
@@ -594,4 +595,36 @@ func (p *Pass) localVar(e ast.Expr) *types.Var {
 		}
 	}
 	return nil
+}
+
+// ctxShutdown reports whether fn is a server's Shutdown that waits as
+// long as its context lets it: (*http.Server).Shutdown, or a method named
+// Shutdown that takes just a context.Context, of a dependency's type that
+// also has a method whose name begins with Serve, ListenAndServe or Start
+// (a web framework's server, an SSH server). Found by signature, not by a
+// list of types. The program's own Shutdown methods are not: one that
+// hands its context to a server's Shutdown is reported there (the context
+// traced back to its callers), and one that does not may bound itself.
+func (p *Program) ctxShutdown(fn *types.Func) bool {
+	if fn == nil || fn.Name() != "Shutdown" {
+		return false
+	}
+	if isMethod(fn, "net/http", "Server", "Shutdown") {
+		return true
+	}
+	sig := fn.Signature()
+	if sig.Recv() == nil || sig.Params().Len() != 1 || !isContext(sig.Params().At(0).Type()) {
+		return false
+	}
+	if _, ok := p.declOf(fn); ok || p.passOf(fn.Pkg()) != nil {
+		return false
+	}
+	ms := types.NewMethodSet(types.NewPointer(derefType(sig.Recv().Type())))
+	for i := range ms.Len() {
+		name := ms.At(i).Obj().Name()
+		if strings.HasPrefix(name, "Serve") || strings.HasPrefix(name, "ListenAndServe") || strings.HasPrefix(name, "Start") {
+			return true
+		}
+	}
+	return false
 }
