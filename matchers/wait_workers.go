@@ -163,7 +163,6 @@ func (p *Pass) readsConnInline(body *ast.BlockStmt) bool {
 	return found || p.callsPeer(body, 1)
 }
 
-
 // closesOnLeaving adds to closed the field channels a worker closes on its
 // way out: a close that is a statement of its body itself (after the loop
 // it leaves, not inside it) or a deferred close.
