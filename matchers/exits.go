@@ -49,7 +49,7 @@ func (p *Program) endsProcessSeen(fn *types.Func, seen map[*types.Func]bool) boo
 // or method named Fatal, Fatalf, Fatalln or Fatalw, with no results, of a
 // package whose path names a logger (logrus, klog, glog, go-kit's log,
 // zap, whose path has no "log"). zerolog's Fatal returns the event to
-// write and ends the process only at its Msg: not counted.
+// write and ends the process only at its Msg: see zerologFatal.
 func loggerFatal(fn *types.Func) bool {
 	if fn.Pkg() == nil || fn.Signature().Results().Len() != 0 {
 		return false
@@ -89,4 +89,40 @@ func (p *Program) exitWrapper(fn *types.Func, seen map[*types.Func]bool) bool {
 	}
 	call, ok := ast.Unparen(last.X).(*ast.CallExpr)
 	return ok && p.endsProcessSeen(callee(d.pass.Info, call), seen)
+}
+
+// zerologFatal returns the selector of the Fatal call that starts the
+// zerolog chain call ends (log.Fatal().Err(err).Msg("..."): zerolog's
+// Fatal returns the event, and its Msg, Msgf, MsgFunc or Send writes it
+// and ends the process), or nil when call is no such end.
+func (p *Pass) zerologFatal(call *ast.CallExpr) *ast.SelectorExpr {
+	fn := callee(p.Info, call)
+	if fn == nil || !isZerologEvent(fn.Signature().Recv()) || !slices.Contains([]string{"Msg", "Msgf", "MsgFunc", "Send"}, fn.Name()) {
+		return nil
+	}
+	sel, _ := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	for sel != nil {
+		inner, ok := ast.Unparen(sel.X).(*ast.CallExpr)
+		if !ok {
+			return nil
+		}
+		isel, ok := ast.Unparen(inner.Fun).(*ast.SelectorExpr)
+		if !ok {
+			return nil
+		}
+		if f := callee(p.Info, inner); f != nil && f.Name() == "Fatal" && f.Signature().Results().Len() == 1 && isZerologEventType(f.Signature().Results().At(0).Type()) {
+			return isel
+		}
+		sel = isel
+	}
+	return nil
+}
+
+// isZerologEvent reports whether recv is a *zerolog.Event receiver.
+func isZerologEvent(recv *types.Var) bool {
+	return recv != nil && isZerologEventType(recv.Type())
+}
+
+func isZerologEventType(t types.Type) bool {
+	return isNamed(t, "github.com/rs/zerolog", "Event")
 }

@@ -161,6 +161,11 @@ func (p *Pass) returnsErrorAfter(path []ast.Node, stmt ast.Stmt) bool {
 
 // printFix names the Print method that replaces the Fatal one of exit.
 func (p *Pass) printFix(exit *ast.CallExpr) (*FatalOnShutdownFix, string) {
+	if sel := p.zerologFatal(exit); sel != nil {
+		// The chain's Fatal() becomes Error(): the same event, written
+		// at error level, and Msg returns.
+		return &FatalOnShutdownFix{Sel: sel, Print: "Error"}, ""
+	}
 	fn := callee(p.Info, exit)
 	if isFunc(fn, "os", "Exit") {
 		return nil, "os.Exit sets the exit status, and removing it would make a failed drain exit 0"
@@ -416,7 +421,7 @@ func (p *Pass) exitCalls(n ast.Node) []*ast.CallExpr {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			if p.Program.endsProcess(callee(p.Info, n)) {
+			if p.Program.endsProcess(callee(p.Info, n)) || p.zerologFatal(n) != nil {
 				calls = append(calls, n)
 			}
 		}

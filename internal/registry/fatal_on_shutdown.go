@@ -17,8 +17,9 @@ flushing logs and traces, stopping workers. The rule reports log.Fatal,
 (*log.Logger).Fatal and os.Exit taking Shutdown's error, directly or in the
 if that checks it; so are a logging library's Fatal (a function or method
 named Fatal, Fatalf, Fatalln or Fatalw with no results, of a package whose
-path names a logger, or zap: logrus, zap, klog, glog; zerolog's Fatal, which
-returns an event, is not one) and a function of the program that always
+path names a logger, or zap: logrus, zap, klog, glog), a zerolog chain that
+starts with Fatal and ends in Msg, Msgf, MsgFunc or Send (log.Fatal().Err(err).Msg(...)),
+and a function of the program that always
 ends in such a call (a project's own fatalf: its body returns nowhere and
 its last statement is the exit). It is reported only where something is
 skipped: a defer registered
@@ -29,6 +30,7 @@ Sync of a zap logger) or statements that follow in the function. The fix
 logs instead, on the same logger (Fatal becomes Print, Fatalf Printf,
 Fatalln Println; a logging library's Fatal becomes its Error twin, Fatalf
 Errorf, Fatalw Errorw, or else its Print twin, with the same parameters; a
+zerolog chain starts with Error instead; a
 logger with neither is not fixed, nor is the program's own exiting
 function, which has no twin that returns); the direct form
 log.Fatal(srv.Shutdown(ctx)) becomes an if that logs a non-nil error. os.Exit
