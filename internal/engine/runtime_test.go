@@ -42,10 +42,27 @@ type outcome struct {
 // build writes src as a module in a new directory, optionally fixes it with
 // every rule, and builds it; it returns the binary and the fixed main.go.
 func build(t *testing.T, src string, fix bool) (string, string) {
+	return buildRequiring(t, src, fix, "")
+}
+
+// buildRequiring is build for a program that requires the module
+// require ("go.uber.org/zap v1.27.0"), fetched by go mod tidy.
+func buildRequiring(t *testing.T, src string, fix bool, require string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	writeTestFile(t, filepath.Join(dir, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"))
+	mod := "module example.com/app\n\ngo 1.22\n"
+	if require != "" {
+		mod += "\nrequire " + require + "\n"
+	}
+	writeTestFile(t, filepath.Join(dir, "go.mod"), []byte(mod))
 	writeTestFile(t, filepath.Join(dir, "main.go"), []byte(src))
+	if require != "" {
+		tidy := exec.Command("go", "mod", "tidy")
+		tidy.Dir = dir
+		if out, err := tidy.CombinedOutput(); err != nil {
+			t.Fatalf("go mod tidy: %v\n%s", err, out)
+		}
+	}
 	if fix {
 		fixDir(t, dir)
 	}
@@ -605,6 +622,57 @@ func main() {
 	}
 	if !a.exited || a.exitCode != 0 || len(lines) < 2 || !strings.Contains(lines[0], "context deadline exceeded") || lines[len(lines)-1] != "flushed" {
 		t.Errorf("after the fix: exited %v, exit %d, output %q; want the error logged, then flushed, exit 0", a.exited, a.exitCode, a.output)
+	}
+}
+
+// fatal-on-shutdown through zap: a sugared Fatalf on the failed Shutdown
+// skipped the deferred flush. After the fix (its Error twin, Errorf) the
+// failure is logged at error level and the flush runs.
+func TestRuntimeFatalOnShutdownZap(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+` + slowHandler + `
+func flush() { fmt.Println("flushed") }
+
+func main() {
+	defer flush()
+	logger := zap.NewExample().Sugar()
+	http.HandleFunc("/slow", slow)
+	srv := &http.Server{Addr: os.Getenv("ADDR")}
+	go srv.ListenAndServe()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	drainCtx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		logger.Fatalf("shutdown: %v", err)
+	}
+}
+`
+	before, _ := buildRequiring(t, src, false, "go.uber.org/zap v1.27.0")
+	after, fixed := buildRequiring(t, src, true, "go.uber.org/zap v1.27.0")
+	if !strings.Contains(fixed, `logger.Errorf("shutdown: %v", err)`) {
+		t.Fatalf("the fix does not log with Errorf instead of exiting:\n%s", fixed)
+	}
+	b := serveAndTerm(t, before, 5*time.Second)
+	if strings.Contains(b.output, "flushed") || b.exitCode != 1 {
+		t.Errorf("before the fix: exit %d, output %q; want exit 1 without the flush", b.exitCode, b.output)
+	}
+	a := serveAndTerm(t, after, 5*time.Second)
+	if !a.exited || a.exitCode != 0 || !strings.Contains(a.output, `"level":"error"`) || !strings.Contains(a.output, "context deadline exceeded") || !strings.HasSuffix(strings.TrimSpace(a.output), "flushed") {
+		t.Errorf("after the fix: exited %v, exit %d, output %q; want the error logged at error level, then flushed, exit 0", a.exited, a.exitCode, a.output)
 	}
 }
 
