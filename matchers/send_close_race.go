@@ -104,7 +104,7 @@ func SendCloseRace(p *Pass) []Finding {
 				// Methods that each send once and close are one-shot
 				// alternatives (Resume or Fail): calling both is misuse.
 				oneShot := c.fd != s.fd && closes[s.fd] && sends[c.fd]
-				if c.fd == s.fd && (sentByMethod(s) || sendThenClose(s, c)) || oneShot || p.closeGuarded(s, c) || (p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) && sentByMethod(s) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
+				if c.fd == s.fd && (sentByMethod(s) || sendThenClose(s, c) || p.sentInlineBeforeDeferredClose(s, c)) || oneShot || p.closeGuarded(s, c) || (p.sequential(s.fd, c.fd) || p.sendsForCloser(s.fd, c) || p.closedAfterSends(s.fd, c) || p.oneRunLoop(s.fd, c.fd) && p.chanMadeFresh(field) && p.rangedRegistriesOwned(s.fd)) && sentByMethod(s) || p.ownedValues(field, s, c) || p.closedOnAck(field, u, s, c) || p.producedPerRun(s, c) {
 					continue
 				}
 				races = true
@@ -806,6 +806,104 @@ func sendThenClose(s, c chanUse) bool {
 		return false
 	}
 	return !inLoop(s.path) && !inLoop(c.path)
+}
+
+// sentInlineBeforeDeferredClose reports whether the close c is deferred
+// in its method and the send s is made by a local closure of that method
+// that runs only inline (flush := func() { wo.batches <- b }; ...;
+// flush()): every call of it, directly or through another such closure,
+// is a plain call in the method, never started with go nor handed on. The
+// send then happens on the method's own goroutine, before the deferred
+// close runs (alertmanager's batchLoop, blind set BT).
+func (p *Pass) sentInlineBeforeDeferredClose(s, c chanUse) bool {
+	if c.fd == nil || c.fd.Body == nil || !deferredIn(c.path, c.fd.Body) {
+		return false
+	}
+	lit, ok := funcOf(s.path).(*ast.FuncLit)
+	return ok && p.inlineClosure(c.fd.Body, lit, 3)
+}
+
+// deferredIn reports whether the node at path[0] is the call of a defer
+// statement of body itself (not of a func literal in it).
+func deferredIn(path []ast.Node, body *ast.BlockStmt) bool {
+	for i, n := range path {
+		if _, ok := n.(*ast.DeferStmt); ok {
+			return i+1 < len(path) && path[i+1] == body
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+	}
+	return false
+}
+
+// funcOf returns the innermost function (a FuncDecl or FuncLit) of path.
+func funcOf(path []ast.Node) ast.Node {
+	for _, n := range path {
+		switch n.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return n
+		}
+	}
+	return nil
+}
+
+// inlineClosure reports whether lit is the value of a local variable of
+// body (name := func() {...}) that is only ever called, in body or in
+// other such closures (depth levels), never started with go, deferred
+// elsewhere or handed on.
+func (p *Pass) inlineClosure(body *ast.BlockStmt, lit *ast.FuncLit, depth int) bool {
+	if depth == 0 {
+		return false
+	}
+	var v *types.Var
+	ast.Inspect(body, func(n ast.Node) bool {
+		if as, ok := n.(*ast.AssignStmt); ok && as.Tok == token.DEFINE && len(as.Lhs) == len(as.Rhs) {
+			for i, r := range as.Rhs {
+				if ast.Unparen(r) == lit {
+					if id, ok := as.Lhs[i].(*ast.Ident); ok {
+						v, _ = p.Info.Defs[id].(*types.Var)
+					}
+				}
+			}
+		}
+		return v == nil
+	})
+	if v == nil {
+		return false
+	}
+	ok, uses := true, 0
+	ast.Inspect(body, func(n ast.Node) bool {
+		id, isID := n.(*ast.Ident)
+		if !isID || p.Info.Uses[id] != v || !ok {
+			return ok
+		}
+		uses++
+		path := p.pathTo(id)
+		call, isCall := path[1].(*ast.CallExpr)
+		if !isCall || call.Fun != id {
+			ok = false
+			return false
+		}
+		for _, anc := range path[2:] {
+			switch anc := anc.(type) {
+			case *ast.GoStmt:
+				ok = false
+			case *ast.FuncLit:
+				ok = ok && p.inlineClosure(body, anc, depth-1)
+				return false
+			case *ast.BlockStmt:
+				if anc == body {
+					return false
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return false
+	})
+	return ok && uses > 0
 }
 
 // madeByMethods reports whether the send s and the close c are made by

@@ -2700,7 +2700,7 @@ func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []as
 	if fnIdx < 0 {
 		return
 	}
-	sure := m.addAfter(stack[fnIdx:])
+	sure, returns := m.addAfter(stack[fnIdx:])
 	// Deferred calls of the function run when it returns, after the stop:
 	// those deferred before it (one deferred after it, in the code that
 	// follows it, is in that code's region; one in another case of its
@@ -2716,7 +2716,7 @@ func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []as
 		}
 		return true
 	})
-	if fd, ok := stack[fnIdx].(*ast.FuncDecl); ok && sure {
+	if fd, ok := stack[fnIdx].(*ast.FuncDecl); ok && (sure || returns) {
 		if fn, _ := info.Defs[fd.Name].(*types.Func); fn != nil {
 			m.waiters[fn] = true
 		}
@@ -2728,10 +2728,12 @@ func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []as
 // of the select case it is the comm of. Code after a select that waited
 // for the stop in one case runs after it too, unless the select has a
 // default (it need not have waited at all): a select of a signal and a
-// server's error is how a main waits for either. It reports whether the
-// node is passed on every way through the function.
-func (m *Model) addAfter(path []ast.Node) bool {
-	sure := true
+// server's error is how a main waits for either. sure reports whether the
+// node is passed on every way through the function; returns, whether the
+// function returns right after it (its select case ends in a return), so
+// that the code after a call of it runs after the stop as well.
+func (m *Model) addAfter(path []ast.Node) (sure, returns bool) {
+	sure = true
 	for i := len(path) - 1; i > 0; i-- {
 		child, parent := path[i], path[i-1]
 		switch parent := parent.(type) {
@@ -2746,13 +2748,17 @@ func (m *Model) addAfter(path []ast.Node) bool {
 				// the select runs only when another case fires (select
 				// { case <-ctx.Done(): return ctx.Err(); case <-tokens: };
 				// return f()).
+				// The function itself returns then, after the stop: the
+				// code after its calls runs after it too (a serve loop
+				// whose case <-ctx.Done() returns, its caller's deferred
+				// Stop).
 				if _, ok := parent.Body[len(parent.Body)-1].(*ast.ReturnStmt); ok {
-					return false
+					return false, true
 				}
 			}
 			sel := path[i-3].(*ast.SelectStmt)
 			if hasDefault(sel) {
-				return false
+				return false, false
 			}
 			// The select may leave through another case: what follows
 			// it is drain code (a main waiting for a signal or a
@@ -2784,7 +2790,7 @@ func (m *Model) addAfter(path []ast.Node) bool {
 			sure = false
 		}
 	}
-	return sure
+	return sure, false
 }
 
 // hasDefault reports whether a select has a default case.

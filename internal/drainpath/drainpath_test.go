@@ -1488,6 +1488,74 @@ func main() {
 	})
 }
 
+// A serve loop whose case on the signal context's Done returns: its
+// caller's deferred Stop, and what follows its call, run after the stop
+// (alertmanager's Run and serveLoop, blind set BT, HELD-WRONG). A loop
+// whose Done case only breaks to a later return is not such a return, and
+// one that returns only on another channel's case says nothing of the
+// stop.
+func TestReturnAfterStop(t *testing.T) {
+	src := `package main
+
+import (
+	"context"
+	"os/signal"
+	"syscall"
+)
+
+type App struct{ errc chan error }
+
+func stopApp()   {}
+func afterLoop() {}
+func afterErr()  {}
+
+func (a *App) serveLoop(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-a.errc:
+			return err
+		}
+	}
+}
+
+func (a *App) errLoop(ctx context.Context) error {
+	for {
+		select {
+		case err := <-a.errc:
+			return err
+		}
+	}
+}
+
+func run(ctx context.Context, a *App) error {
+	defer func() { stopApp() }()
+	err := a.serveLoop(ctx)
+	afterLoop()
+	return err
+}
+
+func runErr(ctx context.Context, a *App) error {
+	err := a.errLoop(ctx)
+	afterErr()
+	return err
+}
+
+func main() {
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer cancel()
+	a := &App{errc: make(chan error)}
+	go runErr(ctx, a)
+	run(ctx, a)
+}
+`
+	m, f, info, _ := load(t, src)
+	wantOnDrainPath(t, m, f, info, map[string]bool{
+		"stopApp": true, "afterLoop": true, "afterErr": false,
+	})
+}
+
 // wantOnDrainPath checks OnDrainPath of the functions of f named in want.
 func wantOnDrainPath(t *testing.T, m *drainpath.Model, f *ast.File, info *types.Info, want map[string]bool) {
 	t.Helper()

@@ -101,6 +101,9 @@ func Run(cfg Config) (*Result, error) {
 	mode := packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
 		packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule |
 		packages.NeedImports
+	if err := newerModule(cfg.Dir); err != nil {
+		return nil, err
+	}
 	fset := token.NewFileSet()
 	pcfg := &packages.Config{Mode: mode, Dir: cfg.Dir, Tests: cfg.Tests, Env: cfg.Env, Fset: fset}
 	pkgs, err := packages.Load(pcfg, cfg.Patterns...)

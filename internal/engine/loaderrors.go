@@ -2,10 +2,12 @@ package engine
 
 import (
 	"errors"
+	"go/version"
 	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -126,11 +128,59 @@ var newerGoRE = regexp.MustCompile(`requires newer Go version (go[0-9][0-9.a-z]*
 func newerGo(p *packages.Package) string {
 	for _, e := range p.Errors {
 		if m := newerGoRE.FindStringSubmatch(e.Msg); m != nil {
-			return "the module needs " + m[1] + ", and drainfix was built with " + m[2] + ": build drainfix with " + m[1] +
-				" (GOTOOLCHAIN=" + m[1] + " go install github.com/drainfix/drainfix/cmd/drainfix@latest)"
+			return needsGo(m[1], m[2])
 		}
 	}
 	return ""
+}
+
+// needsGo says that the module needs Go need while drainfix was built
+// with Go built, and how to build it with need. A toolchain is named with
+// its patch release (go1.27.0, not go1.27).
+func needsGo(need, built string) string {
+	toolchain := need
+	if strings.Count(toolchain, ".") == 1 {
+		toolchain += ".0"
+	}
+	return "the module needs " + need + ", and drainfix was built with " + built + ": build drainfix with " + need +
+		" (GOTOOLCHAIN=" + toolchain + " go install github.com/drainfix/drainfix/cmd/drainfix@latest)"
+}
+
+// goDirectiveRE finds the go directive of a go.mod file.
+var goDirectiveRE = regexp.MustCompile(`(?m)^go[ \t]+([0-9][0-9.a-z]*)[ \t]*(?://.*)?$`)
+
+// newerModule returns an error when the module holding dir declares a Go
+// version newer than the one drainfix was built with: the type checker
+// would refuse every package, after a load that can take minutes, so say
+// it at once.
+func newerModule(dir string) error {
+	built := runtime.Version()
+	if !version.IsValid(built) {
+		return nil // a development build: let the load decide
+	}
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil {
+			m := goDirectiveRE.FindSubmatch(data)
+			if m == nil {
+				return nil
+			}
+			need := "go" + string(m[1])
+			if version.IsValid(need) && version.Compare(version.Lang(need), version.Lang(built)) > 0 {
+				return errors.New(needsGo(need, version.Lang(built)))
+			}
+			return nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		d = parent
+	}
 }
 
 // goCommandError returns the go command's own message from a load that
