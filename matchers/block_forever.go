@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -48,20 +49,32 @@ func BlockForever(p *Pass) []Finding {
 			continue
 		}
 		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil || fd.Name.Name != "main" || fd.Body == nil || len(fd.Body.List) == 0 {
+			main, ok := d.(*ast.FuncDecl)
+			if !ok || main.Recv != nil || main.Name.Name != "main" || main.Body == nil || len(main.Body.List) == 0 {
 				continue
 			}
-			last := fd.Body.List[len(fd.Body.List)-1]
-			decl, ok := p.blocksForever(fd.Body, last)
-			if !ok || p.programHandlesSignals() {
+			// main itself, or the function of its package that main
+			// calls as its last statement (wakapi's listen, set BV):
+			// either way the process ends blocked there.
+			fd, msg := main, blockForeverMsg
+			last := main.Body.List[len(main.Body.List)-1]
+			decl, ok := p.blocksForever(main.Body, last)
+			if !ok {
+				tail := p.tailFunc(last)
+				if tail == nil {
+					continue
+				}
+				fd, last = tail, tail.Body.List[len(tail.Body.List)-1]
+				msg = fmt.Sprintf(blockForeverTailMsg, tail.Name.Name)
+				if decl, ok = p.blocksForever(fd.Body, last); !ok {
+					continue
+				}
+			}
+			if p.programHandlesSignals() {
 				continue
 			}
-			fnd := Finding{
-				Pos: last.Pos(), End: last.End(),
-				Message: "main blocks forever and the program handles no signal: SIGTERM kills it without running deferred calls or draining what it started; wait for SIGTERM with signal.NotifyContext and drain",
-			}
-			if what := p.nothingToDrain(fd); what == "" {
+			fnd := Finding{Pos: last.Pos(), End: last.End(), Message: msg}
+			if what := p.nothingToDrain(fd); what == "" && (fd == main || p.nothingToDrain(main) == "") {
 				fnd.Harmless = harmlessNothingToDrain
 			} else {
 				fix, why := p.blockForeverFix(f, fd, last, decl)
@@ -71,6 +84,39 @@ func BlockForever(p *Pass) []Finding {
 		}
 	}
 	return found
+}
+
+// The message, for a block in main and in the function main ends by
+// calling.
+const (
+	blockForeverMsg     = "main blocks forever and the program handles no signal: SIGTERM kills it without running deferred calls or draining what it started; wait for SIGTERM with signal.NotifyContext and drain"
+	blockForeverTailMsg = "%s, which main ends by calling, blocks forever and the program handles no signal: SIGTERM kills it without running deferred calls or draining what it started; wait for SIGTERM with signal.NotifyContext and drain"
+)
+
+// tailFunc returns the function of main's package, with a body, that the
+// statement s (main's last) calls as a plain statement: f(...).
+func (p *Pass) tailFunc(s ast.Stmt) *ast.FuncDecl {
+	es, ok := s.(*ast.ExprStmt)
+	if !ok {
+		return nil
+	}
+	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	fn, ok := p.Info.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() != p.Pkg {
+		return nil
+	}
+	d, ok := p.Program.declOf(fn)
+	if !ok || d.pass != p || d.fd.Recv != nil || d.fd.Body == nil || len(d.fd.Body.List) == 0 {
+		return nil
+	}
+	return d.fd
 }
 
 const harmlessNothingToDrain = "main defers nothing and starts nothing that serves or has a drain method (no Start, Run, Serve or Listen call in its package, no call into the program's other packages, no value with a Shutdown, Stop, GracefulStop, Drain or Flush method): returning on SIGTERM would run nothing that being killed by it skips"

@@ -10,8 +10,9 @@ var blockForever = &Rule{
 	Seed:    []int{17},
 	Summary: "main blocks forever and the program handles no signal",
 	Doc: `A main that ends in select {}, <-make(chan struct{}), a receive from a
-channel nothing else uses, or an empty for {} keeps the process alive but never
-learns it should stop: when nothing in the program calls signal.Notify (or
+channel nothing else uses, or an empty for {} (or that ends by calling a
+function of its package that ends so: a listen that starts the servers and
+blocks) keeps the process alive but never learns it should stop: when nothing in the program calls signal.Notify (or
 NotifyContext, or Ignore), SIGTERM kills it with the default action, deferred
 calls never run and whatever main started is cut off mid-request. A program
 that handles signals in any of its packages the run loaded (main's own, or one
