@@ -70,17 +70,7 @@ func (p *Program) exitWrapper(fn *types.Func, seen map[*types.Func]bool) bool {
 	if !ok || d.fd.Body == nil || len(d.fd.Body.List) == 0 {
 		return false
 	}
-	returns := false
-	ast.Inspect(d.fd.Body, func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt:
-			returns = true
-		}
-		return !returns
-	})
-	if returns {
+	if returnsIn(d.fd.Body) {
 		return false
 	}
 	last, ok := d.fd.Body.List[len(d.fd.Body.List)-1].(*ast.ExprStmt)

@@ -2193,7 +2193,7 @@ func (p *Pass) waitsBeforeClose(path []ast.Node) (bool, map[string]bool) {
 
 // returnsIn reports whether st holds a return statement outside func
 // literals.
-func returnsIn(st ast.Stmt) bool {
+func returnsIn(st ast.Node) bool {
 	found := false
 	ast.Inspect(st, func(n ast.Node) bool {
 		switch n.(type) {

@@ -774,17 +774,7 @@ func (p *Pass) flushAfterLoop(body *ast.BlockStmt) string {
 		}
 		if lb != nil {
 			if w := p.loopWaysOut(lb, label); w.out || len(w.breaks) > 0 {
-				loop = i
-				returns = false
-				ast.Inspect(lb, func(n ast.Node) bool {
-					switch n.(type) {
-					case *ast.FuncLit:
-						return false
-					case *ast.ReturnStmt:
-						returns = true
-					}
-					return !returns
-				})
+				loop, returns = i, returnsIn(lb)
 			}
 		}
 	}
