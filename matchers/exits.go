@@ -19,7 +19,13 @@ func (p *Program) endsProcessSeen(fn *types.Func, seen map[*types.Func]bool) boo
 	if fn == nil {
 		return false
 	}
-	if isExit(fn) || loggerFatal(fn) {
+	if isExit(fn) {
+		return true
+	}
+	// A logging library's Fatal is known by its name; the program's own
+	// functions by their body (a Fatal of its own that only logs is no
+	// exit).
+	if loggerFatal(fn) && (p == nil || !p.declared(fn)) {
 		return true
 	}
 	if p == nil || seen[fn] {
@@ -45,9 +51,16 @@ func (p *Program) endsProcessSeen(fn *types.Func, seen map[*types.Func]bool) boo
 	return v
 }
 
+// declared reports whether fn is one of the program's functions.
+func (p *Program) declared(fn *types.Func) bool {
+	_, ok := p.declOf(fn)
+	return ok
+}
+
 // loggerFatal reports whether fn is a logging library's Fatal: a function
-// or method named Fatal, Fatalf, Fatalln or Fatalw, with no results, of a
-// package whose path names a logger (logrus, klog, glog, go-kit's log,
+// or method named Fatal, Fatalf, Fatalln or Fatalw (or klog's and glog's
+// Exit, Exitf, Exitln), with no results, of a package whose path names a
+// logger (logrus, klog, glog, go-kit's log,
 // zap, whose path has no "log"). zerolog's Fatal returns the event to
 // write and ends the process only at its Msg: see zerologFatal.
 func loggerFatal(fn *types.Func) bool {
@@ -58,7 +71,7 @@ func loggerFatal(fn *types.Func) bool {
 	if path == "log" || !strings.Contains(path, "log") && path != "go.uber.org/zap" {
 		return false // package log's are isExit's
 	}
-	return slices.Contains([]string{"Fatal", "Fatalf", "Fatalln", "Fatalw"}, fn.Name())
+	return slices.Contains([]string{"Fatal", "Fatalf", "Fatalln", "Fatalw", "Exit", "Exitf", "Exitln"}, fn.Name())
 }
 
 // exitWrapper reports whether fn is a function of the program whose body

@@ -170,7 +170,7 @@ func (p *Pass) printFix(exit *ast.CallExpr) (*FatalOnShutdownFix, string) {
 	if isFunc(fn, "os", "Exit") {
 		return nil, "os.Exit sets the exit status, and removing it would make a failed drain exit 0"
 	}
-	if !isExit(fn) && !loggerFatal(fn) {
+	if !isExit(fn) && (!loggerFatal(fn) || p.Program.declared(fn)) {
 		return nil, fn.Name() + " is the program's own function that always ends the process: no twin of it that logs and returns is known"
 	}
 	sel, ok := ast.Unparen(exit.Fun).(*ast.SelectorExpr)
@@ -196,7 +196,7 @@ func (p *Pass) printFix(exit *ast.CallExpr) (*FatalOnShutdownFix, string) {
 // (Fatalf → Errorf, Fatalw → Errorw), else its Print twin, with the same
 // parameters and no results.
 func (p *Pass) loggerTwin(fn *types.Func, sel *ast.SelectorExpr) (*FatalOnShutdownFix, string) {
-	suffix := strings.TrimPrefix(fn.Name(), "Fatal")
+	suffix := strings.TrimPrefix(strings.TrimPrefix(fn.Name(), "Fatal"), "Exit")
 	for _, name := range []string{"Error" + suffix, "Print" + suffix} {
 		var obj types.Object
 		if fn.Signature().Recv() != nil {
@@ -435,12 +435,13 @@ func (p *Pass) exitCalls(n ast.Node) []*ast.CallExpr {
 // shutdown (when set), not the Close of a listener its server serves, and,
 // at the end of main, not trivia.
 func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown, exit *ast.CallExpr) bool {
-	// zap's Fatal syncs the logger's cores before it exits: a deferred
-	// Sync of a zap logger has nothing left to do.
-	zapExit := false
+	// A logging library's Fatal flushes its own output before it exits
+	// (zap syncs the logger's cores, klog and glog flush): a deferred Sync
+	// or Flush of that same logger has nothing left to do.
+	flushed := func(*ast.CallExpr) bool { return false }
 	if exit != nil {
-		if fn := callee(p.Info, exit); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "go.uber.org/zap" {
-			zapExit = true
+		if fn := callee(p.Info, exit); fn != nil && loggerFatal(fn) && !p.Program.declared(fn) {
+			flushed = func(call *ast.CallExpr) bool { return p.flushesLogger(call, exit, fn) }
 		}
 	}
 	var ignore *types.Var
@@ -456,9 +457,7 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown, exit *
 			if n.Pos() >= pos {
 				return false
 			}
-			fn := callee(p.Info, n.Call)
-			zapSync := isMethod(fn, "go.uber.org/zap", "Logger", "Sync") || isMethod(fn, "go.uber.org/zap", "SugaredLogger", "Sync")
-			if p.callsOnly(n.Call, ignore) || zapExit && zapSync {
+			if p.callsOnly(n.Call, ignore) || onlyCalls(n.Call, flushed) {
 				return false
 			}
 			found = found || !(p.isMainBody(body) && p.trivialCall(n.Call)) && !p.closesServedListener(body, n.Call, shutdown)
@@ -466,6 +465,67 @@ func (p *Pass) defersBefore(body *ast.BlockStmt, pos token.Pos, shutdown, exit *
 		return !found
 	})
 	return found
+}
+
+// flushesLogger reports whether call is a Sync or Flush of the logger the
+// exit call (of the logging library's fn) is made on: a method on the same
+// variable (logger.Sync() for logger.Fatal, or for logger.Sugar().Fatalf),
+// or, for a package-level exit (klog.Fatalf), the package's own Flush or
+// Sync function.
+func (p *Pass) flushesLogger(call, exit *ast.CallExpr, fn *types.Func) bool {
+	f := callee(p.Info, call)
+	if f == nil || f.Name() != "Sync" && f.Name() != "Flush" || len(call.Args) != 0 {
+		return false
+	}
+	if fn.Signature().Recv() == nil {
+		return f.Signature().Recv() == nil && f.Pkg() == fn.Pkg()
+	}
+	root := func(e ast.Expr) types.Object {
+		for {
+			switch x := ast.Unparen(e).(type) {
+			case *ast.Ident:
+				return p.Info.ObjectOf(x)
+			case *ast.SelectorExpr:
+				e = x.X
+			case *ast.CallExpr:
+				e = x.Fun
+			default:
+				return nil
+			}
+		}
+	}
+	a, b := root(exit.Fun), root(call.Fun)
+	return a != nil && a == b && f.Pkg() == fn.Pkg()
+}
+
+// onlyCalls reports whether the deferred call is one that ok accepts, or a
+// func literal whose every statement is such a call (or _ = such a call).
+func onlyCalls(call *ast.CallExpr, ok func(*ast.CallExpr) bool) bool {
+	if ok(call) {
+		return true
+	}
+	lit, isLit := ast.Unparen(call.Fun).(*ast.FuncLit)
+	if !isLit || len(lit.Body.List) == 0 || len(call.Args) != 0 {
+		return false
+	}
+	for _, st := range lit.Body.List {
+		var e ast.Expr
+		switch st := st.(type) {
+		case *ast.ExprStmt:
+			e = st.X
+		case *ast.AssignStmt:
+			if len(st.Lhs) == 1 && len(st.Rhs) == 1 {
+				if id, isID := st.Lhs[0].(*ast.Ident); isID && id.Name == "_" {
+					e = st.Rhs[0]
+				}
+			}
+		}
+		c, isCall := ast.Unparen(e).(*ast.CallExpr)
+		if e == nil || !isCall || !ok(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // callsOnly reports whether the deferred call does nothing but call fn

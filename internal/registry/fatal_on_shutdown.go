@@ -16,8 +16,10 @@ exiting there also skips every clean-up still to come: closing the database,
 flushing logs and traces, stopping workers. The rule reports log.Fatal,
 (*log.Logger).Fatal and os.Exit taking Shutdown's error, directly or in the
 if that checks it; so are a logging library's Fatal (a function or method
-named Fatal, Fatalf, Fatalln or Fatalw with no results, of a package whose
-path names a logger, or zap: logrus, zap, klog, glog), a zerolog chain that
+named Fatal, Fatalf, Fatalln or Fatalw, or klog's and glog's Exit, Exitf,
+Exitln, with no results, of a package whose path names a logger, or zap:
+logrus, zap, klog, glog; the program's own functions count only when their
+body always ends in an exit), a zerolog chain that
 starts with Fatal and ends in Msg, Msgf, MsgFunc or Send (log.Fatal().Err(err).Msg(...)),
 and a function of the program that always
 ends in such a call (a project's own fatalf: its body returns nowhere and
@@ -25,8 +27,9 @@ its last statement is the exit). It is reported only where something is
 skipped: a defer registered
 before the exit (other than the cancel of Shutdown's own deadline context,
 also wrapped in a func literal that does nothing else, and the Close of a listener the server serves, which Shutdown has already
-closed, and, for zap's Fatal, which syncs the logger itself, a deferred
-Sync of a zap logger) or statements that follow in the function. The fix
+closed, and, for a logging library's Fatal, which flushes its own output
+before it exits, a deferred Sync or Flush of the same logger, or of its
+package for a package-level Fatal such as klog's, also in a func literal) or statements that follow in the function. The fix
 logs instead, on the same logger (Fatal becomes Print, Fatalf Printf,
 Fatalln Println; a logging library's Fatal becomes its Error twin, Fatalf
 Errorf, Fatalw Errorw, or else its Print twin, with the same parameters; a
