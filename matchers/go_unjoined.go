@@ -1081,13 +1081,21 @@ func (p *Pass) watcherGoroutine(lit *ast.FuncLit) string {
 		if fn == nil || wait != nil || !slices.ContainsFunc(watchVerbs, func(v string) bool { return strings.HasPrefix(fn.Name(), v) }) {
 			return false
 		}
+		hasCtx := false
 		for _, a := range call.Args {
-			if t := p.Info.TypeOf(a); t != nil && isContext(t) {
-				wait = fn
-				return true
+			t := p.Info.TypeOf(a)
+			if t == nil {
+				return false
 			}
+			if _, isFunc := t.Underlying().(*types.Signature); isFunc {
+				return false // handed work (sub.Receive(ctx, handler)): not only a wait
+			}
+			hasCtx = hasCtx || isContext(t)
 		}
-		return false
+		if hasCtx {
+			wait = fn
+		}
+		return hasCtx
 	}
 	reacts := func(call *ast.CallExpr) bool {
 		if fn := callee(p.Info, call); fn != nil && fn.Pkg() != nil && isLogFunc(fn) {
@@ -1129,7 +1137,9 @@ func (p *Pass) watcherGoroutine(lit *ast.FuncLit) string {
 					}
 				}
 			case *ast.IfStmt:
-				if st.Init != nil || !callsNothing(st.Cond) || !walk(st.Body.List, false) {
+				// if err := w.Watch(ctx); err != nil { log... }: the init
+				// may be the wait itself.
+				if st.Init != nil && (!top || !walk([]ast.Stmt{st.Init}, true)) || !callsNothing(st.Cond) || !walk(st.Body.List, false) {
 					return false
 				}
 				switch e := st.Else.(type) {

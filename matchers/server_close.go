@@ -1014,8 +1014,8 @@ func (p *Pass) earlierHelperStep(call *ast.CallExpr) string {
 			return !p.blockLeaves(n)
 		case *ast.CallExpr:
 			fn := callee(p.Info, n)
-			if fn == nil || drain.WaitsIn(n.End(), call.Pos()) || !drain.Runs(n.Pos(), p.enclosingFunc(n.Pos())) {
-				return true // a step of start-up, or of another drain
+			if fn == nil || drain.WaitsIn(n.Pos(), call.Pos()) || !drain.Runs(n.Pos(), p.enclosingFunc(n.Pos())) {
+				return true // a step of start-up, or of another drain (also one that waits for a stop itself)
 			}
 			if step := p.helperStep(fn); step != "" {
 				why = fmt.Sprintf("%s (line %d), which takes a drain step of its own (%s)", fn.Name(), p.Fset.Position(n.Pos()).Line, step)

@@ -46,7 +46,7 @@ func ShutdownNoDeadline(p *Pass) []Finding {
 	for _, f := range p.Owned {
 		p.inspectCallees(f, func(n ast.Node, fn *types.Func) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 1 || !p.Program.ctxShutdown(fn) {
+			if !ok || len(call.Args) != 1 || !p.Program.ctxShutdown(p.Fset, fn) {
 				return true
 			}
 			arg := call.Args[0]
@@ -601,11 +601,11 @@ func (p *Pass) localVar(e ast.Expr) *types.Var {
 // long as its context lets it: (*http.Server).Shutdown, or a method named
 // Shutdown that takes just a context.Context, of a dependency's type that
 // also has a method whose name begins with Serve, ListenAndServe or Start
-// (a web framework's server, an SSH server). Found by signature, not by a
-// list of types. The program's own Shutdown methods are not: one that
+// (a web framework's server, an SSH server), unless its source makes a
+// deadline of its own. Found by signature, not by a list of types. The program's own Shutdown methods are not: one that
 // hands its context to a server's Shutdown is reported there (the context
 // traced back to its callers), and one that does not may bound itself.
-func (p *Program) ctxShutdown(fn *types.Func) bool {
+func (p *Program) ctxShutdown(fset *token.FileSet, fn *types.Func) bool {
 	if fn == nil || fn.Name() != "Shutdown" {
 		return false
 	}
@@ -619,6 +619,11 @@ func (p *Program) ctxShutdown(fn *types.Func) bool {
 	if _, ok := p.declOf(fn); ok || p.passOf(fn.Pkg()) != nil {
 		return false
 	}
+	// A Shutdown whose source (when the module cache has it) makes a
+	// deadline of its own bounds itself.
+	if fd := p.funcSource(fset, fn); fd != nil && fd.Body != nil && makesDeadline(fd.Body) {
+		return false
+	}
 	ms := types.NewMethodSet(types.NewPointer(derefType(sig.Recv().Type())))
 	for i := range ms.Len() {
 		name := ms.At(i).Obj().Name()
@@ -627,4 +632,19 @@ func (p *Program) ctxShutdown(fn *types.Func) bool {
 		}
 	}
 	return false
+}
+
+// makesDeadline reports whether body, read without types, calls
+// context.WithTimeout or context.WithDeadline (or their Cause forms).
+func makesDeadline(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if x, ok := sel.X.(*ast.Ident); ok && x.Name == "context" && strings.HasPrefix(sel.Sel.Name, "With") && (strings.Contains(sel.Sel.Name, "Timeout") || strings.Contains(sel.Sel.Name, "Deadline")) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -134,6 +134,21 @@ func (p *Pass) workersLeaveOnQuit(fd *ast.FuncDecl, wait *ast.CallExpr) bool {
 	return true
 }
 
+// isDefaultClient reports whether call is a method call on
+// http.DefaultClient.
+func isDefaultClient(info *types.Info, call *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	x, ok := ast.Unparen(sel.X).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	v, ok := info.Uses[x.Sel].(*types.Var)
+	return ok && v.Pkg() != nil && v.Pkg().Path() == "net/http" && v.Name() == "DefaultClient"
+}
+
 // readsConnInline reports whether body, outside the goroutines it starts,
 // reads or writes a network connection to the end (io.Copy, io.ReadAll,
 // io.ReadFull or a Read or Write of a connection, isConnType), or
@@ -167,13 +182,20 @@ func (p *Pass) readsConnInline(body *ast.BlockStmt) bool {
 // way out: a close that is a statement of its body itself (after the loop
 // it leaves, not inside it) or a deferred close.
 func (p *Pass) closesOnLeaving(body *ast.BlockStmt, closed map[string]bool) {
+	// A close after a loop is reached only when no return inside the
+	// loop (as on the stop: case <-quit: return) leaves first.
+	skipped := false
 	for _, s := range body.List {
 		var call *ast.CallExpr
 		switch s := s.(type) {
 		case *ast.ExprStmt:
-			call, _ = s.X.(*ast.CallExpr)
+			if !skipped {
+				call, _ = s.X.(*ast.CallExpr)
+			}
 		case *ast.DeferStmt:
 			call = s.Call
+		case *ast.ForStmt, *ast.RangeStmt, *ast.LabeledStmt, *ast.SelectStmt:
+			skipped = skipped || returnsIn(s)
 		}
 		if call != nil && isBuiltinClose(p.Info, call) && len(call.Args) == 1 {
 			if k := fieldKey(p.Info, call.Args[0]); k != "" {
@@ -1382,7 +1404,7 @@ func (p *Pass) leavesOn(body *ast.BlockStmt, closed map[string]bool, cancelled b
 				blocks = true // a sleep as long as the job says: the stop does not end it
 				return false
 			}
-			if isFunc(fn, "net/http", "Get", "Head", "Post", "PostForm") {
+			if isFunc(fn, "net/http", "Get", "Head", "Post", "PostForm") || isMethod(fn, "net/http", "Client", "Get", "Head", "Post", "PostForm", "Do") && isDefaultClient(p.Info, n) {
 				blocks = true // the default client has no timeout, and the stop does not reach it
 				return false
 			}

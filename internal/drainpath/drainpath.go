@@ -2730,8 +2730,9 @@ func (m *Model) addStop(info *types.Info, pos token.Pos, signal bool, stack []as
 // default (it need not have waited at all): a select of a signal and a
 // server's error is how a main waits for either. sure reports whether the
 // node is passed on every way through the function; returns, whether the
-// function returns right after it (its select case ends in a return), so
-// that the code after a call of it runs after the stop as well.
+// function returns right after it (its select case, in an endless loop,
+// ends in a return), so that the code after a call of it runs after the
+// stop as well.
 func (m *Model) addAfter(path []ast.Node) (sure, returns bool) {
 	sure = true
 	for i := len(path) - 1; i > 0; i-- {
@@ -2748,12 +2749,14 @@ func (m *Model) addAfter(path []ast.Node) (sure, returns bool) {
 				// the select runs only when another case fires (select
 				// { case <-ctx.Done(): return ctx.Err(); case <-tokens: };
 				// return f()).
-				// The function itself returns then, after the stop: the
-				// code after its calls runs after it too (a serve loop
-				// whose case <-ctx.Done() returns, its caller's deferred
-				// Stop).
+				// The function itself returns then, after the stop: when
+				// the select is in an endless loop (a serve loop that
+				// runs until the stop or an error), the code after its
+				// calls runs after the stop too (alertmanager's serveLoop
+				// and its caller's deferred Stop). A lone select racing
+				// work against the stop returns as often on the work.
 				if _, ok := parent.Body[len(parent.Body)-1].(*ast.ReturnStmt); ok {
-					return false, true
+					return false, inEndlessLoop(path[:i])
 				}
 			}
 			sel := path[i-3].(*ast.SelectStmt)
@@ -2791,6 +2794,17 @@ func (m *Model) addAfter(path []ast.Node) (sure, returns bool) {
 		}
 	}
 	return sure, false
+}
+
+// inEndlessLoop reports whether path (outermost first, from a function)
+// passes through a for loop with no condition.
+func inEndlessLoop(path []ast.Node) bool {
+	for _, n := range path {
+		if f, ok := n.(*ast.ForStmt); ok && f.Cond == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // hasDefault reports whether a select has a default case.

@@ -51,9 +51,10 @@ starts work of its own (its selects return when the context is done, beside
 timers; outside the goroutines it starts it calls only time, math and
 math/rand): it is waiting when the cancel comes, and joining it would not
 join the work it started. And so is a func literal that only waits in one
-call handed a context whose name begins with Watch, Wait, Recv, Receive,
-Next, Poll or Subscribe, and then only logs or calls a cancel func (in ifs
-whose condition calls nothing): when the function returns the wait ends on
+call handed a context (and no func: a Receive handed a handler does work)
+whose name begins with Watch, Wait, Recv, Receive, Next, Poll or Subscribe,
+and then only logs or calls a cancel func (in ifs whose condition calls
+nothing; the wait may be the if's init): when the function returns the wait ends on
 the cancel, and the goroutine has nothing left to do.`,
 	Bad: `ctx, cancel := context.WithCancel(ctx)
 defer cancel()

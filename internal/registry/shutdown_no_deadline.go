@@ -18,7 +18,7 @@ close the database, exit cleanly) never runs. Besides (*http.Server).Shutdown,
 the rule knows any server type of a dependency by its signature: a method
 named Shutdown that takes just a context, on a type that also has a method
 beginning with Serve, ListenAndServe or Start (a web framework's server, an
-SSH server). The program's own Shutdown(ctx) methods are not taken as such:
+SSH server), unless its source makes a deadline of its own. The program's own Shutdown(ctx) methods are not taken as such:
 one that hands its context to a server's Shutdown is reported there. Reported are contexts that are
 certainly Background or TODO, or made from one without a way to end: the
 argument itself, a context.WithValue of one, or a context.WithoutCancel of

@@ -58,7 +58,8 @@ accept on a listener the
 drain, or a worker leaving on the signal, closes (also each element of a
 slice of listeners the drain closes in a range loop, served by goroutines
 started in a range over it); a worker that leaves on the signal and then
-closes a channel of its own (a statement after its loop, or deferred) stops
+closes a channel of its own (a statement after its loop when no return in
+the loop leaves first, or deferred) stops
 the workers that leave on that one in turn; and they block nowhere
 else, sends before their first loop (a start-up handshake) aside, sends on
 channels the program always makes with a buffer aside (such a send waits
@@ -70,7 +71,8 @@ whose length is not a constant does: a job that sleeps as long as its input
 says; but not a sleep of a field of the worker's own receiver, such as a
 retry delay, that the program sets only to constants within the grace
 period or to an option func's parameter; a package-level http.Get, Head,
-Post or PostForm blocks too: the default client has no timeout, and an
+Post or PostForm, or one on http.DefaultClient, blocks too: the default
+client has no timeout, and an
 accept loop that reads a connection inline, io.Copy from it, or makes a
 request to a peer is still busy when its listener closes), and what a
 goroutine they start does is not theirs. On the stop,
