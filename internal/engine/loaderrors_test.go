@@ -25,7 +25,7 @@ func TestNewerGoOneLine(t *testing.T) {
 	if len(errs) != 1 {
 		t.Fatalf("got %d lines, want 1: %v", len(errs), errs)
 	}
-	const want = "the module needs go1.27, and drainfix was built with go1.26: build drainfix with go1.27 (GOTOOLCHAIN=go1.27 go install github.com/drainfix/drainfix/cmd/drainfix@latest) (not checked: example.com/m/a, example.com/m/b)"
+	const want = "the module needs go1.27, and drainfix was built with go1.26: build drainfix with go1.27 (GOTOOLCHAIN=go1.27.0 go install github.com/drainfix/drainfix/cmd/drainfix@latest) (not checked: example.com/m/a, example.com/m/b)"
 	if got := errs[0].Error(); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
