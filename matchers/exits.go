@@ -113,7 +113,10 @@ func (p *Pass) zerologFatal(call *ast.CallExpr) *ast.SelectorExpr {
 		if !ok {
 			return nil
 		}
-		if f := callee(p.Info, inner); f != nil && f.Name() == "Fatal" && f.Signature().Results().Len() == 1 && isZerologEventType(f.Signature().Results().At(0).Type()) {
+		// zerolog's own Fatal (a Logger's, or package log's): a Fatal of
+		// another type that returns an event may have no Error to rename
+		// it to.
+		if f := callee(p.Info, inner); f != nil && f.Name() == "Fatal" && isZerologPkg(f.Pkg()) && f.Signature().Results().Len() == 1 && isZerologEventType(f.Signature().Results().At(0).Type()) {
 			return isel
 		}
 		sel = isel
@@ -128,4 +131,9 @@ func isZerologEvent(recv *types.Var) bool {
 
 func isZerologEventType(t types.Type) bool {
 	return isNamed(t, "github.com/rs/zerolog", "Event")
+}
+
+// isZerologPkg reports whether pkg is zerolog or its global logger package.
+func isZerologPkg(pkg *types.Package) bool {
+	return pkg != nil && (pkg.Path() == "github.com/rs/zerolog" || pkg.Path() == "github.com/rs/zerolog/log")
 }
